@@ -1,0 +1,147 @@
+// bucky-node: parse flags, lock the data dir, set up logging, start the actor
+// system with node_daemon at its root, and turn node_daemon's end into the exit
+// code: 0 after SIGTERM/SIGINT, 1 when supervision gave up, 2 for usage errors.
+#include <utility>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <caf/all.hpp>
+
+#include "actors/log_tail/actor.hpp"
+#include "actors/node_daemon/actor.hpp"
+#include "actors/node_daemon/table_format.hpp"
+#include "actors/runtime/atoms.hpp"
+#include "actors/runtime/logging.hpp"
+#include "apps/bucky_node/options.hpp"
+#include "storage/data_dir.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
+
+namespace {
+
+using namespace bucky;
+
+constexpr std::size_t log_tail_lines_max = 2'000;
+constexpr auto table_query_timeout = std::chrono::seconds(3);
+constexpr auto print_actors_wait_ms_max = std::chrono::milliseconds(10'000);
+
+std::optional<actor_table> query_table(caf::actor_system& system, const caf::actor& daemon) {
+  caf::scoped_actor self{system};
+  std::optional<actor_table> table;
+  self->request(daemon, table_query_timeout, table_atom::value)
+      .receive([&](actor_table& answer) { table = std::move(answer); },
+               [&](caf::error&) {});
+  return table;
+}
+
+void print_table(caf::actor_system& system, const caf::actor& daemon) {
+  if (auto table = query_table(system, daemon)) {
+    std::cout << format_actor_table(*table) << std::flush;
+  } else {
+    logging::get("bucky-node")->warn("node_daemon did not answer the actor table query");
+  }
+}
+
+bool all_running(const actor_table& table) {
+  for (const auto& row : table.actors) {
+    if (row.state != actor_state::running) return false;
+  }
+  return true;
+}
+
+// --print-actors: wait (bounded) until every child runs, print, then stop.
+void print_when_running(caf::actor_system& system, const caf::actor& daemon) {
+  auto deadline = std::chrono::steady_clock::now() + print_actors_wait_ms_max;
+  std::optional<actor_table> table;
+  do {
+    table = query_table(system, daemon);
+    if (table && all_running(*table)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  if (table) std::cout << format_actor_table(*table) << std::flush;
+  caf::anon_send(daemon, shutdown_atom::value);
+}
+
+node_daemon_config make_daemon_config(const node_options& options,
+                                      std::shared_ptr<ring_sink> tail) {
+  node_daemon_config config;
+  config.node_id = options.node_id;
+  config.intensity = {options.restarts_max, options.restart_period_ms};
+  config.children.push_back(
+      {"log_tail", restart_type::permanent, restart_strategy::one_for_one,
+       spawn_component<log_tail_actor>(std::move(tail)), 1'000});
+  return config;
+}
+
+int run_node(const node_options& options, std::shared_ptr<ring_sink> tail) {
+  auto log = logging::get("bucky-node");
+  caf::actor_system_config caf_config;
+  caf::actor_system system{caf_config};
+  auto daemon = spawn_node_daemon(system, make_daemon_config(options, std::move(tail)));
+
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGUSR1);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& error, int number) {
+        if (error) return;
+        if (number == SIGUSR1) {
+          print_table(system, daemon);
+        } else {
+          log->info("received {}; stopping", number == SIGINT ? "SIGINT" : "SIGTERM");
+          caf::anon_send(daemon, shutdown_atom::value);
+        }
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+  std::thread signal_thread([&] { io.run(); });
+
+  caf::scoped_actor self{system};
+  self->monitor(daemon);
+  if (options.print_actors_and_exit) print_when_running(system, daemon);
+  int exit_code = 1;
+  self->receive([&](caf::down_msg& down) {
+    exit_code = down.reason ? 1 : 0;
+    if (down.reason) log->critical("node_daemon ended: {}", describe_exit_reason(down.reason));
+  });
+  io.stop();
+  signal_thread.join();
+  log->info("bucky-node exits with status {}", exit_code);
+  logging::flush();
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = bucky::parse_node_options(argc, argv);
+  if (auto* early = std::get_if<bucky::early_exit>(&parsed)) {
+    std::fputs(early->text.c_str(), early->exit_code == 0 ? stdout : stderr);
+    return early->exit_code;
+  }
+  const auto& options = std::get<bucky::node_options>(parsed);
+  auto data_dir = bucky::open_data_dir(options.data_dir);
+  if (!data_dir) {
+    std::fprintf(stderr, "bucky-node: %s\n", data_dir.error().message().c_str());
+    return 2;
+  }
+  bucky::logging::log_config log_config;
+  log_config.node_id = options.node_id;
+  log_config.level = options.log_level;
+  log_config.file_path = options.data_dir + "/bucky-node.log";
+  if (auto logged = bucky::logging::init(log_config); !logged.is_ok()) {
+    std::fprintf(stderr, "bucky-node: %s\n", logged.message().c_str());
+    return 2;
+  }
+  auto tail = std::make_shared<bucky::ring_sink>(log_tail_lines_max);
+  bucky::logging::add_sink(tail);
+  bucky::logging::get("bucky-node")
+      ->info("bucky-node {} starting (data dir {}, pid {})", BUCKY_VERSION, options.data_dir,
+             ::getpid());
+  return run_node(options, std::move(tail));
+}

@@ -1,0 +1,73 @@
+#include "apps/bucky_node/options.hpp"
+
+#include <cstdlib>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "actors/runtime/logging.hpp"
+
+namespace bucky {
+
+namespace {
+
+std::string default_node_id() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "node";
+  return name;
+}
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+}  // namespace
+
+std::variant<node_options, early_exit> parse_node_options(int argc, char** argv) {
+  node_options options;
+  std::string log_level = env_or("BUCKY_LOG_LEVEL", "info");
+  options.data_dir = env_or("BUCKY_DATA_DIR", "");
+  options.node_id = default_node_id();
+
+  CLI::App app{"bucky-node: one node of a BuckyOS zone (a personal cloud on 1-5 home servers)",
+               "bucky-node"};
+  app.set_version_flag("--version", std::string("bucky-node ") + BUCKY_VERSION);
+  app.add_option("--data-dir", options.data_dir,
+                 "directory for this node's state and logs (env BUCKY_DATA_DIR); created if "
+                 "missing");
+  app.add_option("--node-id", options.node_id, "this node's name in logs (default: host name)");
+  app.add_option("--log-level", log_level,
+                 "trace|debug|info|warn|error|critical|off (env BUCKY_LOG_LEVEL)");
+  app.add_option("--restart-max", options.restarts_max,
+                 "restart intensity: more restarts than this within the period stop the node")
+      ->check(CLI::Range(0, 1'000));
+  app.add_option("--restart-period-ms", options.restart_period_ms,
+                 "restart intensity period in milliseconds")
+      ->check(CLI::Range(1, 86'400'000));
+  app.add_flag("--print-actors", options.print_actors_and_exit,
+               "start, print the supervised actors once they run, stop cleanly");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return early_exit{0, app.help()};
+  } catch (const CLI::CallForVersion&) {
+    return early_exit{0, std::string("bucky-node ") + BUCKY_VERSION + "\n"};
+  } catch (const CLI::ParseError& e) {
+    return early_exit{2, fmt::format("bucky-node: {}; see bucky-node --help\n", e.what())};
+  }
+  if (options.data_dir.empty()) {
+    return early_exit{2, "bucky-node: --data-dir is required (or set BUCKY_DATA_DIR); see "
+                         "bucky-node --help\n"};
+  }
+  auto level = logging::parse_level(log_level);
+  if (!level) {
+    return early_exit{2, fmt::format("bucky-node: --log-level: {}\n", level.error().message())};
+  }
+  options.log_level = *level;
+  return options;
+}
+
+}  // namespace bucky

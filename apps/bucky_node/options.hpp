@@ -1,0 +1,31 @@
+// bucky-node's command line: flags in, a node_options (or a usage error) out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <spdlog/common.h>
+
+namespace bucky {
+
+struct node_options {
+  std::string data_dir;
+  std::string node_id;
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  bool print_actors_and_exit = false;
+  std::uint32_t restarts_max = 5;
+  std::uint64_t restart_period_ms = 10'000;
+};
+
+// What parsing ended in: options to run with, or text to print and an exit code
+// (0 for --help/--version on stdout, 2 for a usage error on stderr).
+struct early_exit {
+  int exit_code = 0;
+  std::string text;
+};
+
+std::variant<node_options, early_exit> parse_node_options(int argc, char** argv);
+
+}  // namespace bucky

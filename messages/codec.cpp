@@ -1,0 +1,48 @@
+#include "messages/codec.hpp"
+
+#include <fmt/format.h>
+
+namespace bucky {
+
+namespace {
+
+msgpack::unpack_limit decode_limit() {
+  return msgpack::unpack_limit(limits::decode_array_items_max, limits::decode_map_items_max,
+                               limits::decode_string_bytes_max,
+                               limits::decode_binary_bytes_max, limits::decode_ext_bytes_max,
+                               limits::decode_depth_max);
+}
+
+}  // namespace
+
+result<msgpack::object_handle> decode_object(std::span<const std::uint8_t> input,
+                                             const char* what,
+                                             std::size_t size_bytes_max) {
+  if (input.size() > size_bytes_max) {
+    return status(status_code::too_large,
+                  fmt::format("decoding {}: {} bytes exceed the limit of {} bytes", what,
+                              input.size(), size_bytes_max));
+  }
+  if (input.empty()) {
+    return status(status_code::invalid_argument, fmt::format("decoding {}: input is empty", what));
+  }
+  std::size_t offset = 0;
+  try {
+    auto handle = msgpack::unpack(reinterpret_cast<const char*>(input.data()), input.size(),
+                                  offset, nullptr, nullptr, decode_limit());
+    if (offset != input.size()) {
+      return status(status_code::invalid_argument,
+                    fmt::format("decoding {}: {} trailing bytes after the message", what,
+                                input.size() - offset));
+    }
+    return handle;
+  } catch (const msgpack::insufficient_bytes&) {
+    return status(status_code::invalid_argument,
+                  fmt::format("decoding {}: truncated input ({} bytes)", what, input.size()));
+  } catch (const std::exception& e) {
+    return status(status_code::invalid_argument,
+                  fmt::format("decoding {}: malformed msgpack ({})", what, e.what()));
+  }
+}
+
+}  // namespace bucky

@@ -1,0 +1,16 @@
+// Stable numeric ids of every message that crosses a wire or is stored. Ids are
+// never reused or renumbered: a removed message leaves a gap. Append only.
+#pragma once
+
+#include <cstdint>
+
+namespace bucky {
+
+enum class message_type : std::uint16_t {
+  envelope = 1,
+  error_reply = 2,
+  actor_status = 3,
+  actor_table = 4,
+};
+
+}  // namespace bucky
