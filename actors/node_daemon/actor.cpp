@@ -10,8 +10,6 @@
 #include "actors/runtime/logging.hpp"
 #include "messages/common/check.hpp"
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
-
 namespace bucky {
 
 namespace {

@@ -8,8 +8,13 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/node_daemon/child_spec.hpp"
+#include "messages/actor_table.hpp"
+
+// The table travels between local actors only; across nodes it goes msgpack-encoded.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
 
 namespace bucky {
 

@@ -86,6 +86,7 @@ supervisor_commands supervisor_core::on_child_down(std::size_t child, exit_kind 
                                                    clock_reading now) {
   auto& entry = slot(child);
   BUCKY_CHECK_MSG(entry.alive, fmt::format("child '{}' reported down twice", entry.policy.name));
+  latest_monotonic_ms_ = std::max(latest_monotonic_ms_, now.monotonic_ms);
   entry.alive = false;
   if (how == exit_kind::crash) {
     entry.status.last_crash_reason = reason.substr(0, limits::crash_reason_bytes_max);
@@ -135,15 +136,12 @@ supervisor_commands supervisor_core::decide(std::size_t child, exit_kind how,
     // Later children depend on this one: stop them newest first, start all in order.
     for (std::size_t later = children_.size(); later-- > child + 1;) {
       auto& dependent = children_[later];
+      const bool temporary = dependent.policy.restart == restart_type::temporary;
       if (dependent.alive) {
         stop_queue_.push_back(later);
-        dependent.status.state = actor_state::restarting;
+        dependent.status.state = temporary ? actor_state::stopping : actor_state::restarting;
       }
-      if (dependent.policy.restart != restart_type::temporary) {
-        schedule_restart(later);
-      } else if (!dependent.alive) {
-        dependent.status.state = actor_state::stopped;
-      }
+      if (!temporary) schedule_restart(later);
     }
     std::sort(start_queue_.begin(), start_queue_.end());
   }
@@ -237,6 +235,8 @@ supervisor_commands supervisor_core::advance() {
     pending_downs_.pop_front();
     // A plan that restarted this child already handled its exit.
     if (children_[next.child].alive) continue;
+    // Decided now, so the intensity window sees restarts in the order they happen.
+    next.now.monotonic_ms = std::max(next.now.monotonic_ms, latest_monotonic_ms_);
     auto more = decide(next.child, next.how, next.reason, next.now);
     commands.insert(commands.end(), more.begin(), more.end());
     return commands;

@@ -126,6 +126,7 @@ class supervisor_core {
   std::optional<std::size_t> awaiting_stop_;
   std::deque<pending_down> pending_downs_;  // crashes seen while a plan ran
   std::optional<shutdown_plan> shutdown_;
+  std::uint64_t latest_monotonic_ms_ = 0;
   bool started_ = false;
 };
 

@@ -7,6 +7,13 @@
 
 namespace bucky {
 
+namespace {
+std::atomic<bool> fault_injection{false};
+}  // namespace
+
+void set_fault_injection(bool enabled) { fault_injection.store(enabled); }
+bool fault_injection_enabled() { return fault_injection.load(); }
+
 caf::error exit_reason_from_exception(std::exception_ptr& exception) {
   try {
     std::rethrow_exception(exception);
@@ -39,6 +46,9 @@ component_actor::component_actor(caf::actor_config& config, child_context contex
       auto handled = context_.messages_handled->load(std::memory_order_relaxed);
       auto mailbox_size = static_cast<std::int64_t>(mailbox().size());
       return caf::make_message(handled, mailbox_size);
+    }
+    if (message.match_elements<crash_atom>() && fault_injection_enabled()) {
+      throw std::runtime_error("fault injected: crash requested");
     }
     log_->warn("dropped unexpected message {} from actor {}", caf::to_string(message),
                current_sender() ? std::to_string(current_sender()->id()) : "anonymous");

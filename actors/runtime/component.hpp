@@ -40,6 +40,11 @@ class component_actor : public caf::event_based_actor {
   std::shared_ptr<spdlog::logger> log_;
 };
 
+// Fault injection for tests of the real process (BUCKY_FAULT_INJECTION=1): when on,
+// a `crash` message makes any component throw, as a bug would. Off by default.
+void set_fault_injection(bool enabled);
+bool fault_injection_enabled();
+
 // Turns an exception into an exit reason that keeps its what(); used by every
 // actor of the runtime, node_daemon included.
 caf::error exit_reason_from_exception(std::exception_ptr& exception);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -20,8 +21,6 @@
 #include "actors/runtime/logging.hpp"
 #include "apps/bucky_node/options.hpp"
 #include "storage/data_dir.hpp"
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
 
 namespace {
 
@@ -68,6 +67,17 @@ void print_when_running(caf::actor_system& system, const caf::actor& daemon) {
   caf::anon_send(daemon, shutdown_atom::value);
 }
 
+// Test hook (BUCKY_FAULT_INJECTION=1): SIGUSR2 crashes every running child once.
+void crash_every_child(caf::actor_system& system, const caf::actor& daemon) {
+  auto table = query_table(system, daemon);
+  if (!table) return;
+  logging::get("bucky-node")->warn("fault injection: crashing every child");
+  for (const auto& row : table->actors) {
+    auto child = system.registry().get<caf::actor>(caf::atom_from_string(row.name));
+    if (child) caf::anon_send(child, crash_atom::value);
+  }
+}
+
 node_daemon_config make_daemon_config(const node_options& options,
                                       std::shared_ptr<ring_sink> tail) {
   node_daemon_config config;
@@ -87,11 +97,14 @@ int run_node(const node_options& options, std::shared_ptr<ring_sink> tail) {
 
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGUSR1);
+  if (fault_injection_enabled()) signals.add(SIGUSR2);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& error, int number) {
         if (error) return;
         if (number == SIGUSR1) {
           print_table(system, daemon);
+        } else if (number == SIGUSR2) {
+          crash_every_child(system, daemon);
         } else {
           log->info("received {}; stopping", number == SIGINT ? "SIGINT" : "SIGTERM");
           caf::anon_send(daemon, shutdown_atom::value);
@@ -137,6 +150,10 @@ int main(int argc, char** argv) {
   if (auto logged = bucky::logging::init(log_config); !logged.is_ok()) {
     std::fprintf(stderr, "bucky-node: %s\n", logged.message().c_str());
     return 2;
+  }
+  if (const char* faults = std::getenv("BUCKY_FAULT_INJECTION"); faults && faults == std::string("1")) {
+    bucky::set_fault_injection(true);
+    bucky::logging::get("bucky-node")->warn("fault injection is on (BUCKY_FAULT_INJECTION=1)");
   }
   auto tail = std::make_shared<bucky::ring_sink>(log_tail_lines_max);
   bucky::logging::add_sink(tail);
