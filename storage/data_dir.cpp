@@ -50,17 +50,22 @@ result<data_dir_lock> open_data_dir(const std::string& path) {
   fs::create_directories(path, error);
   if (error) {
     return status(status_code::io_error,
-                  fmt::format("cannot create data dir {}: {}", path, error.message()));
+                  fmt::format("cannot create data dir {}: {}; pass --data-dir with a directory "
+                              "this user can create or write",
+                              path, error.message()));
   }
   if (!fs::is_directory(path, error)) {
     return status(status_code::invalid_argument,
-                  fmt::format("data dir {} exists but is not a directory", path));
+                  fmt::format("data dir {} exists but is not a directory; pass --data-dir with "
+                              "a directory path",
+                              path));
   }
   fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace, error);
   if (access(path.c_str(), R_OK | W_OK | X_OK) != 0) {
     return status(status_code::permission_denied,
-                  fmt::format("data dir {} is not readable and writable by this user: {}", path,
-                              std::strerror(errno)));
+                  fmt::format("data dir {} is not readable and writable by this user ({}); fix "
+                              "its owner or mode, or pass another --data-dir",
+                              path, std::strerror(errno)));
   }
   std::string lock_path = path + "/bucky-node.lock";
   int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -40,6 +40,12 @@ component_actor::component_actor(caf::actor_config& config, child_context contex
       log_(logging::get(context_.name)) {
   set_exception_handler(
       [](caf::scheduled_actor*, std::exception_ptr& e) { return exit_reason_from_exception(e); });
+  // CAF's defaults print to stdout; a component logs instead. Components that
+  // monitor other actors install their own down handler.
+  set_down_handler([this](caf::down_msg& down) {
+    log_->warn("unhandled down message from actor {}: {}", down.source.id(),
+               describe_exit_reason(down.reason));
+  });
   set_default_handler([this](caf::scheduled_actor*, caf::message_view& view) -> caf::result<caf::message> {
     auto message = view.move_content_to_message();
     if (message.match_elements<stats_atom>()) {

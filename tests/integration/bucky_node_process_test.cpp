@@ -15,7 +15,10 @@
 #include <thread>
 #include <unistd.h>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
+using bucky::testing::temp_dir;
 using namespace std::chrono_literals;
 
 extern char** environ;
@@ -31,14 +34,6 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "bucky-it-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 class node_process {
  public:

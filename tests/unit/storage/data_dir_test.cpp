@@ -6,21 +6,16 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "tests/support/temp_dir.hpp"
+
 #include "storage/data_dir.hpp"
 
 using namespace bucky;
 namespace fs = std::filesystem;
+using bucky::testing::temp_dir;
 
 namespace {
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "bucky-test-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
 
 }  // namespace
 

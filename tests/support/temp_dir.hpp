@@ -1,0 +1,26 @@
+// A fresh directory under the system temp dir, removed with everything in it when
+// the test is done. Tests never write anywhere else.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace bucky::testing {
+
+struct temp_dir {
+  std::filesystem::path path;
+
+  explicit temp_dir(const std::string& prefix = "bucky-test") {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    path = mkdtemp(pattern.data());
+  }
+  ~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
+
+}  // namespace bucky::testing
