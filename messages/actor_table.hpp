@@ -51,6 +51,16 @@ struct actor_table {
                  restarts_in_period, actors);
 };
 
+// Asks a node's node_daemon (actor "daemon") for its actor_table.
+struct actor_table_request {
+  static constexpr message_type type_id = message_type::actor_table_request;
+  static constexpr const char* type_name = "actor_table_request";
+  using response_type = actor_table;
+
+  std::uint8_t unused = 0;  // msgpack needs a field
+  MSGPACK_DEFINE(unused);
+};
+
 }  // namespace bucky
 
 MSGPACK_ADD_ENUM(bucky::actor_state);

@@ -11,6 +11,9 @@ enum class message_type : std::uint16_t {
   error_reply = 2,
   actor_status = 3,
   actor_table = 4,
+  echo_request = 5,
+  echo_reply = 6,
+  actor_table_request = 7,
 };
 
 }  // namespace bucky

@@ -62,7 +62,10 @@ class node_daemon_actor : public caf::event_based_actor {
     set_exit_handler([this](caf::exit_msg& message) { on_exit_request(message); });
     // Children are monitored, not linked (a link's exit_msg and the down_msg would
     // race). Whatever way node_daemon ends, no child may outlive it.
+    system().registry().put(caf::atom("daemon"), caf::actor_cast<caf::strong_actor_ptr>(this));
     attach_functor([this](const caf::error&) {
+      auto registered = system().registry().get(caf::atom("daemon"));
+      if (registered == caf::actor_cast<caf::strong_actor_ptr>(this)) system().registry().erase(caf::atom("daemon"));
       for (auto& runtime : children_) {
         if (runtime.handle) caf::anon_send_exit(runtime.handle, caf::exit_reason::kill);
       }
@@ -76,6 +79,7 @@ class node_daemon_actor : public caf::event_based_actor {
           run(core_.on_shutdown_requested("shutdown requested"));
         },
         [this](table_atom) -> caf::result<actor_table> { return collect_table(); },
+        [this](actor_table_request) -> caf::result<actor_table> { return collect_table(); },
         [this](stop_tmo_atom, std::size_t child, std::uint64_t incarnation) {
           on_stop_timeout(child, incarnation);
         },

@@ -3,18 +3,15 @@
 // out supervisor_core's decisions, registers each child under its name, and answers
 // `table` with an actor_table. It quits normally after a requested shutdown and with
 // an error when the restart intensity was exceeded; main() turns that into the
-// process exit code.
+// process exit code. It is registered as "daemon", where remote admins ask it for
+// the actor table (actor_table_request).
 #pragma once
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/node_daemon/child_spec.hpp"
-#include "messages/actor_table.hpp"
-
-// The table travels between local actors only; across nodes it goes msgpack-encoded.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
+#include "actors/transport/wire_types.hpp"
 
 namespace bucky {
 

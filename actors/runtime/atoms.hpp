@@ -13,6 +13,7 @@ using stop_tmo_atom = caf::atom_constant<caf::atom("stop_tmo")>;  // a stop took
 using probe_atom = caf::atom_constant<caf::atom("probe")>;        // re-probe starting child
 using crash_atom = caf::atom_constant<caf::atom("crash")>;        // tests: throw now
 using tail_atom = caf::atom_constant<caf::atom("tail")>;          // log_tail lines
+using sessions_atom = caf::atom_constant<caf::atom("sessions")>;  // transport sessions
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using pong_atom = caf::atom_constant<caf::atom("pong")>;
 

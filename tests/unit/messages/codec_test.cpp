@@ -27,6 +27,7 @@ actor_table sample_table() {
 
 envelope sample_envelope() {
   envelope message;
+  message.kind = envelope_kind::request;
   message.type = static_cast<std::uint16_t>(message_type::actor_table);
   message.source_actor = "n1/node_daemon";
   message.destination_actor = "n2/inspector";
@@ -133,6 +134,12 @@ BOOST_AUTO_TEST_CASE(semantic_bounds_are_checked_after_decoding) {
   auto bad_state = sample_table();
   bad_state.actors[0].state = static_cast<actor_state>(42);
   decode_status<actor_table>(encode(bad_state));
+  auto bad_kind = sample_envelope();
+  bad_kind.kind = static_cast<envelope_kind>(9);
+  decode_status<envelope>(encode(bad_kind));
+  auto one_way_with_id = sample_envelope();
+  one_way_with_id.kind = envelope_kind::one_way;
+  decode_status<envelope>(encode(one_way_with_id));
   error_reply unknown_code{200, "x"};
   decode_status<error_reply>(encode(unknown_code));
 }

@@ -1,0 +1,41 @@
+// transport: the one door between this node's actors and other nodes (DESIGN §6).
+// It owns a tcp_io (sockets, handshakes, sessions), keeps the nodes of its peer
+// directory connected, and routes envelopes: a remote_call from a local actor goes
+// out as a request and its promise waits for the answer; an inbound request is
+// decoded by the wire registry and asked of the named local actor; unknown actors
+// and types get an error reply; a malformed envelope ends only its session. When a
+// session ends, every request waiting on it fails at once with the reason.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include "actors/runtime/component.hpp"
+#include "actors/transport/remote.hpp"
+#include "net/peer_directory.hpp"
+#include "net/tcp_io.hpp"
+
+namespace bucky {
+
+struct transport_config {
+  std::string node_id;
+  std::shared_ptr<const net::key_pair> key;
+  net::peer_directory peers;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 0;
+  net::connection_options connection;
+  std::uint64_t inbound_request_timeout_ms = 5'000;
+  std::size_t pending_requests_max = 4'096;   // our requests waiting for answers
+  std::size_t inbound_requests_max = 1'024;   // peers' requests being served here
+};
+
+// Spawns the transport as a node_daemon child.
+caf::actor spawn_transport(caf::actor_system& system, const child_context& context, transport_config config);
+
+}  // namespace bucky
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::net::io_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<bucky::net::session_info>)

@@ -1,0 +1,56 @@
+// How local actors talk to actors on other nodes: they ask the transport actor with
+// a remote_call (node, actor name, encoded message) and get a remote_reply (the
+// encoded answer) or an error that says why (no session, timeout, disconnect, the
+// remote refused). make_remote_call / decode_remote_reply keep callers typed:
+//
+//   self->request(transport, timeout, make_remote_call("n2", "transport", echo_request{...}, timeout))
+//       .then([](remote_reply& r) { auto reply = decode_remote_reply<echo_reply>(r); ... },
+//             [](caf::error& e) { ... describe_exit_reason(e) ... });
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <fmt/format.h>
+
+#include "messages/codec.hpp"
+
+namespace bucky {
+
+struct remote_call {
+  std::string node;
+  std::string actor;
+  std::uint16_t type = 0;
+  std::vector<std::uint8_t> payload;
+  std::uint64_t timeout_ms = 5'000;
+};
+
+struct remote_reply {
+  std::uint16_t type = 0;
+  std::vector<std::uint8_t> payload;
+};
+
+template <class Request>
+remote_call make_remote_call(std::string node, std::string actor, const Request& request,
+                             std::chrono::milliseconds timeout) {
+  return {std::move(node), std::move(actor), static_cast<std::uint16_t>(Request::type_id), encode(request),
+          static_cast<std::uint64_t>(timeout.count())};
+}
+
+template <class Response>
+result<Response> decode_remote_reply(const remote_reply& reply) {
+  if (reply.type != static_cast<std::uint16_t>(Response::type_id)) {
+    return status(status_code::invalid_argument,
+                  fmt::format("remote answered with message type {}, expected {} ({})", reply.type,
+                              static_cast<int>(Response::type_id), Response::type_name));
+  }
+  return decode<Response>(reply.payload);
+}
+
+}  // namespace bucky
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)

@@ -1,0 +1,55 @@
+#include "actors/transport/wire_registry.hpp"
+
+#include <caf/all.hpp>
+#include <fmt/format.h>
+
+#include "actors/runtime/component.hpp"
+#include "actors/transport/wire_types.hpp"
+
+namespace bucky {
+
+template <class Request>
+void wire_registry::add_request() {
+  using Response = typename Request::response_type;
+  handlers_[static_cast<std::uint16_t>(Request::type_id)] =
+      [](caf::event_based_actor* self, const caf::actor& target, std::span<const std::uint8_t> payload,
+         std::chrono::milliseconds timeout, reply_callback done) {
+        auto request = decode<Request>(payload);
+        if (!request) {
+          done(request.error());
+          return;
+        }
+        self->request(target, timeout, std::move(*request))
+            .then(
+                [done](Response& response) {
+                  done(encoded_message{static_cast<std::uint16_t>(Response::type_id), encode(response)});
+                },
+                [done](caf::error& error) {
+                  auto code = error == caf::sec::request_timeout ? status_code::timeout : status_code::unavailable;
+                  done(status(code, describe_exit_reason(error)));
+                });
+      };
+}
+
+const wire_registry& wire_registry::standard() {
+  static const wire_registry registry = [] {
+    wire_registry r;
+    r.add_request<echo_request>();
+    r.add_request<actor_table_request>();
+    return r;
+  }();
+  return registry;
+}
+
+void wire_registry::serve(caf::event_based_actor* self, const caf::actor& target, std::uint16_t type,
+                          std::span<const std::uint8_t> payload, std::chrono::milliseconds timeout,
+                          reply_callback done) const {
+  auto found = handlers_.find(type);
+  if (found == handlers_.end()) {
+    done(status(status_code::invalid_argument, fmt::format("unknown message type {}", type)));
+    return;
+  }
+  found->second(self, target, payload, timeout, std::move(done));
+}
+
+}  // namespace bucky

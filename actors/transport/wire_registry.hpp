@@ -1,0 +1,48 @@
+// Which message types may arrive from the wire, and how each is handed to a local
+// actor: decode the payload into its C++ type, ask the actor, encode the answer.
+// A type not listed here is refused with an error reply, never guessed at.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include "messages/codec.hpp"
+
+namespace bucky {
+
+struct encoded_message {
+  std::uint16_t type = 0;
+  std::vector<std::uint8_t> payload;
+};
+
+using reply_callback = std::function<void(result<encoded_message>)>;
+
+class wire_registry {
+ public:
+  // The registry of every type this build serves.
+  static const wire_registry& standard();
+
+  template <class Request>
+  void add_request();
+
+  // Decodes `payload` as message `type` and asks `target`; `done` gets the encoded
+  // answer or a status naming what went wrong. Unknown types fail at once.
+  void serve(caf::event_based_actor* self, const caf::actor& target, std::uint16_t type,
+             std::span<const std::uint8_t> payload, std::chrono::milliseconds timeout,
+             reply_callback done) const;
+  bool knows(std::uint16_t type) const { return handlers_.count(type) > 0; }
+
+ private:
+  using handler = std::function<void(caf::event_based_actor*, const caf::actor&, std::span<const std::uint8_t>,
+                                     std::chrono::milliseconds, reply_callback)>;
+  std::map<std::uint16_t, handler> handlers_;
+};
+
+}  // namespace bucky

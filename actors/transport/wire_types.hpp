@@ -1,0 +1,13 @@
+// The wire messages that travel inside CAF messages once decoded. Included by every
+// actor that serves or sends them (CAF 0.17 needs each type allowed).
+#pragma once
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include "messages/actor_table.hpp"
+#include "messages/echo.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::echo_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::echo_reply)

@@ -1,0 +1,49 @@
+// Who may connect, and where nodes listen: the node entries (node_id, public key,
+// address) and admin entries (name, public key) this node trusts. Until the signed
+// zone config exists (issue 5) it comes from a peers file:
+//
+//   # comment
+//   node  <node_id> <public key, base64url> <ip>:<port>
+//   admin <name>    <public key, base64url>
+//
+// Parsing names the file and line of every problem.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/common/status.hpp"
+#include "net/handshake.hpp"
+
+namespace bucky::net {
+
+struct peer_entry {
+  peer_identity identity;
+  std::string host;    // nodes only
+  std::uint16_t port = 0;
+};
+
+class peer_directory {
+ public:
+  static result<peer_directory> parse(std::string_view text, const std::string& origin);
+  static result<peer_directory> load(const std::string& path);
+
+  std::optional<peer_identity> authorize(const public_key& key) const;
+  const peer_entry* node(const std::string& node_id) const;
+  const std::vector<peer_entry>& entries() const { return entries_; }
+  // "node <id> <key> <host>:<port>" lines that parse back to this directory.
+  std::string to_text() const;
+
+ private:
+  status add(peer_entry entry, const std::string& where);
+  std::vector<peer_entry> entries_;
+};
+
+// node_id and admin names: 1..63 of [a-z0-9-], not starting or ending with '-'
+// (a DNS label, so `<node_id>.<zone_id>` is a valid name).
+bool valid_peer_name(std::string_view name);
+
+}  // namespace bucky::net

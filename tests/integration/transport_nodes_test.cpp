@@ -1,0 +1,262 @@
+// Two and three nodes in one test process: each a full actor system with node_daemon
+// supervising a transport, talking over real TCP on 127.0.0.1. Waits poll with
+// deadlines.
+#define BOOST_TEST_MODULE integration_transport_nodes
+#include <boost/test/unit_test.hpp>
+
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/node_daemon/actor.hpp"
+#include "actors/runtime/atoms.hpp"
+#include "actors/runtime/logging.hpp"
+#include "actors/transport/actor.hpp"
+#include "actors/transport/wire_types.hpp"
+#include "tests/support/free_port.hpp"
+
+using namespace bucky;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto deadline = 15s;
+
+net::key_pair key_of(std::uint8_t value) {
+  std::array<std::uint8_t, net::seed_bytes> seed;
+  seed.fill(value);
+  return net::key_pair::from_seed(seed);
+}
+
+// An actor that takes echo requests and never answers (for timeouts).
+class silent_actor : public component_actor {
+ public:
+  using component_actor::component_actor;
+  caf::behavior make_behavior() override {
+    return {[this](echo_request&) -> caf::result<echo_reply> {
+      held_.push_back(make_response_promise<echo_reply>());
+      return held_.back();
+    }};
+  }
+
+ private:
+  std::vector<caf::response_promise> held_;
+};
+
+struct node {
+  std::string id;
+  std::unique_ptr<caf::actor_system_config> cfg;
+  std::unique_ptr<caf::actor_system> system;
+  caf::actor daemon;
+
+  void stop() {
+    if (!system) return;
+    {
+      caf::scoped_actor self{*system};  // must be gone before the system: it counts as running
+      self->monitor(daemon);
+      self->send(daemon, shutdown_atom::value);
+      self->receive([](caf::down_msg&) {}, caf::after(deadline) >> [] { BOOST_FAIL("daemon did not stop"); });
+    }
+    daemon = nullptr;
+    system.reset();
+    cfg.reset();
+  }
+  ~node() { stop(); }
+};
+
+struct zone_fixture {
+  std::vector<std::string> ids;
+  std::map<std::string, std::uint8_t> seeds;
+  std::map<std::string, std::uint16_t> ports;
+  net::peer_directory directory;
+  std::map<std::string, std::unique_ptr<node>> nodes;
+
+  explicit zone_fixture(std::vector<std::string> node_ids) : ids(std::move(node_ids)) {
+    logging::init({"test", spdlog::level::info, "", true});
+    std::string text;
+    std::uint8_t seed = 1;
+    for (auto& id : ids) {
+      seeds[id] = seed++;
+      ports[id] = testing::free_port();
+      text += fmt::format("node {} {} 127.0.0.1:{}\n", id, key_of(seeds[id]).public_part().to_text(), ports[id]);
+    }
+    text += fmt::format("admin operator {}\n", key_of(200).public_part().to_text());
+    auto parsed = net::peer_directory::parse(text, "test peers");
+    BOOST_TEST_REQUIRE(parsed.has_value(), parsed.error().to_string());
+    directory = *parsed;
+  }
+
+  void start(const std::string& id, std::optional<std::uint8_t> seed_override = std::nullopt) {
+    auto n = std::make_unique<node>();
+    n->id = id;
+    n->cfg = std::make_unique<caf::actor_system_config>();
+    n->system = std::make_unique<caf::actor_system>(*n->cfg);
+    transport_config config;
+    config.node_id = id;
+    config.key = std::make_shared<net::key_pair>(key_of(seed_override.value_or(seeds[id])));
+    config.peers = directory;
+    config.listen_port = ports[id];
+    node_daemon_config daemon_config;
+    daemon_config.node_id = id;
+    daemon_config.children.push_back({"transport", restart_type::permanent, restart_strategy::one_for_one,
+                                      [config](caf::actor_system& system, const child_context& context) {
+                                        return spawn_transport(system, context, config);
+                                      },
+                                      2'000});
+    daemon_config.children.push_back({"silent", restart_type::permanent, restart_strategy::one_for_one,
+                                      spawn_component<silent_actor>(), 1'000});
+    n->daemon = spawn_node_daemon(*n->system, daemon_config);
+    nodes[id] = std::move(n);
+  }
+
+  caf::actor transport_of(const std::string& id) {
+    for (int i = 0; i < 1000; ++i) {
+      if (auto t = nodes[id]->system->registry().get<caf::actor>(caf::atom("transport"))) return t;
+      std::this_thread::sleep_for(5ms);
+    }
+    BOOST_FAIL("no transport on " << id);
+    return {};
+  }
+
+  std::set<std::string> connected_peers(const std::string& id) {
+    caf::scoped_actor self{*nodes[id]->system};
+    std::set<std::string> out;
+    self->request(transport_of(id), 3s, sessions_atom::value)
+        .receive(
+            [&](std::vector<net::session_info>& sessions) {
+              for (auto& s : sessions) {
+                if (s.established) out.insert(s.peer);
+              }
+            },
+            [](caf::error&) {});
+    return out;
+  }
+
+  bool wait_connected(const std::string& id, std::set<std::string> expected) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+      auto peers = connected_peers(id);
+      if (std::includes(peers.begin(), peers.end(), expected.begin(), expected.end())) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  // Sends an echo from `from` to `to`/`actor`; returns the reply or the error text.
+  std::variant<echo_reply, std::string> echo(const std::string& from, const std::string& to,
+                                             const std::string& actor = "transport", std::size_t size = 16,
+                                             std::chrono::milliseconds timeout = 3s) {
+    caf::scoped_actor self{*nodes[from]->system};
+    std::variant<echo_reply, std::string> out = std::string("no answer");
+    echo_request request{std::vector<std::uint8_t>(size, 0x5a)};
+    self->request(transport_of(from), timeout + 2s, make_remote_call(to, actor, request, timeout))
+        .receive(
+            [&](remote_reply& reply) {
+              auto decoded = decode_remote_reply<echo_reply>(reply);
+              if (decoded) out = *decoded;
+              else out = decoded.error().to_string();
+            },
+            [&](caf::error& error) { out = describe_exit_reason(error); });
+    return out;
+  }
+};
+
+std::string error_of(const std::variant<echo_reply, std::string>& result) {
+  return std::holds_alternative<std::string>(result) ? std::get<std::string>(result) : "";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(three_nodes_connect_and_request_response_works_every_way) {
+  zone_fixture zone({"n1", "n2", "n3"});
+  for (auto& id : zone.ids) zone.start(id);
+  BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2", "n3"}));
+  BOOST_TEST_REQUIRE(zone.wait_connected("n2", {"n1", "n3"}));
+  BOOST_TEST_REQUIRE(zone.wait_connected("n3", {"n1", "n2"}));
+  for (auto& from : zone.ids) {
+    for (auto& to : zone.ids) {
+      if (from == to) continue;
+      auto reply = zone.echo(from, to, "transport", 64 * 1024);
+      BOOST_TEST_REQUIRE(std::holds_alternative<echo_reply>(reply), from << "->" << to << ": " << error_of(reply));
+      BOOST_TEST(std::get<echo_reply>(reply).node_id == to);
+      BOOST_TEST(std::get<echo_reply>(reply).data.size() == 64u * 1024u);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_remote_actor_table_comes_back_typed) {
+  zone_fixture zone({"n1", "n2"});
+  zone.start("n1");
+  zone.start("n2");
+  BOOST_TEST_REQUIRE(zone.wait_connected("n2", {"n1"}));
+  caf::scoped_actor self{*zone.nodes["n2"]->system};
+  std::optional<actor_table> table;
+  self->request(zone.transport_of("n2"), 5s, make_remote_call("n1", "daemon", actor_table_request{}, 3s))
+      .receive([&](remote_reply& reply) {
+        auto decoded = decode_remote_reply<actor_table>(reply);
+        if (decoded) table = *decoded;
+      }, [](caf::error&) {});
+  BOOST_TEST_REQUIRE(table.has_value());
+  BOOST_TEST(table->node_id == "n1");
+  BOOST_TEST(table->actors.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_actor_unknown_node_and_silence_each_give_a_clear_error) {
+  zone_fixture zone({"n1", "n2"});
+  zone.start("n1");
+  zone.start("n2");
+  BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
+  auto missing = error_of(zone.echo("n1", "n2", "nobody"));
+  BOOST_TEST(missing.find("no actor 'nobody' on node n2") != std::string::npos, missing);
+  auto far = error_of(zone.echo("n1", "n9"));
+  BOOST_TEST(far.find("no session with node n9") != std::string::npos, far);
+  auto slow = error_of(zone.echo("n1", "n2", "silent", 16, 300ms));
+  BOOST_TEST(!slow.empty());
+  BOOST_TEST((slow.find("no answer") != std::string::npos || slow.find("timeout") != std::string::npos), slow);
+  // The session survived all three.
+  BOOST_TEST(std::holds_alternative<echo_reply>(zone.echo("n1", "n2")));
+}
+
+BOOST_AUTO_TEST_CASE(a_node_with_an_unknown_key_gets_no_session) {
+  zone_fixture zone({"n1", "n2"});
+  zone.start("n1");
+  zone.start("n2", std::uint8_t{99});  // n2's address, someone else's key
+  std::this_thread::sleep_for(500ms);
+  BOOST_TEST(zone.connected_peers("n1").empty());
+  BOOST_TEST(zone.connected_peers("n2").empty());
+  auto refused = error_of(zone.echo("n1", "n2"));
+  BOOST_TEST(refused.find("no session") != std::string::npos, refused);
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_peer_reconnects_and_waiting_requests_fail_with_the_reason) {
+  zone_fixture zone({"n1", "n2"});
+  zone.start("n1");
+  zone.start("n2");
+  BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
+  // A request parked at n2's silent actor fails when n2 goes away, not at its timeout.
+  std::string parked;
+  std::thread waiter([&] { parked = error_of(zone.echo("n1", "n2", "silent", 16, 10s)); });
+  std::this_thread::sleep_for(200ms);
+  zone.nodes["n2"]->stop();
+  waiter.join();
+  BOOST_TEST(parked.find("disconnected from n2") != std::string::npos, parked);
+  zone.start("n2");
+  BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
+  auto reply = zone.echo("n1", "n2");
+  BOOST_TEST(std::holds_alternative<echo_reply>(reply), error_of(reply));
+}
+
+BOOST_AUTO_TEST_CASE(a_crashed_transport_is_restarted_and_sessions_come_back) {
+  zone_fixture zone({"n1", "n2"});
+  zone.start("n1");
+  zone.start("n2");
+  BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
+  set_fault_injection(true);
+  auto before = zone.transport_of("n1");
+  caf::anon_send(before, crash_atom::value);
+  for (int i = 0; i < 1000 && zone.transport_of("n1") == before; ++i) std::this_thread::sleep_for(5ms);
+  set_fault_injection(false);
+  BOOST_TEST((zone.transport_of("n1") != before));
+  BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
+  BOOST_TEST(std::holds_alternative<echo_reply>(zone.echo("n2", "n1")));
+}
