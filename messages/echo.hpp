@@ -26,7 +26,10 @@ struct echo_request {
   using response_type = echo_reply;
 
   std::vector<std::uint8_t> data;
-  MSGPACK_DEFINE(data);
+  // When set, the receiving transport asks this node's transport in turn and returns
+  // its answer: checks the path between two nodes from a third place (an admin).
+  std::string forward_to;
+  MSGPACK_DEFINE(data, forward_to);
 };
 
 }  // namespace bucky

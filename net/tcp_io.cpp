@@ -267,24 +267,27 @@ tcp_io::~tcp_io() { stop(); }
 
 result<std::uint16_t> tcp_io::start() {
   auto& e = *engine_;
-  boost::system::error_code error;
-  auto address = asio::ip::make_address(e.config.listen_host, error);
-  if (error) {
-    return status(status_code::invalid_argument,
-                  fmt::format("listen address '{}' is not an IP address", e.config.listen_host));
+  std::uint16_t port = 0;
+  if (e.config.listen) {
+    boost::system::error_code error;
+    auto address = asio::ip::make_address(e.config.listen_host, error);
+    if (error) {
+      return status(status_code::invalid_argument,
+                    fmt::format("listen address '{}' is not an IP address", e.config.listen_host));
+    }
+    tcp::endpoint endpoint(address, e.config.listen_port);
+    e.acceptor.open(endpoint.protocol(), error);
+    if (!error) e.acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) e.acceptor.bind(endpoint, error);
+    if (!error) e.acceptor.listen(asio::socket_base::max_listen_connections, error);
+    if (error) {
+      return status(status_code::io_error,
+                    fmt::format("cannot listen on {}:{}: {}; is another bucky-node using this port?",
+                                e.config.listen_host, e.config.listen_port, error.message()));
+    }
+    port = e.acceptor.local_endpoint().port();
+    e.accept_next();
   }
-  tcp::endpoint endpoint(address, e.config.listen_port);
-  e.acceptor.open(endpoint.protocol(), error);
-  if (!error) e.acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-  if (!error) e.acceptor.bind(endpoint, error);
-  if (!error) e.acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return status(status_code::io_error,
-                  fmt::format("cannot listen on {}:{}: {}; is another bucky-node using this port?",
-                              e.config.listen_host, e.config.listen_port, error.message()));
-  }
-  auto port = e.acceptor.local_endpoint().port();
-  e.accept_next();
   e.tick();
   e.thread = std::thread([&e] { e.io.run(); });
   return port;

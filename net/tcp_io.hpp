@@ -35,6 +35,7 @@ struct io_event {
 };
 
 struct tcp_io_config {
+  bool listen = true;  // admin clients only dial
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;  // 0: any free port (tests)
   connection_options options;
@@ -65,7 +66,7 @@ class tcp_io {
   tcp_io& operator=(const tcp_io&) = delete;
 
   // Binds the listener (synchronously, so a busy port is reported here) and starts
-  // the I/O thread. Returns the bound port.
+  // the I/O thread. Returns the bound port (0 when not listening).
   result<std::uint16_t> start();
   // Keeps a connection to this node up: dials now and after every loss, with backoff.
   void keep_connected(std::string node_id, public_key key, std::string host, std::uint16_t port);

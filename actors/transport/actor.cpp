@@ -37,7 +37,7 @@ class transport_actor : public component_actor {
         [this](net::io_event& event) { on_io_event(event); },
         [this](remote_call& call) -> caf::result<remote_reply> { return call_remote(call); },
         [this](expire_atom, std::uint64_t request_id) { expire(request_id); },
-        [this](echo_request& request) { return echo_reply{config_.node_id, std::move(request.data)}; },
+        [this](echo_request& request) { return echo(request); },
         [this](sessions_atom) { return io_->sessions(); },
     };
   }
@@ -60,6 +60,7 @@ class transport_actor : public component_actor {
 
   void start_io() {
     net::tcp_io_config io_config;
+    io_config.listen = !config_.admin_client;
     io_config.listen_host = config_.listen_host;
     io_config.listen_port = config_.listen_port;
     io_config.options = config_.connection;
@@ -72,16 +73,42 @@ class transport_actor : public component_actor {
                                         });
     auto port = io_->start();
     if (!port) throw std::runtime_error(port.error().message());
-    log().info("listening on {}:{} as {} (key {}); {} peers known", config_.listen_host, *port, config_.node_id,
-               config_.key->public_part().to_text(), config_.peers.entries().size());
+    if (config_.admin_client) {
+      log().info("admin client {} (key {}); {} peers known", config_.node_id, config_.key->public_part().to_text(),
+                 config_.peers.entries().size());
+    } else {
+      log().info("listening on {}:{} as {} (key {}); {} peers known", config_.listen_host, *port, config_.node_id,
+                 config_.key->public_part().to_text(), config_.peers.entries().size());
+    }
     // One connection per pair of nodes: the node with the smaller id dials.
+    // Admin clients dial every node.
     for (const auto& entry : config_.peers.entries()) {
-      if (entry.identity.role != net::peer_identity::kind::node || entry.identity.name <= config_.node_id) continue;
+      if (entry.identity.role != net::peer_identity::kind::node) continue;
+      if (!config_.admin_client && entry.identity.name <= config_.node_id) continue;
       io_->keep_connected(entry.identity.name, entry.identity.key, entry.host, entry.port);
     }
   }
 
   std::shared_ptr<spdlog::logger> logging_handle();
+
+  caf::result<echo_reply> echo(echo_request& asked) {
+    if (asked.forward_to.empty() || asked.forward_to == config_.node_id) {
+      return echo_reply{config_.node_id, std::move(asked.data)};
+    }
+    auto next = asked.forward_to;
+    asked.forward_to.clear();
+    auto promise = make_response_promise<echo_reply>();
+    auto call = make_remote_call(next, "transport", asked, std::chrono::milliseconds(forward_timeout_ms));
+    request(caf::actor_cast<caf::actor>(this), std::chrono::milliseconds(forward_timeout_ms + 1'000), std::move(call))
+        .then(
+            [promise](remote_reply& reply) mutable {
+              auto decoded = decode_remote_reply<echo_reply>(reply);
+              if (decoded) promise.deliver(std::move(*decoded));
+              else promise.deliver(remote_error(decoded.error().code(), decoded.error().message()));
+            },
+            [promise](caf::error& error) mutable { promise.deliver(std::move(error)); });
+    return promise;
+  }
 
   void on_io_event(net::io_event& event) {
     switch (event.what) {
@@ -279,6 +306,7 @@ class transport_actor : public component_actor {
   std::uint64_t next_request_id_ = 1;
   std::size_t inbound_in_progress_ = 0;
   static constexpr std::size_t rejection_reasons_max = 64;
+  static constexpr std::uint64_t forward_timeout_ms = 3'000;
   std::map<std::string, std::uint64_t> rejections_;  // reason -> times seen
 };
 

@@ -21,7 +21,8 @@
 namespace bucky {
 
 struct transport_config {
-  std::string node_id;
+  std::string node_id;       // for an admin client: its admin name
+  bool admin_client = false; // dials every node, listens nowhere
   std::shared_ptr<const net::key_pair> key;
   net::peer_directory peers;
   std::string listen_host = "127.0.0.1";

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -19,7 +20,9 @@
 #include "actors/node_daemon/table_format.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
+#include "actors/transport/actor.hpp"
 #include "apps/bucky_node/options.hpp"
+#include "net/key_file.hpp"
 #include "storage/data_dir.hpp"
 
 namespace {
@@ -78,7 +81,30 @@ void crash_every_child(caf::actor_system& system, const caf::actor& daemon) {
   }
 }
 
-node_daemon_config make_daemon_config(const node_options& options,
+// What a node needs before any actor starts: its key and whom it trusts. A bad key
+// file or peers file is a usage problem (exit 2), reported in one line.
+struct node_identity {
+  std::shared_ptr<const net::key_pair> key;
+  net::peer_directory peers;
+};
+
+result<node_identity> load_identity(const node_options& options) {
+  auto key = net::load_or_create_key_file(options.data_dir + "/" + net::key_file_name);
+  if (!key) return key.error();
+  node_identity identity{std::make_shared<const net::key_pair>(*key), {}};
+  std::string peers_path = options.peers_path;
+  if (peers_path.empty() && ::access((options.data_dir + "/peers").c_str(), F_OK) == 0) {
+    peers_path = options.data_dir + "/peers";
+  }
+  if (!peers_path.empty()) {
+    auto peers = net::peer_directory::load(peers_path);
+    if (!peers) return peers.error();
+    identity.peers = std::move(*peers);
+  }
+  return identity;
+}
+
+node_daemon_config make_daemon_config(const node_options& options, const node_identity& identity,
                                       std::shared_ptr<ring_sink> tail) {
   node_daemon_config config;
   config.node_id = options.node_id;
@@ -86,14 +112,26 @@ node_daemon_config make_daemon_config(const node_options& options,
   config.children.push_back(
       {"log_tail", restart_type::permanent, restart_strategy::one_for_one,
        spawn_component<log_tail_actor>(std::move(tail)), 1'000});
+  transport_config transport;
+  transport.node_id = options.node_id;
+  transport.key = identity.key;
+  transport.peers = identity.peers;
+  transport.listen_host = options.listen_host;
+  transport.listen_port = options.listen_port;
+  transport.connection.zone_id = options.zone_id;
+  config.children.push_back({"transport", restart_type::permanent, restart_strategy::one_for_one,
+                             [transport](caf::actor_system& system, const child_context& context) {
+                               return spawn_transport(system, context, transport);
+                             },
+                             3'000});
   return config;
 }
 
-int run_node(const node_options& options, std::shared_ptr<ring_sink> tail) {
+int run_node(const node_options& options, const node_identity& identity, std::shared_ptr<ring_sink> tail) {
   auto log = logging::get("bucky-node");
   caf::actor_system_config caf_config;
   caf::actor_system system{caf_config};
-  auto daemon = spawn_node_daemon(system, make_daemon_config(options, std::move(tail)));
+  auto daemon = spawn_node_daemon(system, make_daemon_config(options, identity, std::move(tail)));
 
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGUSR1);
@@ -143,6 +181,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bucky-node: %s\n", data_dir.error().message().c_str());
     return 2;
   }
+  auto identity = load_identity(options);
+  if (!identity) {
+    std::fprintf(stderr, "bucky-node: %s\n", identity.error().message().c_str());
+    return 2;
+  }
+  if (options.print_key_and_exit) {
+    std::printf("%s\n", identity->key->public_part().to_text().c_str());
+    return 0;
+  }
   bucky::logging::log_config log_config;
   log_config.node_id = options.node_id;
   log_config.level = options.log_level;
@@ -160,5 +207,5 @@ int main(int argc, char** argv) {
   bucky::logging::get("bucky-node")
       ->info("bucky-node {} starting (data dir {}, pid {})", BUCKY_VERSION, options.data_dir,
              ::getpid());
-  return run_node(options, std::move(tail));
+  return run_node(options, *identity, std::move(tail));
 }

@@ -1,5 +1,6 @@
 #include "apps/bucky_node/options.hpp"
 
+#include <charconv>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -48,6 +49,13 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
       ->check(CLI::Range(1, 86'400'000));
   app.add_flag("--print-actors", options.print_actors_and_exit,
                "start, print the supervised actors once they run, stop cleanly");
+  app.add_flag("--print-key", options.print_key_and_exit,
+               "print this node's public key (creating the key file if needed) and exit");
+  std::string listen = "127.0.0.1:7070";
+  app.add_option("--listen", listen, "address the transport listens on, <ip>:<port> (default 127.0.0.1:7070)");
+  app.add_option("--peers", options.peers_path,
+                 "peers file: nodes and admins that may connect (default: <data-dir>/peers if present)");
+  app.add_option("--zone-id", options.zone_id, "zone name; nodes of different zones never connect");
 
   try {
     app.parse(argc, argv);
@@ -61,6 +69,18 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   if (options.data_dir.empty()) {
     return early_exit{2, "bucky-node: --data-dir is required (or set BUCKY_DATA_DIR); see "
                          "bucky-node --help\n"};
+  }
+  auto colon = listen.rfind(':');
+  unsigned port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ec != std::errc{} ||
+      port > 65535) {
+    return early_exit{2, fmt::format("bucky-node: --listen '{}' must be <ip>:<port>\n", listen)};
+  }
+  options.listen_host = listen.substr(0, colon);
+  options.listen_port = static_cast<std::uint16_t>(port);
+  if (options.zone_id.empty() || options.zone_id.size() > 253) {
+    return early_exit{2, "bucky-node: --zone-id must be 1..253 characters\n"};
   }
   auto level = logging::parse_level(log_level);
   if (!level) {

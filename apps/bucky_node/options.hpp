@@ -15,6 +15,11 @@ struct node_options {
   std::string node_id;
   spdlog::level::level_enum log_level = spdlog::level::info;
   bool print_actors_and_exit = false;
+  bool print_key_and_exit = false;
+  std::string zone_id = "local";
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 7070;
+  std::string peers_path;  // empty: <data_dir>/peers when it exists
   std::uint32_t restarts_max = 5;
   std::uint64_t restart_period_ms = 10'000;
 };

@@ -14,9 +14,11 @@
 #include "actors/transport/actor.hpp"
 #include "actors/transport/wire_types.hpp"
 #include "tests/support/free_port.hpp"
+#include "tests/support/remote_calls.hpp"
 
 using namespace bucky;
 using namespace std::chrono_literals;
+using bucky::testing::error_of;
 
 namespace {
 
@@ -118,52 +120,17 @@ struct zone_fixture {
     return {};
   }
 
-  std::set<std::string> connected_peers(const std::string& id) {
-    caf::scoped_actor self{*nodes[id]->system};
-    std::set<std::string> out;
-    self->request(transport_of(id), 3s, sessions_atom::value)
-        .receive(
-            [&](std::vector<net::session_info>& sessions) {
-              for (auto& s : sessions) {
-                if (s.established) out.insert(s.peer);
-              }
-            },
-            [](caf::error&) {});
-    return out;
-  }
-
   bool wait_connected(const std::string& id, std::set<std::string> expected) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-      auto peers = connected_peers(id);
-      if (std::includes(peers.begin(), peers.end(), expected.begin(), expected.end())) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
+    return testing::wait_connected(*nodes[id]->system, [&] { return transport_of(id); }, expected);
   }
-
-  // Sends an echo from `from` to `to`/`actor`; returns the reply or the error text.
-  std::variant<echo_reply, std::string> echo(const std::string& from, const std::string& to,
-                                             const std::string& actor = "transport", std::size_t size = 16,
-                                             std::chrono::milliseconds timeout = 3s) {
-    caf::scoped_actor self{*nodes[from]->system};
-    std::variant<echo_reply, std::string> out = std::string("no answer");
-    echo_request request{std::vector<std::uint8_t>(size, 0x5a)};
-    self->request(transport_of(from), timeout + 2s, make_remote_call(to, actor, request, timeout))
-        .receive(
-            [&](remote_reply& reply) {
-              auto decoded = decode_remote_reply<echo_reply>(reply);
-              if (decoded) out = *decoded;
-              else out = decoded.error().to_string();
-            },
-            [&](caf::error& error) { out = describe_exit_reason(error); });
-    return out;
+  std::set<std::string> connected_peers(const std::string& id) {
+    return testing::connected_peers(*nodes[id]->system, transport_of(id));
+  }
+  testing::echo_outcome echo(const std::string& from, const std::string& to, const std::string& actor = "transport",
+                             std::size_t size = 16, std::chrono::milliseconds timeout = 3s) {
+    return testing::remote_echo(*nodes[from]->system, transport_of(from), to, actor, size, timeout);
   }
 };
-
-std::string error_of(const std::variant<echo_reply, std::string>& result) {
-  return std::holds_alternative<std::string>(result) ? std::get<std::string>(result) : "";
-}
 
 }  // namespace
 
@@ -189,13 +156,7 @@ BOOST_AUTO_TEST_CASE(a_remote_actor_table_comes_back_typed) {
   zone.start("n1");
   zone.start("n2");
   BOOST_TEST_REQUIRE(zone.wait_connected("n2", {"n1"}));
-  caf::scoped_actor self{*zone.nodes["n2"]->system};
-  std::optional<actor_table> table;
-  self->request(zone.transport_of("n2"), 5s, make_remote_call("n1", "daemon", actor_table_request{}, 3s))
-      .receive([&](remote_reply& reply) {
-        auto decoded = decode_remote_reply<actor_table>(reply);
-        if (decoded) table = *decoded;
-      }, [](caf::error&) {});
+  auto table = testing::remote_table(*zone.nodes["n2"]->system, zone.transport_of("n2"), "n1");
   BOOST_TEST_REQUIRE(table.has_value());
   BOOST_TEST(table->node_id == "n1");
   BOOST_TEST(table->actors.size() == 2u);

@@ -1,0 +1,121 @@
+// Three bucky-node processes on 127.0.0.1 and an admin client in this process:
+// sessions between real processes, request/response through them both ways, an
+// unknown key refused, and a node killed with SIGKILL that comes back.
+#define BOOST_TEST_MODULE integration_transport_processes
+#include <boost/test/unit_test.hpp>
+
+#include <fmt/format.h>
+
+#include "actors/runtime/logging.hpp"
+#include "tests/support/free_port.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/remote_calls.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace bucky;
+using namespace bucky::testing;
+
+namespace {
+
+net::key_pair admin_key(std::uint8_t value) {
+  std::array<std::uint8_t, net::seed_bytes> seed;
+  seed.fill(value);
+  return net::key_pair::from_seed(seed);
+}
+
+struct process_zone {
+  temp_dir work{"bucky-zone"};
+  std::vector<std::string> ids = {"n1", "n2", "n3"};
+  std::map<std::string, std::uint16_t> ports;
+  std::map<std::string, std::unique_ptr<node_process>> nodes;
+  net::peer_directory directory;
+
+  process_zone() {
+    logging::init({"admin", spdlog::level::warn, "", true});
+    std::string peers;
+    for (auto& id : ids) {
+      ports[id] = free_port();
+      node_process key(work.path, {"--data-dir", data_dir(id), "--print-key"});
+      BOOST_TEST_REQUIRE((key.wait_exit() == 0));
+      auto text = key.out().substr(0, 43);
+      peers += fmt::format("node {} {} 127.0.0.1:{}\n", id, text, ports[id]);
+    }
+    peers += fmt::format("admin operator {}\n", admin_key(200).public_part().to_text());
+    for (auto& id : ids) std::ofstream(fs::path(data_dir(id)) / "peers") << peers;
+    auto parsed = net::peer_directory::parse(peers, "test peers");
+    BOOST_TEST_REQUIRE(parsed.has_value());
+    directory = *parsed;
+  }
+
+  ~process_zone() {
+    for (auto& [id, node] : nodes) {
+      if (!node) continue;
+      node->signal(SIGTERM);
+      BOOST_TEST((node->wait_exit() == 0), id << " did not stop cleanly: " << node->err());
+    }
+  }
+
+  std::string data_dir(const std::string& id) { return (work.path / id).string(); }
+
+  void start(const std::string& id) {
+    nodes[id] = std::make_unique<node_process>(
+        work.path, std::vector<std::string>{"--data-dir", data_dir(id), "--node-id", id, "--listen",
+                                            fmt::format("127.0.0.1:{}", ports[id])});
+    BOOST_TEST_REQUIRE(nodes[id]->wait_for_log("child 'transport' running"), nodes[id]->err());
+  }
+};
+
+// Retries (bounded) until the echo succeeds: a redial after a restart takes a backoff.
+echo_outcome echo_eventually(admin_client& admin, const std::string& node, const std::string& forward_to) {
+  echo_outcome last;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    last = admin.echo(node, forward_to);
+    if (std::holds_alternative<echo_reply>(last)) return last;
+    std::this_thread::sleep_for(100ms);
+  }
+  return last;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(three_node_processes_answer_each_other_and_a_killed_node_comes_back) {
+  process_zone zone;
+  for (auto& id : zone.ids) zone.start(id);
+  admin_client admin(admin_key(200), zone.directory);
+  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
+
+  for (auto& id : zone.ids) {
+    auto table = admin.table(id);
+    BOOST_TEST_REQUIRE(table.has_value(), "no actor table from " << id);
+    BOOST_TEST(table->node_id == id);
+  }
+  // Node to node, both ways, through the real processes' sessions.
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"n1", "n2"}, {"n2", "n1"}, {"n1", "n3"}, {"n3", "n1"}, {"n2", "n3"}, {"n3", "n2"}}) {
+    auto reply = echo_eventually(admin, from, to);
+    BOOST_TEST_REQUIRE(std::holds_alternative<echo_reply>(reply), from << "->" << to << ": " << error_of(reply));
+    BOOST_TEST(std::get<echo_reply>(reply).node_id == to);
+  }
+
+  zone.nodes["n2"]->signal(SIGKILL);
+  BOOST_TEST((zone.nodes["n2"]->wait_exit() == 128 + SIGKILL));
+  zone.nodes["n2"].reset();
+  auto gone = admin.echo("n1", "n2");
+  BOOST_TEST(!error_of(gone).empty());
+
+  zone.start("n2");  // same data dir: same key, same name
+  auto back = echo_eventually(admin, "n1", "n2");
+  BOOST_TEST(std::holds_alternative<echo_reply>(back), error_of(back));
+  BOOST_TEST(std::holds_alternative<echo_reply>(echo_eventually(admin, "n2", "n3")));
+  BOOST_TEST(zone.nodes["n1"]->err().find("session") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(an_admin_key_not_in_the_peers_file_is_refused_and_logged) {
+  process_zone zone;
+  zone.start("n1");
+  admin_client stranger(admin_key(201), zone.directory);
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("rejected connection from 127.0.0.1"));
+  BOOST_TEST(!error_of(stranger.echo("n1")).empty());
+  zone.nodes["n2"].reset();
+  zone.nodes["n3"].reset();
+}
