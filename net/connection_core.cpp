@@ -8,10 +8,13 @@ namespace bucky::net {
 
 namespace {
 
-// First plaintext byte of every stream frame.
-constexpr std::uint8_t kind_message = 1;
-constexpr std::uint8_t kind_keepalive = 2;
-constexpr std::uint8_t kind_goodbye = 3;
+// Stream frames: a message is a non-empty plaintext with the MESSAGE tag; a
+// keepalive is an empty plaintext with the MESSAGE tag; a goodbye is an empty
+// plaintext with the FINAL tag (so a cut stream is told from a closed one).
+// Messages are sealed straight into the output buffer and opened straight into the
+// event: no copy beyond the one the cipher makes.
+constexpr std::uint8_t tag_message = crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+constexpr std::uint8_t tag_final = crypto_secretstream_xchacha20poly1305_TAG_FINAL;
 constexpr std::size_t stream_overhead_bytes = crypto_secretstream_xchacha20poly1305_ABYTES;
 
 }  // namespace
@@ -23,7 +26,7 @@ connection_core::connection_core(handshake hs, connection_options options, std::
       created_ms_(now_ms),
       last_received_ms_(now_ms),
       last_sent_ms_(now_ms) {
-  BUCKY_CHECK(options_.message_size_bytes_max + 1 + stream_overhead_bytes <= options_.frame_size_bytes_max);
+  BUCKY_CHECK(options_.message_size_bytes_max + stream_overhead_bytes <= options_.frame_size_bytes_max);
   for (auto& frame : handshake_.take_frames()) append_frame(output_, frame);
 }
 
@@ -75,7 +78,7 @@ std::vector<connection_event> connection_core::on_bytes(std::span<const std::uin
   return events;
 }
 
-void connection_core::on_frame(const bytes& frame, std::uint64_t now_ms,
+void connection_core::on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms,
                                std::vector<connection_event>& events) {
   if (!established_) {
     on_handshake_frame(frame, events);
@@ -86,7 +89,7 @@ void connection_core::on_frame(const bytes& frame, std::uint64_t now_ms,
   on_stream_frame(frame, events);
 }
 
-void connection_core::on_handshake_frame(const bytes& frame, std::vector<connection_event>& events) {
+void connection_core::on_handshake_frame(std::span<const std::uint8_t> frame, std::vector<connection_event>& events) {
   auto handled = handshake_.on_frame(frame);
   if (!handled.is_ok()) {
     end(handled, events);
@@ -109,54 +112,47 @@ void connection_core::on_handshake_frame(const bytes& frame, std::vector<connect
   events.push_back(std::move(event));
 }
 
-void connection_core::on_stream_frame(const bytes& frame, std::vector<connection_event>& events) {
-  if (frame.size() < stream_overhead_bytes + 1) {
+void connection_core::on_stream_frame(std::span<const std::uint8_t> frame, std::vector<connection_event>& events) {
+  if (frame.size() < stream_overhead_bytes) {
     end({status_code::invalid_argument, fmt::format("stream frame of {} bytes is too short", frame.size())}, events);
     return;
   }
-  bytes plain(frame.size() - stream_overhead_bytes);
+  connection_event event;
+  event.what = connection_event::kind::message;
+  event.message.resize(frame.size() - stream_overhead_bytes);
   unsigned long long plain_size = 0;
   std::uint8_t tag = 0;
-  if (crypto_secretstream_xchacha20poly1305_pull(&receive_state_, plain.data(), &plain_size, &tag,
+  if (crypto_secretstream_xchacha20poly1305_pull(&receive_state_, event.message.data(), &plain_size, &tag,
                                                  frame.data(), frame.size(), nullptr, 0) != 0) {
     end({status_code::corruption,
          "frame failed authentication (altered, replayed, reordered, or from another session)"},
         events);
     return;
   }
-  plain.resize(plain_size);
-  const bool final_tag = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
-  const std::uint8_t kind = plain.empty() ? 0 : plain[0];
-  if (kind == kind_goodbye && final_tag) {
-    end({}, events);
-  } else if (final_tag || kind == kind_goodbye) {
-    end({status_code::invalid_argument, "goodbye frame without end-of-stream tag, or the reverse"}, events);
-  } else if (kind == kind_keepalive && plain.size() == 1) {
-    // Liveness only; last_received_ms_ was already updated.
-  } else if (kind == kind_message && plain.size() > 1) {
-    connection_event event;
-    event.what = connection_event::kind::message;
-    event.message.assign(plain.begin() + 1, plain.end());
+  BUCKY_CHECK(plain_size == event.message.size());
+  if (tag == tag_final && plain_size == 0) {
+    end({}, events);  // goodbye
+  } else if (tag != tag_message) {
+    end({status_code::invalid_argument, fmt::format("stream frame with unexpected tag {}", tag)}, events);
+  } else if (plain_size > 0) {
     events.push_back(std::move(event));
-  } else {
-    end({status_code::invalid_argument, fmt::format("unknown stream frame kind {} ({} bytes)", kind, plain.size())},
-        events);
-  }
+  }  // else a keepalive: liveness only, last_received_ms_ was already updated
 }
 
-void connection_core::push_frame(std::uint8_t kind, std::span<const std::uint8_t> body, std::uint8_t tag,
-                                 std::uint64_t now_ms) {
+void connection_core::push_frame(std::span<const std::uint8_t> body, std::uint8_t tag, std::uint64_t now_ms) {
   BUCKY_CHECK(established_ && !closed_);
-  bytes plain;
-  plain.reserve(body.size() + 1);
-  plain.push_back(kind);
-  plain.insert(plain.end(), body.begin(), body.end());
-  bytes sealed(plain.size() + stream_overhead_bytes);
-  unsigned long long sealed_size = 0;
-  BUCKY_CHECK(crypto_secretstream_xchacha20poly1305_push(&send_state_, sealed.data(), &sealed_size, plain.data(),
-                                                         plain.size(), nullptr, 0, tag) == 0);
-  BUCKY_CHECK(sealed_size == sealed.size());
-  append_frame(output_, sealed);
+  const std::size_t sealed_size = body.size() + stream_overhead_bytes;
+  const std::size_t at = output_.size();
+  output_.resize(at + limits::frame_header_bytes + sealed_size);
+  auto* header = output_.data() + at;
+  header[0] = static_cast<std::uint8_t>(sealed_size >> 24);
+  header[1] = static_cast<std::uint8_t>(sealed_size >> 16);
+  header[2] = static_cast<std::uint8_t>(sealed_size >> 8);
+  header[3] = static_cast<std::uint8_t>(sealed_size);
+  unsigned long long written = 0;
+  BUCKY_CHECK(crypto_secretstream_xchacha20poly1305_push(&send_state_, header + limits::frame_header_bytes, &written,
+                                                         body.data(), body.size(), nullptr, 0, tag) == 0);
+  BUCKY_CHECK(written == sealed_size);
   last_sent_ms_ = now_ms;
 }
 
@@ -167,13 +163,13 @@ status connection_core::send(std::span<const std::uint8_t> message, std::uint64_
     return {status_code::too_large, fmt::format("message of {} bytes is outside 1..{} bytes", message.size(),
                                                 options_.message_size_bytes_max)};
   }
-  std::size_t frame_bytes = limits::frame_header_bytes + 1 + message.size() + stream_overhead_bytes;
+  std::size_t frame_bytes = limits::frame_header_bytes + message.size() + stream_overhead_bytes;
   if (output_.size() + frame_bytes > options_.send_queue_bytes_max) {
     return {status_code::unavailable,
             fmt::format("send queue full ({} bytes waiting, limit {}): the peer reads too slowly",
                         output_.size(), options_.send_queue_bytes_max)};
   }
-  push_frame(kind_message, message, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, now_ms);
+  push_frame(message, tag_message, now_ms);
   return {};
 }
 
@@ -192,7 +188,7 @@ std::vector<connection_event> connection_core::on_tick(std::uint64_t now_ms) {
     return events;
   }
   if (now_ms >= last_sent_ms_ + options_.keepalive_interval_ms) {
-    push_frame(kind_keepalive, {}, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE, now_ms);
+    push_frame({}, tag_message, now_ms);
   }
   return events;
 }
@@ -207,7 +203,7 @@ std::vector<connection_event> connection_core::close(const std::string& why) {
   std::vector<connection_event> events;
   if (closed_) return events;
   if (established_) {
-    push_frame(kind_goodbye, {}, crypto_secretstream_xchacha20poly1305_TAG_FINAL, last_sent_ms_);
+    push_frame({}, tag_final, last_sent_ms_);
   }
   end({status_code::unavailable, why}, events);
   return events;

@@ -69,11 +69,10 @@ class connection_core {
 
  private:
   connection_core(handshake hs, connection_options options, std::uint64_t now_ms);
-  void push_frame(std::uint8_t kind, std::span<const std::uint8_t> body, std::uint8_t tag,
-                  std::uint64_t now_ms);
-  void on_frame(const bytes& frame, std::uint64_t now_ms, std::vector<connection_event>& events);
-  void on_handshake_frame(const bytes& frame, std::vector<connection_event>& events);
-  void on_stream_frame(const bytes& frame, std::vector<connection_event>& events);
+  void push_frame(std::span<const std::uint8_t> body, std::uint8_t tag, std::uint64_t now_ms);
+  void on_frame(std::span<const std::uint8_t> frame, std::uint64_t now_ms, std::vector<connection_event>& events);
+  void on_handshake_frame(std::span<const std::uint8_t> frame, std::vector<connection_event>& events);
+  void on_stream_frame(std::span<const std::uint8_t> frame, std::vector<connection_event>& events);
   void end(status reason, std::vector<connection_event>& events);
 
   connection_options options_;

@@ -26,9 +26,10 @@ void frame_reader::feed(std::span<const std::uint8_t> input) {
   buffer_.insert(buffer_.end(), input.begin(), input.end());
 }
 
-result<std::optional<bytes>> frame_reader::next() {
+result<std::optional<std::span<const std::uint8_t>>> frame_reader::next() {
+  using view = std::optional<std::span<const std::uint8_t>>;
   std::size_t available = buffer_.size() - consumed_;
-  if (available < limits::frame_header_bytes) return std::optional<bytes>{};
+  if (available < limits::frame_header_bytes) return view{};
   const std::uint8_t* header = buffer_.data() + consumed_;
   std::size_t size = (std::size_t{header[0]} << 24) | (std::size_t{header[1]} << 16) |
                      (std::size_t{header[2]} << 8) | std::size_t{header[3]};
@@ -36,11 +37,10 @@ result<std::optional<bytes>> frame_reader::next() {
     return status(status_code::too_large,
                   fmt::format("frame length {} is outside 1..{} bytes", size, frame_size_bytes_max_));
   }
-  if (available < limits::frame_header_bytes + size) return std::optional<bytes>{};
+  if (available < limits::frame_header_bytes + size) return view{};
   const std::uint8_t* body = header + limits::frame_header_bytes;
-  bytes frame(body, body + size);
   consumed_ += limits::frame_header_bytes + size;
-  return std::optional<bytes>{std::move(frame)};
+  return view{std::span<const std::uint8_t>(body, size)};
 }
 
 }  // namespace bucky::net

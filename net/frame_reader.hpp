@@ -23,9 +23,10 @@ class frame_reader {
   explicit frame_reader(std::size_t frame_size_bytes_max) : frame_size_bytes_max_(frame_size_bytes_max) {}
 
   void feed(std::span<const std::uint8_t> input);
-  // The next whole frame body; nullopt when more bytes are needed; an error for a
-  // length of 0 or over the limit (the stream is unusable after that).
-  result<std::optional<bytes>> next();
+  // The next whole frame body, as a view into the reader's buffer that stays valid
+  // until the next feed(); nullopt when more bytes are needed; an error for a length
+  // of 0 or over the limit (the stream is unusable after that).
+  result<std::optional<std::span<const std::uint8_t>>> next();
   std::size_t buffered_bytes() const { return buffer_.size() - consumed_; }
 
  private:

@@ -36,7 +36,7 @@ std::vector<bytes> split_frames(const bytes& stream) {
     auto next = reader.next();
     BOOST_TEST_REQUIRE(next.has_value());
     if (!next->has_value()) return frames;
-    frames.push_back(**next);
+    frames.emplace_back((**next).begin(), (**next).end());
   }
 }
 

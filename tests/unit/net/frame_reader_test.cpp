@@ -22,7 +22,7 @@ BOOST_AUTO_TEST_CASE(frames_come_out_whole_whatever_the_cut) {
         auto next = reader.next();
         BOOST_TEST_REQUIRE(next.has_value());
         if (!next->has_value()) break;
-        frames.push_back(**next);
+        frames.emplace_back((**next).begin(), (**next).end());
       }
     }
     BOOST_TEST_REQUIRE(frames.size() == 3u);
