@@ -87,6 +87,18 @@ struct fixture {
     BOOST_FAIL("pump did not settle");
   }
 
+  // Establishes n1 -> n2, then puts `attacker` on the path from n1 and sends `sent`.
+  void attack_after_handshake(std::function<std::vector<bytes>(std::vector<bytes>)> attacker,
+                              const std::vector<std::string>& sent) {
+    auto a = dial(n1, n2.public_part());
+    auto b = accept(n2);
+    pump(a, b);
+    BOOST_TEST_REQUIRE(b.established());
+    a_to_b = std::move(attacker);
+    for (auto& message : sent) BOOST_TEST_REQUIRE(a.send(text(message), now_ms).is_ok());
+    pump(a, b);
+  }
+
   static std::vector<bytes> messages(const std::vector<connection_event>& events) {
     std::vector<bytes> out;
     for (auto& e : events) {
@@ -182,15 +194,10 @@ BOOST_AUTO_TEST_CASE(an_altered_handshake_message_fails) {
 
 
 BOOST_AUTO_TEST_CASE(a_flipped_bit_in_a_data_frame_ends_the_session) {
-  auto a = dial(n1, n2.public_part());
-  auto b = accept(n2);
-  pump(a, b);
-  a_to_b = [](std::vector<bytes> frames) {
+  attack_after_handshake([](std::vector<bytes> frames) {
     frames.back()[frames.back().size() / 2] ^= 0x01;
     return frames;
-  };
-  BOOST_TEST(a.send(text("transfer 10"), now_ms).is_ok());
-  pump(a, b);
+  }, {"transfer 10"});
   BOOST_TEST(messages(b_events).empty());
   auto closed = closed_event(b_events);
   BOOST_TEST_REQUIRE(closed);
@@ -198,46 +205,29 @@ BOOST_AUTO_TEST_CASE(a_flipped_bit_in_a_data_frame_ends_the_session) {
 }
 
 BOOST_AUTO_TEST_CASE(a_replayed_frame_ends_the_session) {
-  auto a = dial(n1, n2.public_part());
-  auto b = accept(n2);
-  pump(a, b);
-  a_to_b = [](std::vector<bytes> frames) {
+  attack_after_handshake([](std::vector<bytes> frames) {
     frames.push_back(frames.back());
     return frames;
-  };
-  BOOST_TEST(a.send(text("once"), now_ms).is_ok());
-  pump(a, b);
+  }, {"once"});
   BOOST_TEST(messages(b_events) == std::vector<bytes>{text("once")});
   BOOST_TEST_REQUIRE(closed_event(b_events));
   BOOST_TEST((closed_event(b_events)->reason.code() == status_code::corruption));
 }
 
 BOOST_AUTO_TEST_CASE(reordered_frames_end_the_session) {
-  auto a = dial(n1, n2.public_part());
-  auto b = accept(n2);
-  pump(a, b);
-  a_to_b = [](std::vector<bytes> frames) {
+  attack_after_handshake([](std::vector<bytes> frames) {
     std::swap(frames[0], frames[1]);
     return frames;
-  };
-  BOOST_TEST(a.send(text("first"), now_ms).is_ok());
-  BOOST_TEST(a.send(text("second"), now_ms).is_ok());
-  pump(a, b);
+  }, {"first", "second"});
   BOOST_TEST(messages(b_events).empty());
   BOOST_TEST_REQUIRE(closed_event(b_events));
 }
 
 BOOST_AUTO_TEST_CASE(a_dropped_frame_is_detected_at_the_next_one) {
-  auto a = dial(n1, n2.public_part());
-  auto b = accept(n2);
-  pump(a, b);
-  a_to_b = [](std::vector<bytes> frames) {
+  attack_after_handshake([](std::vector<bytes> frames) {
     frames.erase(frames.begin());
     return frames;
-  };
-  BOOST_TEST(a.send(text("lost"), now_ms).is_ok());
-  BOOST_TEST(a.send(text("after"), now_ms).is_ok());
-  pump(a, b);
+  }, {"lost", "after"});
   BOOST_TEST(messages(b_events).empty());
   BOOST_TEST_REQUIRE(closed_event(b_events));
 }
