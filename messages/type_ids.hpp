@@ -14,6 +14,8 @@ enum class message_type : std::uint16_t {
   echo_request = 5,
   echo_reply = 6,
   actor_table_request = 7,
+  session_list_request = 8,
+  session_list = 9,
 };
 
 }  // namespace bucky

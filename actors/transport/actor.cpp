@@ -39,6 +39,7 @@ class transport_actor : public component_actor {
         [this](expire_atom, std::uint64_t request_id) { expire(request_id); },
         [this](echo_request& request) { return echo(request); },
         [this](sessions_atom) { return io_->sessions(); },
+        [this](session_list_request) { return list_sessions(); },
     };
   }
 
@@ -90,6 +91,15 @@ class transport_actor : public component_actor {
   }
 
   std::shared_ptr<spdlog::logger> logging_handle();
+
+  session_list list_sessions() {
+    session_list out;
+    out.node_id = config_.node_id;
+    for (auto& s : io_->sessions()) {
+      out.sessions.push_back({s.peer, s.remote_address, s.outbound, s.established, s.age_ms, s.bytes_in, s.bytes_out});
+    }
+    return out;
+  }
 
   caf::result<echo_reply> echo(echo_request& asked) {
     if (asked.forward_to.empty() || asked.forward_to == config_.node_id) {

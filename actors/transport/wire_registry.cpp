@@ -36,6 +36,7 @@ const wire_registry& wire_registry::standard() {
     wire_registry r;
     r.add_request<echo_request>();
     r.add_request<actor_table_request>();
+    r.add_request<session_list_request>();
     return r;
   }();
   return registry;

@@ -6,8 +6,11 @@
 
 #include "messages/actor_table.hpp"
 #include "messages/echo.hpp"
+#include "messages/session_list.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::echo_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::echo_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::session_list)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::session_list_request)

@@ -124,7 +124,7 @@ struct zone_fixture {
     return testing::wait_connected(*nodes[id]->system, [&] { return transport_of(id); }, expected);
   }
   std::set<std::string> connected_peers(const std::string& id) {
-    return testing::connected_peers(*nodes[id]->system, transport_of(id));
+    return bucky::connected_peers(*nodes[id]->system, transport_of(id));
   }
   testing::echo_outcome echo(const std::string& from, const std::string& to, const std::string& actor = "transport",
                              std::size_t size = 16, std::chrono::milliseconds timeout = 3s) {

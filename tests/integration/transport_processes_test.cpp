@@ -66,7 +66,7 @@ struct process_zone {
 };
 
 // Retries (bounded) until the echo succeeds: a redial after a restart takes a backoff.
-echo_outcome echo_eventually(admin_client& admin, const std::string& node, const std::string& forward_to) {
+echo_outcome echo_eventually(test_admin& admin, const std::string& node, const std::string& forward_to) {
   echo_outcome last;
   for (int attempt = 0; attempt < 100; ++attempt) {
     last = admin.echo(node, forward_to);
@@ -81,7 +81,7 @@ echo_outcome echo_eventually(admin_client& admin, const std::string& node, const
 BOOST_AUTO_TEST_CASE(three_node_processes_answer_each_other_and_a_killed_node_comes_back) {
   process_zone zone;
   for (auto& id : zone.ids) zone.start(id);
-  admin_client admin(admin_key(200), zone.directory);
+  test_admin admin(admin_key(200), zone.directory, "operator");
   BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
 
   for (auto& id : zone.ids) {
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(three_node_processes_answer_each_other_and_a_killed_node_co
 BOOST_AUTO_TEST_CASE(an_admin_key_not_in_the_peers_file_is_refused_and_logged) {
   process_zone zone;
   zone.start("n1");
-  admin_client stranger(admin_key(201), zone.directory);
+  test_admin stranger(admin_key(201), zone.directory, "operator");
   BOOST_TEST(zone.nodes["n1"]->wait_for_log("rejected connection from 127.0.0.1"));
   BOOST_TEST(!error_of(stranger.echo("n1")).empty());
   zone.nodes["n2"].reset();
