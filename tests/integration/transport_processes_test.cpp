@@ -5,6 +5,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "net/key_file.hpp"
 
 #include "actors/runtime/logging.hpp"
 #include "tests/support/free_port.hpp"
@@ -108,6 +111,40 @@ BOOST_AUTO_TEST_CASE(three_node_processes_answer_each_other_and_a_killed_node_co
   BOOST_TEST(std::holds_alternative<echo_reply>(back), error_of(back));
   BOOST_TEST(std::holds_alternative<echo_reply>(echo_eventually(admin, "n2", "n3")));
   BOOST_TEST(zone.nodes["n1"]->err().find("session") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bucky_cli_status_and_ping_see_the_zone_as_it_is) {
+  process_zone zone;
+  for (auto& id : zone.ids) zone.start(id);
+  auto key_path = (zone.work.path / "admin.key").string();
+  BOOST_TEST_REQUIRE(net::save_key_file(key_path, admin_key(200)).is_ok());
+  auto peers_path = (fs::path(zone.data_dir("n1")) / "peers").string();
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--key", key_path, "--peers", peers_path});
+    auto run = std::make_unique<node_process>(zone.work.path, args, std::vector<std::string>{}, BUCKY_CLI_BINARY);
+    BOOST_TEST_REQUIRE(run->wait_exit().has_value());
+    return run;
+  };
+  auto status = cli({"--json", "status"});
+  BOOST_TEST((status->wait_exit() == 0), status->err());
+  auto report = nlohmann::json::parse(status->out());
+  BOOST_TEST_REQUIRE(report["nodes"].size() == 3u);
+  for (auto& row : report["nodes"]) {
+    BOOST_TEST(row["up"].get<bool>());
+    BOOST_TEST(row["actors_running"].get<int>() == 2);
+  }
+  auto ping = cli({"ping", "n3", "--via", "n1"});
+  BOOST_TEST((ping->wait_exit() == 0), ping->err());
+  BOOST_TEST(ping->out().find("n3 -> n1: answered by n1") != std::string::npos, ping->out());
+
+  zone.nodes["n3"]->signal(SIGKILL);
+  BOOST_TEST((zone.nodes["n3"]->wait_exit() == 128 + SIGKILL));
+  zone.nodes["n3"].reset();
+  auto partial = cli({"--timeout-ms", "500", "status"});
+  BOOST_TEST((partial->wait_exit() == 1));
+  BOOST_TEST(partial->out().find("3 nodes, 2 up") != std::string::npos, partial->out());
+  auto usage = cli({"ping"});
+  BOOST_TEST((usage->wait_exit() == 2));
 }
 
 BOOST_AUTO_TEST_CASE(an_admin_key_not_in_the_peers_file_is_refused_and_logged) {

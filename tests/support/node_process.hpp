@@ -1,4 +1,4 @@
-// A bucky-node started as a real process with posix_spawn: stdout and stderr go to
+// A bucky-node (or another of our binaries) started as a real process with posix_spawn: stdout and stderr go to
 // files, waits poll with deadlines, and the process is killed if a test leaves it.
 #pragma once
 
@@ -38,8 +38,8 @@ inline std::string read_file(const fs::path& path) {
 
 class node_process {
  public:
-  node_process(const fs::path& work, std::vector<std::string> args,
-               std::vector<std::string> extra_env = {})
+  node_process(const fs::path& work, std::vector<std::string> args, std::vector<std::string> extra_env = {},
+               const std::string& binary = BUCKY_NODE_BINARY)
       : stdout_path_(work / ("stdout-" + std::to_string(counter_) + ".txt")),
         stderr_path_(work / ("stderr-" + std::to_string(counter_) + ".txt")) {
     ++counter_;
@@ -47,7 +47,7 @@ class node_process {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    args.insert(args.begin(), BUCKY_NODE_BINARY);
+    args.insert(args.begin(), binary);
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -57,7 +57,7 @@ class node_process {
     std::vector<char*> envp;
     for (auto& e : env_storage) envp.push_back(e.data());
     envp.push_back(nullptr);
-    int rc = posix_spawn(&pid_, BUCKY_NODE_BINARY, &actions, nullptr, argv.data(), envp.data());
+    int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     BOOST_TEST_REQUIRE(rc == 0);
   }

@@ -1,0 +1,213 @@
+// bucky: the zone's command line for its owner and admins. It talks to nodes only
+// through the authenticated transport, with an admin key listed in their peers.
+//   bucky key create --key FILE          make (or show) an admin key
+//   bucky status [--json]                every node: up/down, actors, sessions
+//   bucky ping NODE [--via NODE]         round trip to a node (or between two)
+// Exit codes: 0 ok, 1 failure (a node down or unreachable), 2 usage.
+#include <utility>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/runtime/logging.hpp"
+#include "actors/transport/admin_client.hpp"
+#include "messages/session_list.hpp"
+#include "net/key_file.hpp"
+
+using namespace bucky;
+using json = nlohmann::json;
+
+namespace {
+
+struct cli_options {
+  std::string key_path;
+  std::string peers_path;
+  std::string zone_id = "local";
+  std::uint64_t timeout_ms = 3'000;
+  bool json_output = false;
+  std::string node;
+  std::string via;
+  std::size_t size_bytes = 16;
+};
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "bucky: %s\n", message.c_str());
+  return code;
+}
+
+int key_create(const cli_options& options) {
+  if (options.key_path.empty()) return fail(2, "--key FILE is required (or set BUCKY_KEY)");
+  auto key = net::load_or_create_key_file(options.key_path);
+  if (!key) return fail(1, key.error().message());
+  std::printf("%s\n", key->public_part().to_text().c_str());
+  return 0;
+}
+
+struct admin_session {
+  std::unique_ptr<admin_client> client;
+  net::peer_directory peers;
+  std::vector<std::string> nodes;
+};
+
+result<admin_session> open_session(const cli_options& options) {
+  if (options.key_path.empty()) return status(status_code::invalid_argument, "--key FILE is required (or set BUCKY_KEY)");
+  if (options.peers_path.empty()) {
+    return status(status_code::invalid_argument, "--peers FILE is required (or set BUCKY_PEERS)");
+  }
+  auto key = net::load_key_file(options.key_path);
+  if (!key) return key.error();
+  auto peers = net::peer_directory::load(options.peers_path);
+  if (!peers) return peers.error();
+  admin_session session;
+  std::string name = "admin";
+  if (auto me = peers->authorize(key->public_part())) name = me->name;
+  for (const auto& entry : peers->entries()) {
+    if (entry.identity.role == net::peer_identity::kind::node) session.nodes.push_back(entry.identity.name);
+  }
+  session.peers = *peers;
+  session.client = std::make_unique<admin_client>(*key, *peers, name, options.zone_id);
+  session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
+                                 std::chrono::milliseconds(options.timeout_ms));
+  return session;
+}
+
+json node_status(admin_session& session, const std::string& node, const cli_options& options) {
+  const auto* entry = session.peers.node(node);
+  json row = {{"node", node}, {"address", fmt::format("{}:{}", entry->host, entry->port)}, {"up", false}};
+  auto timeout = std::chrono::milliseconds(options.timeout_ms);
+  if (!session.client->connected().count(node)) {
+    row["error"] = "no session (node down, unreachable, or it does not list this admin key)";
+    return row;
+  }
+  auto table = session.client->call(node, "daemon", actor_table_request{}, timeout);
+  if (!table) {
+    row["error"] = table.error().to_string();
+    return row;
+  }
+  row["up"] = true;
+  json actors = json::array();
+  std::size_t running = 0;
+  std::uint64_t restarts = 0;
+  for (const auto& actor : table->actors) {
+    running += actor.state == actor_state::running;
+    restarts += actor.restart_count;
+    actors.push_back({{"name", actor.name}, {"state", actor_state_name(actor.state)},
+                      {"restarts", actor.restart_count}, {"last_crash", actor.last_crash_reason}});
+  }
+  row["actors"] = actors;
+  row["actors_running"] = running;
+  row["restarts"] = restarts;
+  row["restart_budget"] = fmt::format("{}/{}", table->restarts_in_period, table->restarts_max);
+  std::vector<std::string> peers;
+  if (auto sessions = session.client->call(node, "transport", session_list_request{}, timeout)) {
+    for (const auto& s : sessions->sessions) {
+      if (s.established) peers.push_back(s.peer);
+    }
+  }
+  std::sort(peers.begin(), peers.end());
+  row["sessions"] = peers;
+  return row;
+}
+
+int status_command(const cli_options& options) {
+  auto session = open_session(options);
+  if (!session) return fail(session.error().code() == status_code::invalid_argument ? 2 : 1, session.error().message());
+  json rows = json::array();
+  bool all_up = true;
+  for (const auto& node : session->nodes) {
+    rows.push_back(node_status(*session, node, options));
+    all_up = all_up && rows.back()["up"].get<bool>();
+  }
+  if (options.json_output) {
+    std::cout << json{{"nodes", rows}}.dump(2) << "\n";
+    return all_up ? 0 : 1;
+  }
+  std::cout << fmt::format("zone {}: {} nodes, {} up\n", options.zone_id, rows.size(),
+                           std::count_if(rows.begin(), rows.end(), [](const json& r) { return r["up"].get<bool>(); }));
+  std::cout << fmt::format("{:<12} {:<22} {:<5} {:<14} {:>8} {:<8} {}\n", "NODE", "ADDRESS", "STATE", "ACTORS",
+                           "RESTARTS", "BUDGET", "SESSIONS");
+  for (const auto& r : rows) {
+    if (!r["up"].get<bool>()) {
+      std::cout << fmt::format("{:<12} {:<22} {:<5} {}\n", r["node"].get<std::string>(),
+                               r["address"].get<std::string>(), "down", r["error"].get<std::string>());
+      continue;
+    }
+    std::string sessions;
+    for (const auto& peer : r["sessions"]) sessions += (sessions.empty() ? "" : ",") + peer.get<std::string>();
+    std::cout << fmt::format("{:<12} {:<22} {:<5} {:<14} {:>8} {:<8} {}\n", r["node"].get<std::string>(),
+                             r["address"].get<std::string>(), "up",
+                             fmt::format("{}/{} running", r["actors_running"].get<std::size_t>(), r["actors"].size()),
+                             r["restarts"].get<std::uint64_t>(), r["restart_budget"].get<std::string>(), sessions);
+  }
+  return all_up ? 0 : 1;
+}
+
+int ping_command(const cli_options& options) {
+  auto session = open_session(options);
+  if (!session) return fail(session.error().code() == status_code::invalid_argument ? 2 : 1, session.error().message());
+  if (!session->peers.node(options.node)) return fail(2, fmt::format("node '{}' is not in {}", options.node, options.peers_path));
+  auto started = std::chrono::steady_clock::now();
+  echo_request request{std::vector<std::uint8_t>(options.size_bytes, 0x42), options.via};
+  auto reply = session->client->call(options.node, "transport", request, std::chrono::milliseconds(options.timeout_ms));
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (!reply) return fail(1, reply.error().to_string());
+  std::string path = options.via.empty() ? options.node : options.node + " -> " + options.via;
+  if (options.json_output) {
+    std::cout << json{{"path", path}, {"answered_by", reply->node_id}, {"bytes", reply->data.size()}, {"ms", ms}}.dump()
+              << "\n";
+  } else {
+    std::cout << fmt::format("{}: answered by {} in {:.2f} ms ({} bytes)\n", path, reply->node_id, ms,
+                             reply->data.size());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli_options options;
+  options.key_path = env_or("BUCKY_KEY", "");
+  options.peers_path = env_or("BUCKY_PEERS", "");
+  CLI::App app{"bucky: manage a BuckyOS zone", "bucky"};
+  app.set_version_flag("--version", std::string("bucky ") + BUCKY_VERSION);
+  app.require_subcommand(1);
+  app.add_option("--key", options.key_path, "admin key file (env BUCKY_KEY)");
+  app.add_option("--peers", options.peers_path, "peers file listing the zone's nodes (env BUCKY_PEERS)");
+  app.add_option("--zone-id", options.zone_id, "zone name (default local)");
+  app.add_option("--timeout-ms", options.timeout_ms, "how long to wait for nodes and answers")->check(CLI::Range(1, 600'000));
+  app.add_flag("--json", options.json_output, "machine-readable output");
+  auto* key = app.add_subcommand("key", "admin keys");
+  key->require_subcommand(1);
+  auto* key_create_cmd = key->add_subcommand("create", "create the admin key file if missing; print its public key");
+  auto* status = app.add_subcommand("status", "show every node of the zone: up/down, actors, sessions");
+  auto* ping = app.add_subcommand("ping", "round trip to a node's transport, or from it to another node (--via)");
+  ping->add_option("node", options.node, "node to ask")->required();
+  ping->add_option("--via", options.via, "the asked node forwards to this node and returns its answer");
+  ping->add_option("--size", options.size_bytes, "payload bytes")->check(CLI::Range(0, 1'000'000));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // help of the subcommand asked about
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail(2, fmt::format("{}; see bucky --help", e.what()));
+  }
+  bucky::logging::init({"bucky", spdlog::level::warn, "", true});
+  if (key_create_cmd->parsed()) return key_create(options);
+  if (status->parsed()) return status_command(options);
+  if (ping->parsed()) return ping_command(options);
+  return fail(2, "no command; see bucky --help");
+}
