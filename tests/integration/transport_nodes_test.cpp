@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE integration_transport_nodes
 #include <boost/test/unit_test.hpp>
 
+#include <future>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -220,4 +221,47 @@ BOOST_AUTO_TEST_CASE(a_crashed_transport_is_restarted_and_sessions_come_back) {
   BOOST_TEST((zone.transport_of("n1") != before));
   BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
   BOOST_TEST(std::holds_alternative<echo_reply>(zone.echo("n2", "n1")));
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_message_type_gets_an_error_reply_and_the_session_lives) {
+  zone_fixture zone({"n1", "n2"});
+  zone.start("n1");
+  zone.start("n2");
+  BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
+  caf::scoped_actor self{*zone.nodes["n1"]->system};
+  remote_call call{"n2", "transport", 999, {0x90}, 2'000};
+  std::string error;
+  self->request(zone.transport_of("n1"), 5s, call)
+      .receive([&](remote_reply&) { error = "answered"; }, [&](caf::error& e) { error = describe_exit_reason(e); });
+  BOOST_TEST(error.find("unknown message type 999") != std::string::npos, error);
+  BOOST_TEST(std::holds_alternative<echo_reply>(zone.echo("n1", "n2")));
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_envelope_ends_only_its_own_session) {
+  zone_fixture zone({"n1"});
+  zone.start("n1");
+  // A raw admin connection that sends bytes that are no envelope once it is in.
+  std::promise<net::io_event> closed;
+  bool closed_seen = false;
+  net::tcp_io_config config;
+  config.listen = false;
+  config.authorize = [&](const net::public_key& key) { return zone.directory.authorize(key); };
+  std::unique_ptr<net::tcp_io> raw;
+  raw = std::make_unique<net::tcp_io>(key_of(200), config, [&](net::io_event event) {
+    if (event.what == net::io_event::kind::established) raw->send(event.session_id, bytes{0xc1, 0x00}, 0);
+    if (event.what == net::io_event::kind::closed && !closed_seen) {
+      closed_seen = true;
+      closed.set_value(event);
+    }
+  });
+  BOOST_TEST_REQUIRE(raw->start().has_value());
+  const auto* n1 = zone.directory.node("n1");
+  raw->keep_connected("n1", n1->identity.key, n1->host, n1->port);
+  auto future = closed.get_future();
+  BOOST_TEST_REQUIRE((future.wait_for(10s) == std::future_status::ready));
+  raw->stop();
+  // The node is fine and serves others.
+  testing::test_admin admin(key_of(200), zone.directory, "operator");
+  BOOST_TEST_REQUIRE(admin.wait_connected({"n1"}));
+  BOOST_TEST(std::holds_alternative<echo_reply>(admin.echo("n1")));
 }
