@@ -42,6 +42,9 @@ class silent_actor : public component_actor {
     }};
   }
 
+  // A held promise refers to its own actor: drop them or the actor never frees.
+  void on_exit() override { held_.clear(); }
+
  private:
   std::vector<caf::response_promise> held_;
 };
