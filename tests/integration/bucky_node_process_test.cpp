@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(sigint_stops_cleanly_too) {
 BOOST_AUTO_TEST_CASE(print_actors_flag_prints_and_exits_zero) {
   temp_dir work;
   node_process node(work.path, {"--data-dir", (work.path / "d").string(), "--listen", "127.0.0.1:0", "--print-actors"});
-  BOOST_TEST((node.wait_exit() == 0));
+  BOOST_TEST((node.wait_exit() == 0), node.err());
   BOOST_TEST(node.out().find("log_tail    running") != std::string::npos, node.out());
 }
 
