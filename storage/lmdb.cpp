@@ -1,0 +1,160 @@
+#include "storage/lmdb.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "messages/common/check.hpp"
+
+namespace bucky::storage {
+
+namespace {
+
+MDB_val as_val(std::string_view bytes) {
+  return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
+}
+
+std::string_view as_view(const MDB_val& val) {
+  return {static_cast<const char*>(val.mv_data), val.mv_size};
+}
+
+}  // namespace
+
+status lmdb_env::error(int rc, const std::string& action) const {
+  const auto& path = options_.path;
+  switch (rc) {
+    case MDB_MAP_FULL:
+      return {status_code::too_large,
+              fmt::format("{} in {}: the LMDB map of {} bytes is full; nothing was written. Raise the map size "
+                          "or free space in the zone state",
+                          action, path, options_.map_size_bytes)};
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+      return {status_code::corruption,
+              fmt::format("{}: {} is not an LMDB environment this build can read ({}); it is not ours or it "
+                          "is damaged: restore it from a backup or move it aside",
+                          action, path, mdb_strerror(rc))};
+    case MDB_CORRUPTED:
+    case MDB_PANIC:
+      return {status_code::corruption, fmt::format("{} in {}: {}; restore the data dir from a backup or "
+                                                   "re-sync this node", action, path, mdb_strerror(rc))};
+    case MDB_BAD_VALSIZE:
+      return {status_code::invalid_argument,
+              fmt::format("{} in {}: key is empty or longer than {} bytes", action, path, key_size_bytes_max())};
+    case MDB_DBS_FULL:
+      return {status_code::too_large,
+              fmt::format("{} in {}: more than {} tables", action, path, options_.tables_max)};
+    default:
+      return {status_code::io_error, fmt::format("{} in {}: {}", action, path, mdb_strerror(rc))};
+  }
+}
+
+result<std::unique_ptr<lmdb_env>> lmdb_env::open(const lmdb_options& options) {
+  std::error_code fs_error;
+  std::filesystem::create_directories(options.path, fs_error);
+  if (fs_error) {
+    return status(status_code::io_error, fmt::format("cannot create {}: {}", options.path, fs_error.message()));
+  }
+  MDB_env* raw = nullptr;
+  BUCKY_CHECK(mdb_env_create(&raw) == 0);
+  std::unique_ptr<lmdb_env> env(new lmdb_env(raw, options));
+  int rc = mdb_env_set_mapsize(raw, options.map_size_bytes);
+  if (rc == 0) rc = mdb_env_set_maxdbs(raw, options.tables_max);
+  if (rc == 0) rc = mdb_env_set_maxreaders(raw, options.readers_max);
+  unsigned flags = MDB_NOTLS | (options.sync ? 0u : MDB_NOSYNC);
+  if (rc == 0) rc = mdb_env_open(raw, options.path.c_str(), flags, 0600);
+  if (rc != 0) return env->error(rc, "opening the LMDB environment");
+  return env;
+}
+
+lmdb_env::~lmdb_env() { mdb_env_close(env_); }
+
+std::size_t lmdb_env::key_size_bytes_max() const {
+  return static_cast<std::size_t>(mdb_env_get_maxkeysize(env_));
+}
+
+result<lmdb_table> lmdb_env::table(const std::string& name) {
+  auto txn = begin_write();
+  if (!txn) return txn.error();
+  lmdb_table table{0, name};
+  int rc = mdb_dbi_open(txn->txn_, name.c_str(), MDB_CREATE, &table.handle);
+  if (rc != 0) return error(rc, "opening table " + name);
+  if (auto committed = txn->commit(); !committed.is_ok()) return committed;
+  return table;
+}
+
+result<write_txn> lmdb_env::begin_write() {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+  if (rc != 0) return error(rc, "beginning a write transaction");
+  return write_txn(*this, txn);
+}
+
+result<read_txn> lmdb_env::begin_read() {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn);
+  if (rc != 0) return error(rc, "beginning a read transaction");
+  return read_txn(*this, txn);
+}
+
+read_txn::read_txn(read_txn&& other) noexcept : env_(other.env_), txn_(other.txn_) { other.txn_ = nullptr; }
+
+read_txn::~read_txn() {
+  if (txn_) mdb_txn_abort(txn_);
+}
+
+result<std::optional<std::string>> read_txn::get(const lmdb_table& table, std::string_view key) const {
+  BUCKY_CHECK(txn_ != nullptr);
+  MDB_val k = as_val(key), v{};
+  int rc = mdb_get(txn_, table.handle, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string>{};
+  if (rc != 0) return env_->error(rc, "reading " + table.name);
+  return std::optional<std::string>{std::string(as_view(v))};
+}
+
+status read_txn::scan(const lmdb_table& table, std::string_view from, std::size_t limit,
+                      const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  BUCKY_CHECK(txn_ != nullptr);
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn_, table.handle, &cursor);
+  if (rc != 0) return env_->error(rc, "scanning " + table.name);
+  MDB_val k = as_val(from), v{};
+  rc = from.empty() ? mdb_cursor_get(cursor, &k, &v, MDB_FIRST) : mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+  std::size_t visited = 0;
+  while (rc == 0 && visited < limit && visit(as_view(k), as_view(v))) {
+    ++visited;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cursor);
+  if (rc != 0 && rc != MDB_NOTFOUND) return env_->error(rc, "scanning " + table.name);
+  return {};
+}
+
+write_txn::~write_txn() = default;  // read_txn's destructor aborts an uncommitted txn
+
+status write_txn::put(const lmdb_table& table, std::string_view key, std::string_view value) {
+  BUCKY_CHECK(txn_ != nullptr);
+  MDB_val k = as_val(key), v = as_val(value);
+  int rc = mdb_put(txn_, table.handle, &k, &v, 0);
+  if (rc != 0) return env_->error(rc, "writing " + table.name);
+  return {};
+}
+
+result<bool> write_txn::erase(const lmdb_table& table, std::string_view key) {
+  BUCKY_CHECK(txn_ != nullptr);
+  MDB_val k = as_val(key);
+  int rc = mdb_del(txn_, table.handle, &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) return env_->error(rc, "deleting from " + table.name);
+  return true;
+}
+
+status write_txn::commit() {
+  BUCKY_CHECK(txn_ != nullptr);
+  int rc = mdb_txn_commit(txn_);
+  txn_ = nullptr;  // committed or aborted by LMDB either way
+  if (rc != 0) return env_->error(rc, "committing");
+  return {};
+}
+
+}  // namespace bucky::storage

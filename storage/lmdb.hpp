@@ -1,0 +1,98 @@
+// LMDB and nothing above it: one environment per data dir, named tables, and
+// transactions whose failures come back as statuses that say what and where
+// (a full map names the map size and how to raise it). Writes go through a
+// write_txn that must begin and commit inside one actor handler (LMDB ties a write
+// transaction to its thread); readers are opened with MDB_NOTLS so any thread may
+// use them. Commits use LMDB's default durable sync unless the environment was
+// opened with sync off (tests and benchmarks only).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <lmdb.h>
+
+#include "messages/common/status.hpp"
+
+namespace bucky::storage {
+
+struct lmdb_options {
+  std::string path;  // a directory; created if missing
+  std::size_t map_size_bytes = std::size_t{1} << 30;
+  unsigned tables_max = 16;
+  unsigned readers_max = 126;
+  bool sync = true;  // false: no fsync on commit (never for acceptor state)
+};
+
+class lmdb_env;
+
+// A named database inside the environment. Cheap to copy.
+struct lmdb_table {
+  MDB_dbi handle = 0;
+  std::string name;
+};
+
+class read_txn {
+ public:
+  read_txn(read_txn&& other) noexcept;
+  read_txn& operator=(read_txn&&) = delete;
+  virtual ~read_txn();
+
+  // The value stored under `key`, nullopt when absent.
+  result<std::optional<std::string>> get(const lmdb_table& table, std::string_view key) const;
+  // Visits keys >= `from` in order while `visit` returns true; at most `limit` entries.
+  status scan(const lmdb_table& table, std::string_view from, std::size_t limit,
+              const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+ protected:
+  friend class lmdb_env;
+  read_txn(lmdb_env& env, MDB_txn* txn) : env_(&env), txn_(txn) {}
+  lmdb_env* env_;
+  MDB_txn* txn_;
+};
+
+class write_txn : public read_txn {
+ public:
+  write_txn(write_txn&&) noexcept = default;
+  ~write_txn() override;  // aborts unless committed
+
+  status put(const lmdb_table& table, std::string_view key, std::string_view value);
+  // Removes `key`; returns whether it was there.
+  result<bool> erase(const lmdb_table& table, std::string_view key);
+  // Makes everything durable (fsync unless sync is off). The txn is over after this.
+  status commit();
+
+ private:
+  friend class lmdb_env;
+  using read_txn::read_txn;
+};
+
+class lmdb_env {
+ public:
+  static result<std::unique_ptr<lmdb_env>> open(const lmdb_options& options);
+  ~lmdb_env();
+  lmdb_env(const lmdb_env&) = delete;
+  lmdb_env& operator=(const lmdb_env&) = delete;
+
+  // Opens (creating if needed) a named table. Call before concurrent use.
+  result<lmdb_table> table(const std::string& name);
+  result<write_txn> begin_write();
+  result<read_txn> begin_read();
+
+  const lmdb_options& options() const { return options_; }
+  std::size_t key_size_bytes_max() const;
+  // Turns an LMDB return code into a status naming `action` and this environment.
+  status error(int rc, const std::string& action) const;
+
+ private:
+  lmdb_env(MDB_env* env, lmdb_options options) : env_(env), options_(std::move(options)) {}
+  MDB_env* env_;
+  lmdb_options options_;
+};
+
+}  // namespace bucky::storage
