@@ -16,6 +16,10 @@ enum class message_type : std::uint16_t {
   actor_table_request = 7,
   session_list_request = 8,
   session_list = 9,
+  paxos_prepare = 10,
+  paxos_promise = 11,
+  paxos_accept = 12,
+  paxos_accepted = 13,
 };
 
 }  // namespace bucky

@@ -1,0 +1,91 @@
+#include "actors/paxos/acceptor_core.hpp"
+
+#include <fmt/format.h>
+
+#include "messages/common/check.hpp"
+
+namespace bucky {
+
+namespace {
+
+std::string text(const ballot& b) { return fmt::format("({},{})", b.round, b.replica); }
+
+}  // namespace
+
+acceptor_core::acceptor_core(ballot promised, std::vector<accepted_entry> accepted) : promised_(promised) {
+  for (auto& entry : accepted) {
+    auto slot = entry.slot;
+    BUCKY_CHECK_MSG(accepted_.emplace(slot, std::move(entry)).second, fmt::format("slot {} stored twice", slot));
+  }
+  check_invariants();
+}
+
+void acceptor_core::check_invariants() const {
+  for (const auto& [slot, entry] : accepted_) {
+    BUCKY_CHECK_MSG(entry.slot == slot && entry.accepted_in <= promised_,
+                    fmt::format("slot {} accepted in {} above promised {}", slot, text(entry.accepted_in),
+                                text(promised_)));
+  }
+}
+
+// A prepare equal to the promise is a retransmission from the same leader: it is
+// answered again (idempotent) without a new write.
+promise_output acceptor_core::on_prepare(const paxos_prepare& prepare) {
+  promise_output out;
+  out.reply.proposal = prepare.proposal;
+  if (prepare.proposal < promised_) {
+    out.reply.ok = false;
+    out.reply.promised = promised_;
+    return out;
+  }
+  if (prepare.proposal > promised_) {
+    promised_ = prepare.proposal;
+    out.persist_promised = promised_;
+  }
+  out.reply.ok = true;
+  out.reply.promised = promised_;
+  for (auto it = accepted_.lower_bound(prepare.first_open_slot);
+       it != accepted_.end() && out.reply.accepted.size() < promise_entries_max; ++it) {
+    out.reply.accepted.push_back(it->second);
+  }
+  check_invariants();
+  return out;
+}
+
+accepted_output acceptor_core::on_accept(const paxos_accept& accept) {
+  accepted_output out;
+  out.reply.proposal = accept.proposal;
+  out.reply.slot = accept.slot;
+  if (accept.proposal < promised_) {
+    out.reply.ok = false;
+    out.reply.promised = promised_;
+    return out;
+  }
+  const ballot before = promised_;
+  if (accept.proposal > promised_) {
+    promised_ = accept.proposal;
+    out.persist_promised = promised_;
+  }
+  BUCKY_CHECK(promised_ >= before);
+  accepted_entry entry{accept.slot, accept.proposal, accept.value};
+  auto existing = accepted_.find(accept.slot);
+  // The same ballot re-sending the same slot must carry the same value: a leader
+  // proposes one value per slot per ballot.
+  if (existing != accepted_.end() && existing->second.accepted_in == accept.proposal) {
+    BUCKY_CHECK_MSG(existing->second.value == accept.value,
+                    fmt::format("slot {} got two values in ballot {}", accept.slot, text(accept.proposal)));
+  } else {
+    accepted_[accept.slot] = entry;
+    out.persist_accepted = entry;
+  }
+  out.reply.ok = true;
+  out.reply.promised = promised_;
+  check_invariants();
+  return out;
+}
+
+void acceptor_core::forget_below(slot_id slot) {
+  accepted_.erase(accepted_.begin(), accepted_.lower_bound(slot));
+}
+
+}  // namespace bucky

@@ -1,0 +1,60 @@
+// The acceptor of Multi-Paxos as a plain class (no I/O, no clock, no CAF).
+// It answers prepare and accept and says what must be made durable first: the
+// shell writes `output.persist_*` in one synced LMDB transaction and only then sends
+// `output.reply`. The in-memory state already reflects the write; if the write
+// fails the shell crashes and restart() reloads what is on disk, which is safe
+// because no reply left.
+//
+// Invariants (checked on every step, on in release builds):
+// - the promised ballot never decreases;
+// - every accepted entry's ballot is <= the promised ballot;
+// - an acceptor never accepts in a ballot lower than one it promised.
+#pragma once
+
+#include <map>
+#include <optional>
+
+#include "messages/paxos.hpp"
+
+namespace bucky {
+
+struct acceptor_output {
+  std::optional<ballot> persist_promised;
+  std::optional<accepted_entry> persist_accepted;
+};
+
+struct promise_output : acceptor_output {
+  paxos_promise reply;
+};
+
+struct accepted_output : acceptor_output {
+  paxos_accepted reply;
+};
+
+class acceptor_core {
+ public:
+  // At most this many accepted entries go into one promise: slots beyond the
+  // proposer's window are refused before they are accepted, so this is a bound,
+  // not a truncation.
+  static constexpr std::size_t promise_entries_max = 4'096;
+
+  acceptor_core() = default;
+  // State as read back from disk after a restart.
+  acceptor_core(ballot promised, std::vector<accepted_entry> accepted);
+
+  promise_output on_prepare(const paxos_prepare& prepare);
+  accepted_output on_accept(const paxos_accept& accept);
+  // Entries below `slot` are chosen and applied everywhere that matters: forget them.
+  void forget_below(slot_id slot);
+
+  const ballot& promised() const { return promised_; }
+  const std::map<slot_id, accepted_entry>& accepted() const { return accepted_; }
+
+ private:
+  void check_invariants() const;
+
+  ballot promised_;
+  std::map<slot_id, accepted_entry> accepted_;
+};
+
+}  // namespace bucky

@@ -1,0 +1,129 @@
+#include "actors/paxos/acceptor_store.hpp"
+
+#include <fmt/format.h>
+
+#include "messages/codec.hpp"
+
+namespace bucky {
+
+namespace {
+
+constexpr std::string_view promised_key = "promised";
+constexpr std::size_t entries_per_forget_txn_max = 100'000;
+
+std::string_view as_text(const bytes& encoded) {
+  return {reinterpret_cast<const char*>(encoded.data()), encoded.size()};
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+// msgpack structs without type_name for decode<>: wrap them.
+struct stored_ballot {
+  static constexpr const char* type_name = "paxos.meta promised ballot";
+  ballot value;
+  MSGPACK_DEFINE(value);
+};
+struct stored_entry {
+  static constexpr const char* type_name = "paxos.log entry";
+  accepted_entry value;
+  MSGPACK_DEFINE(value);
+};
+
+}  // namespace
+
+std::string slot_key(slot_id slot) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[static_cast<std::size_t>(i)] = static_cast<char>(slot & 0xff);
+    slot >>= 8;
+  }
+  return key;
+}
+
+result<acceptor_store> acceptor_store::open(storage::lmdb_env& env) {
+  auto meta = env.table("paxos.meta");
+  if (!meta) return meta.error();
+  auto log = env.table("paxos.log");
+  if (!log) return log.error();
+  return acceptor_store(env, *meta, *log);
+}
+
+result<acceptor_core> acceptor_store::load() const {
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  ballot promised;
+  auto stored = txn->get(meta_, promised_key);
+  if (!stored) return stored.error();
+  if (stored->has_value()) {
+    auto decoded = decode<stored_ballot>(as_bytes(**stored));
+    if (!decoded) {
+      return status(status_code::corruption, fmt::format("{}: {}; this replica will not vote until its data dir "
+                                                         "is restored or re-synced",
+                                                         env_->options().path, decoded.error().message()));
+    }
+    promised = decoded->value;
+  }
+  std::vector<accepted_entry> entries;
+  status problem;
+  auto scanned = txn->scan(log_, "", SIZE_MAX, [&](std::string_view key, std::string_view value) {
+    auto decoded = decode<stored_entry>(as_bytes(value));
+    if (!decoded || key != slot_key(decoded->value.slot)) {
+      problem = status(status_code::corruption,
+                       fmt::format("{}: paxos.log record {} does not decode to its slot{}; this replica will not "
+                                   "vote until its data dir is restored or re-synced",
+                                   env_->options().path, entries.size(),
+                                   decoded ? "" : " (" + decoded.error().message() + ")"));
+      return false;
+    }
+    entries.push_back(std::move(decoded->value));
+    return true;
+  });
+  if (!scanned.is_ok()) return scanned;
+  if (!problem.is_ok()) return problem;
+  for (const auto& entry : entries) {
+    if (entry.accepted_in > promised) {
+      return status(status_code::corruption,
+                    fmt::format("{}: slot {} accepted in a ballot above the promised one; this replica will not "
+                                "vote",
+                                env_->options().path, entry.slot));
+    }
+  }
+  return acceptor_core(promised, std::move(entries));
+}
+
+status acceptor_store::persist(const acceptor_output& output) {
+  if (!output.persist_promised && !output.persist_accepted) return {};
+  auto txn = env_->begin_write();
+  if (!txn) return txn.error();
+  if (output.persist_promised) {
+    auto put = txn->put(meta_, promised_key, as_text(encode(stored_ballot{*output.persist_promised})));
+    if (!put.is_ok()) return put;
+  }
+  if (output.persist_accepted) {
+    auto put = txn->put(log_, slot_key(output.persist_accepted->slot),
+                        as_text(encode(stored_entry{*output.persist_accepted})));
+    if (!put.is_ok()) return put;
+  }
+  return txn->commit();
+}
+
+status acceptor_store::forget_below(slot_id slot) {
+  auto txn = env_->begin_write();
+  if (!txn) return txn.error();
+  std::vector<std::string> doomed;
+  auto scanned = txn->scan(log_, "", entries_per_forget_txn_max, [&](std::string_view key, std::string_view) {
+    if (key >= slot_key(slot)) return false;
+    doomed.emplace_back(key);
+    return true;
+  });
+  if (!scanned.is_ok()) return scanned;
+  for (const auto& key : doomed) {
+    auto erased = txn->erase(log_, key);
+    if (!erased) return erased.error();
+  }
+  return txn->commit();
+}
+
+}  // namespace bucky

@@ -1,0 +1,37 @@
+// Where an acceptor's promises and accepted values live: two LMDB tables in the
+// node's environment, written in one synced transaction per step, before any reply.
+//   paxos.meta  "promised" -> msgpack ballot
+//   paxos.log   8-byte big-endian slot -> msgpack accepted_entry
+// Reading back a record that does not decode is corruption: the replica refuses to
+// load and so never votes on damaged state.
+#pragma once
+
+#include "actors/paxos/acceptor_core.hpp"
+#include "storage/lmdb.hpp"
+
+namespace bucky {
+
+class acceptor_store {
+ public:
+  static result<acceptor_store> open(storage::lmdb_env& env);
+
+  // The acceptor as it was at the last commit.
+  result<acceptor_core> load() const;
+  // Makes one step's output durable (one transaction, fsynced). A no-op output
+  // writes nothing.
+  status persist(const acceptor_output& output);
+  // Drops log entries below `slot` (after they are applied and snapshotted).
+  status forget_below(slot_id slot);
+
+ private:
+  acceptor_store(storage::lmdb_env& env, storage::lmdb_table meta, storage::lmdb_table log)
+      : env_(&env), meta_(std::move(meta)), log_(std::move(log)) {}
+  storage::lmdb_env* env_;
+  storage::lmdb_table meta_;
+  storage::lmdb_table log_;
+};
+
+// 8-byte big-endian, so LMDB's key order is slot order.
+std::string slot_key(slot_id slot);
+
+}  // namespace bucky

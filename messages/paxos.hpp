@@ -1,0 +1,79 @@
+// The Multi-Paxos messages between replicas of the zone state (DESIGN §5).
+// Ballot = (round, replica index), ordered by round then replica. Phase 1 covers
+// every slot from `first_open_slot` on, once per ballot; phase 2 is per slot.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "messages/type_ids.hpp"
+
+namespace bucky {
+
+using slot_id = std::uint64_t;
+
+struct ballot {
+  std::uint64_t round = 0;
+  std::uint32_t replica = 0;
+
+  auto operator<=>(const ballot&) const = default;
+  bool is_zero() const { return round == 0 && replica == 0; }
+  MSGPACK_DEFINE(round, replica);
+};
+
+struct accepted_entry {
+  slot_id slot = 0;
+  ballot accepted_in;
+  std::vector<std::uint8_t> value;  // an encoded batch of client commands, or empty for a no-op
+
+  bool operator==(const accepted_entry&) const = default;
+  MSGPACK_DEFINE(slot, accepted_in, value);
+};
+
+// Phase 1a: a candidate leader asks for promises on every slot >= first_open_slot.
+struct paxos_prepare {
+  static constexpr message_type type_id = message_type::paxos_prepare;
+  static constexpr const char* type_name = "paxos_prepare";
+  ballot proposal;
+  slot_id first_open_slot = 0;
+  MSGPACK_DEFINE(proposal, first_open_slot);
+};
+
+// Phase 1b: promise (ok) with what was accepted from first_open_slot on, or a
+// refusal carrying the higher ballot already promised.
+struct paxos_promise {
+  static constexpr message_type type_id = message_type::paxos_promise;
+  static constexpr const char* type_name = "paxos_promise";
+  ballot proposal;
+  bool ok = false;
+  ballot promised;
+  std::vector<accepted_entry> accepted;
+  MSGPACK_DEFINE(proposal, ok, promised, accepted);
+};
+
+// Phase 2a: accept `value` for `slot` in `proposal`.
+struct paxos_accept {
+  static constexpr message_type type_id = message_type::paxos_accept;
+  static constexpr const char* type_name = "paxos_accept";
+  ballot proposal;
+  slot_id slot = 0;
+  std::vector<std::uint8_t> value;
+  MSGPACK_DEFINE(proposal, slot, value);
+};
+
+// Phase 2b: accepted (ok), or a refusal carrying the higher ballot promised.
+struct paxos_accepted {
+  static constexpr message_type type_id = message_type::paxos_accepted;
+  static constexpr const char* type_name = "paxos_accepted";
+  ballot proposal;
+  slot_id slot = 0;
+  bool ok = false;
+  ballot promised;
+  MSGPACK_DEFINE(proposal, slot, ok, promised);
+};
+
+}  // namespace bucky
