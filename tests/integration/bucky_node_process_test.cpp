@@ -107,6 +107,13 @@ BOOST_AUTO_TEST_CASE(sigusr1_prints_the_actor_table_and_sigterm_stops_cleanly) {
   auto log = node.err();
   BOOST_TEST(log.find("received SIGTERM; stopping") != std::string::npos);
   BOOST_TEST(log.find("child 'log_tail' stopped (shutdown)") != std::string::npos);
+  // Children stop in reverse start order: transport (started last) first.
+  auto transport_stop = log.find("stopping child 'transport'");
+  auto log_tail_stop = log.find("stopping child 'log_tail'");
+  BOOST_TEST_REQUIRE(transport_stop != std::string::npos);
+  BOOST_TEST_REQUIRE(log_tail_stop != std::string::npos);
+  BOOST_TEST(transport_stop < log_tail_stop);
+  BOOST_TEST(log.find("child 'transport' stopped (shutdown)") < log_tail_stop);
   BOOST_TEST(log.find("bucky-node exits with status 0") != std::string::npos);
   // The same lines went to the log file in the data dir.
   BOOST_TEST(read_file(fs::path(data) / "bucky-node.log").find("bucky-node exits with status 0") !=
