@@ -76,4 +76,46 @@ struct paxos_accepted {
   MSGPACK_DEFINE(proposal, slot, ok, promised);
 };
 
+// The leader's heartbeat: its ballot and the first slot not yet chosen. A follower
+// learns every slot below it whose value it accepted in this same ballot, and asks
+// the leader for the rest (catch-up).
+struct paxos_commit {
+  static constexpr message_type type_id = message_type::paxos_commit;
+  static constexpr const char* type_name = "paxos_commit";
+  ballot leader;
+  slot_id chosen_below = 0;
+  MSGPACK_DEFINE(leader, chosen_below);
+};
+
+struct paxos_catchup_request {
+  static constexpr message_type type_id = message_type::paxos_catchup_request;
+  static constexpr const char* type_name = "paxos_catchup_request";
+  slot_id from_slot = 0;
+  MSGPACK_DEFINE(from_slot);
+};
+
+// Chosen values, consecutive from the requested slot.
+struct paxos_catchup_reply {
+  static constexpr message_type type_id = message_type::paxos_catchup_reply;
+  static constexpr const char* type_name = "paxos_catchup_reply";
+  slot_id from_slot = 0;
+  std::vector<std::vector<std::uint8_t>> values;
+  MSGPACK_DEFINE(from_slot, values);
+};
+
+// A client's command. (client_id, sequence) makes a retry apply once.
+struct client_command {
+  std::uint64_t client_id = 0;
+  std::uint64_t sequence = 0;
+  std::vector<std::uint8_t> operation;  // what the state machine applies
+  bool operator==(const client_command&) const = default;
+  MSGPACK_DEFINE(client_id, sequence, operation);
+};
+
+struct command_batch {
+  static constexpr const char* type_name = "command_batch";
+  std::vector<client_command> commands;
+  MSGPACK_DEFINE(commands);
+};
+
 }  // namespace bucky

@@ -20,6 +20,9 @@ enum class message_type : std::uint16_t {
   paxos_promise = 11,
   paxos_accept = 12,
   paxos_accepted = 13,
+  paxos_commit = 14,
+  paxos_catchup_request = 15,
+  paxos_catchup_reply = 16,
 };
 
 }  // namespace bucky

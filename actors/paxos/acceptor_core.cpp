@@ -44,10 +44,11 @@ promise_output acceptor_core::on_prepare(const paxos_prepare& prepare) {
   }
   out.reply.ok = true;
   out.reply.promised = promised_;
-  for (auto it = accepted_.lower_bound(prepare.first_open_slot);
-       it != accepted_.end() && out.reply.accepted.size() < promise_entries_max; ++it) {
+  for (auto it = accepted_.lower_bound(prepare.first_open_slot); it != accepted_.end(); ++it) {
     out.reply.accepted.push_back(it->second);
   }
+  BUCKY_CHECK_MSG(out.reply.accepted.size() <= promise_entries_max,
+                  fmt::format("{} open slots in one promise: compaction is not keeping up", out.reply.accepted.size()));
   check_invariants();
   return out;
 }

@@ -33,10 +33,10 @@ struct accepted_output : acceptor_output {
 
 class acceptor_core {
  public:
-  // At most this many accepted entries go into one promise: slots beyond the
-  // proposer's window are refused before they are accepted, so this is a bound,
-  // not a truncation.
-  static constexpr std::size_t promise_entries_max = 4'096;
+  // A promise carries every accepted entry from the first open slot on; compaction
+  // (forget_below after a snapshot) keeps that small. Truncating it would let a new
+  // leader fill a chosen slot with a no-op, so more than this is a bug, not a cut.
+  static constexpr std::size_t promise_entries_max = 1'000'000;
 
   acceptor_core() = default;
   // State as read back from disk after a restart.

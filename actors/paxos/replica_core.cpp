@@ -1,0 +1,262 @@
+#include "actors/paxos/replica_core.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "messages/codec.hpp"
+#include "messages/common/check.hpp"
+
+namespace bucky {
+
+replica_core::replica_core(replica_config config, acceptor_core acceptor, random_source random,
+                           std::uint64_t now_ms)
+    : config_(config), acceptor_(std::move(acceptor)), random_(std::move(random)) {
+  BUCKY_CHECK(config_.replicas >= 1 && config_.self < config_.replicas);
+  BUCKY_CHECK(config_.election_timeout_ms_min > config_.heartbeat_interval_ms);
+  BUCKY_CHECK(config_.election_timeout_ms_min <= config_.election_timeout_ms_max);
+  highest_round_seen_ = acceptor_.promised().round;
+  reset_election_timer(now_ms);
+}
+
+void replica_core::reset_election_timer(std::uint64_t now_ms) {
+  auto spread = config_.election_timeout_ms_max - config_.election_timeout_ms_min + 1;
+  election_deadline_ms_ = now_ms + config_.election_timeout_ms_min + random_() % spread;
+}
+
+void replica_core::broadcast(const paxos_message& message, replica_output& out) {
+  for (std::uint32_t r = 0; r < config_.replicas; ++r) {
+    if (r != config_.self) out.sends.push_back({r, message});
+  }
+}
+
+// Our own acceptor answers like any other, without the network.
+void replica_core::deliver_to_self(const paxos_message& message, replica_output& out, std::uint64_t now_ms) {
+  auto reply = on_message(config_.self, message, now_ms);
+  for (auto& p : reply.persist) out.persist.push_back(std::move(p));
+  for (auto& s : reply.sends) out.sends.push_back(std::move(s));
+  for (auto& c : reply.chosen) out.chosen.push_back(std::move(c));
+}
+
+replica_output replica_core::on_tick(std::uint64_t now_ms) {
+  replica_output out;
+  if (role_ == replica_role::leader) {
+    if (now_ms >= next_heartbeat_ms_) {
+      next_heartbeat_ms_ = now_ms + config_.heartbeat_interval_ms;
+      broadcast(paxos_commit{ballot_, chosen_below_}, out);
+      // Messages get lost: resend what is still waiting for a quorum (bounded).
+      std::size_t resent = 0;
+      for (auto& [slot, flight] : in_flight_) {
+        if (resent++ >= config_.window_slots_max) break;
+        for (std::uint32_t r = 0; r < config_.replicas; ++r) {
+          if (r != config_.self && !flight.accepted_by.count(r)) {
+            out.sends.push_back({r, paxos_accept{ballot_, slot, flight.value}});
+          }
+        }
+      }
+    }
+    return out;
+  }
+  if (now_ms >= election_deadline_ms_) start_election(now_ms, out);
+  return out;
+}
+
+void replica_core::start_election(std::uint64_t now_ms, replica_output& out) {
+  role_ = replica_role::candidate;
+  highest_round_seen_ = std::max(highest_round_seen_, acceptor_.promised().round) + 1;
+  ballot_ = {highest_round_seen_, config_.self};
+  promised_by_.clear();
+  promised_entries_.clear();
+  in_flight_.clear();
+  reset_election_timer(now_ms);
+  paxos_prepare prepare{ballot_, chosen_below_};
+  broadcast(prepare, out);
+  deliver_to_self(prepare, out, now_ms);
+}
+
+void replica_core::step_down(const ballot& higher, std::uint64_t now_ms) {
+  highest_round_seen_ = std::max(highest_round_seen_, higher.round);
+  if (role_ != replica_role::follower) {
+    role_ = replica_role::follower;
+    in_flight_.clear();
+    promised_by_.clear();
+    promised_entries_.clear();
+    pending_.clear();  // their clients time out and retry at the new leader
+  }
+  leader_hint_ = higher.replica;
+  reset_election_timer(now_ms);
+}
+
+replica_output replica_core::on_message(std::uint32_t from, const paxos_message& message, std::uint64_t now_ms) {
+  BUCKY_CHECK(from < config_.replicas);
+  replica_output out;
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, paxos_prepare>) on_prepare(from, m, out, now_ms);
+        else if constexpr (std::is_same_v<T, paxos_promise>) on_promise(from, m, out, now_ms);
+        else if constexpr (std::is_same_v<T, paxos_accept>) on_accept(from, m, out, now_ms);
+        else if constexpr (std::is_same_v<T, paxos_accepted>) on_accepted(from, m, out, now_ms);
+        else if constexpr (std::is_same_v<T, paxos_commit>) on_commit(from, m, out, now_ms);
+        else if constexpr (std::is_same_v<T, paxos_catchup_request>) on_catchup_request(from, m, out);
+        else on_catchup_reply(m, out);
+      },
+      message);
+  return out;
+}
+
+void replica_core::on_prepare(std::uint32_t from, const paxos_prepare& m, replica_output& out, std::uint64_t now_ms) {
+  auto answer = acceptor_.on_prepare(m);
+  out.persist.push_back(answer);
+  highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
+  if (answer.reply.ok && from != config_.self) {
+    if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms);
+    reset_election_timer(now_ms);  // give the candidate its chance
+  }
+  if (from == config_.self) deliver_to_self(answer.reply, out, now_ms);
+  else out.sends.push_back({from, answer.reply});
+}
+
+void replica_core::on_promise(std::uint32_t from, const paxos_promise& m, replica_output& out, std::uint64_t now_ms) {
+  if (role_ != replica_role::candidate || m.proposal != ballot_) return;
+  if (!m.ok) {
+    step_down(m.promised, now_ms);
+    return;
+  }
+  promised_by_.insert(from);
+  for (const auto& entry : m.accepted) {
+    if (entry.slot < chosen_below_) continue;
+    auto known = promised_entries_.find(entry.slot);
+    if (known == promised_entries_.end() || known->second.accepted_in < entry.accepted_in) {
+      promised_entries_[entry.slot] = entry;
+    }
+  }
+  if (promised_by_.size() >= quorum()) become_leader(out);
+}
+
+void replica_core::become_leader(replica_output& out) {
+  role_ = replica_role::leader;
+  leader_hint_ = config_.self;
+  next_heartbeat_ms_ = 0;  // announce at the next tick
+  slot_id end = chosen_below_;
+  if (!promised_entries_.empty()) end = std::max(end, promised_entries_.rbegin()->first + 1);
+  for (auto [slot, value] : learned_) end = std::max(end, slot + 1);
+  next_slot_ = chosen_below_;
+  // Every open slot gets a value in our ballot: what was chosen or accepted with the
+  // highest ballot, else a no-op (nothing can have been chosen there).
+  for (slot_id slot = chosen_below_; slot < end; ++slot) {
+    std::vector<std::uint8_t> value;
+    if (auto learned = learned_.find(slot); learned != learned_.end()) value = learned->second;
+    else if (auto accepted = promised_entries_.find(slot); accepted != promised_entries_.end()) value = accepted->second.value;
+    propose(slot, std::move(value), out);
+  }
+  promised_entries_.clear();
+  propose_pending(out);
+}
+
+void replica_core::propose(slot_id slot, std::vector<std::uint8_t> value, replica_output& out) {
+  BUCKY_CHECK(role_ == replica_role::leader);
+  BUCKY_CHECK_MSG(slot >= next_slot_, fmt::format("slot {} proposed twice (next {})", slot, next_slot_));
+  next_slot_ = slot + 1;
+  in_flight_[slot] = {value, {}};
+  paxos_accept accept{ballot_, slot, std::move(value)};
+  broadcast(accept, out);
+  deliver_to_self(accept, out, 0);
+}
+
+void replica_core::propose_pending(replica_output& out) {
+  while (role_ == replica_role::leader && in_flight_.size() < config_.window_slots_max && !pending_.empty()) {
+    command_batch batch;
+    while (!pending_.empty() && batch.commands.size() < config_.batch_commands_max) {
+      batch.commands.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    propose(next_slot_, encode(batch), out);
+  }
+}
+
+bool replica_core::on_client_command(const client_command& command, replica_output& out) {
+  if (role_ != replica_role::leader || pending_.size() >= config_.pending_commands_max) return false;
+  pending_.push_back(command);
+  propose_pending(out);
+  return true;
+}
+
+void replica_core::on_accept(std::uint32_t from, const paxos_accept& m, replica_output& out, std::uint64_t now_ms) {
+  auto answer = acceptor_.on_accept(m);
+  out.persist.push_back(answer);
+  highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
+  if (answer.reply.ok && from != config_.self) {
+    if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms);
+    leader_hint_ = m.proposal.replica;
+    reset_election_timer(now_ms);
+  }
+  if (from == config_.self) deliver_to_self(answer.reply, out, now_ms);
+  else out.sends.push_back({from, answer.reply});
+}
+
+void replica_core::on_accepted(std::uint32_t from, const paxos_accepted& m, replica_output& out, std::uint64_t now_ms) {
+  if (!m.ok) {
+    if (m.promised > ballot_ && role_ != replica_role::follower) step_down(m.promised, now_ms);
+    return;
+  }
+  if (role_ != replica_role::leader || m.proposal != ballot_) return;
+  auto flight = in_flight_.find(m.slot);
+  if (flight == in_flight_.end()) return;  // already chosen
+  flight->second.accepted_by.insert(from);
+  if (flight->second.accepted_by.size() < quorum()) return;
+  auto value = std::move(flight->second.value);
+  in_flight_.erase(flight);
+  learn(m.slot, std::move(value), out);
+  propose_pending(out);
+}
+
+void replica_core::learn(slot_id slot, std::vector<std::uint8_t> value, replica_output& out) {
+  auto [it, fresh] = learned_.emplace(slot, value);
+  BUCKY_CHECK_MSG(fresh || it->second == value, fmt::format("slot {} learned two different values", slot));
+  while (true) {
+    auto next = learned_.find(chosen_below_);
+    if (next == learned_.end()) break;
+    out.chosen.push_back({chosen_below_, next->second});
+    ++chosen_below_;
+  }
+}
+
+void replica_core::on_commit(std::uint32_t from, const paxos_commit& m, replica_output& out, std::uint64_t now_ms) {
+  if (m.leader < acceptor_.promised()) return;  // a deposed leader
+  highest_round_seen_ = std::max(highest_round_seen_, m.leader.round);
+  if (role_ != replica_role::follower && m.leader > ballot_) step_down(m.leader, now_ms);
+  if (role_ == replica_role::follower) {
+    leader_hint_ = m.leader.replica;
+    reset_election_timer(now_ms);
+  }
+  std::optional<slot_id> missing;
+  for (slot_id slot = chosen_below_; slot < m.chosen_below; ++slot) {
+    if (learned_.count(slot)) continue;
+    // Accepted in the leader's own ballot means chosen with this value (a leader
+    // proposes one value per slot per ballot, and only chosen-safe ones).
+    auto accepted = acceptor_.accepted().find(slot);
+    if (accepted != acceptor_.accepted().end() && accepted->second.accepted_in == m.leader) {
+      learn(slot, accepted->second.value, out);
+    } else if (!missing) {
+      missing = slot;
+    }
+  }
+  if (missing) out.sends.push_back({from, paxos_catchup_request{*missing}});
+}
+
+void replica_core::on_catchup_request(std::uint32_t from, const paxos_catchup_request& m, replica_output& out) {
+  paxos_catchup_reply reply{m.from_slot, {}};
+  for (slot_id slot = m.from_slot; reply.values.size() < config_.catchup_values_max; ++slot) {
+    auto value = learned_.find(slot);
+    if (value == learned_.end()) break;
+    reply.values.push_back(value->second);
+  }
+  if (!reply.values.empty()) out.sends.push_back({from, std::move(reply)});
+}
+
+void replica_core::on_catchup_reply(const paxos_catchup_reply& m, replica_output& out) {
+  for (std::size_t i = 0; i < m.values.size(); ++i) learn(m.from_slot + i, m.values[i], out);
+}
+
+}  // namespace bucky

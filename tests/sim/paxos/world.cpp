@@ -1,0 +1,347 @@
+#include "tests/sim/paxos/world.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "messages/codec.hpp"
+#include "messages/common/check.hpp"
+
+namespace bucky::sim {
+
+namespace {
+
+constexpr std::uint64_t tick_ms = 10;
+constexpr std::uint64_t client_retry_ms = 300;
+constexpr std::uint64_t client_give_up_ms = 4'000;
+
+struct in_flight_message {
+  std::uint64_t deliver_at_ms;
+  std::uint64_t sequence;
+  std::uint32_t from;
+  std::uint32_t to;
+  paxos_message message;
+  bool operator>(const in_flight_message& other) const {
+    return std::tie(deliver_at_ms, sequence) > std::tie(other.deliver_at_ms, other.sequence);
+  }
+};
+
+// What survives a crash: the acceptor's persisted state.
+struct durable_state {
+  ballot promised;
+  std::map<slot_id, accepted_entry> accepted;
+};
+
+struct replica_slot {
+  std::optional<replica_core> core;  // nullopt while crashed
+  durable_state disk;
+  std::map<std::string, std::string> kv;
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> last_by_client;  // client -> (seq, result)
+  std::vector<std::vector<std::uint8_t>> applied;                                  // values, slot order
+  std::uint64_t restart_at_ms = 0;
+};
+
+struct client_state {
+  std::uint32_t id = 0;
+  std::uint64_t sequence = 0;
+  std::uint32_t ops_left = 0;
+  bool busy = false;
+  kv_operation op;
+  std::vector<std::uint8_t> encoded;
+  std::uint32_t target = 0;
+  std::uint64_t next_try_ms = 0;
+  std::uint64_t give_up_at_ms = 0;
+};
+
+class world {
+ public:
+  world(std::uint64_t seed, const world_options& options) : random_(seed), options_(options) {
+    drop_percent_ = options.faults ? random_() % 15 : 0;
+    duplicate_percent_ = options.faults ? random_() % 10 : 0;
+    delay_ms_max_ = 1 + random_() % 20;
+    replicas_.resize(options.replicas);
+    for (std::uint32_t r = 0; r < options.replicas; ++r) start_replica(r);
+    for (std::uint32_t c = 0; c < options.clients; ++c) {
+      client_state client;
+      client.id = c + 1;
+      client.ops_left = options.ops_per_client;
+      client.target = static_cast<std::uint32_t>(random_() % options.replicas);
+      clients_.push_back(client);
+    }
+  }
+
+  world_result run() {
+    try {
+      std::uint64_t end_ms = options_.fault_phase_ms + options_.settle_ms_max;
+      for (now_ms_ = 0; now_ms_ <= end_ms && !result_.failure.size(); now_ms_ += 1) {
+        if (now_ms_ == options_.fault_phase_ms) heal();
+        if (options_.faults && now_ms_ < options_.fault_phase_ms) maybe_fault();
+        restart_due();
+        deliver_due();
+        if (now_ms_ % tick_ms == 0) tick_all();
+        drive_clients();
+        if (now_ms_ > options_.fault_phase_ms && settled()) break;
+      }
+      if (result_.failure.empty() && !settled()) fail("did not settle after healing (liveness)");
+      if (result_.failure.empty()) check_prefixes();
+      if (result_.failure.empty()) check_history();
+    } catch (const invariant_violation& e) {
+      fail(std::string("invariant: ") + e.what());
+    }
+    result_.ok = result_.failure.empty();
+    result_.slots_chosen = global_chosen_.size();
+    return result_;
+  }
+
+ private:
+  void fail(const std::string& why) {
+    if (result_.failure.empty()) result_.failure = fmt::format("at {} ms: {}", now_ms_, why);
+  }
+
+  void start_replica(std::uint32_t r) {
+    auto& slot = replicas_[r];
+    std::vector<accepted_entry> entries;
+    for (auto& [s, e] : slot.disk.accepted) entries.push_back(e);
+    replica_config config;
+    config.self = r;
+    config.replicas = options_.replicas;
+    config.window_slots_max = 8;
+    config.batch_commands_max = 4;
+    auto seed = random_();
+    auto engine = std::make_shared<std::mt19937_64>(seed);
+    slot.core.emplace(config, acceptor_core(slot.disk.promised, std::move(entries)), [engine] { return (*engine)(); },
+                      now_ms_);
+    slot.kv.clear();
+    slot.last_by_client.clear();
+    slot.applied.clear();
+  }
+
+  void crash(std::uint32_t r) {
+    if (!replicas_[r].core) return;
+    replicas_[r].core.reset();
+    replicas_[r].restart_at_ms = now_ms_ + 50 + random_() % 500;
+    ++result_.crashes;
+  }
+
+  void restart_due() {
+    for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
+      if (!replicas_[r].core && now_ms_ >= replicas_[r].restart_at_ms) start_replica(r);
+    }
+  }
+
+  void maybe_fault() {
+    auto dice = random_() % 10'000;
+    if (dice < 4) {
+      crash(static_cast<std::uint32_t>(random_() % replicas_.size()));
+    } else if (dice < 8) {
+      cut_.clear();
+      auto kind = random_() % 3;
+      std::uint32_t lone = static_cast<std::uint32_t>(random_() % replicas_.size());
+      for (std::uint32_t a = 0; a < replicas_.size(); ++a) {
+        for (std::uint32_t b = 0; b < replicas_.size(); ++b) {
+          bool blocked = kind == 0 ? (a == lone) != (b == lone)                 // one node alone
+                         : kind == 1 ? (a + b) % replicas_.size() == 1          // a ring-ish cut
+                                     : (a < replicas_.size() / 2) != (b < replicas_.size() / 2);  // halves
+          if (a != b && blocked) cut_.insert({a, b});
+        }
+      }
+      ++result_.partitions;
+    } else if (dice < 20) {
+      cut_.clear();
+    }
+  }
+
+  void heal() {
+    cut_.clear();
+    drop_percent_ = 0;
+    duplicate_percent_ = 0;
+  }
+
+  void send(std::uint32_t from, outgoing_message message) {
+    ++result_.messages;
+    if (cut_.count({from, message.to}) || random_() % 100 < drop_percent_) return;
+    int copies = random_() % 100 < duplicate_percent_ ? 2 : 1;
+    for (int i = 0; i < copies; ++i) {
+      network_.push({now_ms_ + 1 + random_() % delay_ms_max_, next_sequence_++, from, message.to, message.message});
+    }
+  }
+
+  void carry_out(std::uint32_t r, replica_output out) {
+    auto& slot = replicas_[r];
+    for (auto& p : out.persist) {
+      if (p.persist_promised) slot.disk.promised = *p.persist_promised;
+      if (p.persist_accepted) slot.disk.accepted[p.persist_accepted->slot] = *p.persist_accepted;
+    }
+    for (auto& s : out.sends) send(r, std::move(s));
+    for (auto& c : out.chosen) apply(r, c);
+  }
+
+  void apply(std::uint32_t r, const chosen_value& chosen) {
+    auto& slot = replicas_[r];
+    if (chosen.slot != slot.applied.size()) fail(fmt::format("replica {} applied slot {} out of order", r, chosen.slot));
+    auto [known, fresh] = global_chosen_.emplace(chosen.slot, chosen.value);
+    if (!fresh && known->second != chosen.value) {
+      fail(fmt::format("agreement violated: slot {} chosen twice with different values", chosen.slot));
+    }
+    slot.applied.push_back(chosen.value);
+    if (chosen.value.empty()) return;  // no-op
+    auto batch = decode<command_batch>(chosen.value);
+    BUCKY_CHECK(batch.has_value());
+    for (const auto& command : batch->commands) apply_command(r, command);
+  }
+
+  // The state machine: a key-value map with once-only commands per (client, sequence).
+  void apply_command(std::uint32_t r, const client_command& command) {
+    auto& slot = replicas_[r];
+    auto& last = slot.last_by_client[command.client_id];
+    std::string result;
+    if (command.sequence <= last.first) {
+      result = last.second;  // a retry: no second effect
+    } else {
+      std::string op(command.operation.begin(), command.operation.end());
+      auto space = op.find(' ', 2);
+      std::string key = op.substr(2, space == std::string::npos ? std::string::npos : space - 2);
+      if (op[0] == 'P') {
+        slot.kv[key] = op.substr(space + 1);
+        result = "ok";
+      } else {
+        auto found = slot.kv.find(key);
+        result = found == slot.kv.end() ? "\x01absent" : found->second;
+      }
+      last = {command.sequence, result};
+    }
+    complete(command, result);
+  }
+
+  void complete(const client_command& command, const std::string& result) {
+    auto& client = clients_[command.client_id - 1];
+    if (!client.busy || client.sequence != command.sequence) return;
+    client.op.completed = true;
+    client.op.complete_ns = now_ms_ * 1'000'000 + 1;
+    if (client.op.what == kv_operation::kind::get) {
+      client.op.value = result == "\x01absent" ? std::nullopt : std::optional<std::string>(result);
+    }
+    history_.push_back(client.op);
+    client.busy = false;
+    ++result_.ops_completed;
+  }
+
+  void deliver_due() {
+    while (!network_.empty() && network_.top().deliver_at_ms <= now_ms_) {
+      auto message = network_.top();
+      network_.pop();
+      auto& target = replicas_[message.to];
+      if (!target.core || cut_.count({message.from, message.to})) continue;
+      carry_out(message.to, target.core->on_message(message.from, message.message, now_ms_));
+    }
+  }
+
+  void tick_all() {
+    for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
+      if (replicas_[r].core) carry_out(r, replicas_[r].core->on_tick(now_ms_));
+    }
+  }
+
+  void start_operation(client_state& client) {
+    client.busy = true;
+    client.ops_left -= 1;
+    client.sequence += 1;
+    client.op = {};
+    client.op.client = client.id;
+    client.op.key = "k" + std::to_string(random_() % 3);
+    client.op.invoke_ns = now_ms_ * 1'000'000;
+    client.op.completed = false;
+    std::string encoded;
+    if (random_() % 2) {
+      client.op.what = kv_operation::kind::put;
+      client.op.value = fmt::format("c{}s{}", client.id, client.sequence);
+      encoded = "P " + client.op.key + " " + *client.op.value;
+    } else {
+      client.op.what = kv_operation::kind::get;
+      encoded = "G " + client.op.key;
+    }
+    client.encoded.assign(encoded.begin(), encoded.end());
+    client.next_try_ms = now_ms_;
+    client.give_up_at_ms = now_ms_ + client_give_up_ms;
+  }
+
+  void drive_clients() {
+    for (auto& client : clients_) {
+      if (!client.busy) {
+        if (client.ops_left > 0 && random_() % 20 == 0) start_operation(client);
+        continue;
+      }
+      if (now_ms_ >= client.give_up_at_ms) {
+        client.op.completed = false;  // the outcome stays unknown
+        history_.push_back(client.op);
+        client.busy = false;
+        ++result_.ops_unknown;
+        continue;
+      }
+      if (now_ms_ < client.next_try_ms) continue;
+      auto& replica = replicas_[client.target];
+      replica_output out;
+      bool taken = replica.core &&
+                   replica.core->on_client_command({client.id, client.sequence, client.encoded}, out);
+      if (replica.core) carry_out(client.target, std::move(out));
+      if (taken) {
+        client.next_try_ms = now_ms_ + client_retry_ms;  // retry elsewhere if no answer by then
+      } else {
+        auto hint = replica.core ? replica.core->leader_hint() : std::nullopt;
+        client.target = hint && *hint != client.target ? *hint
+                                                       : static_cast<std::uint32_t>(random_() % replicas_.size());
+        client.next_try_ms = now_ms_ + 5;
+      }
+    }
+  }
+
+  bool settled() const {
+    for (const auto& client : clients_) {
+      if (client.busy || client.ops_left > 0) return false;
+    }
+    slot_id chosen = global_chosen_.size();
+    for (const auto& replica : replicas_) {
+      if (!replica.core || replica.applied.size() < chosen) return false;
+    }
+    return true;
+  }
+
+  void check_prefixes() {
+    for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
+      const auto& applied = replicas_[r].applied;
+      for (std::size_t s = 0; s < applied.size(); ++s) {
+        if (applied[s] != global_chosen_.at(s)) return fail(fmt::format("replica {} applied a different slot {}", r, s));
+      }
+    }
+  }
+
+  void check_history() {
+    auto checked = check_linearizable(history_, 2'000'000);
+    if (checked.budget_exhausted) return;  // unknown, not a failure; counted by the caller's figures
+    if (!checked.linearizable) fail(fmt::format("history not linearizable on key {}: {}", checked.key, checked.explanation));
+  }
+
+  std::mt19937_64 random_;
+  world_options options_;
+  std::uint64_t now_ms_ = 0;
+  std::vector<replica_slot> replicas_;
+  std::vector<client_state> clients_;
+  std::priority_queue<in_flight_message, std::vector<in_flight_message>, std::greater<>> network_;
+  std::set<std::pair<std::uint32_t, std::uint32_t>> cut_;
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t drop_percent_ = 0;
+  std::uint64_t duplicate_percent_ = 0;
+  std::uint64_t delay_ms_max_ = 1;
+  std::map<slot_id, std::vector<std::uint8_t>> global_chosen_;
+  std::vector<kv_operation> history_;
+  world_result result_;
+};
+
+}  // namespace
+
+world_result run_world(std::uint64_t seed, const world_options& options) {
+  world w(seed, options);
+  return w.run();
+}
+
+}  // namespace bucky::sim

@@ -1,0 +1,79 @@
+// Seeded simulation of the Multi-Paxos replica core (see tests/sim/paxos/world.hpp).
+// CI runs a fixed range of seeds; BUCKY_SIM_SEED=N replays one; BUCKY_SIM_SEEDS and
+// BUCKY_SIM_BASE_SEED run other ranges (tools/sim-soak). Failing seeds go into
+// regression_seeds.
+#define BOOST_TEST_MODULE sim_paxos
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+
+#include "tests/sim/paxos/world.hpp"
+
+using namespace bucky::sim;
+
+namespace {
+
+const std::uint64_t regression_seeds[] = {1, 2, 3};
+
+std::uint64_t env_number(const char* name, std::uint64_t fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? std::strtoull(value, nullptr, 10) : fallback;
+}
+
+void expect_ok(std::uint64_t seed, const world_options& options = {}) {
+  auto result = run_world(seed, options);
+  BOOST_TEST_REQUIRE(result.ok, "seed " << seed << " (replay: BUCKY_SIM_SEED=" << seed
+                                        << " build/tests/sim_paxos): " << result.failure);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(regression_seeds_hold) {
+  for (auto seed : regression_seeds) expect_ok(seed);
+}
+
+BOOST_AUTO_TEST_CASE(without_faults_every_operation_completes) {
+  world_options calm;
+  calm.faults = false;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    auto result = run_world(seed, calm);
+    BOOST_TEST_REQUIRE(result.ok, "seed " << seed << ": " << result.failure);
+    BOOST_TEST(result.ops_unknown == 0u);
+    BOOST_TEST(result.ops_completed == 4u * 12u);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(single_replica_and_five_replicas_work_too) {
+  for (std::uint32_t replicas : {1u, 5u}) {
+    world_options options;
+    options.replicas = replicas;
+    for (std::uint64_t seed = 0; seed < 50; ++seed) expect_ok(seed, options);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
+  if (const char* replay = std::getenv("BUCKY_SIM_SEED")) {
+    auto seed = std::strtoull(replay, nullptr, 10);
+    auto result = run_world(seed);
+    BOOST_TEST_MESSAGE("seed " << seed << ": ok=" << result.ok << " ops " << result.ops_completed << " unknown "
+                               << result.ops_unknown << " slots " << result.slots_chosen << " messages "
+                               << result.messages << " crashes " << result.crashes << " partitions "
+                               << result.partitions << " " << result.failure);
+    BOOST_TEST(result.ok, result.failure);
+    return;
+  }
+  auto base = env_number("BUCKY_SIM_BASE_SEED", 10'000);
+  auto count = env_number("BUCKY_SIM_SEEDS", 10'000);
+  std::uint64_t ops = 0, unknown = 0, crashes = 0, partitions = 0;
+  for (std::uint64_t seed = base; seed < base + count; ++seed) {
+    auto result = run_world(seed);
+    BOOST_TEST_REQUIRE(result.ok, "seed " << seed << " (replay: BUCKY_SIM_SEED=" << seed
+                                          << " build/tests/sim_paxos): " << result.failure);
+    ops += result.ops_completed;
+    unknown += result.ops_unknown;
+    crashes += result.crashes;
+    partitions += result.partitions;
+  }
+  BOOST_TEST_MESSAGE(count << " seeds from " << base << ": " << ops << " ops completed, " << unknown
+                           << " with unknown outcome, " << crashes << " crashes, " << partitions << " partitions");
+}
