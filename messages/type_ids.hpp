@@ -23,6 +23,8 @@ enum class message_type : std::uint16_t {
   paxos_commit = 14,
   paxos_catchup_request = 15,
   paxos_catchup_reply = 16,
+  kv_request = 17,
+  kv_response = 18,
 };
 
 }  // namespace bucky

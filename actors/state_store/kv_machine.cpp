@@ -1,0 +1,132 @@
+#include "actors/state_store/kv_machine.hpp"
+
+#include "messages/common/check.hpp"
+
+namespace bucky {
+
+namespace {
+
+const std::string everything_after("\0", 1);
+
+bool compare_holds(kv_backend& backend, const kv_compare& compare) {
+  auto current = backend.get(compare.key);
+  int order = 0;
+  if (compare.target == kv_compare_target::value) {
+    if (!current) return false;  // etcd: a value compare on a missing key fails
+    order = current->value.compare(compare.value);
+  } else {
+    std::int64_t actual = 0;
+    if (current) {
+      actual = compare.target == kv_compare_target::version           ? current->version
+               : compare.target == kv_compare_target::create_revision ? current->create_revision
+                                                                      : current->mod_revision;
+    }
+    order = actual < compare.number ? -1 : actual > compare.number ? 1 : 0;
+  }
+  switch (compare.result) {
+    case kv_compare_result::equal: return order == 0;
+    case kv_compare_result::not_equal: return order != 0;
+    case kv_compare_result::greater: return order > 0;
+    case kv_compare_result::less: return order < 0;
+  }
+  return false;
+}
+
+// The keys an op addresses: one key, or an interval.
+void visit_range(kv_backend& backend, const kv_op& op, const std::function<bool(const key_value&)>& visit) {
+  if (op.range_end.empty()) {
+    if (auto one = backend.get(op.key)) visit(*one);
+    return;
+  }
+  backend.scan(op.key, op.range_end, visit);
+}
+
+kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_revision, bool& changed) {
+  kv_op_result result;
+  result.kind = op.kind;
+  switch (op.kind) {
+    case kv_op_kind::range: {
+      std::size_t limit = op.limit == 0 ? kv_limits::range_results_max
+                                        : std::min<std::size_t>(op.limit, kv_limits::range_results_max);
+      visit_range(backend, op, [&](const key_value& record) {
+        ++result.count;
+        if (result.kvs.size() < limit) result.kvs.push_back(record);
+        else result.more = true;
+        return true;
+      });
+      break;
+    }
+    case kv_op_kind::put: {
+      auto previous = backend.get(op.key);
+      key_value record{op.key, op.value, previous ? previous->create_revision : write_revision, write_revision,
+                       previous ? previous->version + 1 : 1, op.lease};
+      backend.put(record);
+      if (op.prev_kv && previous) result.kvs.push_back(*previous);
+      changed = true;
+      break;
+    }
+    case kv_op_kind::delete_range: {
+      std::vector<key_value> doomed;
+      visit_range(backend, op, [&](const key_value& record) {
+        doomed.push_back(record);
+        return true;
+      });
+      for (const auto& record : doomed) BUCKY_CHECK(backend.erase(record.key));
+      result.deleted = static_cast<std::int64_t>(doomed.size());
+      if (op.prev_kv) result.kvs = std::move(doomed);
+      changed = changed || result.deleted > 0;
+      break;
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+std::optional<key_value> memory_kv_backend::get(const std::string& key) {
+  auto found = data_.find(key);
+  if (found == data_.end()) return std::nullopt;
+  return found->second;
+}
+
+void memory_kv_backend::scan(const std::string& from, const std::string& end,
+                             const std::function<bool(const key_value&)>& visit) {
+  for (auto it = data_.lower_bound(from); it != data_.end(); ++it) {
+    if (end != everything_after && it->first >= end) break;
+    if (!visit(it->second)) break;
+  }
+}
+
+std::string prefix_range_end(const std::string& prefix) {
+  std::string end = prefix;
+  while (!end.empty()) {
+    auto last = static_cast<unsigned char>(end.back());
+    if (last < 0xff) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return everything_after;  // every byte was 0xff: no key is greater
+}
+
+kv_response apply_kv_request(kv_backend& backend, const kv_request& request) {
+  BUCKY_CHECK_MSG(validate(request).is_ok(), validate(request).to_string());
+  kv_response response;
+  for (const auto& compare : request.compares) {
+    if (!compare_holds(backend, compare)) {
+      response.succeeded = false;
+      break;
+    }
+  }
+  const auto& ops = response.succeeded ? request.success : request.failure;
+  const std::int64_t before = backend.revision();
+  bool changed = false;
+  for (const auto& op : ops) response.results.push_back(apply_op(backend, op, before + 1, changed));
+  if (changed) backend.set_revision(before + 1);
+  response.revision = backend.revision();
+  BUCKY_CHECK(response.revision == before + (changed ? 1 : 0));
+  return response;
+}
+
+}  // namespace bucky

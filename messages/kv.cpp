@@ -1,0 +1,71 @@
+#include "messages/kv.hpp"
+
+#include <set>
+
+#include <fmt/format.h>
+
+namespace bucky {
+
+namespace {
+
+status check_key(const std::string& key, const char* where) {
+  if (key.empty()) return {status_code::invalid_argument, fmt::format("{}: key is empty", where)};
+  if (key.size() > kv_limits::key_bytes_max) {
+    return {status_code::too_large,
+            fmt::format("{}: key of {} bytes exceeds {} bytes", where, key.size(), kv_limits::key_bytes_max)};
+  }
+  return {};
+}
+
+status check_ops(const std::vector<kv_op>& ops, const char* branch) {
+  if (ops.size() > kv_limits::ops_per_txn_max) {
+    return {status_code::too_large,
+            fmt::format("txn {} has {} ops; at most {}", branch, ops.size(), kv_limits::ops_per_txn_max)};
+  }
+  std::set<std::string> put_keys;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const auto& op = ops[i];
+    auto where = fmt::format("txn {} op {}", branch, i);
+    if (static_cast<std::uint8_t>(op.kind) > static_cast<std::uint8_t>(kv_op_kind::delete_range)) {
+      return {status_code::invalid_argument, fmt::format("{}: unknown op kind {}", where, static_cast<int>(op.kind))};
+    }
+    if (auto key = check_key(op.key, where.c_str()); !key.is_ok()) return key;
+    if (op.range_end.size() > kv_limits::key_bytes_max) {
+      return {status_code::too_large, fmt::format("{}: range_end longer than {} bytes", where, kv_limits::key_bytes_max)};
+    }
+    if (op.kind == kv_op_kind::put) {
+      if (op.value.size() > kv_limits::value_bytes_max) {
+        return {status_code::too_large, fmt::format("{}: value of {} bytes exceeds {} bytes", where, op.value.size(),
+                                                    kv_limits::value_bytes_max)};
+      }
+      // etcd's rule: one txn may not put the same key twice.
+      if (!put_keys.insert(op.key).second) {
+        return {status_code::invalid_argument, fmt::format("{}: duplicate key '{}' in txn", where, op.key)};
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+status validate(const kv_request& request) {
+  if (request.compares.size() > kv_limits::compares_per_txn_max) {
+    return {status_code::too_large, fmt::format("txn has {} compares; at most {}", request.compares.size(),
+                                                kv_limits::compares_per_txn_max)};
+  }
+  for (std::size_t i = 0; i < request.compares.size(); ++i) {
+    auto where = fmt::format("txn compare {}", i);
+    if (auto key = check_key(request.compares[i].key, where.c_str()); !key.is_ok()) return key;
+    if (static_cast<std::uint8_t>(request.compares[i].target) > 3 || static_cast<std::uint8_t>(request.compares[i].result) > 3) {
+      return {status_code::invalid_argument, fmt::format("{}: unknown target or result", where)};
+    }
+  }
+  if (request.success.empty() && request.failure.empty() && request.compares.empty()) {
+    return {status_code::invalid_argument, "request has no ops"};
+  }
+  if (auto ops = check_ops(request.success, "success"); !ops.is_ok()) return ops;
+  return check_ops(request.failure, "failure");
+}
+
+}  // namespace bucky

@@ -1,0 +1,99 @@
+// The key-value API of the zone state, shaped after etcd v3 so people know it:
+// a global revision per committed change; per key create_revision, mod_revision
+// and version; range (one key, a [key, range_end) interval, or all keys from key on
+// when range_end is "\0"), put, delete_range, and txn (compares -> success ops /
+// failure ops, atomic, one revision).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <msgpack.hpp>
+
+#include "messages/common/status.hpp"
+#include "messages/type_ids.hpp"
+
+namespace bucky {
+
+namespace kv_limits {
+inline constexpr std::size_t key_bytes_max = 448;          // below LMDB's 511-byte key limit
+inline constexpr std::size_t value_bytes_max = 1024 * 1024;
+inline constexpr std::size_t ops_per_txn_max = 128;
+inline constexpr std::size_t compares_per_txn_max = 128;
+inline constexpr std::size_t range_results_max = 10'000;
+}  // namespace kv_limits
+
+struct key_value {
+  std::string key;
+  std::string value;
+  std::int64_t create_revision = 0;
+  std::int64_t mod_revision = 0;
+  std::int64_t version = 0;  // 1 at creation, +1 per put; a delete ends the key's life
+  std::int64_t lease = 0;
+  bool operator==(const key_value&) const = default;
+  MSGPACK_DEFINE(key, value, create_revision, mod_revision, version, lease);
+};
+
+enum class kv_op_kind : std::uint8_t { range = 0, put = 1, delete_range = 2 };
+
+struct kv_op {
+  kv_op_kind kind = kv_op_kind::range;
+  std::string key;
+  std::string range_end;  // range, delete_range: empty = just `key`; "\0" = every key >= key
+  std::string value;      // put
+  std::int64_t lease = 0; // put
+  std::uint32_t limit = 0;  // range: 0 = up to range_results_max
+  bool prev_kv = false;   // put, delete_range: return what was there
+  MSGPACK_DEFINE(kind, key, range_end, value, lease, limit, prev_kv);
+};
+
+enum class kv_compare_target : std::uint8_t { value = 0, version = 1, create_revision = 2, mod_revision = 3 };
+enum class kv_compare_result : std::uint8_t { equal = 0, not_equal = 1, greater = 2, less = 3 };
+
+struct kv_compare {
+  std::string key;
+  kv_compare_target target = kv_compare_target::value;
+  kv_compare_result result = kv_compare_result::equal;
+  std::string value;        // target value
+  std::int64_t number = 0;  // target version / create_revision / mod_revision
+  MSGPACK_DEFINE(key, target, result, value, number);
+};
+
+// One request: a single op is a txn without compares and one success op.
+struct kv_request {
+  static constexpr message_type type_id = message_type::kv_request;
+  static constexpr const char* type_name = "kv_request";
+  std::vector<kv_compare> compares;
+  std::vector<kv_op> success;
+  std::vector<kv_op> failure;
+  MSGPACK_DEFINE(compares, success, failure);
+};
+
+struct kv_op_result {
+  kv_op_kind kind = kv_op_kind::range;
+  std::vector<key_value> kvs;  // range: the keys; put / delete_range with prev_kv: what was there
+  std::int64_t count = 0;      // range: how many keys matched (before the limit)
+  bool more = false;           // range: the limit cut the answer
+  std::int64_t deleted = 0;    // delete_range
+  MSGPACK_DEFINE(kind, kvs, count, more, deleted);
+};
+
+struct kv_response {
+  static constexpr message_type type_id = message_type::kv_response;
+  static constexpr const char* type_name = "kv_response";
+  std::int64_t revision = 0;  // the store's revision after this request
+  bool succeeded = true;      // txn: whether the compares held
+  std::vector<kv_op_result> results;
+  MSGPACK_DEFINE(revision, succeeded, results);
+};
+
+// Checks sizes and shapes before a request goes into the log: a bad request is
+// refused with what and where, never applied.
+status validate(const kv_request& request);
+
+}  // namespace bucky
+
+MSGPACK_ADD_ENUM(bucky::kv_op_kind);
+MSGPACK_ADD_ENUM(bucky::kv_compare_target);
+MSGPACK_ADD_ENUM(bucky::kv_compare_result);
