@@ -1,0 +1,216 @@
+#include "actors/state_store/kv_store.hpp"
+
+#include <fmt/format.h>
+
+#include "messages/codec.hpp"
+#include "messages/common/check.hpp"
+
+namespace bucky {
+
+namespace {
+
+constexpr std::string_view revision_key = "revision";
+constexpr std::string_view applied_key = "applied_below";
+
+std::string be64(std::uint64_t number) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(number & 0xff);
+    number >>= 8;
+  }
+  return out;
+}
+
+result<std::uint64_t> from_be64(std::string_view text, const std::string& what) {
+  if (text.size() != 8) return status(status_code::corruption, what + " is not an 8-byte number");
+  std::uint64_t number = 0;
+  for (char c : text) number = (number << 8) | static_cast<unsigned char>(c);
+  return number;
+}
+
+std::string_view as_text(const bytes& encoded) { return {reinterpret_cast<const char*>(encoded.data()), encoded.size()}; }
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+struct stored_key_value {
+  static constexpr const char* type_name = "kv.data record";
+  key_value value;
+  MSGPACK_DEFINE(value);
+};
+
+struct client_record {
+  static constexpr const char* type_name = "kv.clients record";
+  std::uint64_t sequence = 0;
+  std::vector<std::uint8_t> response;  // encoded kv_response, when it succeeded
+  std::uint8_t error_code = 0;         // a status_code, when it was refused
+  std::string error_message;
+  MSGPACK_DEFINE(sequence, response, error_code, error_message);
+};
+
+// kv_backend over one LMDB transaction. A record that does not decode is a broken
+// invariant of our own disk: crash (the supervisor restarts; the data dir needs
+// restoring).
+class lmdb_kv_backend final : public kv_backend {
+ public:
+  lmdb_kv_backend(storage::read_txn& txn, storage::write_txn* writer, const storage::lmdb_table& data,
+                  const storage::lmdb_table& meta)
+      : txn_(txn), writer_(writer), data_(data), meta_(meta) {}
+
+  std::optional<key_value> get(const std::string& key) override {
+    auto stored = txn_.get(data_, key);
+    BUCKY_CHECK_MSG(stored.has_value(), stored.error().to_string());
+    if (!stored->has_value()) return std::nullopt;
+    return decode_record(**stored);
+  }
+  void put(const key_value& record) override {
+    BUCKY_CHECK(writer_ != nullptr);
+    auto done = writer_->put(data_, record.key, as_text(encode(stored_key_value{record})));
+    BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
+  }
+  bool erase(const std::string& key) override {
+    BUCKY_CHECK(writer_ != nullptr);
+    auto done = writer_->erase(data_, key);
+    BUCKY_CHECK_MSG(done.has_value(), done.error().to_string());
+    return *done;
+  }
+  void scan(const std::string& from, const std::string& end,
+            const std::function<bool(const key_value&)>& visit) override {
+    const bool unbounded = end == std::string("\0", 1);
+    auto done = txn_.scan(data_, from, SIZE_MAX, [&](std::string_view key, std::string_view value) {
+      if (!unbounded && key >= end) return false;
+      return visit(decode_record(value));
+    });
+    BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
+  }
+  std::int64_t revision() override {
+    auto stored = txn_.get(meta_, revision_key);
+    BUCKY_CHECK_MSG(stored.has_value(), stored.error().to_string());
+    if (!stored->has_value()) return 0;
+    auto number = from_be64(**stored, "kv.meta revision");
+    BUCKY_CHECK_MSG(number.has_value(), number.error().to_string());
+    return static_cast<std::int64_t>(*number);
+  }
+  void set_revision(std::int64_t revision) override {
+    BUCKY_CHECK(writer_ != nullptr && revision >= 0);
+    auto done = writer_->put(meta_, revision_key, be64(static_cast<std::uint64_t>(revision)));
+    BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
+  }
+
+ private:
+  static key_value decode_record(std::string_view value) {
+    auto decoded = decode<stored_key_value>(as_bytes(value));
+    BUCKY_CHECK_MSG(decoded.has_value(), decoded.error().to_string());
+    return decoded->value;
+  }
+
+  storage::read_txn& txn_;
+  storage::write_txn* writer_;
+  const storage::lmdb_table& data_;
+  const storage::lmdb_table& meta_;
+};
+
+}  // namespace
+
+result<kv_store> kv_store::open(storage::lmdb_env& env) {
+  auto data = env.table("kv.data");
+  if (!data) return data.error();
+  auto meta = env.table("kv.meta");
+  if (!meta) return meta.error();
+  auto clients = env.table("kv.clients");
+  if (!clients) return clients.error();
+  return kv_store(env, *data, *meta, *clients);
+}
+
+result<slot_id> kv_store::applied_below() const {
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  auto stored = txn->get(meta_, applied_key);
+  if (!stored) return stored.error();
+  if (!stored->has_value()) return slot_id{0};
+  return from_be64(**stored, "kv.meta applied_below");
+}
+
+result<std::int64_t> kv_store::revision() const {
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  lmdb_kv_backend backend(*txn, nullptr, data_, meta_);
+  return backend.revision();
+}
+
+result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const std::vector<std::uint8_t>& value) {
+  auto applied = applied_below();
+  if (!applied) return applied.error();
+  BUCKY_CHECK_MSG(slot == *applied, fmt::format("applying slot {} but {} is next", slot, *applied));
+  auto txn = env_->begin_write();
+  if (!txn) return txn.error();
+  std::vector<command_outcome> outcomes;
+  if (!value.empty()) {  // empty: a no-op slot
+    auto batch = decode<command_batch>(value);
+    BUCKY_CHECK_MSG(batch.has_value(), fmt::format("chosen slot {} is not a command batch: {}", slot,
+                                                   batch.error().to_string()));
+    lmdb_kv_backend backend(*txn, &*txn, data_, meta_);
+    for (const auto& command : batch->commands) {
+      command_outcome outcome{command.client_id, command.sequence, false, std::nullopt, {}};
+      auto client_key = be64(command.client_id);
+      auto last = txn->get(clients_, client_key);
+      if (!last) return last.error();
+      std::optional<client_record> record;
+      if (last->has_value()) {
+        auto decoded = decode<client_record>(as_bytes(**last));
+        BUCKY_CHECK_MSG(decoded.has_value(), decoded.error().to_string());
+        record = *decoded;
+      }
+      if (record && command.sequence <= record->sequence) {
+        // A retry: the same answer as the first time (when it is the last one kept).
+        outcome.duplicate = true;
+        if (command.sequence < record->sequence) {
+          outcome.error = status(status_code::already_exists, "command sequence already applied");
+        } else if (record->error_code != 0) {
+          outcome.error = status(static_cast<status_code>(record->error_code), record->error_message);
+        } else {
+          outcome.response = decode<kv_response>(record->response).value();
+        }
+        outcomes.push_back(std::move(outcome));
+        continue;
+      }
+      auto request = decode<kv_request>(command.operation);
+      status valid = request ? validate(*request) : request.error();
+      if (valid.is_ok()) {
+        outcome.response = apply_kv_request(backend, *request);
+      } else {
+        outcome.error = valid;
+      }
+      client_record remembered{command.sequence, {}, 0, {}};
+      if (outcome.response) {
+        remembered.response = encode(*outcome.response);
+      } else {
+        remembered.error_code = static_cast<std::uint8_t>(outcome.error.code());
+        remembered.error_message = outcome.error.message();
+      }
+      auto put = txn->put(clients_, client_key, as_text(encode(remembered)));
+      if (!put.is_ok()) return put;
+      outcomes.push_back(std::move(outcome));
+    }
+  }
+  if (auto put = txn->put(meta_, applied_key, be64(slot + 1)); !put.is_ok()) return put;
+  if (auto committed = txn->commit(); !committed.is_ok()) return committed;
+  return outcomes;
+}
+
+result<kv_response> kv_store::read(const kv_request& request) const {
+  if (auto valid = validate(request); !valid.is_ok()) return valid;
+  for (const auto* ops : {&request.success, &request.failure}) {
+    for (const auto& op : *ops) {
+      if (op.kind != kv_op_kind::range) {
+        return status(status_code::invalid_argument, "a read may contain ranges only");
+      }
+    }
+  }
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  lmdb_kv_backend backend(*txn, nullptr, data_, meta_);
+  return apply_kv_request(backend, request);
+}
+
+}  // namespace bucky
