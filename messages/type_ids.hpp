@@ -25,6 +25,8 @@ enum class message_type : std::uint16_t {
   paxos_catchup_reply = 16,
   kv_request = 17,
   kv_response = 18,
+  kv_client_request = 19,
+  kv_client_response = 20,
 };
 
 }  // namespace bucky

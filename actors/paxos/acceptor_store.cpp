@@ -93,18 +93,24 @@ result<acceptor_core> acceptor_store::load() const {
   return acceptor_core(promised, std::move(entries));
 }
 
-status acceptor_store::persist(const acceptor_output& output) {
-  if (!output.persist_promised && !output.persist_accepted) return {};
+status acceptor_store::persist(const acceptor_output& output) { return persist_all({output}); }
+
+status acceptor_store::persist_all(const std::vector<acceptor_output>& outputs) {
+  bool any = false;
+  for (const auto& output : outputs) any = any || output.persist_promised || output.persist_accepted;
+  if (!any) return {};
   auto txn = env_->begin_write();
   if (!txn) return txn.error();
-  if (output.persist_promised) {
-    auto put = txn->put(meta_, promised_key, as_text(encode(stored_ballot{*output.persist_promised})));
-    if (!put.is_ok()) return put;
-  }
-  if (output.persist_accepted) {
-    auto put = txn->put(log_, slot_key(output.persist_accepted->slot),
-                        as_text(encode(stored_entry{*output.persist_accepted})));
-    if (!put.is_ok()) return put;
+  for (const auto& output : outputs) {
+    if (output.persist_promised) {
+      auto put = txn->put(meta_, promised_key, as_text(encode(stored_ballot{*output.persist_promised})));
+      if (!put.is_ok()) return put;
+    }
+    if (output.persist_accepted) {
+      auto put = txn->put(log_, slot_key(output.persist_accepted->slot),
+                          as_text(encode(stored_entry{*output.persist_accepted})));
+      if (!put.is_ok()) return put;
+    }
   }
   return txn->commit();
 }

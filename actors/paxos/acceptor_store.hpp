@@ -20,6 +20,8 @@ class acceptor_store {
   // Makes one step's output durable (one transaction, fsynced). A no-op output
   // writes nothing.
   status persist(const acceptor_output& output);
+  // Every output of one replica step in one transaction (one fsync).
+  status persist_all(const std::vector<acceptor_output>& outputs);
   // Drops log entries below `slot` (after they are applied and snapshotted).
   status forget_below(slot_id slot);
 

@@ -14,6 +14,8 @@ using probe_atom = caf::atom_constant<caf::atom("probe")>;        // re-probe st
 using crash_atom = caf::atom_constant<caf::atom("crash")>;        // tests: throw now
 using tail_atom = caf::atom_constant<caf::atom("tail")>;          // log_tail lines
 using sessions_atom = caf::atom_constant<caf::atom("sessions")>;  // transport sessions
+using peer_message_atom = caf::atom_constant<caf::atom("peer_msg")>;  // (peer, msg) from the wire
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using pong_atom = caf::atom_constant<caf::atom("pong")>;
 

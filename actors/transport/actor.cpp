@@ -36,6 +36,7 @@ class transport_actor : public component_actor {
     return {
         [this](net::io_event& event) { on_io_event(event); },
         [this](remote_call& call) -> caf::result<remote_reply> { return call_remote(call); },
+        [this](remote_cast& message) { cast(message); },
         [this](expire_atom, std::uint64_t request_id) { expire(request_id); },
         [this](echo_request& request) { return echo(request); },
         [this](sessions_atom) { return io_->sessions(); },
@@ -196,11 +197,42 @@ class transport_actor : public component_actor {
       case envelope_kind::request: return serve(event, message);
       case envelope_kind::response:
       case envelope_kind::error: return answer(event, message);
-      case envelope_kind::one_way:
-        log().warn("dropped one-way {} from {} to '{}': no one-way messages are served yet", message.type,
-                   event.peer.name, message.destination_actor);
-        return;
+      case envelope_kind::one_way: return deliver_one_way(event, message);
     }
+  }
+
+  // Only nodes send one-way traffic (Paxos); a drop is logged at debug: the
+  // protocol above retransmits.
+  void deliver_one_way(const net::io_event& event, const envelope& message) {
+    if (event.peer.role != net::peer_identity::kind::node) {
+      log().warn("closing session {}: admin {} sent one-way message {}", event.session_id, event.peer.name, message.type);
+      io_->close(event.session_id, "admins may not send one-way messages");
+      return;
+    }
+    caf::actor target;
+    if (message.destination_actor.size() <= limits::actor_name_bytes_max) {
+      target = system().registry().get<caf::actor>(caf::atom_from_string(message.destination_actor));
+    }
+    if (!target) {
+      log().debug("dropped one-way {} from {}: no actor '{}'", message.type, event.peer.name, message.destination_actor);
+      return;
+    }
+    auto delivered = wire_registry::standard().deliver(target, event.peer.name, message.type, message.payload);
+    if (!delivered.is_ok()) {
+      log().warn("closing session {} with {}: {}", event.session_id, event.peer.name, delivered.to_string());
+      io_->close(event.session_id, "undeliverable one-way message");
+    }
+  }
+
+  void cast(const remote_cast& message) {
+    auto route = routes_.find(message.node);
+    if (route == routes_.end()) return;  // no session: dropped, like a lost packet
+    envelope out;
+    out.kind = envelope_kind::one_way;
+    out.type = message.type;
+    out.destination_actor = message.actor;
+    out.payload = message.payload;
+    io_->send(route->second, encode(out), 0);
   }
 
   void reply(std::uint64_t session_id, const envelope& request, result<encoded_message> outcome) {

@@ -33,6 +33,20 @@ struct remote_reply {
   std::vector<std::uint8_t> payload;
 };
 
+// A one-way message to an actor on another node (no answer, no delivery promise:
+// Paxos retransmits what matters).
+struct remote_cast {
+  std::string node;
+  std::string actor;
+  std::uint16_t type = 0;
+  std::vector<std::uint8_t> payload;
+};
+
+template <class Message>
+remote_cast make_remote_cast(std::string node, std::string actor, const Message& message) {
+  return {std::move(node), std::move(actor), static_cast<std::uint16_t>(Message::type_id), encode(message)};
+}
+
 template <class Request>
 remote_call make_remote_call(std::string node, std::string actor, const Request& request,
                              std::chrono::milliseconds timeout) {
@@ -54,3 +68,4 @@ result<Response> decode_remote_reply(const remote_reply& reply) {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_cast)

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <fmt/format.h>
 
+#include "actors/runtime/atoms.hpp"
 #include "actors/runtime/component.hpp"
 #include "actors/transport/wire_types.hpp"
 
@@ -31,12 +32,40 @@ void wire_registry::add_request() {
       };
 }
 
+template <class Message>
+void wire_registry::add_one_way() {
+  one_way_handlers_[static_cast<std::uint16_t>(Message::type_id)] =
+      [](const caf::actor& target, const std::string& peer, std::span<const std::uint8_t> payload) -> status {
+    auto message = decode<Message>(payload);
+    if (!message) return message.error();
+    caf::anon_send(target, peer_message_atom::value, peer, std::move(*message));
+    return {};
+  };
+}
+
+status wire_registry::deliver(const caf::actor& target, const std::string& peer, std::uint16_t type,
+                              std::span<const std::uint8_t> payload) const {
+  auto found = one_way_handlers_.find(type);
+  if (found == one_way_handlers_.end()) {
+    return status(status_code::invalid_argument, fmt::format("unknown one-way message type {}", type));
+  }
+  return found->second(target, peer, payload);
+}
+
 const wire_registry& wire_registry::standard() {
   static const wire_registry registry = [] {
     wire_registry r;
     r.add_request<echo_request>();
     r.add_request<actor_table_request>();
     r.add_request<session_list_request>();
+    r.add_request<kv_client_request>();
+    r.add_one_way<paxos_prepare>();
+    r.add_one_way<paxos_promise>();
+    r.add_one_way<paxos_accept>();
+    r.add_one_way<paxos_accepted>();
+    r.add_one_way<paxos_commit>();
+    r.add_one_way<paxos_catchup_request>();
+    r.add_one_way<paxos_catchup_reply>();
     return r;
   }();
   return registry;

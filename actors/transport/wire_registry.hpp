@@ -31,6 +31,10 @@ class wire_registry {
 
   template <class Request>
   void add_request();
+  // A message that expects no answer (Paxos traffic): decoded and sent to the actor,
+  // stamped with the peer it came from.
+  template <class Message>
+  void add_one_way();
 
   // Decodes `payload` as message `type` and asks `target`; `done` gets the encoded
   // answer or a status naming what went wrong. Unknown types fail at once.
@@ -38,11 +42,16 @@ class wire_registry {
              std::span<const std::uint8_t> payload, std::chrono::milliseconds timeout,
              reply_callback done) const;
   bool knows(std::uint16_t type) const { return handlers_.count(type) > 0; }
+  // Decodes a one-way `payload` and sends (peer, message) to `target`.
+  status deliver(const caf::actor& target, const std::string& peer, std::uint16_t type,
+                 std::span<const std::uint8_t> payload) const;
 
  private:
   using handler = std::function<void(caf::event_based_actor*, const caf::actor&, std::span<const std::uint8_t>,
                                      std::chrono::milliseconds, reply_callback)>;
   std::map<std::uint16_t, handler> handlers_;
+  using one_way_handler = std::function<status(const caf::actor&, const std::string&, std::span<const std::uint8_t>)>;
+  std::map<std::uint16_t, one_way_handler> one_way_handlers_;
 };
 
 }  // namespace bucky

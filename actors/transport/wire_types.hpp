@@ -6,6 +6,8 @@
 
 #include "messages/actor_table.hpp"
 #include "messages/echo.hpp"
+#include "messages/kv_client.hpp"
+#include "messages/paxos.hpp"
 #include "messages/session_list.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
@@ -14,3 +16,12 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::echo_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::echo_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::session_list)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::session_list_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::kv_client_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::kv_client_response)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_prepare)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_promise)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_accept)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_accepted)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_commit)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_catchup_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_catchup_reply)

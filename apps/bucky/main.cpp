@@ -3,6 +3,7 @@
 //   bucky key create --key FILE          make (or show) an admin key
 //   bucky status [--json]                every node: up/down, actors, sessions
 //   bucky ping NODE [--via NODE]         round trip to a node (or between two)
+//   bucky kv put|get|del KEY [VALUE]     the zone state (etcd-like), via any node
 // Exit codes: 0 ok, 1 failure (a node down or unreachable), 2 usage.
 #include <utility>
 
@@ -11,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <random>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -18,6 +21,8 @@
 
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/admin_client.hpp"
+#include "actors/state_store/kv_machine.hpp"
+#include "messages/kv_client.hpp"
 #include "messages/session_list.hpp"
 #include "net/key_file.hpp"
 
@@ -35,6 +40,10 @@ struct cli_options {
   std::string node;
   std::string via;
   std::size_t size_bytes = 16;
+  std::string key;
+  std::string value;
+  bool prefix = false;
+  bool serializable = false;
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -61,7 +70,10 @@ struct admin_session {
   std::vector<std::string> nodes;
 };
 
-result<admin_session> open_session(const cli_options& options) {
+// How long to wait for sessions: status wants every node, a kv call one of them.
+enum class wait_for { all_nodes, any_node };
+
+result<admin_session> open_session(const cli_options& options, wait_for waiting = wait_for::all_nodes) {
   if (options.key_path.empty()) return status(status_code::invalid_argument, "--key FILE is required (or set BUCKY_KEY)");
   if (options.peers_path.empty()) {
     return status(status_code::invalid_argument, "--peers FILE is required (or set BUCKY_PEERS)");
@@ -78,8 +90,15 @@ result<admin_session> open_session(const cli_options& options) {
   }
   session.peers = *peers;
   session.client = std::make_unique<admin_client>(*key, *peers, name, options.zone_id);
-  session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
-                                 std::chrono::milliseconds(options.timeout_ms));
+  if (waiting == wait_for::all_nodes) {
+    session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
+                                   std::chrono::milliseconds(options.timeout_ms));
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+    while (session.client->connected().empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   return session;
 }
 
@@ -174,6 +193,67 @@ int ping_command(const cli_options& options) {
   return 0;
 }
 
+// Sends one request to the zone state through `node` (or the first reachable node),
+// retrying with the same (client, sequence) while no leader is known or the outcome
+// is unknown, until --timeout-ms.
+result<kv_client_response> kv_call(const cli_options& options, const kv_request& request) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return session.error();
+  std::vector<std::string> order = options.node.empty() ? session->nodes : std::vector<std::string>{options.node};
+  std::mt19937_64 random(std::random_device{}());
+  kv_client_request call{random() | 1, 1, request, options.serializable, 0};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+  status last(status_code::unavailable, "no node of the zone is reachable");
+  for (std::size_t attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
+    const auto& node = order[attempt % order.size()];
+    if (session->client->connected().count(node)) {
+      auto answer = session->client->call(node, "paxos", call, std::chrono::milliseconds(options.timeout_ms));
+      if (answer && answer->ok) return *answer;
+      last = answer ? status(static_cast<status_code>(answer->error_code), answer->error_message) : answer.error();
+      if (answer && last.code() != status_code::unavailable && last.code() != status_code::timeout) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return last;
+}
+
+kv_op make_op(kv_op_kind kind, const cli_options& options) {
+  kv_op op;
+  op.kind = kind;
+  op.key = options.key;
+  op.value = options.value;
+  if (options.prefix) op.range_end = prefix_range_end(options.key);
+  return op;
+}
+
+int kv_command(const cli_options& options, kv_op_kind kind) {
+  kv_request request{{}, {make_op(kind, options)}, {}};
+  if (auto valid = validate(request); !valid.is_ok()) return fail(2, valid.message());
+  auto answer = kv_call(options, request);
+  if (!answer) return fail(answer.error().code() == status_code::invalid_argument ? 2 : 1, answer.error().to_string());
+  const auto& result = answer->response.results.at(0);
+  if (options.json_output) {
+    json kvs = json::array();
+    for (const auto& kv : result.kvs) {
+      kvs.push_back({{"key", kv.key}, {"value", kv.value}, {"create_revision", kv.create_revision},
+                     {"mod_revision", kv.mod_revision}, {"version", kv.version}});
+    }
+    std::cout << json{{"revision", answer->response.revision}, {"kvs", kvs}, {"count", result.count},
+                      {"deleted", result.deleted}, {"served_by", answer->served_by}}
+                     .dump()
+              << "\n";
+    return kind == kv_op_kind::range && result.count == 0 ? 1 : 0;
+  }
+  switch (kind) {
+    case kv_op_kind::put: std::cout << fmt::format("OK revision {}\n", answer->response.revision); return 0;
+    case kv_op_kind::delete_range: std::cout << fmt::format("{} deleted, revision {}\n", result.deleted, answer->response.revision); return 0;
+    case kv_op_kind::range:
+      for (const auto& kv : result.kvs) std::cout << kv.key << "\n" << kv.value << "\n";
+      return result.count == 0 ? 1 : 0;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,6 +276,19 @@ int main(int argc, char** argv) {
   ping->add_option("node", options.node, "node to ask")->required();
   ping->add_option("--via", options.via, "the asked node forwards to this node and returns its answer");
   ping->add_option("--size", options.size_bytes, "payload bytes")->check(CLI::Range(0, 1'000'000));
+  auto* kv = app.add_subcommand("kv", "the zone state: an etcd-like key-value store");
+  kv->require_subcommand(1);
+  kv->add_option("--node", options.node, "ask this node (default: any reachable node)");
+  auto* kv_put = kv->add_subcommand("put", "write KEY = VALUE (linearizable, through the leader's log)");
+  kv_put->add_option("key", options.key, "key")->required();
+  kv_put->add_option("value", options.value, "value")->required();
+  auto* kv_get = kv->add_subcommand("get", "read KEY (linearizable unless --serializable); exit 1 if absent");
+  kv_get->add_option("key", options.key, "key (or prefix with --prefix)")->required();
+  kv_get->add_flag("--prefix", options.prefix, "every key that starts with KEY");
+  kv_get->add_flag("--serializable", options.serializable, "read the asked node's applied state, without the log");
+  auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
+  kv_del->add_option("key", options.key, "key")->required();
+  kv_del->add_flag("--prefix", options.prefix, "every key that starts with KEY");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -209,5 +302,8 @@ int main(int argc, char** argv) {
   if (key_create_cmd->parsed()) return key_create(options);
   if (status->parsed()) return status_command(options);
   if (ping->parsed()) return ping_command(options);
+  if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);
+  if (kv_get->parsed()) return kv_command(options, kv_op_kind::range);
+  if (kv_del->parsed()) return kv_command(options, kv_op_kind::delete_range);
   return fail(2, "no command; see bucky --help");
 }

@@ -3,6 +3,7 @@
 // code: 0 after SIGTERM/SIGINT, 1 when supervision gave up, 2 for usage errors.
 #include <utility>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include "actors/log_tail/actor.hpp"
 #include "actors/node_daemon/actor.hpp"
 #include "actors/node_daemon/table_format.hpp"
+#include "actors/paxos/actor.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/actor.hpp"
@@ -124,6 +126,22 @@ node_daemon_config make_daemon_config(const node_options& options, const node_id
                                return spawn_transport(system, context, transport);
                              },
                              3'000});
+  // Until the signed zone config names the state nodes (issue 5), every node of the
+  // peers file holds a replica, in node_id order.
+  paxos_config paxos;
+  paxos.node_id = options.node_id;
+  paxos.state_dir = options.data_dir + "/state";
+  for (const auto& entry : identity.peers.entries()) {
+    if (entry.identity.role == net::peer_identity::kind::node) paxos.replicas.push_back(entry.identity.name);
+  }
+  std::sort(paxos.replicas.begin(), paxos.replicas.end());
+  if (std::find(paxos.replicas.begin(), paxos.replicas.end(), options.node_id) != paxos.replicas.end()) {
+    config.children.push_back({"paxos", restart_type::permanent, restart_strategy::one_for_one,
+                               [paxos](caf::actor_system& system, const child_context& context) {
+                                 return spawn_paxos(system, context, paxos);
+                               },
+                               3'000});
+  }
   return config;
 }
 

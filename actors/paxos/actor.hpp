@@ -1,0 +1,31 @@
+// paxos: the replica of the zone state on a state node (DESIGN §5): the thin CAF
+// shell around replica_core. It persists acceptor state (one synced LMDB commit per
+// step) before any message leaves, talks to the other replicas through the
+// transport (one-way envelopes to their "paxos" actors), applies chosen slots to
+// the kv_store, and serves kv_client_request: writes and linearizable reads go
+// through the log on the leader (followers forward them there); serializable reads
+// answer from this node's applied state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/runtime/component.hpp"
+
+namespace bucky {
+
+struct paxos_config {
+  std::string node_id;
+  std::vector<std::string> replicas;  // state node ids; index = replica number
+  std::string state_dir;              // the LMDB environment
+  std::size_t map_size_bytes = std::size_t{1} << 30;
+  std::uint64_t tick_ms = 10;
+  std::uint64_t request_timeout_ms = 5'000;
+  std::size_t waiting_requests_max = 10'000;
+  std::uint8_t forward_hops_max = 2;
+};
+
+caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config);
+
+}  // namespace bucky

@@ -1,0 +1,38 @@
+// A client's request to the zone state, as it travels to any node's "paxos" actor
+// (which forwards it to the leader). (client_id, sequence) makes a retry apply once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <msgpack.hpp>
+
+#include "messages/kv.hpp"
+#include "messages/type_ids.hpp"
+
+namespace bucky {
+
+struct kv_client_response {
+  static constexpr message_type type_id = message_type::kv_client_response;
+  static constexpr const char* type_name = "kv_client_response";
+  bool ok = false;
+  kv_response response;
+  std::uint8_t error_code = 0;  // a status_code when !ok
+  std::string error_message;
+  std::string served_by;        // the node whose log applied it (or that refused it)
+  MSGPACK_DEFINE(ok, response, error_code, error_message, served_by);
+};
+
+struct kv_client_request {
+  static constexpr message_type type_id = message_type::kv_client_request;
+  static constexpr const char* type_name = "kv_client_request";
+  using response_type = kv_client_response;
+  std::uint64_t client_id = 0;
+  std::uint64_t sequence = 0;
+  kv_request request;
+  bool serializable = false;  // a read from this node's applied state, without the log
+  std::uint8_t hops = 0;      // forwards so far (bounded)
+  MSGPACK_DEFINE(client_id, sequence, request, serializable, hops);
+};
+
+}  // namespace bucky
