@@ -258,7 +258,9 @@ BOOST_AUTO_TEST_CASE(a_crashed_transport_is_restarted_and_sessions_come_back) {
   for (int i = 0; i < 1000 && zone.transport_of("n1") == before; ++i) std::this_thread::sleep_for(5ms);
   set_fault_injection(false);
   BOOST_TEST((zone.transport_of("n1") != before));
+  // Each side sees the new session when its own last handshake step is done.
   BOOST_TEST_REQUIRE(zone.wait_connected("n1", {"n2"}));
+  BOOST_TEST_REQUIRE(zone.wait_connected("n2", {"n1"}));
   BOOST_TEST(std::holds_alternative<echo_reply>(zone.echo("n2", "n1")));
 }
 
