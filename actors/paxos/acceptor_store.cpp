@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "messages/codec.hpp"
+#include "storage/encoding.hpp"
 
 namespace bucky {
 
@@ -11,13 +12,8 @@ namespace {
 constexpr std::string_view promised_key = "promised";
 constexpr std::size_t entries_per_forget_txn_max = 100'000;
 
-std::string_view as_text(const bytes& encoded) {
-  return {reinterpret_cast<const char*>(encoded.data()), encoded.size()};
-}
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
+using storage::as_bytes;
+using storage::as_text;
 
 // msgpack structs without type_name for decode<>: wrap them.
 struct stored_ballot {
@@ -33,14 +29,7 @@ struct stored_entry {
 
 }  // namespace
 
-std::string slot_key(slot_id slot) {
-  std::string key(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    key[static_cast<std::size_t>(i)] = static_cast<char>(slot & 0xff);
-    slot >>= 8;
-  }
-  return key;
-}
+std::string slot_key(slot_id slot) { return storage::big_endian_key(slot); }
 
 result<acceptor_store> acceptor_store::open(storage::lmdb_env& env) {
   auto meta = env.table("paxos.meta");

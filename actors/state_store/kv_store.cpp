@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "messages/codec.hpp"
+#include "storage/encoding.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky {
@@ -12,26 +13,8 @@ namespace {
 constexpr std::string_view revision_key = "revision";
 constexpr std::string_view applied_key = "applied_below";
 
-std::string be64(std::uint64_t number) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>(number & 0xff);
-    number >>= 8;
-  }
-  return out;
-}
-
-result<std::uint64_t> from_be64(std::string_view text, const std::string& what) {
-  if (text.size() != 8) return status(status_code::corruption, what + " is not an 8-byte number");
-  std::uint64_t number = 0;
-  for (char c : text) number = (number << 8) | static_cast<unsigned char>(c);
-  return number;
-}
-
-std::string_view as_text(const bytes& encoded) { return {reinterpret_cast<const char*>(encoded.data()), encoded.size()}; }
-std::span<const std::uint8_t> as_bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
+using storage::as_bytes;
+using storage::as_text;
 
 struct stored_key_value {
   static constexpr const char* type_name = "kv.data record";
@@ -87,13 +70,13 @@ class lmdb_kv_backend final : public kv_backend {
     auto stored = txn_.get(meta_, revision_key);
     BUCKY_CHECK_MSG(stored.has_value(), stored.error().to_string());
     if (!stored->has_value()) return 0;
-    auto number = from_be64(**stored, "kv.meta revision");
+    auto number = storage::from_big_endian_key(**stored, "kv.meta revision");
     BUCKY_CHECK_MSG(number.has_value(), number.error().to_string());
     return static_cast<std::int64_t>(*number);
   }
   void set_revision(std::int64_t revision) override {
     BUCKY_CHECK(writer_ != nullptr && revision >= 0);
-    auto done = writer_->put(meta_, revision_key, be64(static_cast<std::uint64_t>(revision)));
+    auto done = writer_->put(meta_, revision_key, storage::big_endian_key(static_cast<std::uint64_t>(revision)));
     BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
   }
 
@@ -128,7 +111,7 @@ result<slot_id> kv_store::applied_below() const {
   auto stored = txn->get(meta_, applied_key);
   if (!stored) return stored.error();
   if (!stored->has_value()) return slot_id{0};
-  return from_be64(**stored, "kv.meta applied_below");
+  return storage::from_big_endian_key(**stored, "kv.meta applied_below");
 }
 
 result<std::int64_t> kv_store::revision() const {
@@ -152,7 +135,7 @@ result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const st
     lmdb_kv_backend backend(*txn, &*txn, data_, meta_);
     for (const auto& command : batch->commands) {
       command_outcome outcome{command.client_id, command.sequence, false, std::nullopt, {}};
-      auto client_key = be64(command.client_id);
+      auto client_key = storage::big_endian_key(command.client_id);
       auto last = txn->get(clients_, client_key);
       if (!last) return last.error();
       std::optional<client_record> record;
@@ -193,7 +176,7 @@ result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const st
       outcomes.push_back(std::move(outcome));
     }
   }
-  if (auto put = txn->put(meta_, applied_key, be64(slot + 1)); !put.is_ok()) return put;
+  if (auto put = txn->put(meta_, applied_key, storage::big_endian_key(slot + 1)); !put.is_ok()) return put;
   if (auto committed = txn->commit(); !committed.is_ok()) return committed;
   return outcomes;
 }

@@ -7,21 +7,13 @@
 #include <unistd.h>
 
 #include "actors/paxos/acceptor_store.hpp"
+#include "tests/support/lmdb_env.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace bucky;
 using bucky::testing::temp_dir;
 
 namespace {
-
-std::unique_ptr<storage::lmdb_env> open_env(const std::string& path) {
-  storage::lmdb_options options;
-  options.path = path;
-  options.map_size_bytes = 1 << 24;
-  auto env = storage::lmdb_env::open(options);
-  BOOST_TEST_REQUIRE(env.has_value(), env.error().to_string());
-  return std::move(*env);
-}
 
 // Runs one acceptor step against the store the way the shell does: persist, then reply.
 template <class Step>
@@ -44,7 +36,7 @@ BOOST_AUTO_TEST_CASE(slot_keys_sort_like_slots) {
 BOOST_AUTO_TEST_CASE(what_was_persisted_is_what_loads) {
   temp_dir dir;
   {
-    auto env = open_env(dir.path.string());
+    auto env = bucky::testing::open_test_env(dir.path.string());
     auto store = acceptor_store::open(*env);
     BOOST_TEST_REQUIRE(store.has_value());
     auto acceptor = store->load();
@@ -53,7 +45,7 @@ BOOST_AUTO_TEST_CASE(what_was_persisted_is_what_loads) {
     step(*acceptor, *store, paxos_accept{{2, 1}, 1, {1, 2, 3}});
     step(*acceptor, *store, paxos_accept{{3, 0}, 2, {4}});
   }
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = acceptor_store::open(*env);
   auto acceptor = store->load();
   BOOST_TEST_REQUIRE(acceptor.has_value(), acceptor.error().to_string());
@@ -67,7 +59,7 @@ BOOST_AUTO_TEST_CASE(what_was_persisted_is_what_loads) {
 BOOST_AUTO_TEST_CASE(a_crash_before_the_commit_leaves_the_previous_promise) {
   temp_dir dir;
   {
-    auto env = open_env(dir.path.string());
+    auto env = bucky::testing::open_test_env(dir.path.string());
     auto store = acceptor_store::open(*env);
     auto acceptor = store->load();
     step(*acceptor, *store, paxos_prepare{{1, 0}, 0});
@@ -87,14 +79,14 @@ BOOST_AUTO_TEST_CASE(a_crash_before_the_commit_leaves_the_previous_promise) {
   }
   int child_status = 0;
   waitpid(child, &child_status, 0);
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto acceptor = acceptor_store::open(*env)->load();
   BOOST_TEST((acceptor->promised() == ballot{1, 0}));
 }
 
 BOOST_AUTO_TEST_CASE(a_damaged_record_refuses_to_load_so_the_replica_does_not_vote) {
   temp_dir dir;
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = acceptor_store::open(*env);
   auto acceptor = store->load();
   step(*acceptor, *store, paxos_accept{{1, 0}, 1, {1}});

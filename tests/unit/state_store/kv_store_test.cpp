@@ -9,21 +9,13 @@
 #include "actors/state_store/kv_store.hpp"
 #include "messages/codec.hpp"
 #include "messages/common/check.hpp"
+#include "tests/support/lmdb_env.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace bucky;
 using bucky::testing::temp_dir;
 
 namespace {
-
-std::unique_ptr<storage::lmdb_env> open_env(const std::string& path) {
-  storage::lmdb_options options;
-  options.path = path;
-  options.map_size_bytes = 1 << 24;
-  auto env = storage::lmdb_env::open(options);
-  BOOST_TEST_REQUIRE(env.has_value(), env.error().to_string());
-  return std::move(*env);
-}
 
 kv_request put_request(std::string key, std::string value) {
   kv_op op;
@@ -63,7 +55,7 @@ inline std::ostream& operator<<(std::ostream& out, const std::optional<std::stri
 BOOST_AUTO_TEST_CASE(slots_apply_in_order_and_survive_a_restart) {
   temp_dir dir;
   {
-    auto env = open_env(dir.path.string());
+    auto env = bucky::testing::open_test_env(dir.path.string());
     auto store = kv_store::open(*env);
     BOOST_TEST_REQUIRE(store.has_value());
     BOOST_TEST(*store->applied_below() == 0u);
@@ -74,7 +66,7 @@ BOOST_AUTO_TEST_CASE(slots_apply_in_order_and_survive_a_restart) {
     BOOST_TEST(store->apply_slot(1, {}).has_value());  // a no-op slot
     BOOST_CHECK_THROW((void)store->apply_slot(5, {}), invariant_violation);  // out of order is a bug
   }
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = kv_store::open(*env);
   BOOST_TEST(*store->applied_below() == 2u);
   BOOST_TEST(*store->revision() == 2);
@@ -83,7 +75,7 @@ BOOST_AUTO_TEST_CASE(slots_apply_in_order_and_survive_a_restart) {
 
 BOOST_AUTO_TEST_CASE(a_retried_command_applies_once_and_gets_the_same_answer) {
   temp_dir dir;
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = kv_store::open(*env);
   auto first = store->apply_slot(0, batch({command(7, 1, put_request("counter", "1"))}));
   auto retry = store->apply_slot(1, batch({command(7, 1, put_request("counter", "1"))}));
@@ -98,7 +90,7 @@ BOOST_AUTO_TEST_CASE(a_retried_command_applies_once_and_gets_the_same_answer) {
 
 BOOST_AUTO_TEST_CASE(an_invalid_command_in_a_chosen_batch_is_refused_the_same_way_everywhere) {
   temp_dir dir;
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = kv_store::open(*env);
   client_command garbage{3, 1, {0xc1}};
   auto outcome = store->apply_slot(0, batch({garbage, command(4, 1, put_request("", "x"))}));
@@ -113,7 +105,7 @@ BOOST_AUTO_TEST_CASE(an_invalid_command_in_a_chosen_batch_is_refused_the_same_wa
 BOOST_AUTO_TEST_CASE(a_crash_mid_apply_leaves_the_previous_slot_state_and_index_together) {
   temp_dir dir;
   {
-    auto env = open_env(dir.path.string());
+    auto env = bucky::testing::open_test_env(dir.path.string());
     auto store = kv_store::open(*env);
     BOOST_TEST_REQUIRE(store->apply_slot(0, batch({command(1, 1, put_request("a", "1"))})).has_value());
   }
@@ -131,7 +123,7 @@ BOOST_AUTO_TEST_CASE(a_crash_mid_apply_leaves_the_previous_slot_state_and_index_
   }
   int child_status = 0;
   waitpid(child, &child_status, 0);
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = kv_store::open(*env);
   BOOST_TEST(*store->applied_below() == 1u);
   BOOST_TEST(value_of(*store, "a") == std::optional<std::string>("1"));
@@ -139,7 +131,7 @@ BOOST_AUTO_TEST_CASE(a_crash_mid_apply_leaves_the_previous_slot_state_and_index_
 
 BOOST_AUTO_TEST_CASE(reads_refuse_writes) {
   temp_dir dir;
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = kv_store::open(*env);
   auto refused = store->read(put_request("a", "1"));
   BOOST_TEST_REQUIRE(!refused.has_value());

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "storage/lmdb.hpp"
+#include "tests/support/lmdb_env.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace bucky;
@@ -15,15 +16,6 @@ using namespace bucky::storage;
 using bucky::testing::temp_dir;
 
 namespace {
-
-std::unique_ptr<lmdb_env> open_env(const std::string& path, std::size_t map_size_bytes = 1 << 24) {
-  lmdb_options options;
-  options.path = path;
-  options.map_size_bytes = map_size_bytes;
-  auto env = lmdb_env::open(options);
-  BOOST_TEST_REQUIRE(env.has_value(), env.error().to_string());
-  return std::move(*env);
-}
 
 std::optional<std::string> read(lmdb_env& env, const std::string& table_name, const std::string& key) {
   auto table = env.table(table_name);
@@ -54,7 +46,7 @@ inline std::ostream& operator<<(std::ostream& out, const std::optional<std::stri
 BOOST_AUTO_TEST_CASE(put_get_erase_scan_and_what_was_written_reads_back_after_reopen) {
   temp_dir dir;
   {
-    auto env = open_env(dir.path.string());
+    auto env = bucky::testing::open_test_env(dir.path.string());
     auto table = env->table("kv.data");
     BOOST_TEST_REQUIRE(table.has_value());
     auto txn = env->begin_write();
@@ -64,7 +56,7 @@ BOOST_AUTO_TEST_CASE(put_get_erase_scan_and_what_was_written_reads_back_after_re
     BOOST_TEST(!*txn->erase(*table, "zz"));
     BOOST_TEST_REQUIRE(txn->commit().is_ok());
   }
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   BOOST_TEST(read(*env, "kv.data", "a/1") == std::optional<std::string>("v-a/1"));
   BOOST_TEST(!read(*env, "kv.data", "a/2").has_value());
   auto table = env->table("kv.data");
@@ -83,7 +75,7 @@ BOOST_AUTO_TEST_CASE(put_get_erase_scan_and_what_was_written_reads_back_after_re
 
 BOOST_AUTO_TEST_CASE(an_uncommitted_write_leaves_nothing) {
   temp_dir dir;
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto table = env->table("t");
   {
     auto txn = env->begin_write();
@@ -94,7 +86,7 @@ BOOST_AUTO_TEST_CASE(an_uncommitted_write_leaves_nothing) {
 
 BOOST_AUTO_TEST_CASE(a_full_map_is_a_clear_error_and_loses_nothing_committed) {
   temp_dir dir;
-  auto env = open_env(dir.path.string(), 256 * 1024);
+  auto env = bucky::testing::open_test_env(dir.path.string(), 256 * 1024);
   write(*env, "t", "kept", "safe");
   auto table = env->table("t");
   status failure;
@@ -109,13 +101,13 @@ BOOST_AUTO_TEST_CASE(a_full_map_is_a_clear_error_and_loses_nothing_committed) {
   BOOST_TEST(failure.message().find("map of 262144 bytes is full") != std::string::npos, failure.message());
   BOOST_TEST(failure.message().find(dir.path.string()) != std::string::npos);
   env.reset();
-  auto reopened = open_env(dir.path.string(), 256 * 1024);
+  auto reopened = bucky::testing::open_test_env(dir.path.string(), 256 * 1024);
   BOOST_TEST(read(*reopened, "t", "kept") == std::optional<std::string>("safe"));
 }
 
 BOOST_AUTO_TEST_CASE(empty_or_oversized_keys_are_refused_with_the_limit) {
   temp_dir dir;
-  auto env = open_env(dir.path.string());
+  auto env = bucky::testing::open_test_env(dir.path.string());
   auto table = env->table("t");
   auto txn = env->begin_write();
   auto too_long = txn->put(*table, std::string(env->key_size_bytes_max() + 1, 'k'), "v");
@@ -140,7 +132,7 @@ BOOST_AUTO_TEST_CASE(a_crash_at_each_persistence_point_recovers_to_the_last_comm
   enum point { before_put, after_put_before_commit, after_commit };
   for (point at : {before_put, after_put_before_commit, after_commit}) {
     temp_dir dir;
-    write(*open_env(dir.path.string()), "t", "k", "v1");
+    write(*bucky::testing::open_test_env(dir.path.string()), "t", "k", "v1");
     pid_t child = fork();
     BOOST_TEST_REQUIRE(child >= 0);
     if (child == 0) {
@@ -159,7 +151,7 @@ BOOST_AUTO_TEST_CASE(a_crash_at_each_persistence_point_recovers_to_the_last_comm
     }
     int child_status = 0;
     waitpid(child, &child_status, 0);
-    auto env = open_env(dir.path.string());
+    auto env = bucky::testing::open_test_env(dir.path.string());
     auto expected = at == after_commit ? "v2" : "v1";
     BOOST_TEST(read(*env, "t", "k") == std::optional<std::string>(expected), "point " << at);
     BOOST_TEST(read(*env, "t", "k5").has_value() == (at == after_commit), "point " << at);

@@ -1,0 +1,23 @@
+// Opens a test LMDB environment (16 MiB map) in `path`, failing the test if it can't.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#include "storage/lmdb.hpp"
+
+namespace bucky::testing {
+
+inline std::unique_ptr<storage::lmdb_env> open_test_env(const std::string& path,
+                                                        std::size_t map_size_bytes = 1 << 24) {
+  storage::lmdb_options options;
+  options.path = path;
+  options.map_size_bytes = map_size_bytes;
+  auto env = storage::lmdb_env::open(options);
+  BOOST_TEST_REQUIRE(env.has_value(), env.error().to_string());
+  return std::move(*env);
+}
+
+}  // namespace bucky::testing
