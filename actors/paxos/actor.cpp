@@ -88,6 +88,9 @@ class paxos_actor : public component_actor {
     replica_config replica;
     replica.self = static_cast<std::uint32_t>(self_index - config_.replicas.begin());
     replica.replicas = static_cast<std::uint32_t>(config_.replicas.size());
+    // A short pipeline makes commands that arrive while slots are in flight share
+    // the next slot (one fsync per replica per batch, not per command).
+    replica.window_slots_max = config_.window_slots_max;
     auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
     core_.emplace(replica, std::move(*acceptor), [engine] { return (*engine)(); }, steady_ms());
     log().info("replica {} of {} ({}); state in {}, applied below slot {}, promised ballot ({},{})", replica.self,

@@ -24,6 +24,7 @@ struct paxos_config {
   std::uint64_t request_timeout_ms = 5'000;
   std::size_t waiting_requests_max = 10'000;
   std::uint8_t forward_hops_max = 2;
+  std::size_t window_slots_max = 4;  // Paxos slots in flight at once
 };
 
 caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config);
