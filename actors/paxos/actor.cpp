@@ -98,11 +98,7 @@ class paxos_actor : public component_actor {
                core_->acceptor().promised().round, core_->acceptor().promised().replica);
   }
 
-  slot_id applied_below() {
-    auto applied = kv_->applied_below();
-    BUCKY_CHECK_MSG(applied.has_value(), applied.error().to_string());
-    return *applied;
-  }
+  slot_id applied_below() const { return kv_->applied_below(); }
 
   void schedule_tick() { delayed_send(this, std::chrono::milliseconds(config_.tick_ms), tick_atom::value); }
 

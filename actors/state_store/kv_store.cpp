@@ -102,10 +102,14 @@ result<kv_store> kv_store::open(storage::lmdb_env& env) {
   if (!meta) return meta.error();
   auto clients = env.table("kv.clients");
   if (!clients) return clients.error();
-  return kv_store(env, *data, *meta, *clients);
+  kv_store store(env, *data, *meta, *clients);
+  auto applied = store.read_applied_below();
+  if (!applied) return applied.error();
+  store.applied_below_ = *applied;
+  return store;
 }
 
-result<slot_id> kv_store::applied_below() const {
+result<slot_id> kv_store::read_applied_below() const {
   auto txn = env_->begin_read();
   if (!txn) return txn.error();
   auto stored = txn->get(meta_, applied_key);
@@ -122,9 +126,7 @@ result<std::int64_t> kv_store::revision() const {
 }
 
 result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const std::vector<std::uint8_t>& value) {
-  auto applied = applied_below();
-  if (!applied) return applied.error();
-  BUCKY_CHECK_MSG(slot == *applied, fmt::format("applying slot {} but {} is next", slot, *applied));
+  BUCKY_CHECK_MSG(slot == applied_below_, fmt::format("applying slot {} but {} is next", slot, applied_below_));
   auto txn = env_->begin_write();
   if (!txn) return txn.error();
   std::vector<command_outcome> outcomes;
@@ -178,6 +180,7 @@ result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const st
   }
   if (auto put = txn->put(meta_, applied_key, storage::big_endian_key(slot + 1)); !put.is_ok()) return put;
   if (auto committed = txn->commit(); !committed.is_ok()) return committed;
+  applied_below_ = slot + 1;
   return outcomes;
 }
 

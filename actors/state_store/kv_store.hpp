@@ -33,7 +33,9 @@ class kv_store {
 
   // Applies the chosen value of `slot`, which must be applied_below().
   result<std::vector<command_outcome>> apply_slot(slot_id slot, const std::vector<std::uint8_t>& value);
-  result<slot_id> applied_below() const;
+  // The next slot to apply. Read from disk at open; kv_store is the only writer of
+  // the tables, so it keeps the number in memory after each commit.
+  slot_id applied_below() const { return applied_below_; }
   result<std::int64_t> revision() const;
   // A read-only request (ranges only) against the last applied state.
   result<kv_response> read(const kv_request& request) const;
@@ -41,11 +43,13 @@ class kv_store {
  private:
   kv_store(storage::lmdb_env& env, storage::lmdb_table data, storage::lmdb_table meta, storage::lmdb_table clients)
       : env_(&env), data_(std::move(data)), meta_(std::move(meta)), clients_(std::move(clients)) {}
+  result<slot_id> read_applied_below() const;
 
   storage::lmdb_env* env_;
   storage::lmdb_table data_;
   storage::lmdb_table meta_;
   storage::lmdb_table clients_;
+  slot_id applied_below_ = 0;
 };
 
 }  // namespace bucky
