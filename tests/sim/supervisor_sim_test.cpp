@@ -10,6 +10,7 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "actors/node_daemon/supervisor_core.hpp"
@@ -21,7 +22,9 @@ namespace {
 
 constexpr std::uint64_t seeds_per_run = 3'000;
 constexpr int steps_max = 400;
-const std::uint64_t regression_seeds[] = {1, 2, 3};
+// 63609002639: a crash reported during a rest_for_one plan is decided (and counted
+// against the intensity) when the plan ends; the oracle had counted it at its report.
+const std::uint64_t regression_seeds[] = {1, 2, 3, 63609002639};
 
 struct world {
   std::mt19937_64 random;
@@ -33,7 +36,13 @@ struct world {
   std::optional<std::size_t> stop_outstanding;
   std::uint64_t start_counter = 0;
   std::uint64_t now_ms = 0;
-  std::deque<std::uint64_t> unplanned_downs_ms;  // downs the core had to decide on
+  // Restart decisions as seen from outside: a child that went down on its own gets
+  // its decision when its restart count next rises (a crash reported during a plan
+  // is decided after the plan, at that later time). Counting a dependent's rise too
+  // only over-counts, which keeps the exit check sound.
+  std::set<std::size_t> awaiting_decision;
+  std::vector<std::uint32_t> restart_counts;
+  std::deque<std::uint64_t> decisions_ms;
   std::optional<int> exit_code;
   bool shutdown_requested = false;
   std::optional<std::uint64_t> shutdown_began_ms;  // when the core decided to stop
@@ -100,12 +109,22 @@ struct world {
       if (!shutdown_requested) fail("exit 0 without a shutdown request");
       return;
     }
-    // Failure only when more than restarts_max unplanned downs fell in the period.
-    std::size_t recent = 0;
-    for (auto at : unplanned_downs_ms) {
+    // Failure only when the restart that tripped it (not counted as a rise) and the
+    // decisions before it within the period are more than restarts_max.
+    std::size_t recent = 1;
+    for (auto at : decisions_ms) {
       recent += at <= *shutdown_began_ms && at + intensity.period_ms > *shutdown_began_ms;
     }
     if (recent <= intensity.restarts_max) fail("exit 1 within the restart budget");
+  }
+
+  void note_decisions() {
+    if (restart_counts.empty()) restart_counts.assign(policies.size(), 0);
+    for (std::size_t child = 0; child < policies.size(); ++child) {
+      auto count = core.status(child).restart_count;
+      if (count > restart_counts[child] && awaiting_decision.erase(child)) decisions_ms.push_back(now_ms);
+      restart_counts[child] = count;
+    }
   }
 
   void check_dependents_started_after_their_dependency() {
@@ -125,10 +144,11 @@ struct world {
     bool planned = stop_outstanding == child;
     if (planned) stop_outstanding.reset();
     alive[child] = false;
-    if (!planned && !core.shutting_down()) unplanned_downs_ms.push_back(now_ms);
+    if (!planned && !core.shutting_down()) awaiting_decision.insert(child);
     trace << "down " << child << " how " << static_cast<int>(how) << " at " << now_ms << "\n";
     auto commands = core.on_child_down(child, how, "sim", {now_ms, static_cast<std::int64_t>(now_ms)});
     if (core.shutting_down() && !shutdown_began_ms) shutdown_began_ms = now_ms;
+    note_decisions();
     execute(commands);
   }
 
