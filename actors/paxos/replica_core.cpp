@@ -38,6 +38,12 @@ void replica_core::deliver_to_self(const paxos_message& message, replica_output&
   for (auto& c : reply.chosen) out.chosen.push_back(std::move(c));
 }
 
+// The acceptor's answer goes back to the proposer; our own proposer hears it at once.
+void replica_core::reply(std::uint32_t to, const paxos_message& message, replica_output& out, std::uint64_t now_ms) {
+  if (to == config_.self) deliver_to_self(message, out, now_ms);
+  else out.sends.push_back({to, message});
+}
+
 replica_output replica_core::on_tick(std::uint64_t now_ms) {
   replica_output out;
   if (role_ == replica_role::leader) {
@@ -113,8 +119,7 @@ void replica_core::on_prepare(std::uint32_t from, const paxos_prepare& m, replic
     if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms);
     reset_election_timer(now_ms);  // give the candidate its chance
   }
-  if (from == config_.self) deliver_to_self(answer.reply, out, now_ms);
-  else out.sends.push_back({from, answer.reply});
+  reply(from, answer.reply, out, now_ms);
 }
 
 void replica_core::on_promise(std::uint32_t from, const paxos_promise& m, replica_output& out, std::uint64_t now_ms) {
@@ -191,8 +196,7 @@ void replica_core::on_accept(std::uint32_t from, const paxos_accept& m, replica_
     leader_hint_ = m.proposal.replica;
     reset_election_timer(now_ms);
   }
-  if (from == config_.self) deliver_to_self(answer.reply, out, now_ms);
-  else out.sends.push_back({from, answer.reply});
+  reply(from, answer.reply, out, now_ms);
 }
 
 void replica_core::on_accepted(std::uint32_t from, const paxos_accepted& m, replica_output& out, std::uint64_t now_ms) {

@@ -95,6 +95,7 @@ class replica_core {
   void propose_pending(replica_output& out);
   void broadcast(const paxos_message& message, replica_output& out);
   void deliver_to_self(const paxos_message& message, replica_output& out, std::uint64_t now_ms);
+  void reply(std::uint32_t to, const paxos_message& message, replica_output& out, std::uint64_t now_ms);
   void learn(slot_id slot, std::vector<std::uint8_t> value, replica_output& out);
 
   void on_prepare(std::uint32_t from, const paxos_prepare& m, replica_output& out, std::uint64_t now_ms);

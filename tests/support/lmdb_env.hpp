@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,6 +18,16 @@ inline std::unique_ptr<storage::lmdb_env> open_test_env(const std::string& path,
   options.map_size_bytes = map_size_bytes;
   auto env = storage::lmdb_env::open(options);
   BOOST_TEST_REQUIRE(env.has_value(), env.error().to_string());
+  return std::move(*env);
+}
+
+// For a forked child that will _exit: no test assertions, abort on failure.
+inline std::unique_ptr<storage::lmdb_env> open_env_in_child(const std::string& path) {
+  storage::lmdb_options options;
+  options.path = path;
+  options.map_size_bytes = 1 << 24;
+  auto env = storage::lmdb_env::open(options);
+  if (!env) _exit(3);
   return std::move(*env);
 }
 

@@ -67,11 +67,8 @@ BOOST_AUTO_TEST_CASE(a_crash_before_the_commit_leaves_the_previous_promise) {
   pid_t child = fork();
   BOOST_TEST_REQUIRE(child >= 0);
   if (child == 0) {
-    storage::lmdb_options options;
-    options.path = dir.path.string();
-    options.map_size_bytes = 1 << 24;
-    auto env = storage::lmdb_env::open(options);
-    auto store = acceptor_store::open(**env);
+    auto env = bucky::testing::open_env_in_child(dir.path.string());
+    auto store = acceptor_store::open(*env);
     auto acceptor = store->load();
     auto out = acceptor->on_prepare({{9, 0}, 0});  // promised in memory, never persisted
     (void)out;

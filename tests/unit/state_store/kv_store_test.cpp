@@ -112,12 +112,9 @@ BOOST_AUTO_TEST_CASE(a_crash_mid_apply_leaves_the_previous_slot_state_and_index_
   pid_t child = fork();
   BOOST_TEST_REQUIRE(child >= 0);
   if (child == 0) {
-    storage::lmdb_options options;
-    options.path = dir.path.string();
-    options.map_size_bytes = 1 << 24;
-    auto env = storage::lmdb_env::open(options);
-    auto data = (*env)->table("kv.data");
-    auto txn = (*env)->begin_write();
+    auto env = bucky::testing::open_env_in_child(dir.path.string());
+    auto data = env->table("kv.data");
+    auto txn = env->begin_write();
     (void)txn->put(*data, "a", "half-applied");  // the crash hits before the commit
     _exit(0);
   }

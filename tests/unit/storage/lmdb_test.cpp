@@ -136,12 +136,9 @@ BOOST_AUTO_TEST_CASE(a_crash_at_each_persistence_point_recovers_to_the_last_comm
     pid_t child = fork();
     BOOST_TEST_REQUIRE(child >= 0);
     if (child == 0) {
-      lmdb_options options;
-      options.path = dir.path.string();
-      options.map_size_bytes = 1 << 24;
-      auto env = lmdb_env::open(options);
-      auto table = (*env)->table("t");
-      auto txn = (*env)->begin_write();
+      auto env = bucky::testing::open_env_in_child(dir.path.string());
+      auto table = env->table("t");
+      auto txn = env->begin_write();
       if (at == before_put) _exit(0);
       for (int i = 0; i < 100; ++i) (void)txn->put(*table, "k" + std::to_string(i), "partial");
       (void)txn->put(*table, "k", "v2");
