@@ -22,6 +22,11 @@ inline constexpr std::size_t value_bytes_max = 1024 * 1024;
 inline constexpr std::size_t ops_per_txn_max = 128;
 inline constexpr std::size_t compares_per_txn_max = 128;
 inline constexpr std::size_t range_results_max = 10'000;
+// Values returned by one operation (range, or prev_kv of a delete): past this many
+// bytes the answer is cut (at least one key is returned) and `more` is set.
+inline constexpr std::size_t response_bytes_max = 2 * 1024 * 1024;
+// One encoded request: it must fit a log slot and a transport frame.
+inline constexpr std::size_t request_bytes_max = 2 * 1024 * 1024 + 64 * 1024;
 }  // namespace kv_limits
 
 struct key_value {

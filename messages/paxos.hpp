@@ -44,7 +44,10 @@ struct paxos_prepare {
 };
 
 // Phase 1b: promise (ok) with what was accepted from first_open_slot on, or a
-// refusal carrying the higher ballot already promised.
+// refusal carrying the higher ballot already promised. `compacted_below`: the
+// acceptor forgot its entries below this slot (they were chosen and applied); a
+// candidate whose own chosen prefix ends below it cannot know those values and
+// must catch up before it may lead.
 struct paxos_promise {
   static constexpr message_type type_id = message_type::paxos_promise;
   static constexpr const char* type_name = "paxos_promise";
@@ -52,7 +55,8 @@ struct paxos_promise {
   bool ok = false;
   ballot promised;
   std::vector<accepted_entry> accepted;
-  MSGPACK_DEFINE(proposal, ok, promised, accepted);
+  slot_id compacted_below = 0;
+  MSGPACK_DEFINE(proposal, ok, promised, accepted, compacted_below);
 };
 
 // Phase 2a: accept `value` for `slot` in `proposal`.
@@ -78,13 +82,28 @@ struct paxos_accepted {
 
 // The leader's heartbeat: its ballot and the first slot not yet chosen. A follower
 // learns every slot below it whose value it accepted in this same ballot, and asks
-// the leader for the rest (catch-up).
+// the leader for the rest (catch-up). Every heartbeat has a number (`beat`) that
+// followers acknowledge: a quorum of acknowledgements of a beat sent after a read
+// arrived proves the leader was still the leader then (read index).
 struct paxos_commit {
   static constexpr message_type type_id = message_type::paxos_commit;
   static constexpr const char* type_name = "paxos_commit";
   ballot leader;
   slot_id chosen_below = 0;
-  MSGPACK_DEFINE(leader, chosen_below);
+  std::uint64_t beat = 0;
+  MSGPACK_DEFINE(leader, chosen_below, beat);
+};
+
+// A follower's answer to a heartbeat: ok when it has promised nothing higher than
+// the leader's ballot, else a refusal carrying the higher ballot.
+struct paxos_beat_ack {
+  static constexpr message_type type_id = message_type::paxos_beat_ack;
+  static constexpr const char* type_name = "paxos_beat_ack";
+  ballot leader;
+  std::uint64_t beat = 0;
+  bool ok = false;
+  ballot promised;
+  MSGPACK_DEFINE(leader, beat, ok, promised);
 };
 
 struct paxos_catchup_request {
@@ -110,6 +129,38 @@ struct client_command {
   std::vector<std::uint8_t> operation;  // what the state machine applies
   bool operator==(const client_command&) const = default;
   MSGPACK_DEFINE(client_id, sequence, operation);
+};
+
+// The state machine of a replica that is behind the leader's compacted log: sent by
+// the leader's shell in bounded chunks, each acknowledged before the next one
+// leaves. `records` are (table, key, value) rows of the state tables taken from one
+// read transaction at applied index `applied_below`.
+struct snapshot_record {
+  std::string table;
+  std::string key;
+  std::string value;
+  MSGPACK_DEFINE(table, key, value);
+};
+
+struct paxos_snapshot_chunk {
+  static constexpr message_type type_id = message_type::paxos_snapshot_chunk;
+  static constexpr const char* type_name = "paxos_snapshot_chunk";
+  std::uint64_t snapshot_id = 0;
+  slot_id applied_below = 0;
+  std::uint64_t chunk = 0;  // 0, 1, 2, ... in order
+  bool last = false;
+  std::vector<snapshot_record> records;
+  MSGPACK_DEFINE(snapshot_id, applied_below, chunk, last, records);
+};
+
+// The receiver has stored `chunk` (ok) or gave up on this snapshot (not ok).
+struct paxos_snapshot_ack {
+  static constexpr message_type type_id = message_type::paxos_snapshot_ack;
+  static constexpr const char* type_name = "paxos_snapshot_ack";
+  std::uint64_t snapshot_id = 0;
+  std::uint64_t chunk = 0;
+  bool ok = false;
+  MSGPACK_DEFINE(snapshot_id, chunk, ok);
 };
 
 struct command_batch {

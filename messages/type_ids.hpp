@@ -27,6 +27,9 @@ enum class message_type : std::uint16_t {
   kv_response = 18,
   kv_client_request = 19,
   kv_client_response = 20,
+  paxos_beat_ack = 21,
+  paxos_snapshot_chunk = 22,
+  paxos_snapshot_ack = 23,
 };
 
 }  // namespace bucky

@@ -149,6 +149,13 @@ result<bool> write_txn::erase(const lmdb_table& table, std::string_view key) {
   return true;
 }
 
+status write_txn::clear(const lmdb_table& table) {
+  BUCKY_CHECK(txn_ != nullptr);
+  int rc = mdb_drop(txn_, table.handle, 0);
+  if (rc != 0) return env_->error(rc, "clearing " + table.name);
+  return {};
+}
+
 status write_txn::commit() {
   BUCKY_CHECK(txn_ != nullptr);
   int rc = mdb_txn_commit(txn_);

@@ -12,8 +12,10 @@ std::string text(const ballot& b) { return fmt::format("({},{})", b.round, b.rep
 
 }  // namespace
 
-acceptor_core::acceptor_core(ballot promised, std::vector<accepted_entry> accepted) : promised_(promised) {
+acceptor_core::acceptor_core(ballot promised, std::vector<accepted_entry> accepted, slot_id compacted_below)
+    : promised_(promised), compacted_below_(compacted_below) {
   for (auto& entry : accepted) {
+    if (entry.slot < compacted_below) continue;  // a compaction that crashed half-way
     auto slot = entry.slot;
     BUCKY_CHECK_MSG(accepted_.emplace(slot, std::move(entry)).second, fmt::format("slot {} stored twice", slot));
   }
@@ -21,6 +23,7 @@ acceptor_core::acceptor_core(ballot promised, std::vector<accepted_entry> accept
 }
 
 void acceptor_core::check_invariants() const {
+  BUCKY_CHECK(accepted_.empty() || accepted_.begin()->first >= compacted_below_);
   for (const auto& [slot, entry] : accepted_) {
     BUCKY_CHECK_MSG(entry.slot == slot && entry.accepted_in <= promised_,
                     fmt::format("slot {} accepted in {} above promised {}", slot, text(entry.accepted_in),
@@ -44,6 +47,7 @@ promise_output acceptor_core::on_prepare(const paxos_prepare& prepare) {
   }
   out.reply.ok = true;
   out.reply.promised = promised_;
+  out.reply.compacted_below = compacted_below_;
   for (auto it = accepted_.lower_bound(prepare.first_open_slot); it != accepted_.end(); ++it) {
     out.reply.accepted.push_back(it->second);
   }
@@ -68,6 +72,11 @@ accepted_output acceptor_core::on_accept(const paxos_accept& accept) {
     out.persist_promised = promised_;
   }
   BUCKY_CHECK(promised_ >= before);
+  if (accept.slot < compacted_below_) {
+    out.reply.ok = true;
+    out.reply.promised = promised_;
+    return out;
+  }
   accepted_entry entry{accept.slot, accept.proposal, accept.value};
   auto existing = accepted_.find(accept.slot);
   // The same ballot re-sending the same slot must carry the same value: a leader
@@ -85,8 +94,14 @@ accepted_output acceptor_core::on_accept(const paxos_accept& accept) {
   return out;
 }
 
-void acceptor_core::forget_below(slot_id slot) {
+acceptor_output acceptor_core::compact_below(slot_id slot) {
+  acceptor_output out;
+  if (slot <= compacted_below_) return out;
+  compacted_below_ = slot;
   accepted_.erase(accepted_.begin(), accepted_.lower_bound(slot));
+  out.persist_compacted_below = slot;
+  check_invariants();
+  return out;
 }
 
 }  // namespace bucky

@@ -21,6 +21,7 @@ namespace bucky {
 struct acceptor_output {
   std::optional<ballot> persist_promised;
   std::optional<accepted_entry> persist_accepted;
+  std::optional<slot_id> persist_compacted_below;  // drop log entries below; remember the point
 };
 
 struct promise_output : acceptor_output {
@@ -40,21 +41,26 @@ class acceptor_core {
 
   acceptor_core() = default;
   // State as read back from disk after a restart.
-  acceptor_core(ballot promised, std::vector<accepted_entry> accepted);
+  acceptor_core(ballot promised, std::vector<accepted_entry> accepted, slot_id compacted_below = 0);
 
   promise_output on_prepare(const paxos_prepare& prepare);
+  // An accept for a slot below the compaction point is for a chosen slot; Paxos
+  // guarantees its value is the chosen one, so it is acknowledged without a write.
   accepted_output on_accept(const paxos_accept& accept);
-  // Entries below `slot` are chosen and applied everywhere that matters: forget them.
-  void forget_below(slot_id slot);
+  // Slots below `slot` are chosen and applied by this replica's state machine:
+  // forget their entries. The point only moves up; the output says what to persist.
+  acceptor_output compact_below(slot_id slot);
 
   const ballot& promised() const { return promised_; }
   const std::map<slot_id, accepted_entry>& accepted() const { return accepted_; }
+  slot_id compacted_below() const { return compacted_below_; }
 
  private:
   void check_invariants() const;
 
   ballot promised_;
   std::map<slot_id, accepted_entry> accepted_;
+  slot_id compacted_below_ = 0;
 };
 
 }  // namespace bucky

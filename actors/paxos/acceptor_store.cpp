@@ -10,7 +10,7 @@ namespace bucky {
 namespace {
 
 constexpr std::string_view promised_key = "promised";
-constexpr std::size_t entries_per_forget_txn_max = 100'000;
+constexpr std::string_view compacted_key = "compacted_below";
 
 using storage::as_bytes;
 using storage::as_text;
@@ -54,6 +54,14 @@ result<acceptor_core> acceptor_store::load() const {
     }
     promised = decoded->value;
   }
+  slot_id compacted_below = 0;
+  auto compacted = txn->get(meta_, compacted_key);
+  if (!compacted) return compacted.error();
+  if (compacted->has_value()) {
+    auto number = storage::from_big_endian_key(**compacted, env_->options().path + ": paxos.meta compacted_below");
+    if (!number) return status(status_code::corruption, number.error().message() + "; this replica will not vote");
+    compacted_below = *number;
+  }
   std::vector<accepted_entry> entries;
   status problem;
   auto scanned = txn->scan(log_, "", SIZE_MAX, [&](std::string_view key, std::string_view value) {
@@ -79,46 +87,56 @@ result<acceptor_core> acceptor_store::load() const {
                                 env_->options().path, entry.slot));
     }
   }
-  return acceptor_core(promised, std::move(entries));
+  return acceptor_core(promised, std::move(entries), compacted_below);
 }
 
 status acceptor_store::persist(const acceptor_output& output) { return persist_all({output}); }
 
 status acceptor_store::persist_all(const std::vector<acceptor_output>& outputs) {
   bool any = false;
-  for (const auto& output : outputs) any = any || output.persist_promised || output.persist_accepted;
+  for (const auto& output : outputs) {
+    any = any || output.persist_promised || output.persist_accepted || output.persist_compacted_below;
+  }
   if (!any) return {};
   auto txn = env_->begin_write();
   if (!txn) return txn.error();
-  for (const auto& output : outputs) {
-    if (output.persist_promised) {
-      auto put = txn->put(meta_, promised_key, as_text(encode(stored_ballot{*output.persist_promised})));
-      if (!put.is_ok()) return put;
-    }
-    if (output.persist_accepted) {
-      auto put = txn->put(log_, slot_key(output.persist_accepted->slot),
-                          as_text(encode(stored_entry{*output.persist_accepted})));
-      if (!put.is_ok()) return put;
-    }
-  }
+  if (auto written = write(*txn, outputs); !written.is_ok()) return written;
   return txn->commit();
 }
 
-status acceptor_store::forget_below(slot_id slot) {
-  auto txn = env_->begin_write();
-  if (!txn) return txn.error();
+status acceptor_store::write(storage::write_txn& txn, const std::vector<acceptor_output>& outputs) {
+  for (const auto& output : outputs) {
+    if (output.persist_promised) {
+      auto put = txn.put(meta_, promised_key, as_text(encode(stored_ballot{*output.persist_promised})));
+      if (!put.is_ok()) return put;
+    }
+    if (output.persist_accepted) {
+      auto put = txn.put(log_, slot_key(output.persist_accepted->slot),
+                         as_text(encode(stored_entry{*output.persist_accepted})));
+      if (!put.is_ok()) return put;
+    }
+    if (output.persist_compacted_below) {
+      if (auto erased = erase_below(txn, *output.persist_compacted_below); !erased.is_ok()) return erased;
+      auto put = txn.put(meta_, compacted_key, slot_key(*output.persist_compacted_below));
+      if (!put.is_ok()) return put;
+    }
+  }
+  return {};
+}
+
+status acceptor_store::erase_below(storage::write_txn& txn, slot_id slot) {
   std::vector<std::string> doomed;
-  auto scanned = txn->scan(log_, "", entries_per_forget_txn_max, [&](std::string_view key, std::string_view) {
+  auto scanned = txn.scan(log_, "", SIZE_MAX, [&](std::string_view key, std::string_view) {
     if (key >= slot_key(slot)) return false;
     doomed.emplace_back(key);
     return true;
   });
   if (!scanned.is_ok()) return scanned;
   for (const auto& key : doomed) {
-    auto erased = txn->erase(log_, key);
+    auto erased = txn.erase(log_, key);
     if (!erased) return erased.error();
   }
-  return txn->commit();
+  return {};
 }
 
 }  // namespace bucky

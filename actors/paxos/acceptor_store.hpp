@@ -1,10 +1,13 @@
 // Where an acceptor's promises and accepted values live: two LMDB tables in the
 // node's environment, written in one synced transaction per step, before any reply.
 //   paxos.meta  "promised" -> msgpack ballot
+//               "compacted_below" -> 8-byte big-endian slot (entries below are gone)
 //   paxos.log   8-byte big-endian slot -> msgpack accepted_entry
 // Reading back a record that does not decode is corruption: the replica refuses to
 // load and so never votes on damaged state.
 #pragma once
+
+#include <vector>
 
 #include "actors/paxos/acceptor_core.hpp"
 #include "storage/lmdb.hpp"
@@ -22,12 +25,14 @@ class acceptor_store {
   status persist(const acceptor_output& output);
   // Every output of one replica step in one transaction (one fsync).
   status persist_all(const std::vector<acceptor_output>& outputs);
-  // Drops log entries below `slot` (after they are applied and snapshotted).
-  status forget_below(slot_id slot);
+  // The same writes inside the caller's transaction (group commit: the shell adds
+  // the state machine's effects and commits once).
+  status write(storage::write_txn& txn, const std::vector<acceptor_output>& outputs);
 
  private:
   acceptor_store(storage::lmdb_env& env, storage::lmdb_table meta, storage::lmdb_table log)
       : env_(&env), meta_(std::move(meta)), log_(std::move(log)) {}
+  status erase_below(storage::write_txn& txn, slot_id slot);
   storage::lmdb_env* env_;
   storage::lmdb_table meta_;
   storage::lmdb_table log_;

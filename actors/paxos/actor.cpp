@@ -9,6 +9,7 @@
 
 #include "actors/paxos/acceptor_store.hpp"
 #include "actors/paxos/replica_core.hpp"
+#include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/state_store/kv_store.hpp"
 #include "actors/transport/remote.hpp"
@@ -20,6 +21,13 @@ namespace bucky {
 namespace {
 
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using expire_read_atom = caf::atom_constant<caf::atom("expireread")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+template <class T>
+void append(std::vector<T>& to, std::vector<T>& from) {
+  for (auto& item : from) to.push_back(std::move(item));
+}
 
 std::uint64_t steady_ms() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -50,9 +58,11 @@ class paxos_actor : public component_actor {
     schedule_tick();
     return {
         [this](tick_atom) {
-          carry_out(core_->on_tick(steady_ms()));
+          take(core_->on_tick(steady_ms()));
+          tick_snapshots();
           schedule_tick();
         },
+        [this](flush_atom) { flush(); },
         [this](peer_message_atom, const std::string& peer, paxos_prepare& m) { from_peer(peer, m); },
         [this](peer_message_atom, const std::string& peer, paxos_promise& m) { from_peer(peer, m); },
         [this](peer_message_atom, const std::string& peer, paxos_accept& m) { from_peer(peer, m); },
@@ -60,8 +70,12 @@ class paxos_actor : public component_actor {
         [this](peer_message_atom, const std::string& peer, paxos_commit& m) { from_peer(peer, m); },
         [this](peer_message_atom, const std::string& peer, paxos_catchup_request& m) { from_peer(peer, m); },
         [this](peer_message_atom, const std::string& peer, paxos_catchup_reply& m) { from_peer(peer, m); },
+        [this](peer_message_atom, const std::string& peer, paxos_beat_ack& m) { from_peer(peer, m); },
+        [this](peer_message_atom, const std::string& peer, paxos_snapshot_chunk& m) { on_snapshot_chunk(peer, m); },
+        [this](peer_message_atom, const std::string& peer, paxos_snapshot_ack& m) { on_snapshot_ack(peer, m); },
         [this](kv_client_request& request) -> caf::result<kv_client_response> { return serve(request); },
         [this](expire_atom, std::uint64_t client_id, std::uint64_t sequence) { expire(client_id, sequence); },
+        [this](expire_read_atom, std::uint64_t read_id) { expire_read(read_id); },
     };
   }
 
@@ -92,7 +106,9 @@ class paxos_actor : public component_actor {
     // the next slot (one fsync per replica per batch, not per command).
     replica.window_slots_max = config_.window_slots_max;
     auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-    core_.emplace(replica, std::move(*acceptor), [engine] { return (*engine)(); }, steady_ms());
+    replica.log_retain_slots = config_.log_retain_slots;
+    replica.compaction_step_slots = config_.compaction_step_slots;
+    core_.emplace(replica, std::move(*acceptor), applied_below(), [engine] { return (*engine)(); }, steady_ms());
     log().info("replica {} of {} ({}); state in {}, applied below slot {}, promised ballot ({},{})", replica.self,
                replica.replicas, fmt::join(config_.replicas, ","), config_.state_dir, applied_below(),
                core_->acceptor().promised().round, core_->acceptor().promised().replica);
@@ -102,63 +118,249 @@ class paxos_actor : public component_actor {
 
   void schedule_tick() { delayed_send(this, std::chrono::milliseconds(config_.tick_ms), tick_atom::value); }
 
+  std::optional<std::uint32_t> replica_index(const std::string& node) const {
+    auto index = std::find(config_.replicas.begin(), config_.replicas.end(), node);
+    if (index == config_.replicas.end()) return std::nullopt;
+    return static_cast<std::uint32_t>(index - config_.replicas.begin());
+  }
+
   template <class Message>
   void from_peer(const std::string& peer, const Message& message) {
-    auto index = std::find(config_.replicas.begin(), config_.replicas.end(), peer);
-    if (index == config_.replicas.end()) {
+    auto index = replica_index(peer);
+    if (!index) {
       log().warn("dropped {} from {}: not a state node", Message::type_name, peer);
       return;
     }
-    carry_out(core_->on_message(static_cast<std::uint32_t>(index - config_.replicas.begin()), message, steady_ms()));
+    take(core_->on_message(*index, message, steady_ms()));
   }
 
-  // Durable first, then the network, then the state machine.
-  void carry_out(replica_output out) {
-    auto persisted = acceptors_->persist_all(out.persist);
-    if (!persisted.is_ok()) throw std::runtime_error("persisting acceptor state: " + persisted.to_string());
+  // Group commit: core outputs gather until the flush message, which is queued
+  // behind everything already in the mailbox. One flush = one synced transaction
+  // for all acceptor writes and all chosen slots of those messages, then the sends
+  // and the answers. Nothing leaves before its state is durable.
+  void take(replica_output out) {
+    append(pending_.persist, out.persist);
+    append(pending_.sends, out.sends);
+    append(pending_.chosen, out.chosen);
+    append(pending_.snapshot_to, out.snapshot_to);
+    append(pending_.reads_ready, out.reads_ready);
+    append(pending_.reads_dropped, out.reads_dropped);
+    if (!flush_queued_) {
+      flush_queued_ = true;
+      send(this, flush_atom::value);
+    }
+  }
+
+  void flush() {
+    flush_queued_ = false;
+    replica_output out = std::move(pending_);
+    pending_ = {};
+    auto outcomes = commit(out);
     auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
     for (auto& send : out.sends) {
       if (!transport) break;  // restarting: Paxos retransmits
       std::visit([&](const auto& m) { this->send(transport, make_remote_cast(config_.replicas[send.to], "paxos", m)); },
                  send.message);
     }
-    auto role = core_->role();
-    if (role != last_role_) {
-      if (role == replica_role::leader) {
-        log().info("leader of the zone state in ballot ({},{})", core_->current_ballot().round,
-                   core_->current_ballot().replica);
-      } else if (last_role_ == replica_role::leader) {
-        log().info("no longer leader");
-      }
-      last_role_ = role;
+    note_role();
+    for (auto& outcome : outcomes) answer(outcome);
+    for (auto to : out.snapshot_to) start_snapshot(to);
+    for (auto id : out.reads_ready) answer_read(id);
+    for (auto id : out.reads_dropped) {
+      fail_read(id, {status_code::unavailable, "leadership changed during the read; retry"});
     }
-    for (auto& chosen : out.chosen) apply(chosen);
   }
 
-  void apply(const chosen_value& chosen) {
-    auto next = applied_below();
-    if (chosen.slot < next) return;  // applied before a restart; the core re-learns from slot 0
-    auto outcomes = kv_->apply_slot(chosen.slot, chosen.value);
-    if (!outcomes) throw std::runtime_error("applying slot " + std::to_string(chosen.slot) + ": " + outcomes.error().to_string());
-    for (auto& outcome : *outcomes) {
-      auto waiting = waiting_.find({outcome.client_id, outcome.sequence});
-      if (waiting == waiting_.end()) continue;
-      auto promise = waiting->second;
-      waiting_.erase(waiting);
-      if (outcome.response) promise.deliver(kv_client_response{true, *outcome.response, 0, {}, config_.node_id});
-      else promise.deliver(refused(outcome.error, config_.node_id));
+  std::vector<command_outcome> commit(const replica_output& out) {
+    std::vector<command_outcome> outcomes;
+    bool writes = !out.chosen.empty();
+    for (const auto& p : out.persist) {
+      writes = writes || p.persist_promised || p.persist_accepted || p.persist_compacted_below;
     }
+    if (!writes) return outcomes;
+    auto txn = env_->begin_write();
+    if (!txn) throw std::runtime_error("persisting replica state: " + txn.error().to_string());
+    if (auto written = acceptors_->write(*txn, out.persist); !written.is_ok()) {
+      throw std::runtime_error("persisting acceptor state: " + written.to_string());
+    }
+    for (const auto& chosen : out.chosen) {
+      if (chosen.slot < applied_below()) continue;  // a snapshot got there first
+      auto applied = kv_->apply_slot(*txn, chosen.slot, chosen.value);
+      if (!applied) {
+        throw std::runtime_error("applying slot " + std::to_string(chosen.slot) + ": " + applied.error().to_string());
+      }
+      append(outcomes, *applied);
+    }
+    if (auto committed = txn->commit(); !committed.is_ok()) {
+      throw std::runtime_error("committing replica state: " + committed.to_string());
+    }
+    ++commits_;
+    return outcomes;
+  }
+
+  void note_role() {
+    auto role = core_->role();
+    if (role == last_role_) return;
+    if (role == replica_role::leader) {
+      log().info("leader of the zone state in ballot ({},{})", core_->current_ballot().round,
+                 core_->current_ballot().replica);
+    } else if (last_role_ == replica_role::leader) {
+      log().info("no longer leader (ballot ({},{}))", core_->current_ballot().round, core_->current_ballot().replica);
+    }
+    last_role_ = role;
+  }
+
+  void answer(command_outcome& outcome) {
+    auto waiting = waiting_.find({outcome.client_id, outcome.sequence});
+    if (waiting == waiting_.end()) return;
+    auto promise = waiting->second;
+    waiting_.erase(waiting);
+    if (outcome.response) promise.deliver(kv_client_response{true, std::move(*outcome.response), 0, {}, config_.node_id});
+    else promise.deliver(refused(outcome.error, config_.node_id));
+  }
+
+  // --- linearizable reads (read index, see replica_core.hpp) ---
+
+  caf::result<kv_client_response> read_linearizable(const kv_client_request& request) {
+    auto id = ++last_read_id_;
+    replica_output out;
+    if (!core_->on_read(id, out)) {
+      return refused({status_code::unavailable, fmt::format("leader {} is busy ({} reads waiting)", config_.node_id,
+                                                            core_->reads_pending())},
+                     config_.node_id);
+    }
+    auto promise = make_response_promise<kv_client_response>();
+    reads_.emplace(id, pending_read{request.request, promise});
+    delayed_send(this, std::chrono::milliseconds(config_.request_timeout_ms), expire_read_atom::value, id);
+    take(std::move(out));
+    return promise;
+  }
+
+  void answer_read(std::uint64_t id) {
+    auto read = reads_.find(id);
+    if (read == reads_.end()) return;  // expired
+    auto answer = kv_->read(read->second.request);
+    if (answer) read->second.promise.deliver(kv_client_response{true, std::move(*answer), 0, {}, config_.node_id});
+    else read->second.promise.deliver(refused(answer.error(), config_.node_id));
+    reads_.erase(read);
+  }
+
+  void fail_read(std::uint64_t id, const status& why) {
+    auto read = reads_.find(id);
+    if (read == reads_.end()) return;
+    read->second.promise.deliver(refused(why, config_.node_id));
+    reads_.erase(read);
+  }
+
+  void expire_read(std::uint64_t id) {
+    fail_read(id, {status_code::timeout, "the leader could not confirm its leadership in time; retry"});
+  }
+
+  // --- snapshots for replicas behind the compacted log ---
+
+  void start_snapshot(std::uint32_t to) {
+    if (snapshots_out_.count(to)) return;  // one at a time per replica
+    auto reader = kv_->begin_snapshot();
+    if (!reader) {
+      log().warn("cannot read a snapshot for {}: {}", config_.replicas[to], reader.error().to_string());
+      return;
+    }
+    auto id = ++last_snapshot_id_;
+    auto [it, fresh] =
+        snapshots_out_.emplace(to, snapshot_sender(id, std::move(*reader), config_.snapshot, steady_ms()));
+    log().info("sending snapshot {} (applied below slot {}) to {}: it is behind the compacted log", id,
+               it->second.applied_below(), config_.replicas[to]);
+    carry_out_snapshot(to, it->second.start(steady_ms()));
+  }
+
+  void on_snapshot_ack(const std::string& peer, const paxos_snapshot_ack& ack) {
+    auto index = replica_index(peer);
+    if (!index) return;
+    auto sender = snapshots_out_.find(*index);
+    if (sender == snapshots_out_.end()) return;
+    carry_out_snapshot(*index, sender->second.on_ack(ack, steady_ms()));
+  }
+
+  void tick_snapshots() {
+    std::vector<std::uint32_t> peers;
+    for (auto& [to, sender] : snapshots_out_) peers.push_back(to);
+    for (auto to : peers) carry_out_snapshot(to, snapshots_out_.at(to).on_tick(steady_ms()));
+  }
+
+  void carry_out_snapshot(std::uint32_t to, snapshot_sender::step step) {
+    const auto& sender = snapshots_out_.at(to);
+    if (step.send) send_to_peer(to, *step.send);
+    if (!step.finished) return;
+    if (step.error.is_ok()) {
+      log().info("snapshot {} to {} delivered: {} chunks, {} bytes, {} ms", sender.id(), config_.replicas[to],
+                 sender.chunks_sent(), sender.bytes_sent(), steady_ms() - sender.started_ms());
+    } else {
+      log().warn("snapshot {} to {} abandoned after {} chunks: {}", sender.id(), config_.replicas[to],
+                 sender.chunks_sent(), step.error.to_string());
+    }
+    snapshots_out_.erase(to);
+  }
+
+  template <class Message>
+  void send_to_peer(std::uint32_t to, const Message& message) {
+    auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
+    if (transport) send(transport, make_remote_cast(config_.replicas[to], "paxos", message));
+  }
+
+  // The receiving side: chunks are staged in order in their own tables; the last
+  // one swaps the state in, in one transaction, and the core moves on from there.
+  void on_snapshot_chunk(const std::string& peer, const paxos_snapshot_chunk& chunk) {
+    auto index = replica_index(peer);
+    if (!index) return;
+    paxos_snapshot_ack ack{chunk.snapshot_id, chunk.chunk, false};
+    const bool fresh = chunk.chunk == 0;
+    const bool ours = incoming_ && incoming_->from == *index && incoming_->snapshot_id == chunk.snapshot_id;
+    if (chunk.applied_below <= applied_below()) {
+      incoming_.reset();  // we are already there: stop the sender
+    } else if (ours && chunk.chunk < incoming_->next_chunk) {
+      ack.ok = true;  // a resend of a chunk we stored: its ack was lost
+    } else if (fresh || (ours && chunk.chunk == incoming_->next_chunk)) {
+      if (fresh) incoming_ = incoming_snapshot{*index, chunk.snapshot_id, 0};
+      ack.ok = stage(chunk);
+    } else {
+      incoming_.reset();
+    }
+    send_to_peer(*index, ack);
+  }
+
+  bool stage(const paxos_snapshot_chunk& chunk) {
+    const auto from = config_.replicas[incoming_->from];
+    if (auto staged = kv_->stage_snapshot_chunk(chunk); !staged.is_ok()) {
+      log().warn("snapshot {} chunk {} from {} refused: {}", chunk.snapshot_id, chunk.chunk, from, staged.to_string());
+      incoming_.reset();
+      return false;
+    }
+    incoming_->next_chunk = chunk.chunk + 1;
+    if (!chunk.last) return true;
+    incoming_.reset();
+    flush();  // what was gathered applies before the state is replaced
+    if (chunk.applied_below <= applied_below()) return true;  // the log got us there meanwhile
+    if (auto installed = kv_->install_staged_snapshot(chunk.applied_below); !installed.is_ok()) {
+      log().warn("snapshot {} from {} not installed: {}", chunk.snapshot_id, from, installed.to_string());
+      return false;
+    }
+    log().info("installed snapshot {} from {}: the state now holds slots below {}", chunk.snapshot_id, from,
+               chunk.applied_below);
+    take(core_->on_snapshot_installed(chunk.applied_below));
+    return true;
   }
 
   caf::result<kv_client_response> serve(kv_client_request& request) {
     if (auto valid = validate(request.request); !valid.is_ok()) return refused(valid, config_.node_id);
-    if (request.serializable && read_only(request.request)) {
+    const bool reads_only = read_only(request.request);
+    if (request.serializable && reads_only) {
       auto answer = kv_->read(request.request);
       if (!answer) return refused(answer.error(), config_.node_id);
       return kv_client_response{true, *answer, 0, {}, config_.node_id};
     }
-    if (core_->role() == replica_role::leader) return propose(request);
-    return forward(request);
+    if (core_->role() != replica_role::leader) return forward(request);
+    if (reads_only) return read_linearizable(request);
+    return propose(request);
   }
 
   caf::result<kv_client_response> propose(const kv_client_request& request) {
@@ -168,14 +370,21 @@ class paxos_actor : public component_actor {
                                                             waiting_.size())},
                      config_.node_id);
     }
+    auto operation = encode(request.request);
+    if (operation.size() > kv_limits::request_bytes_max) {
+      return refused({status_code::too_large, fmt::format("the request encodes to {} bytes; at most {} fit in one log "
+                                                          "slot: split it into several requests",
+                                                          operation.size(), kv_limits::request_bytes_max)},
+                     config_.node_id);
+    }
     replica_output out;
-    if (!core_->on_client_command({request.client_id, request.sequence, encode(request.request)}, out)) {
+    if (!core_->on_client_command({request.client_id, request.sequence, std::move(operation)}, out)) {
       return refused({status_code::unavailable, "the leader's queue is full"}, config_.node_id);
     }
     auto promise = make_response_promise<kv_client_response>();
     waiting_.emplace(key, promise);
     delayed_send(this, std::chrono::milliseconds(config_.request_timeout_ms), expire_atom::value, key.first, key.second);
-    carry_out(std::move(out));
+    take(std::move(out));
     return promise;
   }
 
@@ -218,7 +427,25 @@ class paxos_actor : public component_actor {
   std::optional<acceptor_store> acceptors_;
   std::optional<kv_store> kv_;
   std::optional<replica_core> core_;
+  struct pending_read {
+    kv_request request;
+    caf::response_promise promise;
+  };
+  struct incoming_snapshot {
+    std::uint32_t from = 0;
+    std::uint64_t snapshot_id = 0;
+    std::uint64_t next_chunk = 0;
+  };
+
   std::map<request_key, caf::response_promise> waiting_;
+  std::map<std::uint64_t, pending_read> reads_;
+  std::uint64_t last_read_id_ = 0;
+  replica_output pending_;  // gathered until the next flush
+  bool flush_queued_ = false;
+  std::uint64_t commits_ = 0;
+  std::map<std::uint32_t, snapshot_sender> snapshots_out_;
+  std::uint64_t last_snapshot_id_ = 0;
+  std::optional<incoming_snapshot> incoming_;
   replica_role last_role_ = replica_role::follower;
 };
 

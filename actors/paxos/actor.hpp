@@ -2,15 +2,21 @@
 // shell around replica_core. It persists acceptor state (one synced LMDB commit per
 // step) before any message leaves, talks to the other replicas through the
 // transport (one-way envelopes to their "paxos" actors), applies chosen slots to
-// the kv_store, and serves kv_client_request: writes and linearizable reads go
-// through the log on the leader (followers forward them there); serializable reads
-// answer from this node's applied state.
+// the kv_store, and serves kv_client_request: writes go through the log on the
+// leader and linearizable reads through its read index (followers forward both);
+// serializable reads answer from this node's applied state.
+//
+// Group commit: outputs of the core gather until a flush message queued behind the
+// mailbox; one synced LMDB transaction then holds every acceptor write and every
+// chosen slot's effect, and only after it commits do messages and answers leave.
+// A replica behind the leader's compacted log gets a snapshot in acknowledged chunks.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/component.hpp"
 
 namespace bucky {
@@ -25,6 +31,9 @@ struct paxos_config {
   std::size_t waiting_requests_max = 10'000;
   std::uint8_t forward_hops_max = 2;
   std::size_t window_slots_max = 4;  // Paxos slots in flight at once
+  std::uint64_t log_retain_slots = 10'000;     // chosen values kept for catch-up
+  std::uint64_t compaction_step_slots = 1'000;
+  snapshot_limits snapshot;
 };
 
 caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config);

@@ -9,12 +9,31 @@
 
 namespace bucky {
 
-replica_core::replica_core(replica_config config, acceptor_core acceptor, random_source random,
-                           std::uint64_t now_ms)
-    : config_(config), acceptor_(std::move(acceptor)), random_(std::move(random)) {
+namespace {
+
+template <class T>
+void append(std::vector<T>& to, std::vector<T>& from) {
+  for (auto& item : from) to.push_back(std::move(item));
+}
+
+}  // namespace
+
+replica_core::replica_core(replica_config config, acceptor_core acceptor, slot_id applied_below,
+                           random_source random, std::uint64_t now_ms)
+    : config_(config),
+      acceptor_(std::move(acceptor)),
+      random_(std::move(random)),
+      learned_from_(applied_below),
+      chosen_below_(applied_below),
+      beat_acked_(config.replicas, 0),
+      heard_ms_(config.replicas, 0) {
   BUCKY_CHECK(config_.replicas >= 1 && config_.self < config_.replicas);
   BUCKY_CHECK(config_.election_timeout_ms_min > config_.heartbeat_interval_ms);
   BUCKY_CHECK(config_.election_timeout_ms_min <= config_.election_timeout_ms_max);
+  BUCKY_CHECK(config_.window_slots_max >= 1 && config_.batch_commands_max >= 1 && config_.compaction_step_slots >= 1);
+  BUCKY_CHECK_MSG(acceptor_.compacted_below() <= applied_below,
+                  fmt::format("the acceptor forgot slots below {} but only {} are applied",
+                              acceptor_.compacted_below(), applied_below));
   highest_round_seen_ = acceptor_.promised().round;
   reset_election_timer(now_ms);
 }
@@ -33,9 +52,12 @@ void replica_core::broadcast(const paxos_message& message, replica_output& out) 
 // Our own acceptor answers like any other, without the network.
 void replica_core::deliver_to_self(const paxos_message& message, replica_output& out, std::uint64_t now_ms) {
   auto reply = on_message(config_.self, message, now_ms);
-  for (auto& p : reply.persist) out.persist.push_back(std::move(p));
-  for (auto& s : reply.sends) out.sends.push_back(std::move(s));
-  for (auto& c : reply.chosen) out.chosen.push_back(std::move(c));
+  append(out.persist, reply.persist);
+  append(out.sends, reply.sends);
+  append(out.chosen, reply.chosen);
+  append(out.snapshot_to, reply.snapshot_to);
+  append(out.reads_ready, reply.reads_ready);
+  append(out.reads_dropped, reply.reads_dropped);
 }
 
 // The acceptor's answer goes back to the proposer; our own proposer hears it at once.
@@ -46,10 +68,15 @@ void replica_core::reply(std::uint32_t to, const paxos_message& message, replica
 
 replica_output replica_core::on_tick(std::uint64_t now_ms) {
   replica_output out;
+  if (role_ == replica_role::leader && lost_quorum(now_ms)) {
+    step_down(ballot_, now_ms, out);
+    leader_hint_.reset();
+    return out;
+  }
   if (role_ == replica_role::leader) {
     if (now_ms >= next_heartbeat_ms_) {
       next_heartbeat_ms_ = now_ms + config_.heartbeat_interval_ms;
-      broadcast(paxos_commit{ballot_, chosen_below_}, out);
+      send_beat(out);
       // Messages get lost: resend what is still waiting for a quorum (bounded).
       std::size_t resent = 0;
       for (auto& [slot, flight] : in_flight_) {
@@ -80,7 +107,7 @@ void replica_core::start_election(std::uint64_t now_ms, replica_output& out) {
   deliver_to_self(prepare, out, now_ms);
 }
 
-void replica_core::step_down(const ballot& higher, std::uint64_t now_ms) {
+void replica_core::step_down(const ballot& higher, std::uint64_t now_ms, replica_output& out) {
   highest_round_seen_ = std::max(highest_round_seen_, higher.round);
   if (role_ != replica_role::follower) {
     role_ = replica_role::follower;
@@ -88,6 +115,7 @@ void replica_core::step_down(const ballot& higher, std::uint64_t now_ms) {
     promised_by_.clear();
     promised_entries_.clear();
     pending_.clear();  // their clients time out and retry at the new leader
+    drop_reads(out);
   }
   leader_hint_ = higher.replica;
   reset_election_timer(now_ms);
@@ -104,6 +132,7 @@ replica_output replica_core::on_message(std::uint32_t from, const paxos_message&
         else if constexpr (std::is_same_v<T, paxos_accept>) on_accept(from, m, out, now_ms);
         else if constexpr (std::is_same_v<T, paxos_accepted>) on_accepted(from, m, out, now_ms);
         else if constexpr (std::is_same_v<T, paxos_commit>) on_commit(from, m, out, now_ms);
+        else if constexpr (std::is_same_v<T, paxos_beat_ack>) on_beat_ack(from, m, out, now_ms);
         else if constexpr (std::is_same_v<T, paxos_catchup_request>) on_catchup_request(from, m, out);
         else on_catchup_reply(m, out);
       },
@@ -116,7 +145,7 @@ void replica_core::on_prepare(std::uint32_t from, const paxos_prepare& m, replic
   out.persist.push_back(answer);
   highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
   if (answer.reply.ok && from != config_.self) {
-    if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms);
+    if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms, out);
     reset_election_timer(now_ms);  // give the candidate its chance
   }
   reply(from, answer.reply, out, now_ms);
@@ -125,7 +154,17 @@ void replica_core::on_prepare(std::uint32_t from, const paxos_prepare& m, replic
 void replica_core::on_promise(std::uint32_t from, const paxos_promise& m, replica_output& out, std::uint64_t now_ms) {
   if (role_ != replica_role::candidate || m.proposal != ballot_) return;
   if (!m.ok) {
-    step_down(m.promised, now_ms);
+    step_down(m.promised, now_ms, out);
+    return;
+  }
+  if (m.compacted_below > chosen_below_) {
+    // Slots below m.compacted_below are chosen, but we do not know their values
+    // and so could not re-propose them. Catch up from that replica; let another lead.
+    role_ = replica_role::follower;
+    promised_by_.clear();
+    promised_entries_.clear();
+    reset_election_timer(now_ms);
+    out.sends.push_back({from, paxos_catchup_request{chosen_below_}});
     return;
   }
   promised_by_.insert(from);
@@ -136,13 +175,16 @@ void replica_core::on_promise(std::uint32_t from, const paxos_promise& m, replic
       promised_entries_[entry.slot] = entry;
     }
   }
-  if (promised_by_.size() >= quorum()) become_leader(out);
+  if (promised_by_.size() >= quorum()) become_leader(out, now_ms);
 }
 
-void replica_core::become_leader(replica_output& out) {
+void replica_core::become_leader(replica_output& out, std::uint64_t now_ms) {
   role_ = replica_role::leader;
   leader_hint_ = config_.self;
   next_heartbeat_ms_ = 0;  // announce at the next tick
+  std::fill(beat_acked_.begin(), beat_acked_.end(), 0);
+  beat_acked_[config_.self] = beat_;
+  std::fill(heard_ms_.begin(), heard_ms_.end(), now_ms);
   slot_id end = chosen_below_;
   if (!promised_entries_.empty()) end = std::max(end, promised_entries_.rbegin()->first + 1);
   for (auto [slot, value] : learned_) end = std::max(end, slot + 1);
@@ -172,7 +214,10 @@ void replica_core::propose(slot_id slot, std::vector<std::uint8_t> value, replic
 void replica_core::propose_pending(replica_output& out) {
   while (role_ == replica_role::leader && in_flight_.size() < config_.window_slots_max && !pending_.empty()) {
     command_batch batch;
-    while (!pending_.empty() && batch.commands.size() < config_.batch_commands_max) {
+    std::size_t bytes = 0;
+    while (!pending_.empty() && batch.commands.size() < config_.batch_commands_max &&
+           (batch.commands.empty() || bytes + pending_.front().operation.size() <= config_.batch_bytes_max)) {
+      bytes += pending_.front().operation.size();
       batch.commands.push_back(std::move(pending_.front()));
       pending_.pop_front();
     }
@@ -181,6 +226,8 @@ void replica_core::propose_pending(replica_output& out) {
 }
 
 bool replica_core::on_client_command(const client_command& command, replica_output& out) {
+  BUCKY_CHECK_MSG(command.operation.size() <= config_.batch_bytes_max,
+                  fmt::format("a {}-byte command was not refused before it reached the log", command.operation.size()));
   if (role_ != replica_role::leader || pending_.size() >= config_.pending_commands_max) return false;
   pending_.push_back(command);
   propose_pending(out);
@@ -192,7 +239,7 @@ void replica_core::on_accept(std::uint32_t from, const paxos_accept& m, replica_
   out.persist.push_back(answer);
   highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
   if (answer.reply.ok && from != config_.self) {
-    if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms);
+    if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms, out);
     leader_hint_ = m.proposal.replica;
     reset_election_timer(now_ms);
   }
@@ -201,7 +248,7 @@ void replica_core::on_accept(std::uint32_t from, const paxos_accept& m, replica_
 
 void replica_core::on_accepted(std::uint32_t from, const paxos_accepted& m, replica_output& out, std::uint64_t now_ms) {
   if (!m.ok) {
-    if (m.promised > ballot_ && role_ != replica_role::follower) step_down(m.promised, now_ms);
+    if (m.promised > ballot_ && role_ != replica_role::follower) step_down(m.promised, now_ms, out);
     return;
   }
   if (role_ != replica_role::leader || m.proposal != ballot_) return;
@@ -216,20 +263,101 @@ void replica_core::on_accepted(std::uint32_t from, const paxos_accepted& m, repl
 }
 
 void replica_core::learn(slot_id slot, std::vector<std::uint8_t> value, replica_output& out) {
+  if (slot < learned_from_) return;  // chosen, applied and compacted here already
   auto [it, fresh] = learned_.emplace(slot, value);
   BUCKY_CHECK_MSG(fresh || it->second == value, fmt::format("slot {} learned two different values", slot));
+  emit_chosen(out);
+}
+
+void replica_core::emit_chosen(replica_output& out) {
+  const slot_id before = chosen_below_;
   while (true) {
     auto next = learned_.find(chosen_below_);
     if (next == learned_.end()) break;
     out.chosen.push_back({chosen_below_, next->second});
     ++chosen_below_;
   }
+  if (chosen_below_ == before) return;
+  compact(out);
+  serve_reads(out);
+}
+
+// The shell applies out.chosen in the same transaction as out.persist, so the
+// acceptor may forget exactly what the state machine will hold once it commits.
+void replica_core::compact(replica_output& out) {
+  if (chosen_below_ < learned_from_ + config_.log_retain_slots + config_.compaction_step_slots) return;
+  learned_from_ = chosen_below_ - config_.log_retain_slots;
+  learned_.erase(learned_.begin(), learned_.lower_bound(learned_from_));
+  out.persist.push_back(acceptor_.compact_below(learned_from_));
+}
+
+replica_output replica_core::on_snapshot_installed(slot_id applied_below) {
+  replica_output out;
+  if (applied_below <= chosen_below_) return out;
+  chosen_below_ = applied_below;
+  learned_from_ = std::max(learned_from_, applied_below);
+  learned_.erase(learned_.begin(), learned_.lower_bound(learned_from_));
+  out.persist.push_back(acceptor_.compact_below(applied_below));
+  emit_chosen(out);
+  return out;
+}
+
+void replica_core::send_beat(replica_output& out) {
+  BUCKY_CHECK(role_ == replica_role::leader);
+  beat_ += 1;
+  beat_acked_[config_.self] = beat_;
+  broadcast(paxos_commit{ballot_, chosen_below_, beat_}, out);
+}
+
+// A leader cut off from a quorum for a whole election timeout steps down, so that
+// clients connected to it go looking for the leader the others elected.
+bool replica_core::lost_quorum(std::uint64_t now_ms) {
+  heard_ms_[config_.self] = now_ms;
+  std::vector<std::uint64_t> heard = heard_ms_;
+  std::sort(heard.begin(), heard.end(), std::greater<>());
+  return now_ms > heard[quorum() - 1] + config_.election_timeout_ms_max;
+}
+
+// The highest beat a quorum (counting ourselves) has acknowledged in our ballot.
+std::uint64_t replica_core::confirmed_beat() const {
+  std::vector<std::uint64_t> acked = beat_acked_;
+  std::sort(acked.begin(), acked.end(), std::greater<>());
+  return acked[quorum() - 1];
+}
+
+bool replica_core::on_read(std::uint64_t read_id, replica_output& out) {
+  if (role_ != replica_role::leader || reads_.size() >= config_.reads_pending_max) return false;
+  reads_.push_back({read_id, next_slot_, beat_ + 1});
+  // One beat in flight at a time serves every read that arrived before it left.
+  if (confirmed_beat() == beat_) send_beat(out);
+  serve_reads(out);
+  return true;
+}
+
+void replica_core::serve_reads(replica_output& out) {
+  if (role_ != replica_role::leader) return;
+  const auto confirmed = confirmed_beat();
+  while (!reads_.empty() && reads_.front().beat_needed <= confirmed && reads_.front().read_index <= chosen_below_) {
+    out.reads_ready.push_back(reads_.front().id);
+    reads_.pop_front();
+  }
+  // Reads that arrived after the confirmed beat left need one more.
+  if (!reads_.empty() && confirmed == beat_ && reads_.front().beat_needed > beat_) send_beat(out);
+}
+
+void replica_core::drop_reads(replica_output& out) {
+  for (const auto& read : reads_) out.reads_dropped.push_back(read.id);
+  reads_.clear();
 }
 
 void replica_core::on_commit(std::uint32_t from, const paxos_commit& m, replica_output& out, std::uint64_t now_ms) {
-  if (m.leader < acceptor_.promised()) return;  // a deposed leader
+  if (m.leader < acceptor_.promised()) {  // a deposed leader: tell it
+    out.sends.push_back({from, paxos_beat_ack{m.leader, m.beat, false, acceptor_.promised()}});
+    return;
+  }
+  out.sends.push_back({from, paxos_beat_ack{m.leader, m.beat, true, acceptor_.promised()}});
   highest_round_seen_ = std::max(highest_round_seen_, m.leader.round);
-  if (role_ != replica_role::follower && m.leader > ballot_) step_down(m.leader, now_ms);
+  if (role_ != replica_role::follower && m.leader > ballot_) step_down(m.leader, now_ms, out);
   if (role_ == replica_role::follower) {
     leader_hint_ = m.leader.replica;
     reset_election_timer(now_ms);
@@ -249,11 +377,30 @@ void replica_core::on_commit(std::uint32_t from, const paxos_commit& m, replica_
   if (missing) out.sends.push_back({from, paxos_catchup_request{*missing}});
 }
 
+void replica_core::on_beat_ack(std::uint32_t from, const paxos_beat_ack& m, replica_output& out,
+                               std::uint64_t now_ms) {
+  if (!m.ok) {
+    if (m.promised > ballot_ && role_ != replica_role::follower) step_down(m.promised, now_ms, out);
+    return;
+  }
+  if (role_ != replica_role::leader || m.leader != ballot_) return;
+  beat_acked_[from] = std::max(beat_acked_[from], m.beat);
+  heard_ms_[from] = std::max(heard_ms_[from], now_ms);
+  serve_reads(out);
+}
+
 void replica_core::on_catchup_request(std::uint32_t from, const paxos_catchup_request& m, replica_output& out) {
+  if (m.from_slot < learned_from_) {
+    out.snapshot_to.push_back(from);  // those values are compacted: send the state instead
+    return;
+  }
   paxos_catchup_reply reply{m.from_slot, {}};
+  std::size_t bytes = 0;
   for (slot_id slot = m.from_slot; reply.values.size() < config_.catchup_values_max; ++slot) {
     auto value = learned_.find(slot);
     if (value == learned_.end()) break;
+    if (!reply.values.empty() && bytes + value->second.size() > config_.catchup_bytes_max) break;
+    bytes += value->second.size();
     reply.values.push_back(value->second);
   }
   if (!reply.values.empty()) out.sends.push_back({from, std::move(reply)});

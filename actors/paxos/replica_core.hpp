@@ -13,6 +13,20 @@
 // - A slot is chosen when a majority accepted it in the leader's ballot. Followers
 //   learn from the leader's heartbeat (paxos_commit) the values they accepted in
 //   that same ballot and fetch any other chosen value from the leader (catch-up).
+// - Compaction: chosen values are kept for catch-up only `log_retain_slots` below
+//   the chosen prefix; the acceptor forgets its entries with them. A replica that
+//   asks for older slots gets the state machine instead (the shell sends a
+//   snapshot; `on_snapshot_installed` moves the prefix forward). A candidate whose
+//   chosen prefix ends below a promiser's compaction point gives up and catches up
+//   first: it could not know the values it would have to re-propose.
+// - Linearizable reads use a read index, not the log and not a clock: a read that
+//   arrives at the leader waits until (1) a quorum acknowledged a heartbeat sent
+//   after it arrived, proving no higher ballot had been promised by a quorum then,
+//   so no other leader can have chosen anything this leader does not know, and
+//   (2) every slot this leader had proposed when the read arrived is chosen and
+//   applied. A leader that has not heard a quorum for an election timeout steps
+//   down (its clients then find the new leader). No assumption about clock rates is made (a leader lease would need
+//   bounded clock drift; a home server's clock can jump). Cost: one round trip.
 #pragma once
 
 #include <cstdint>
@@ -39,10 +53,15 @@ struct replica_config {
   std::size_t batch_commands_max = 256;
   std::size_t pending_commands_max = 10'000;
   std::size_t catchup_values_max = 1'024;
+  std::size_t batch_bytes_max = 3 * 1024 * 1024;    // one accept message stays below the 4 MiB frame
+  std::size_t catchup_bytes_max = 3 * 1024 * 1024;  // at least one value per reply
+  slot_id log_retain_slots = 10'000;                // chosen values kept for catch-up
+  slot_id compaction_step_slots = 1'000;            // forget in steps, not per slot
+  std::size_t reads_pending_max = 10'000;
 };
 
 using paxos_message = std::variant<paxos_prepare, paxos_promise, paxos_accept, paxos_accepted, paxos_commit,
-                                   paxos_catchup_request, paxos_catchup_reply>;
+                                   paxos_beat_ack, paxos_catchup_request, paxos_catchup_reply>;
 
 struct outgoing_message {
   std::uint32_t to = 0;
@@ -57,7 +76,10 @@ struct chosen_value {
 struct replica_output {
   std::vector<acceptor_output> persist;  // durable before anything below happens
   std::vector<outgoing_message> sends;
-  std::vector<chosen_value> chosen;      // in slot order, each slot once
+  std::vector<chosen_value> chosen;      // in slot order, each slot once; applied with `persist`
+  std::vector<std::uint32_t> snapshot_to;    // replicas behind the compacted log
+  std::vector<std::uint64_t> reads_ready;    // answer these from the state applied so far
+  std::vector<std::uint64_t> reads_dropped;  // leadership lost: the reader must retry
 };
 
 enum class replica_role : std::uint8_t { follower, candidate, leader };
@@ -66,17 +88,26 @@ class replica_core {
  public:
   using random_source = std::function<std::uint64_t()>;
 
-  replica_core(replica_config config, acceptor_core acceptor, random_source random, std::uint64_t now_ms);
+  // `applied_below`: the state machine already holds every slot below (durable).
+  replica_core(replica_config config, acceptor_core acceptor, slot_id applied_below, random_source random,
+               std::uint64_t now_ms);
 
   replica_output on_tick(std::uint64_t now_ms);
   replica_output on_message(std::uint32_t from, const paxos_message& message, std::uint64_t now_ms);
   // A client command arrives here. Refused (false) when this replica is not the
   // leader or its queue is full; `leader_hint()` says whom to ask instead.
   bool on_client_command(const client_command& command, replica_output& output);
+  // A linearizable read with the shell's id. Refused (false) when not the leader or
+  // too many wait; later `reads_ready` or `reads_dropped` names the id once.
+  bool on_read(std::uint64_t read_id, replica_output& output);
+  // The shell installed a snapshot: the state machine now holds every slot below.
+  replica_output on_snapshot_installed(slot_id applied_below);
 
   replica_role role() const { return role_; }
   std::optional<std::uint32_t> leader_hint() const { return leader_hint_; }
   slot_id chosen_below() const { return chosen_below_; }
+  slot_id learned_from() const { return learned_from_; }
+  std::size_t reads_pending() const { return reads_.size(); }
   const ballot& current_ballot() const { return ballot_; }
   const acceptor_core& acceptor() const { return acceptor_; }
 
@@ -85,24 +116,37 @@ class replica_core {
     std::vector<std::uint8_t> value;
     std::set<std::uint32_t> accepted_by;
   };
+  struct pending_read {
+    std::uint64_t id = 0;
+    slot_id read_index = 0;       // every slot below must be applied first
+    std::uint64_t beat_needed = 0;  // a quorum must acknowledge this heartbeat
+  };
 
   std::size_t quorum() const { return config_.replicas / 2 + 1; }
   void reset_election_timer(std::uint64_t now_ms);
   void start_election(std::uint64_t now_ms, replica_output& out);
-  void become_leader(replica_output& out);
-  void step_down(const ballot& higher, std::uint64_t now_ms);
+  void become_leader(replica_output& out, std::uint64_t now_ms);
+  bool lost_quorum(std::uint64_t now_ms);
+  void step_down(const ballot& higher, std::uint64_t now_ms, replica_output& out);
   void propose(slot_id slot, std::vector<std::uint8_t> value, replica_output& out);
   void propose_pending(replica_output& out);
   void broadcast(const paxos_message& message, replica_output& out);
   void deliver_to_self(const paxos_message& message, replica_output& out, std::uint64_t now_ms);
   void reply(std::uint32_t to, const paxos_message& message, replica_output& out, std::uint64_t now_ms);
   void learn(slot_id slot, std::vector<std::uint8_t> value, replica_output& out);
+  void emit_chosen(replica_output& out);
+  void compact(replica_output& out);
+  void send_beat(replica_output& out);
+  std::uint64_t confirmed_beat() const;
+  void serve_reads(replica_output& out);
+  void drop_reads(replica_output& out);
 
   void on_prepare(std::uint32_t from, const paxos_prepare& m, replica_output& out, std::uint64_t now_ms);
   void on_promise(std::uint32_t from, const paxos_promise& m, replica_output& out, std::uint64_t now_ms);
   void on_accept(std::uint32_t from, const paxos_accept& m, replica_output& out, std::uint64_t now_ms);
   void on_accepted(std::uint32_t from, const paxos_accepted& m, replica_output& out, std::uint64_t now_ms);
   void on_commit(std::uint32_t from, const paxos_commit& m, replica_output& out, std::uint64_t now_ms);
+  void on_beat_ack(std::uint32_t from, const paxos_beat_ack& m, replica_output& out, std::uint64_t now_ms);
   void on_catchup_request(std::uint32_t from, const paxos_catchup_request& m, replica_output& out);
   void on_catchup_reply(const paxos_catchup_reply& m, replica_output& out);
 
@@ -120,8 +164,13 @@ class replica_core {
   std::map<slot_id, in_flight_slot> in_flight_;
   slot_id next_slot_ = 0;
   std::deque<client_command> pending_;
-  std::map<slot_id, std::vector<std::uint8_t>> learned_;  // every chosen value (serves catch-up)
+  std::map<slot_id, std::vector<std::uint8_t>> learned_;  // chosen values from learned_from_ (catch-up)
+  slot_id learned_from_ = 0;                             // values below are compacted away
   slot_id chosen_below_ = 0;                             // all slots below are learned and emitted
+  std::uint64_t beat_ = 0;                               // the last heartbeat number sent as leader
+  std::vector<std::uint64_t> beat_acked_;                // per replica: highest beat acknowledged
+  std::vector<std::uint64_t> heard_ms_;                  // per replica: last acknowledgement (as leader)
+  std::deque<pending_read> reads_;
   std::optional<slot_id> catchup_asked_below_;           // a catch-up is on its way up to here
 };
 

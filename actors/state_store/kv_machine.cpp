@@ -41,6 +41,14 @@ void visit_range(kv_backend& backend, const kv_op& op, const std::function<bool(
   backend.scan(op.key, op.range_end, visit);
 }
 
+// Counts `record` against the response budget; the first record always fits.
+bool fits(std::size_t& bytes, const key_value& record) {
+  std::size_t size = record.key.size() + record.value.size() + 64;
+  if (bytes > 0 && bytes + size > kv_limits::response_bytes_max) return false;
+  bytes += size;
+  return true;
+}
+
 kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_revision, bool& changed) {
   kv_op_result result;
   result.kind = op.kind;
@@ -48,9 +56,10 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
     case kv_op_kind::range: {
       std::size_t limit = op.limit == 0 ? kv_limits::range_results_max
                                         : std::min<std::size_t>(op.limit, kv_limits::range_results_max);
+      std::size_t bytes = 0;
       visit_range(backend, op, [&](const key_value& record) {
         ++result.count;
-        if (result.kvs.size() < limit) result.kvs.push_back(record);
+        if (result.kvs.size() < limit && fits(bytes, record)) result.kvs.push_back(record);
         else result.more = true;
         return true;
       });
@@ -73,7 +82,16 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
       });
       for (const auto& record : doomed) BUCKY_CHECK(backend.erase(record.key));
       result.deleted = static_cast<std::int64_t>(doomed.size());
-      if (op.prev_kv) result.kvs = std::move(doomed);
+      if (op.prev_kv) {
+        std::size_t bytes = 0;
+        for (auto& record : doomed) {
+          if (!fits(bytes, record)) {
+            result.more = true;
+            break;
+          }
+          result.kvs.push_back(std::move(record));
+        }
+      }
       changed = changed || result.deleted > 0;
       break;
     }

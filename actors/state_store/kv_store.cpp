@@ -1,5 +1,7 @@
 #include "actors/state_store/kv_store.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "messages/codec.hpp"
@@ -95,27 +97,100 @@ class lmdb_kv_backend final : public kv_backend {
 
 }  // namespace
 
+// The order is the constructor's: data, meta, clients.
+constexpr const char* state_table_names[] = {"kv.data", "kv.meta", "kv.clients"};
+
 result<kv_store> kv_store::open(storage::lmdb_env& env) {
-  auto data = env.table("kv.data");
-  if (!data) return data.error();
-  auto meta = env.table("kv.meta");
-  if (!meta) return meta.error();
-  auto clients = env.table("kv.clients");
-  if (!clients) return clients.error();
-  kv_store store(env, *data, *meta, *clients);
-  auto applied = store.read_applied_below();
+  std::vector<storage::lmdb_table> live, staged;
+  for (const char* name : state_table_names) {
+    auto table = env.table(name);
+    if (!table) return table.error();
+    live.push_back(*table);
+    auto staging = env.table(std::string("snap.") + name);
+    if (!staging) return staging.error();
+    staged.push_back(*staging);
+  }
+  kv_store store(env, std::move(live), std::move(staged));
+  auto txn = env.begin_read();
+  if (!txn) return txn.error();
+  auto applied = store.read_applied_below(*txn, store.meta_);
   if (!applied) return applied.error();
   store.applied_below_ = *applied;
   return store;
 }
 
-result<slot_id> kv_store::read_applied_below() const {
-  auto txn = env_->begin_read();
-  if (!txn) return txn.error();
-  auto stored = txn->get(meta_, applied_key);
+result<slot_id> kv_store::read_applied_below(const storage::read_txn& txn, const storage::lmdb_table& meta) const {
+  auto stored = txn.get(meta, applied_key);
   if (!stored) return stored.error();
   if (!stored->has_value()) return slot_id{0};
-  return storage::from_big_endian_key(**stored, "kv.meta applied_below");
+  return storage::from_big_endian_key(**stored, env_->options().path + ": " + meta.name + " applied_below");
+}
+
+result<kv_snapshot_reader> kv_store::begin_snapshot() const {
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  auto applied = read_applied_below(*txn, meta_);
+  if (!applied) return applied.error();
+  return kv_snapshot_reader(std::move(*txn), live_, *applied);
+}
+
+status kv_store::stage_snapshot_chunk(const paxos_snapshot_chunk& chunk) {
+  auto txn = env_->begin_write();
+  if (!txn) return txn.error();
+  if (chunk.chunk == 0) {
+    for (const auto& table : staged_) {
+      if (auto cleared = txn->clear(table); !cleared.is_ok()) return cleared;
+    }
+  }
+  for (const auto& record : chunk.records) {
+    auto live = std::find_if(live_.begin(), live_.end(), [&](const auto& t) { return t.name == record.table; });
+    if (live == live_.end()) {
+      return status(status_code::invalid_argument,
+                    fmt::format("snapshot {} chunk {} names an unknown table \"{}\"", chunk.snapshot_id, chunk.chunk,
+                                record.table.substr(0, 64)));
+    }
+    auto put = txn->put(staged_[live - live_.begin()], record.key, record.value);
+    if (!put.is_ok()) return put;
+  }
+  return txn->commit();
+}
+
+status kv_store::install_staged_snapshot(slot_id applied_below) {
+  auto txn = env_->begin_write();
+  if (!txn) return txn.error();
+  auto staged_applied = read_applied_below(*txn, staged_[1]);
+  if (!staged_applied) return staged_applied.error();
+  if (*staged_applied != applied_below) {
+    return status(status_code::invalid_argument,
+                  fmt::format("the staged snapshot holds {} applied slots, its sender said {}", *staged_applied,
+                              applied_below));
+  }
+  for (std::size_t t = 0; t < live_.size(); ++t) {
+    if (auto cleared = txn->clear(live_[t]); !cleared.is_ok()) return cleared;
+    status copied;
+    auto scanned = txn->scan(staged_[t], "", SIZE_MAX, [&](std::string_view key, std::string_view value) {
+      copied = txn->put(live_[t], key, value);
+      return copied.is_ok();
+    });
+    if (!scanned.is_ok()) return scanned;
+    if (!copied.is_ok()) return copied;
+    if (auto cleared = txn->clear(staged_[t]); !cleared.is_ok()) return cleared;
+  }
+  if (auto committed = txn->commit(); !committed.is_ok()) return committed;
+  applied_below_ = applied_below;
+  return {};
+}
+
+result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const std::vector<std::uint8_t>& value) {
+  auto txn = env_->begin_write();
+  if (!txn) return txn.error();
+  auto outcomes = apply_slot(*txn, slot, value);
+  if (!outcomes) return outcomes;
+  if (auto committed = txn->commit(); !committed.is_ok()) {
+    applied_below_ = slot;
+    return committed;
+  }
+  return outcomes;
 }
 
 result<std::int64_t> kv_store::revision() const {
@@ -125,20 +200,19 @@ result<std::int64_t> kv_store::revision() const {
   return backend.revision();
 }
 
-result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const std::vector<std::uint8_t>& value) {
+result<std::vector<command_outcome>> kv_store::apply_slot(storage::write_txn& txn, slot_id slot,
+                                                          const std::vector<std::uint8_t>& value) {
   BUCKY_CHECK_MSG(slot == applied_below_, fmt::format("applying slot {} but {} is next", slot, applied_below_));
-  auto txn = env_->begin_write();
-  if (!txn) return txn.error();
   std::vector<command_outcome> outcomes;
   if (!value.empty()) {  // empty: a no-op slot
     auto batch = decode<command_batch>(value);
     BUCKY_CHECK_MSG(batch.has_value(), fmt::format("chosen slot {} is not a command batch: {}", slot,
                                                    batch.error().to_string()));
-    lmdb_kv_backend backend(*txn, &*txn, data_, meta_);
+    lmdb_kv_backend backend(txn, &txn, data_, meta_);
     for (const auto& command : batch->commands) {
       command_outcome outcome{command.client_id, command.sequence, false, std::nullopt, {}};
       auto client_key = storage::big_endian_key(command.client_id);
-      auto last = txn->get(clients_, client_key);
+      auto last = txn.get(clients_, client_key);
       if (!last) return last.error();
       std::optional<client_record> record;
       if (last->has_value()) {
@@ -173,13 +247,12 @@ result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const st
         remembered.error_code = static_cast<std::uint8_t>(outcome.error.code());
         remembered.error_message = outcome.error.message();
       }
-      auto put = txn->put(clients_, client_key, as_text(encode(remembered)));
+      auto put = txn.put(clients_, client_key, as_text(encode(remembered)));
       if (!put.is_ok()) return put;
       outcomes.push_back(std::move(outcome));
     }
   }
-  if (auto put = txn->put(meta_, applied_key, storage::big_endian_key(slot + 1)); !put.is_ok()) return put;
-  if (auto committed = txn->commit(); !committed.is_ok()) return committed;
+  if (auto put = txn.put(meta_, applied_key, storage::big_endian_key(slot + 1)); !put.is_ok()) return put;
   applied_below_ = slot + 1;
   return outcomes;
 }

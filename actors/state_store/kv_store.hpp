@@ -5,6 +5,8 @@
 //   kv.data     key -> msgpack key_value
 //   kv.meta     "revision", "applied_below" -> 8-byte big-endian numbers
 //   kv.clients  8-byte big-endian client_id -> msgpack {sequence, encoded kv_response}
+//   snap.*      the same tables, staged while a snapshot arrives in chunks; installed
+//               (swapped in) in one transaction when the last chunk is stored
 // Commands are validated before they are proposed; one that is invalid or does not
 // decode anyway gets an error outcome here, the same on every replica, and no effect.
 #pragma once
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "actors/state_store/kv_machine.hpp"
+#include "actors/state_store/kv_snapshot.hpp"
 #include "messages/paxos.hpp"
 #include "storage/lmdb.hpp"
 
@@ -31,8 +34,21 @@ class kv_store {
  public:
   static result<kv_store> open(storage::lmdb_env& env);
 
-  // Applies the chosen value of `slot`, which must be applied_below().
+  // Applies the chosen value of `slot`, which must be applied_below(), inside the
+  // caller's transaction (the paxos shell commits acceptor writes with it). If the
+  // commit fails the caller must crash: applied_below() already counts the slot.
+  result<std::vector<command_outcome>> apply_slot(storage::write_txn& txn, slot_id slot,
+                                                  const std::vector<std::uint8_t>& value);
+  // The same in a transaction of its own.
   result<std::vector<command_outcome>> apply_slot(slot_id slot, const std::vector<std::uint8_t>& value);
+
+  // The whole state at the last commit, for a replica behind the compacted log.
+  result<kv_snapshot_reader> begin_snapshot() const;
+  // Stores one received chunk in the staging tables (chunk 0 clears them first).
+  status stage_snapshot_chunk(const paxos_snapshot_chunk& chunk);
+  // Replaces the state with the staged snapshot in one transaction; it must hold
+  // exactly the slots below `applied_below`.
+  status install_staged_snapshot(slot_id applied_below);
   // The next slot to apply. Read from disk at open; kv_store is the only writer of
   // the tables, so it keeps the number in memory after each commit.
   slot_id applied_below() const { return applied_below_; }
@@ -41,14 +57,21 @@ class kv_store {
   result<kv_response> read(const kv_request& request) const;
 
  private:
-  kv_store(storage::lmdb_env& env, storage::lmdb_table data, storage::lmdb_table meta, storage::lmdb_table clients)
-      : env_(&env), data_(std::move(data)), meta_(std::move(meta)), clients_(std::move(clients)) {}
-  result<slot_id> read_applied_below() const;
+  kv_store(storage::lmdb_env& env, std::vector<storage::lmdb_table> live, std::vector<storage::lmdb_table> staged)
+      : env_(&env),
+        data_(live.at(0)),
+        meta_(live.at(1)),
+        clients_(live.at(2)),
+        live_(std::move(live)),
+        staged_(std::move(staged)) {}
+  result<slot_id> read_applied_below(const storage::read_txn& txn, const storage::lmdb_table& meta) const;
 
   storage::lmdb_env* env_;
   storage::lmdb_table data_;
   storage::lmdb_table meta_;
   storage::lmdb_table clients_;
+  std::vector<storage::lmdb_table> live_;    // every table a snapshot carries
+  std::vector<storage::lmdb_table> staged_;  // the same, "snap." prefixed, same order
   slot_id applied_below_ = 0;
 };
 

@@ -66,6 +66,9 @@ const wire_registry& wire_registry::standard() {
     r.add_one_way<paxos_commit>();
     r.add_one_way<paxos_catchup_request>();
     r.add_one_way<paxos_catchup_reply>();
+    r.add_one_way<paxos_beat_ack>();
+    r.add_one_way<paxos_snapshot_chunk>();
+    r.add_one_way<paxos_snapshot_ack>();
     return r;
   }();
   return registry;

@@ -13,7 +13,6 @@ namespace {
 
 constexpr std::uint64_t tick_ms = 10;
 constexpr std::uint64_t client_retry_ms = 300;
-constexpr std::uint64_t client_give_up_ms = 4'000;
 
 struct in_flight_message {
   std::uint64_t deliver_at_ms;
@@ -26,19 +25,33 @@ struct in_flight_message {
   }
 };
 
-// What survives a crash: the acceptor's persisted state.
+// The replicated state machine: a key-value map with once-only commands per client.
+struct machine_state {
+  std::map<std::string, std::string> kv;
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> last_by_client;  // client -> (seq, result)
+  std::vector<std::vector<std::uint8_t>> applied;                                  // values, slot order
+};
+
+// What survives a crash: the acceptor's persisted state and the state machine,
+// which the node commits in the same transaction.
 struct durable_state {
   ballot promised;
   std::map<slot_id, accepted_entry> accepted;
+  slot_id compacted_below = 0;
+  machine_state machine;
 };
 
 struct replica_slot {
   std::optional<replica_core> core;  // nullopt while crashed
   durable_state disk;
-  std::map<std::string, std::string> kv;
-  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> last_by_client;  // client -> (seq, result)
-  std::vector<std::vector<std::uint8_t>> applied;                                  // values, slot order
+  std::map<std::uint64_t, std::uint32_t> reads;  // read id -> client index
   std::uint64_t restart_at_ms = 0;
+};
+
+struct in_flight_snapshot {
+  std::uint64_t deliver_at_ms = 0;
+  std::uint32_t from = 0;
+  machine_state machine;
 };
 
 struct client_state {
@@ -51,6 +64,7 @@ struct client_state {
   std::uint32_t target = 0;
   std::uint64_t next_try_ms = 0;
   std::uint64_t give_up_at_ms = 0;
+  bool read_index = false;  // a get through the read index, not the log
 };
 
 class world {
@@ -59,7 +73,13 @@ class world {
     drop_percent_ = options.faults ? random_() % 15 : 0;
     duplicate_percent_ = options.faults ? random_() % 10 : 0;
     delay_ms_max_ = 1 + random_() % 20;
+    // Short logs make compaction and snapshot catch-up happen in most runs.
+    log_retain_slots_ = 1 + random_() % 40;
+    compaction_step_slots_ = 1 + random_() % 8;
+    // In some runs clients give up while faults still go on: outcomes stay unknown.
+    client_give_up_ms_ = options.faults && random_() % 4 == 0 ? 400 + random_() % 800 : 4'000;
     replicas_.resize(options.replicas);
+    snapshots_.resize(options.replicas);
     for (std::uint32_t r = 0; r < options.replicas; ++r) start_replica(r);
     for (std::uint32_t c = 0; c < options.clients; ++c) {
       client_state client;
@@ -78,12 +98,14 @@ class world {
         if (options_.faults && now_ms_ < options_.fault_phase_ms) maybe_fault();
         restart_due();
         deliver_due();
+        deliver_snapshots();
         if (now_ms_ % tick_ms == 0) tick_all();
         drive_clients();
         if (now_ms_ > options_.fault_phase_ms && settled()) break;
       }
       if (result_.failure.empty() && !settled()) fail("did not settle after healing (liveness)");
       if (result_.failure.empty()) check_prefixes();
+      if (result_.failure.empty()) check_machines();
       if (result_.failure.empty()) check_history();
     } catch (const invariant_violation& e) {
       fail(std::string("invariant: ") + e.what());
@@ -107,18 +129,19 @@ class world {
     config.replicas = options_.replicas;
     config.window_slots_max = 8;
     config.batch_commands_max = 4;
+    config.log_retain_slots = log_retain_slots_;
+    config.compaction_step_slots = compaction_step_slots_;
     auto seed = random_();
     auto engine = std::make_shared<std::mt19937_64>(seed);
-    slot.core.emplace(config, acceptor_core(slot.disk.promised, std::move(entries)), [engine] { return (*engine)(); },
-                      now_ms_);
-    slot.kv.clear();
-    slot.last_by_client.clear();
-    slot.applied.clear();
+    slot.core.emplace(config, acceptor_core(slot.disk.promised, std::move(entries), slot.disk.compacted_below),
+                      slot.disk.machine.applied.size(), [engine] { return (*engine)(); }, now_ms_);
   }
 
   void crash(std::uint32_t r) {
     if (!replicas_[r].core) return;
     replicas_[r].core.reset();
+    replicas_[r].reads.clear();
+    snapshots_[r].reset();
     replicas_[r].restart_at_ms = now_ms_ + 50 + random_() % 500;
     ++result_.crashes;
   }
@@ -135,8 +158,14 @@ class world {
       crash(static_cast<std::uint32_t>(random_() % replicas_.size()));
     } else if (dice < 8) {
       cut_.clear();
-      auto kind = random_() % 3;
+      auto kind = random_() % 4;
       std::uint32_t lone = static_cast<std::uint32_t>(random_() % replicas_.size());
+      if (kind == 3) {  // the leader alone: the case read index and step-down are for
+        kind = 0;
+        for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
+          if (replicas_[r].core && replicas_[r].core->role() == replica_role::leader) lone = r;
+        }
+      }
       for (std::uint32_t a = 0; a < replicas_.size(); ++a) {
         for (std::uint32_t b = 0; b < replicas_.size(); ++b) {
           bool blocked = kind == 0 ? (a == lone) != (b == lone)                 // one node alone
@@ -166,33 +195,85 @@ class world {
     }
   }
 
+  // Like the node's shell: acceptor writes and the chosen slots' effects in one
+  // durable step, then the network, then the answers.
   void carry_out(std::uint32_t r, replica_output out) {
     auto& slot = replicas_[r];
     for (auto& p : out.persist) {
-      if (p.persist_promised) slot.disk.promised = *p.persist_promised;
+      if (p.persist_promised) {
+        if (*p.persist_promised < slot.disk.promised) fail(fmt::format("replica {}: promised ballot decreased", r));
+        slot.disk.promised = *p.persist_promised;
+      }
       if (p.persist_accepted) slot.disk.accepted[p.persist_accepted->slot] = *p.persist_accepted;
+      if (p.persist_compacted_below) {
+        auto below = *p.persist_compacted_below;
+        slot.disk.accepted.erase(slot.disk.accepted.begin(), slot.disk.accepted.lower_bound(below));
+        slot.disk.compacted_below = below;
+      }
+    }
+    for (auto& c : out.chosen) apply(r, c);
+    if (slot.disk.compacted_below > slot.disk.machine.applied.size()) {
+      fail(fmt::format("replica {} compacted below {} with only {} slots applied", r, slot.disk.compacted_below,
+                       slot.disk.machine.applied.size()));
     }
     for (auto& s : out.sends) send(r, std::move(s));
-    for (auto& c : out.chosen) apply(r, c);
+    for (auto to : out.snapshot_to) send_snapshot(r, to);
+    for (auto id : out.reads_ready) answer_read(r, id);
+    for (auto id : out.reads_dropped) slot.reads.erase(id);  // the client retries
   }
 
   void apply(std::uint32_t r, const chosen_value& chosen) {
-    auto& slot = replicas_[r];
-    if (chosen.slot != slot.applied.size()) fail(fmt::format("replica {} applied slot {} out of order", r, chosen.slot));
+    auto& machine = replicas_[r].disk.machine;
+    if (chosen.slot != machine.applied.size()) fail(fmt::format("replica {} applied slot {} out of order", r, chosen.slot));
     auto [known, fresh] = global_chosen_.emplace(chosen.slot, chosen.value);
     if (!fresh && known->second != chosen.value) {
       fail(fmt::format("agreement violated: slot {} chosen twice with different values", chosen.slot));
     }
-    slot.applied.push_back(chosen.value);
+    machine.applied.push_back(chosen.value);
     if (chosen.value.empty()) return;  // no-op
     auto batch = decode<command_batch>(chosen.value);
     BUCKY_CHECK(batch.has_value());
     for (const auto& command : batch->commands) apply_command(r, command);
   }
 
+  // A snapshot is the sender's state machine as it is now; it travels (or is lost)
+  // like a message, one at a time per receiver.
+  void send_snapshot(std::uint32_t from, std::uint32_t to) {
+    if (snapshots_[to] || cut_.count({from, to}) || random_() % 100 < drop_percent_) return;
+    snapshots_[to] = in_flight_snapshot{now_ms_ + 1 + random_() % (5 * delay_ms_max_), from,
+                                        replicas_[from].disk.machine};
+    ++result_.snapshots;
+  }
+
+  void deliver_snapshots() {
+    for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
+      auto& snapshot = snapshots_[r];
+      if (!snapshot || snapshot->deliver_at_ms > now_ms_) continue;
+      auto machine = std::move(snapshot->machine);
+      bool blocked = cut_.count({snapshot->from, r}) > 0;
+      snapshot.reset();
+      auto& target = replicas_[r];
+      if (blocked || !target.core || machine.applied.size() <= target.disk.machine.applied.size()) continue;
+      target.disk.machine = std::move(machine);  // installed in one transaction
+      carry_out(r, target.core->on_snapshot_installed(target.disk.machine.applied.size()));
+    }
+  }
+
+  void answer_read(std::uint32_t r, std::uint64_t id) {
+    auto& slot = replicas_[r];
+    auto reader = slot.reads.find(id);
+    if (reader == slot.reads.end()) return;
+    auto& client = clients_[reader->second];
+    slot.reads.erase(reader);
+    if (!client.busy || client.sequence != (id & 0xffffffffu)) return;
+    auto found = slot.disk.machine.kv.find(client.op.key);
+    ++result_.reads_by_index;
+    complete(client.id, client.sequence, found == slot.disk.machine.kv.end() ? "\x01absent" : found->second);
+  }
+
   // The state machine: a key-value map with once-only commands per (client, sequence).
   void apply_command(std::uint32_t r, const client_command& command) {
-    auto& slot = replicas_[r];
+    auto& slot = replicas_[r].disk.machine;
     auto& last = slot.last_by_client[command.client_id];
     std::string result;
     if (command.sequence <= last.first) {
@@ -210,12 +291,12 @@ class world {
       }
       last = {command.sequence, result};
     }
-    complete(command, result);
+    complete(command.client_id, command.sequence, result);
   }
 
-  void complete(const client_command& command, const std::string& result) {
-    auto& client = clients_[command.client_id - 1];
-    if (!client.busy || client.sequence != command.sequence) return;
+  void complete(std::uint64_t client_id, std::uint64_t sequence, const std::string& result) {
+    auto& client = clients_[client_id - 1];
+    if (!client.busy || client.sequence != sequence) return;
     client.op.completed = true;
     client.op.complete_ns = now_ms_ * 1'000'000 + 1;
     if (client.op.what == kv_operation::kind::get) {
@@ -260,9 +341,10 @@ class world {
       client.op.what = kv_operation::kind::get;
       encoded = "G " + client.op.key;
     }
+    client.read_index = client.op.what == kv_operation::kind::get && random_() % 2 == 0;
     client.encoded.assign(encoded.begin(), encoded.end());
     client.next_try_ms = now_ms_;
-    client.give_up_at_ms = now_ms_ + client_give_up_ms;
+    client.give_up_at_ms = now_ms_ + client_give_up_ms_;
   }
 
   void drive_clients() {
@@ -281,11 +363,21 @@ class world {
       if (now_ms_ < client.next_try_ms) continue;
       auto& replica = replicas_[client.target];
       replica_output out;
-      bool taken = replica.core &&
-                   replica.core->on_client_command({client.id, client.sequence, client.encoded}, out);
+      bool taken = false;
+      if (replica.core && client.read_index) {
+        auto id = (std::uint64_t{client.id} << 32) | client.sequence;
+        replica.reads[id] = client.id - 1;
+        taken = replica.core->on_read(id, out);
+        if (!taken) replica.reads.erase(id);
+      } else if (replica.core) {
+        taken = replica.core->on_client_command({client.id, client.sequence, client.encoded}, out);
+      }
       if (replica.core) carry_out(client.target, std::move(out));
       if (taken) {
-        client.next_try_ms = now_ms_ + client_retry_ms;  // retry elsewhere if no answer by then
+        // No answer by then: retry, half the time at another replica (as a client
+        // whose connection timed out would).
+        client.next_try_ms = now_ms_ + client_retry_ms;
+        if (random_() % 2) client.target = static_cast<std::uint32_t>(random_() % replicas_.size());
       } else {
         auto hint = replica.core ? replica.core->leader_hint() : std::nullopt;
         client.target = hint && *hint != client.target ? *hint
@@ -301,14 +393,26 @@ class world {
     }
     slot_id chosen = global_chosen_.size();
     for (const auto& replica : replicas_) {
-      if (!replica.core || replica.applied.size() < chosen) return false;
+      if (!replica.core || replica.disk.machine.applied.size() < chosen) return false;
     }
     return true;
   }
 
+  // Every replica, however it got there (log, catch-up, snapshot, restart), holds
+  // the same state.
+  void check_machines() {
+    const auto& first = replicas_[0].disk.machine;
+    for (std::uint32_t r = 1; r < replicas_.size(); ++r) {
+      const auto& machine = replicas_[r].disk.machine;
+      if (machine.kv != first.kv || machine.last_by_client != first.last_by_client) {
+        return fail(fmt::format("replica {} holds a different state machine than replica 0", r));
+      }
+    }
+  }
+
   void check_prefixes() {
     for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
-      const auto& applied = replicas_[r].applied;
+      const auto& applied = replicas_[r].disk.machine.applied;
       for (std::size_t s = 0; s < applied.size(); ++s) {
         if (applied[s] != global_chosen_.at(s)) return fail(fmt::format("replica {} applied a different slot {}", r, s));
       }
@@ -332,6 +436,10 @@ class world {
   std::uint64_t drop_percent_ = 0;
   std::uint64_t duplicate_percent_ = 0;
   std::uint64_t delay_ms_max_ = 1;
+  slot_id log_retain_slots_ = 0;
+  slot_id compaction_step_slots_ = 1;
+  std::uint64_t client_give_up_ms_ = 0;
+  std::vector<std::optional<in_flight_snapshot>> snapshots_;  // per receiver
   std::map<slot_id, std::vector<std::uint8_t>> global_chosen_;
   std::vector<kv_operation> history_;
   world_result result_;

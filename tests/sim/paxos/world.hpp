@@ -38,6 +38,8 @@ struct world_result {
   std::uint64_t messages = 0;
   std::uint64_t crashes = 0;
   std::uint64_t partitions = 0;
+  std::uint64_t snapshots = 0;
+  std::uint64_t reads_by_index = 0;
 };
 
 world_result run_world(std::uint64_t seed, const world_options& options = {});

@@ -88,12 +88,28 @@ BOOST_AUTO_TEST_CASE(a_resent_accept_in_the_same_ballot_writes_nothing_and_two_v
   BOOST_CHECK_THROW(acceptor.on_accept({b(1, 0), 4, v(2)}), invariant_violation);
 }
 
-BOOST_AUTO_TEST_CASE(forget_below_drops_chosen_entries_only) {
+BOOST_AUTO_TEST_CASE(compaction_drops_chosen_entries_only_and_never_moves_back) {
   acceptor_core acceptor;
   for (slot_id s = 1; s <= 5; ++s) acceptor.on_accept({b(1, 0), s, v(static_cast<std::uint8_t>(s))});
-  acceptor.forget_below(4);
+  auto out = acceptor.compact_below(4);
+  BOOST_TEST((out.persist_compacted_below == std::optional<slot_id>(4)));
   BOOST_TEST(acceptor.accepted().size() == 2u);
   BOOST_TEST(acceptor.accepted().begin()->first == 4u);
+  BOOST_TEST(!acceptor.compact_below(3).persist_compacted_below.has_value());
+  BOOST_TEST(acceptor.compacted_below() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(an_accept_below_the_compaction_point_is_acknowledged_without_a_write) {
+  acceptor_core acceptor;
+  acceptor.on_accept({b(1, 0), 1, v(1)});
+  acceptor.compact_below(2);
+  auto late = acceptor.on_accept({b(2, 0), 1, v(1)});
+  BOOST_TEST(late.reply.ok);
+  BOOST_TEST(!late.persist_accepted.has_value());
+  BOOST_TEST(acceptor.accepted().empty());
+  auto promise = acceptor.on_prepare({b(3, 0), 0});
+  BOOST_TEST(promise.reply.compacted_below == 2u);
+  BOOST_TEST(promise.reply.accepted.empty());
 }
 
 BOOST_AUTO_TEST_CASE(restored_state_above_the_promise_is_refused) {

@@ -52,8 +52,15 @@ BOOST_AUTO_TEST_CASE(what_was_persisted_is_what_loads) {
   BOOST_TEST((acceptor->promised() == ballot{3, 0}));
   BOOST_TEST_REQUIRE(acceptor->accepted().size() == 2u);
   BOOST_TEST((acceptor->accepted().at(1).value == std::vector<std::uint8_t>{1, 2, 3}));
-  BOOST_TEST(store->forget_below(2).is_ok());
-  BOOST_TEST(store->load()->accepted().size() == 1u);
+  BOOST_TEST(store->persist(acceptor->compact_below(2)).is_ok());
+  auto compacted = store->load();
+  BOOST_TEST_REQUIRE(compacted.has_value());
+  BOOST_TEST(compacted->accepted().size() == 1u);
+  BOOST_TEST(compacted->compacted_below() == 2u);
+  // A promise from the reloaded acceptor says where its log starts.
+  auto promise = compacted->on_prepare({{4, 0}, 0});
+  BOOST_TEST(promise.reply.compacted_below == 2u);
+  BOOST_TEST(promise.reply.accepted.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_crash_before_the_commit_leaves_the_previous_promise) {
