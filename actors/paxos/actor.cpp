@@ -140,6 +140,7 @@ class paxos_actor : public component_actor {
   // and the answers. Nothing leaves before its state is durable.
   void take(replica_output out) {
     append(pending_.persist, out.persist);
+    send_accepts_early(out.sends);
     append(pending_.sends, out.sends);
     append(pending_.chosen, out.chosen);
     append(pending_.snapshot_to, out.snapshot_to);
@@ -149,6 +150,26 @@ class paxos_actor : public component_actor {
       flush_queued_ = true;
       send(this, flush_atom::value);
     }
+  }
+
+  // A leader's accept messages are proposals, not acceptor answers: they may leave
+  // before our own acceptor's write is durable (followers write in parallel with
+  // us), as long as the promise of this ballot is durable already. Our own vote is
+  // counted only by this process, and nothing it implies (a chosen slot, an answer,
+  // a commit heartbeat) leaves before the flush commits it.
+  void send_accepts_early(std::vector<outgoing_message>& sends) {
+    for (const auto& p : pending_.persist) {
+      if (p.persist_promised) return;
+    }
+    auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
+    if (!transport) return;
+    auto late = std::partition(sends.begin(), sends.end(), [](const outgoing_message& m) {
+      return !std::holds_alternative<paxos_accept>(m.message);
+    });
+    for (auto it = late; it != sends.end(); ++it) {
+      send(transport, make_remote_cast(config_.replicas[it->to], "paxos", std::get<paxos_accept>(it->message)));
+    }
+    sends.erase(late, sends.end());
   }
 
   void flush() {
