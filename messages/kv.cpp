@@ -1,4 +1,5 @@
 #include "messages/kv.hpp"
+#include "messages/kv_watch.hpp"
 
 #include <set>
 
@@ -48,6 +49,24 @@ status check_ops(const std::vector<kv_op>& ops, const char* branch) {
 }
 
 }  // namespace
+
+status validate(const kv_watch_request& request) {
+  if (request.key.size() > kv_limits::key_bytes_max || request.range_end.size() > kv_limits::key_bytes_max) {
+    return {status_code::too_large, fmt::format("watch: key or range_end longer than {} bytes", kv_limits::key_bytes_max)};
+  }
+  if (request.start_revision < 0) {
+    return {status_code::invalid_argument, fmt::format("watch: start_revision {} is negative", request.start_revision)};
+  }
+  if (request.wait_ms > watch_limits::wait_ms_max) {
+    return {status_code::invalid_argument,
+            fmt::format("watch: wait_ms {} exceeds {}; poll again instead", request.wait_ms, watch_limits::wait_ms_max)};
+  }
+  if (request.events_max == 0 || request.events_max > watch_limits::events_max) {
+    return {status_code::invalid_argument,
+            fmt::format("watch: events_max must be 1..{}, not {}", watch_limits::events_max, request.events_max)};
+  }
+  return {};
+}
 
 status validate(const kv_request& request) {
   if (request.compares.size() > kv_limits::compares_per_txn_max) {

@@ -40,6 +40,17 @@ struct key_value {
   MSGPACK_DEFINE(key, value, create_revision, mod_revision, version, lease);
 };
 
+// One change, as a watcher sees it. A delete carries the key and, as mod_revision,
+// the revision that deleted it.
+enum class kv_event_kind : std::uint8_t { put = 0, remove = 1 };
+
+struct kv_event {
+  kv_event_kind kind = kv_event_kind::put;
+  key_value kv;
+  bool operator==(const kv_event&) const = default;
+  MSGPACK_DEFINE(kind, kv);
+};
+
 enum class kv_op_kind : std::uint8_t { range = 0, put = 1, delete_range = 2 };
 
 struct kv_op {
@@ -100,5 +111,6 @@ status validate(const kv_request& request);
 }  // namespace bucky
 
 MSGPACK_ADD_ENUM(bucky::kv_op_kind);
+MSGPACK_ADD_ENUM(bucky::kv_event_kind);
 MSGPACK_ADD_ENUM(bucky::kv_compare_target);
 MSGPACK_ADD_ENUM(bucky::kv_compare_result);

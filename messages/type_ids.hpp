@@ -30,6 +30,8 @@ enum class message_type : std::uint16_t {
   paxos_beat_ack = 21,
   paxos_snapshot_chunk = 22,
   paxos_snapshot_ack = 23,
+  kv_watch_request = 24,
+  kv_watch_response = 25,
 };
 
 }  // namespace bucky

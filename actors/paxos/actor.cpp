@@ -23,6 +23,7 @@ namespace {
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using expire_read_atom = caf::atom_constant<caf::atom("expireread")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using expire_watch_atom = caf::atom_constant<caf::atom("expirewtch")>;
 
 template <class T>
 void append(std::vector<T>& to, std::vector<T>& from) {
@@ -76,6 +77,8 @@ class paxos_actor : public component_actor {
         [this](kv_client_request& request) -> caf::result<kv_client_response> { return serve(request); },
         [this](expire_atom, std::uint64_t client_id, std::uint64_t sequence) { expire(client_id, sequence); },
         [this](expire_read_atom, std::uint64_t read_id) { expire_read(read_id); },
+        [this](kv_watch_request& request) -> caf::result<kv_watch_response> { return serve_watch(request); },
+        [this](expire_watch_atom, std::uint64_t id) { expire_watch(id); },
     };
   }
 
@@ -185,6 +188,7 @@ class paxos_actor : public component_actor {
     }
     note_role();
     for (auto& outcome : outcomes) answer(outcome);
+    if (!out.chosen.empty()) poll_watchers();
     for (auto to : out.snapshot_to) start_snapshot(to);
     for (auto id : out.reads_ready) answer_read(id);
     for (auto id : out.reads_dropped) {
@@ -368,7 +372,64 @@ class paxos_actor : public component_actor {
     log().info("installed snapshot {} from {}: the state now holds slots below {}", chunk.snapshot_id, from,
                chunk.applied_below);
     take(core_->on_snapshot_installed(chunk.applied_below));
+    poll_watchers();
     return true;
+  }
+
+  // --- watches: long polls answered from this node's applied history ---
+
+  caf::result<kv_watch_response> serve_watch(const kv_watch_request& request) {
+    auto batch = kv_->watch(request);
+    if (!batch) return watch_refused(batch.error());
+    if (!batch->events.empty() || request.wait_ms == 0) return watch_answer(*batch);
+    if (watchers_.size() >= config_.watchers_max) {
+      return watch_refused({status_code::unavailable, fmt::format("{} watches wait on {} already; retry later",
+                                                                  watchers_.size(), config_.node_id)});
+    }
+    // Nothing yet: wait for the next applied change from where this one ended.
+    kv_watch_request next = request;
+    next.start_revision = batch->next_revision;
+    next.start_index = batch->next_index;
+    auto id = ++last_watch_id_;
+    auto promise = make_response_promise<kv_watch_response>();
+    watchers_.emplace(id, watcher{next, promise});
+    delayed_send(this, std::chrono::milliseconds(request.wait_ms), expire_watch_atom::value, id);
+    return promise;
+  }
+
+  kv_watch_response watch_answer(watch_batch& batch) const {
+    return {true, std::move(batch.events), batch.next_revision, batch.next_index, batch.compact_revision,
+            batch.revision, 0, {}, config_.node_id};
+  }
+
+  kv_watch_response watch_refused(const status& why) const {
+    kv_watch_response response;
+    response.error_code = static_cast<std::uint8_t>(why.code());
+    response.error_message = why.message();
+    response.served_by = config_.node_id;
+    return response;
+  }
+
+  void poll_watchers() {
+    for (auto it = watchers_.begin(); it != watchers_.end();) {
+      auto batch = kv_->watch(it->second.request);
+      if (batch && batch->events.empty()) {
+        it->second.request.start_revision = batch->next_revision;
+        it->second.request.start_index = batch->next_index;
+        ++it;
+        continue;
+      }
+      it->second.promise.deliver(batch ? watch_answer(*batch) : watch_refused(batch.error()));
+      it = watchers_.erase(it);
+    }
+  }
+
+  void expire_watch(std::uint64_t id) {
+    auto it = watchers_.find(id);
+    if (it == watchers_.end()) return;
+    auto batch = kv_->watch(it->second.request);  // empty: nothing matched in time
+    it->second.promise.deliver(batch ? watch_answer(*batch) : watch_refused(batch.error()));
+    watchers_.erase(it);
   }
 
   caf::result<kv_client_response> serve(kv_client_request& request) {
@@ -458,8 +519,15 @@ class paxos_actor : public component_actor {
     std::uint64_t next_chunk = 0;
   };
 
+  struct watcher {
+    kv_watch_request request;  // its position moves on as unmatched changes pass
+    caf::response_promise promise;
+  };
+
   std::map<request_key, caf::response_promise> waiting_;
   std::map<std::uint64_t, pending_read> reads_;
+  std::map<std::uint64_t, watcher> watchers_;
+  std::uint64_t last_watch_id_ = 0;
   std::uint64_t last_read_id_ = 0;
   replica_output pending_;  // gathered until the next flush
   bool flush_queued_ = false;

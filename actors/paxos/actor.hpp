@@ -39,6 +39,7 @@ struct paxos_config {
   std::uint64_t log_retain_slots = 10'000;     // chosen values kept for catch-up
   std::uint64_t compaction_step_slots = 1'000;
   snapshot_limits snapshot;
+  std::size_t watchers_max = 1'000;  // long-polling watches waiting at once
 };
 
 caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config);

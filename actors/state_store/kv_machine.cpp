@@ -70,6 +70,7 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
       key_value record{op.key, op.value, previous ? previous->create_revision : write_revision, write_revision,
                        previous ? previous->version + 1 : 1, op.lease};
       backend.put(record);
+      backend.record_event(write_revision, {kv_event_kind::put, record});
       if (op.prev_kv && previous) result.kvs.push_back(*previous);
       changed = true;
       break;
@@ -80,7 +81,10 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
         doomed.push_back(record);
         return true;
       });
-      for (const auto& record : doomed) BUCKY_CHECK(backend.erase(record.key));
+      for (const auto& record : doomed) {
+        BUCKY_CHECK(backend.erase(record.key));
+        backend.record_event(write_revision, {kv_event_kind::remove, {record.key, {}, 0, write_revision, 0, 0}});
+      }
       result.deleted = static_cast<std::int64_t>(doomed.size());
       if (op.prev_kv) {
         std::size_t bytes = 0;

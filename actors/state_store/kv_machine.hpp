@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "messages/kv.hpp"
 
@@ -30,6 +31,8 @@ class kv_backend {
                     const std::function<bool(const key_value&)>& visit) = 0;
   virtual std::int64_t revision() = 0;
   virtual void set_revision(std::int64_t revision) = 0;
+  // Appends a change to the history watchers read (in apply order).
+  virtual void record_event(std::int64_t revision, const kv_event& event) = 0;
 };
 
 class memory_kv_backend final : public kv_backend {
@@ -41,10 +44,13 @@ class memory_kv_backend final : public kv_backend {
             const std::function<bool(const key_value&)>& visit) override;
   std::int64_t revision() override { return revision_; }
   void set_revision(std::int64_t revision) override { revision_ = revision; }
+  void record_event(std::int64_t revision, const kv_event& event) override { events_.push_back({revision, event}); }
   const std::map<std::string, key_value>& data() const { return data_; }
+  const std::vector<std::pair<std::int64_t, kv_event>>& events() const { return events_; }
 
  private:
   std::map<std::string, key_value> data_;
+  std::vector<std::pair<std::int64_t, kv_event>> events_;
   std::int64_t revision_ = 0;
 };
 

@@ -14,6 +14,33 @@ namespace {
 
 constexpr std::string_view revision_key = "revision";
 constexpr std::string_view applied_key = "applied_below";
+constexpr std::string_view events_from_key = "events_from";
+
+struct stored_event {
+  static constexpr const char* type_name = "kv.events record";
+  kv_event value;
+  MSGPACK_DEFINE(value);
+};
+
+std::string event_key(std::int64_t revision, std::uint32_t index) {
+  auto key = storage::big_endian_key(static_cast<std::uint64_t>(revision));
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>((index >> shift) & 0xff));
+  return key;
+}
+
+std::pair<std::int64_t, std::uint32_t> parse_event_key(std::string_view key) {
+  BUCKY_CHECK_MSG(key.size() == 12, "kv.events key is not 12 bytes");
+  auto revision = storage::from_big_endian_key(key.substr(0, 8), "kv.events revision").value();
+  std::uint32_t index = 0;
+  for (std::size_t i = 8; i < 12; ++i) index = (index << 8) | static_cast<unsigned char>(key[i]);
+  return {static_cast<std::int64_t>(revision), index};
+}
+
+bool in_range(const std::string& key, const std::string& from, const std::string& end) {
+  if (end.empty()) return key == from;
+  if (end == std::string("\0", 1)) return key >= from;
+  return key >= from && key < end;
+}
 
 using storage::as_bytes;
 using storage::as_text;
@@ -39,8 +66,18 @@ struct client_record {
 class lmdb_kv_backend final : public kv_backend {
  public:
   lmdb_kv_backend(storage::read_txn& txn, storage::write_txn* writer, const storage::lmdb_table& data,
-                  const storage::lmdb_table& meta)
-      : txn_(txn), writer_(writer), data_(data), meta_(meta) {}
+                  const storage::lmdb_table& meta, const storage::lmdb_table* events = nullptr)
+      : txn_(txn), writer_(writer), data_(data), meta_(meta), events_(events) {}
+
+  void record_event(std::int64_t revision, const kv_event& event) override {
+    BUCKY_CHECK(writer_ != nullptr && events_ != nullptr);
+    if (revision != event_revision_) {
+      event_revision_ = revision;
+      event_index_ = 0;
+    }
+    auto done = writer_->put(*events_, event_key(revision, event_index_++), as_text(encode(stored_event{event})));
+    BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
+  }
 
   std::optional<key_value> get(const std::string& key) override {
     auto stored = txn_.get(data_, key);
@@ -93,12 +130,15 @@ class lmdb_kv_backend final : public kv_backend {
   storage::write_txn* writer_;
   const storage::lmdb_table& data_;
   const storage::lmdb_table& meta_;
+  const storage::lmdb_table* events_;
+  std::int64_t event_revision_ = -1;
+  std::uint32_t event_index_ = 0;
 };
 
 }  // namespace
 
-// The order is the constructor's: data, meta, clients.
-constexpr const char* state_table_names[] = {"kv.data", "kv.meta", "kv.clients"};
+// The order is the constructor's: data, meta, clients, events.
+constexpr const char* state_table_names[] = {"kv.data", "kv.meta", "kv.clients", "kv.events"};
 
 result<kv_store> kv_store::open(storage::lmdb_env& env) {
   std::vector<storage::lmdb_table> live, staged;
@@ -208,7 +248,7 @@ result<std::vector<command_outcome>> kv_store::apply_slot(storage::write_txn& tx
     auto batch = decode<command_batch>(value);
     BUCKY_CHECK_MSG(batch.has_value(), fmt::format("chosen slot {} is not a command batch: {}", slot,
                                                    batch.error().to_string()));
-    lmdb_kv_backend backend(txn, &txn, data_, meta_);
+    lmdb_kv_backend backend(txn, &txn, data_, meta_, &events_);
     for (const auto& command : batch->commands) {
       command_outcome outcome{command.client_id, command.sequence, false, std::nullopt, {}};
       auto client_key = storage::big_endian_key(command.client_id);
@@ -252,9 +292,84 @@ result<std::vector<command_outcome>> kv_store::apply_slot(storage::write_txn& tx
       outcomes.push_back(std::move(outcome));
     }
   }
+  if (auto trimmed = trim_events(txn); !trimmed.is_ok()) return trimmed;
   if (auto put = txn.put(meta_, applied_key, storage::big_endian_key(slot + 1)); !put.is_ok()) return put;
   applied_below_ = slot + 1;
   return outcomes;
+}
+
+result<std::int64_t> kv_store::events_from(const storage::read_txn& txn) const {
+  auto stored = txn.get(meta_, events_from_key);
+  if (!stored) return stored.error();
+  if (!stored->has_value()) return std::int64_t{1};
+  auto number = storage::from_big_endian_key(**stored, env_->options().path + ": kv.meta events_from");
+  if (!number) return number.error();
+  return static_cast<std::int64_t>(*number);
+}
+
+// Keeps the last events_retain_revisions of history, trimming in steps.
+status kv_store::trim_events(storage::write_txn& txn) {
+  lmdb_kv_backend backend(txn, nullptr, data_, meta_);
+  const auto revision = backend.revision();
+  auto from = events_from(txn);
+  if (!from) return from.error();
+  if (revision - *from < events_retain_revisions + events_trim_step_revisions) return {};
+  const auto new_from = revision - events_retain_revisions;
+  const auto end = event_key(new_from, 0);
+  std::vector<std::string> doomed;
+  auto scanned = txn.scan(events_, "", SIZE_MAX, [&](std::string_view key, std::string_view) {
+    if (key >= end) return false;
+    doomed.emplace_back(key);
+    return true;
+  });
+  if (!scanned.is_ok()) return scanned;
+  for (const auto& key : doomed) {
+    if (auto erased = txn.erase(events_, key); !erased) return erased.error();
+  }
+  return txn.put(meta_, events_from_key, storage::big_endian_key(static_cast<std::uint64_t>(new_from)));
+}
+
+result<watch_batch> kv_store::watch(const kv_watch_request& request) const {
+  if (auto valid = validate(request); !valid.is_ok()) return valid;
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  lmdb_kv_backend backend(*txn, nullptr, data_, meta_);
+  watch_batch batch;
+  batch.revision = backend.revision();
+  auto from = events_from(*txn);
+  if (!from) return from.error();
+  batch.compact_revision = *from;
+  batch.next_revision = request.start_revision == 0 ? batch.revision + 1 : request.start_revision;
+  batch.next_index = request.start_revision == 0 ? 0 : request.start_index;
+  if (batch.next_revision < *from) {
+    return status(status_code::not_found,
+                  fmt::format("watch from revision {}: the history before revision {} was compacted; read the "
+                              "current state (revision {}) and watch from revision {}",
+                              batch.next_revision, *from, batch.revision, batch.revision + 1));
+  }
+  std::size_t scanned_count = 0, bytes = 0;
+  auto scanned = txn->scan(events_, event_key(batch.next_revision, batch.next_index), watch_limits::scanned_events_max,
+                           [&](std::string_view key, std::string_view value) {
+                             auto event = decode<stored_event>(as_bytes(value));
+                             BUCKY_CHECK_MSG(event.has_value(), event.error().to_string());
+                             const auto& kv = event->value.kv;
+                             if (in_range(kv.key, request.key, request.range_end)) {
+                               std::size_t size = kv.key.size() + kv.value.size() + 64;
+                               if (!batch.events.empty() && (batch.events.size() >= request.events_max ||
+                                                             bytes + size > kv_limits::response_bytes_max)) {
+                                 return false;
+                               }
+                               bytes += size;
+                               batch.events.push_back(event->value);
+                             }
+                             auto [revision, index] = parse_event_key(key);
+                             batch.next_revision = revision;
+                             batch.next_index = index + 1;
+                             ++scanned_count;
+                             return true;
+                           });
+  if (!scanned.is_ok()) return scanned;
+  return batch;
 }
 
 result<kv_response> kv_store::read(const kv_request& request) const {

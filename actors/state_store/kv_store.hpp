@@ -5,6 +5,8 @@
 //   kv.data     key -> msgpack key_value
 //   kv.meta     "revision", "applied_below" -> 8-byte big-endian numbers
 //   kv.clients  8-byte big-endian client_id -> msgpack {sequence, encoded kv_response}
+//   kv.events   8-byte big-endian revision + 4-byte index -> msgpack kv_event (the
+//               history watchers read; trimmed to the last events_retain_revisions)
 //   snap.*      the same tables, staged while a snapshot arrives in chunks; installed
 //               (swapped in) in one transaction when the last chunk is stored
 // Commands are validated before they are proposed; one that is invalid or does not
@@ -17,6 +19,7 @@
 
 #include "actors/state_store/kv_machine.hpp"
 #include "actors/state_store/kv_snapshot.hpp"
+#include "messages/kv_watch.hpp"
 #include "messages/paxos.hpp"
 #include "storage/lmdb.hpp"
 
@@ -30,8 +33,19 @@ struct command_outcome {
   status error;                      // set when the command was refused
 };
 
+struct watch_batch {
+  std::vector<kv_event> events;
+  std::int64_t next_revision = 0;
+  std::uint32_t next_index = 0;
+  std::int64_t compact_revision = 0;
+  std::int64_t revision = 0;
+};
+
 class kv_store {
  public:
+  static constexpr std::int64_t events_retain_revisions = 50'000;
+  static constexpr std::int64_t events_trim_step_revisions = 1'000;
+
   static result<kv_store> open(storage::lmdb_env& env);
 
   // Applies the chosen value of `slot`, which must be applied_below(), inside the
@@ -55,6 +69,9 @@ class kv_store {
   result<std::int64_t> revision() const;
   // A read-only request (ranges only) against the last applied state.
   result<kv_response> read(const kv_request& request) const;
+  // The recorded changes matching a watch from its position (see kv_watch.hpp).
+  // A position before the kept history is refused with not_found.
+  result<watch_batch> watch(const kv_watch_request& request) const;
 
  private:
   kv_store(storage::lmdb_env& env, std::vector<storage::lmdb_table> live, std::vector<storage::lmdb_table> staged)
@@ -62,14 +79,18 @@ class kv_store {
         data_(live.at(0)),
         meta_(live.at(1)),
         clients_(live.at(2)),
+        events_(live.at(3)),
         live_(std::move(live)),
         staged_(std::move(staged)) {}
+  status trim_events(storage::write_txn& txn);
+  result<std::int64_t> events_from(const storage::read_txn& txn) const;
   result<slot_id> read_applied_below(const storage::read_txn& txn, const storage::lmdb_table& meta) const;
 
   storage::lmdb_env* env_;
   storage::lmdb_table data_;
   storage::lmdb_table meta_;
   storage::lmdb_table clients_;
+  storage::lmdb_table events_;
   std::vector<storage::lmdb_table> live_;    // every table a snapshot carries
   std::vector<storage::lmdb_table> staged_;  // the same, "snap." prefixed, same order
   slot_id applied_below_ = 0;

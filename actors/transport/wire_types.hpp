@@ -7,6 +7,7 @@
 #include "messages/actor_table.hpp"
 #include "messages/echo.hpp"
 #include "messages/kv_client.hpp"
+#include "messages/kv_watch.hpp"
 #include "messages/paxos.hpp"
 #include "messages/session_list.hpp"
 
@@ -26,5 +27,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_commit)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_catchup_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_catchup_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_beat_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::kv_watch_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::kv_watch_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_snapshot_chunk)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_snapshot_ack)

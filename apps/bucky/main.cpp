@@ -4,6 +4,7 @@
 //   bucky status [--json]                every node: up/down, actors, sessions
 //   bucky ping NODE [--via NODE]         round trip to a node (or between two)
 //   bucky kv put|get|del KEY [VALUE]     the zone state (etcd-like), via any node
+//   bucky kv watch KEY [--prefix]        its changes, in order, across node failures
 // Exit codes: 0 ok, 1 failure (a node down or unreachable), 2 usage.
 #include <utility>
 
@@ -23,6 +24,7 @@
 #include "actors/transport/admin_client.hpp"
 #include "actors/state_store/kv_machine.hpp"
 #include "messages/kv_client.hpp"
+#include "messages/kv_watch.hpp"
 #include "messages/session_list.hpp"
 #include "net/key_file.hpp"
 
@@ -44,6 +46,8 @@ struct cli_options {
   std::string value;
   bool prefix = false;
   bool serializable = false;
+  std::int64_t from_revision = 0;
+  std::uint64_t count = 0;  // watch: stop after this many events (0: run until interrupted)
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -217,6 +221,60 @@ result<kv_client_response> kv_call(const cli_options& options, const kv_request&
   return last;
 }
 
+void print_event(const cli_options& options, const kv_event& event) {
+  const bool put = event.kind == kv_event_kind::put;
+  if (options.json_output) {
+    std::cout << json{{"type", put ? "PUT" : "DELETE"}, {"key", event.kv.key}, {"value", event.kv.value},
+                      {"mod_revision", event.kv.mod_revision}, {"version", event.kv.version}}
+                     .dump()
+              << std::endl;
+  } else {
+    std::cout << (put ? "PUT" : "DELETE") << " " << event.kv.key << " (revision " << event.kv.mod_revision << ")\n";
+    if (put) std::cout << event.kv.value << "\n";
+    std::cout << std::flush;
+  }
+}
+
+// Long polls from one node; when that node goes away, the same position at the
+// next one: every change is printed once, in order.
+int watch_command(const cli_options& options) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail(1, session.error().message());
+  std::vector<std::string> order = options.node.empty() ? session->nodes : std::vector<std::string>{options.node};
+  kv_watch_request request;
+  request.key = options.key;
+  if (options.prefix) request.range_end = prefix_range_end(options.key);
+  request.start_revision = options.from_revision;
+  request.wait_ms = 10'000;
+  std::uint64_t printed = 0;
+  std::size_t node_index = 0, failures = 0;
+  const std::size_t failures_max = 50;  // ~10 s of nobody answering
+  while (options.count == 0 || printed < options.count) {
+    const auto& node = order[node_index % order.size()];
+    auto answer = session->client->call(node, "paxos", request, std::chrono::milliseconds(request.wait_ms + 5'000));
+    if (answer && answer->ok) {
+      failures = 0;
+      for (const auto& event : answer->events) {
+        print_event(options, event);
+        if (++printed == options.count) break;
+      }
+      request.start_revision = answer->next_revision;
+      request.start_index = answer->next_index;
+      continue;
+    }
+    if (answer && answer->error_code != static_cast<std::uint8_t>(status_code::unavailable)) {
+      return fail(1, fmt::format("watch via {}: {}", node, answer->error_message));
+    }
+    if (++failures > failures_max) {
+      return fail(1, fmt::format("watch: no node answered for a while (last: {} via {})",
+                                 answer ? answer->error_message : answer.error().message(), node));
+    }
+    ++node_index;  // try the next node from the same position
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return 0;
+}
+
 kv_op make_op(kv_op_kind kind, const cli_options& options) {
   kv_op op;
   op.kind = kind;
@@ -289,6 +347,12 @@ int main(int argc, char** argv) {
   auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
   kv_del->add_option("key", options.key, "key")->required();
   kv_del->add_flag("--prefix", options.prefix, "every key that starts with KEY");
+  auto* kv_watch = kv->add_subcommand("watch", "print every change of KEY (or the prefix), in order, as it happens");
+  kv_watch->add_option("key", options.key, "key")->required();
+  kv_watch->add_flag("--prefix", options.prefix, "every key that starts with KEY");
+  kv_watch->add_option("--from", options.from_revision, "start at this revision (default: changes after now)")
+      ->check(CLI::NonNegativeNumber);
+  kv_watch->add_option("--count", options.count, "exit after this many changes (default: run until interrupted)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -305,5 +369,6 @@ int main(int argc, char** argv) {
   if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);
   if (kv_get->parsed()) return kv_command(options, kv_op_kind::range);
   if (kv_del->parsed()) return kv_command(options, kv_op_kind::delete_range);
+  if (kv_watch->parsed()) return watch_command(options);
   return fail(2, "no command; see bucky --help");
 }

@@ -131,6 +131,8 @@ node_daemon_config make_daemon_config(const node_options& options, const node_id
   paxos_config paxos;
   paxos.node_id = options.node_id;
   paxos.state_dir = options.data_dir + "/state";
+  paxos.log_retain_slots = options.log_retain_slots;
+  paxos.compaction_step_slots = std::max<std::uint64_t>(1, options.log_retain_slots / 10);
   for (const auto& entry : identity.peers.entries()) {
     if (entry.identity.role == net::peer_identity::kind::node) paxos.replicas.push_back(entry.identity.name);
   }

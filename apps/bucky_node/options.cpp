@@ -47,6 +47,10 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   app.add_option("--restart-period-ms", options.restart_period_ms,
                  "restart intensity period in milliseconds")
       ->check(CLI::Range(1, 86'400'000));
+  app.add_option("--log-retain-slots", options.log_retain_slots,
+                 "zone-state log slots kept for replicas that catch up; one further behind gets a snapshot "
+                 "(default 10000)")
+      ->check(CLI::Range(1, 10'000'000));
   app.add_flag("--print-actors", options.print_actors_and_exit,
                "start, print the supervised actors once they run, stop cleanly");
   app.add_flag("--print-key", options.print_key_and_exit,

@@ -22,6 +22,7 @@ struct node_options {
   std::string peers_path;  // empty: <data_dir>/peers when it exists
   std::uint32_t restarts_max = 5;
   std::uint64_t restart_period_ms = 10'000;
+  std::uint64_t log_retain_slots = 10'000;  // zone-state log kept for catch-up before snapshots
 };
 
 // What parsing ended in: options to run with, or text to print and an exit code

@@ -57,10 +57,11 @@ struct process_zone {
 
   std::string data_dir(const std::string& id) { return (work.path / id).string(); }
 
-  void start(const std::string& id) {
-    nodes[id] = std::make_unique<node_process>(
-        work.path, std::vector<std::string>{"--data-dir", data_dir(id), "--node-id", id, "--listen",
-                                            fmt::format("127.0.0.1:{}", ports[id])});
+  void start(const std::string& id, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--data-dir", data_dir(id), "--node-id", id, "--listen",
+                                  fmt::format("127.0.0.1:{}", ports[id])};
+    args.insert(args.end(), extra.begin(), extra.end());
+    nodes[id] = std::make_unique<node_process>(work.path, args);
     BOOST_TEST_REQUIRE(nodes[id]->wait_for_log("child 'transport' running"), nodes[id]->err());
   }
 };

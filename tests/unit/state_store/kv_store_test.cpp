@@ -134,3 +134,107 @@ BOOST_AUTO_TEST_CASE(reads_refuse_writes) {
   BOOST_TEST_REQUIRE(!refused.has_value());
   BOOST_TEST(refused.error().message().find("ranges only") != std::string::npos);
 }
+
+namespace {
+
+kv_request delete_prefix(std::string prefix) {
+  kv_op op;
+  op.kind = kv_op_kind::delete_range;
+  op.range_end = prefix_range_end(prefix);
+  op.key = std::move(prefix);
+  return {{}, {op}, {}};
+}
+
+kv_watch_request watch_from(std::string key, std::string range_end, std::int64_t revision, std::uint32_t index = 0) {
+  kv_watch_request request;
+  request.key = std::move(key);
+  request.range_end = std::move(range_end);
+  request.start_revision = revision;
+  request.start_index = index;
+  return request;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_watch_sees_every_matching_change_once_in_order_from_any_position) {
+  temp_dir dir;
+  auto env = bucky::testing::open_test_env(dir.path.string());
+  auto store = kv_store::open(*env).value();
+  BOOST_TEST(store.apply_slot(0, batch({command(1, 1, put_request("a/1", "x")), command(1, 2, put_request("b/1", "y")),
+                                        command(1, 3, put_request("a/2", "z"))}))
+                 .has_value());                                                               // revisions 1, 2, 3
+  BOOST_TEST(store.apply_slot(1, batch({command(1, 4, delete_prefix("a/"))})).has_value());  // revision 4: two events
+  BOOST_TEST(store.apply_slot(2, batch({command(1, 5, put_request("a/1", "w"))})).has_value());  // revision 5
+
+  auto all = store.watch(watch_from("a/", prefix_range_end("a/"), 1)).value();
+  BOOST_TEST_REQUIRE(all.events.size() == 5u);
+  BOOST_TEST((all.events[0].kind == kv_event_kind::put));
+  BOOST_TEST(all.events[0].kv.key == "a/1");
+  BOOST_TEST(all.events[1].kv.key == "a/2");
+  BOOST_TEST((all.events[2].kind == kv_event_kind::remove));
+  BOOST_TEST(all.events[2].kv.mod_revision == 4);
+  BOOST_TEST(all.events[3].kv.key == "a/2");
+  BOOST_TEST(all.events[4].kv.value == "w");
+  BOOST_TEST(all.revision == 5);
+
+  // Reading one event at a time from each returned position gives the same sequence.
+  std::vector<kv_event> stepped;
+  kv_watch_request request = watch_from("a/", prefix_range_end("a/"), 1);
+  request.events_max = 1;
+  for (int i = 0; i < 20; ++i) {
+    auto batch = store.watch(request).value();
+    if (batch.events.empty()) break;
+    stepped.insert(stepped.end(), batch.events.begin(), batch.events.end());
+    request.start_revision = batch.next_revision;
+    request.start_index = batch.next_index;
+  }
+  BOOST_TEST(stepped == all.events);
+
+  // Mid-revision position: the second delete of revision 4 only, then revision 5.
+  auto tail = store.watch(watch_from("a/", prefix_range_end("a/"), 4, 1)).value();
+  BOOST_TEST_REQUIRE(tail.events.size() == 2u);
+  BOOST_TEST(tail.events[0].kv.key == "a/2");
+
+  // One key; "from now" (revision 0) sees nothing yet and says where to go on.
+  BOOST_TEST(store.watch(watch_from("b/1", "", 1)).value().events.size() == 1u);
+  auto now = store.watch(watch_from("a/", prefix_range_end("a/"), 0)).value();
+  BOOST_TEST(now.events.empty());
+  BOOST_TEST(now.next_revision == 6);
+}
+
+BOOST_AUTO_TEST_CASE(a_watch_before_the_kept_history_is_refused_with_what_to_do) {
+  temp_dir dir;
+  auto env = bucky::testing::open_test_env(dir.path.string());
+  auto store = kv_store::open(*env).value();
+  const std::int64_t puts = kv_store::events_retain_revisions + kv_store::events_trim_step_revisions + 10;
+  std::vector<client_command> commands;
+  slot_id slot = 0;
+  for (std::int64_t i = 1; i <= puts; ++i) {
+    commands.push_back(command(1, static_cast<std::uint64_t>(i), put_request("k", std::to_string(i))));
+    if (commands.size() == 5'000 || i == puts) {
+      BOOST_TEST_REQUIRE(store.apply_slot(slot++, batch(std::move(commands))).has_value());
+      commands.clear();
+    }
+  }
+  auto old = store.watch(watch_from("k", "", 1));
+  BOOST_TEST_REQUIRE(!old.has_value());
+  BOOST_TEST((old.error().code() == status_code::not_found));
+  BOOST_TEST(old.error().message().find("compacted") != std::string::npos);
+  auto recent = store.watch(watch_from("k", "", puts - 2)).value();
+  BOOST_TEST(recent.events.size() == 3u);
+  BOOST_TEST(recent.compact_revision > 1);
+  BOOST_TEST(recent.compact_revision <= puts - kv_store::events_retain_revisions);
+}
+
+BOOST_AUTO_TEST_CASE(bad_watches_are_refused_naming_the_field) {
+  temp_dir dir;
+  auto env = bucky::testing::open_test_env(dir.path.string());
+  auto store = kv_store::open(*env).value();
+  auto request = watch_from("k", "", 1);
+  request.wait_ms = watch_limits::wait_ms_max + 1;
+  BOOST_TEST(store.watch(request).error().message().find("wait_ms") != std::string::npos);
+  request = watch_from(std::string(kv_limits::key_bytes_max + 1, 'k'), "", 1);
+  BOOST_TEST((store.watch(request).error().code() == status_code::too_large));
+  request = watch_from("k", "", -1);
+  BOOST_TEST(store.watch(request).error().message().find("negative") != std::string::npos);
+}
