@@ -18,6 +18,35 @@ status check_key(const std::string& key, const char* where) {
   return {};
 }
 
+bool is_lease_op(const kv_op& op) { return op.kind >= kv_op_kind::lease_grant && op.kind <= kv_op_kind::lease_keepalive; }
+
+// A lease operation travels alone: one op, no compares, no failure branch.
+status check_lease_request(const kv_request& request) {
+  std::size_t leases = 0;
+  for (const auto* ops : {&request.success, &request.failure}) {
+    for (const auto& op : *ops) leases += is_lease_op(op) ? 1 : 0;
+  }
+  if (leases == 0) return {};
+  if (leases != 1 || request.success.size() != 1 || !request.failure.empty() || !request.compares.empty()) {
+    return {status_code::invalid_argument, "a lease grant, revoke or keepalive must be the only op of its request"};
+  }
+  const auto& op = request.success[0];
+  if (op.lease < 0) return {status_code::invalid_argument, fmt::format("lease id {} is negative", op.lease)};
+  if (op.kind == kv_op_kind::lease_grant && op.lease >= (std::int64_t{1} << 62)) {
+    return {status_code::invalid_argument,
+            fmt::format("lease grant: a chosen id must be below 2^62 (larger ones are picked by the store), not {}",
+                        op.lease)};
+  }
+  if (op.kind != kv_op_kind::lease_grant && op.lease == 0) {
+    return {status_code::invalid_argument, "lease revoke/keepalive: name the lease (its id is not 0)"};
+  }
+  if (op.kind == kv_op_kind::lease_grant && (op.ttl_s < 1 || op.ttl_s > lease_ttl_s_max)) {
+    return {status_code::invalid_argument,
+            fmt::format("lease grant: ttl_s {} is outside 1..{} seconds", op.ttl_s, lease_ttl_s_max)};
+  }
+  return {};
+}
+
 status check_ops(const std::vector<kv_op>& ops, const char* branch) {
   if (ops.size() > kv_limits::ops_per_txn_max) {
     return {status_code::too_large,
@@ -27,9 +56,11 @@ status check_ops(const std::vector<kv_op>& ops, const char* branch) {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     const auto& op = ops[i];
     auto where = fmt::format("txn {} op {}", branch, i);
-    if (static_cast<std::uint8_t>(op.kind) > static_cast<std::uint8_t>(kv_op_kind::delete_range)) {
+    if (static_cast<std::uint8_t>(op.kind) > static_cast<std::uint8_t>(kv_op_kind::lease_keepalive)) {
       return {status_code::invalid_argument, fmt::format("{}: unknown op kind {}", where, static_cast<int>(op.kind))};
     }
+    if (op.kind >= kv_op_kind::lease_grant) continue;  // checked by check_lease_request
+    if (op.lease < 0) return {status_code::invalid_argument, fmt::format("{}: lease id {} is negative", where, op.lease)};
     if (auto key = check_key(op.key, where.c_str()); !key.is_ok()) return key;
     if (op.range_end.size() > kv_limits::key_bytes_max) {
       return {status_code::too_large, fmt::format("{}: range_end longer than {} bytes", where, kv_limits::key_bytes_max)};
@@ -83,6 +114,7 @@ status validate(const kv_request& request) {
   if (request.success.empty() && request.failure.empty() && request.compares.empty()) {
     return {status_code::invalid_argument, "request has no ops"};
   }
+  if (auto leases = check_lease_request(request); !leases.is_ok()) return leases;
   if (auto ops = check_ops(request.success, "success"); !ops.is_ok()) return ops;
   return check_ops(request.failure, "failure");
 }

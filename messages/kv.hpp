@@ -51,7 +51,29 @@ struct kv_event {
   MSGPACK_DEFINE(kind, kv);
 };
 
-enum class kv_op_kind : std::uint8_t { range = 0, put = 1, delete_range = 2 };
+// Leases (etcd's): grant one with a TTL, attach keys to it with put, keep it alive,
+// revoke it. When it is revoked or expires its keys are deleted. Only the leader
+// tracks deadlines (its monotonic clock, never compared across machines); expiry
+// is decided there and committed through the log as a revoke. A new leader gives
+// every lease a full TTL again (a leader change extends leases, never shortens them).
+// A grant and a revoke are changes: each takes a revision.
+enum class kv_op_kind : std::uint8_t {
+  range = 0,
+  put = 1,
+  delete_range = 2,
+  lease_grant = 3,      // lease = the id wanted (0: the store picks one), ttl_s
+  lease_revoke = 4,     // lease
+  lease_keepalive = 5,  // lease; answered by the leader, not written to the log
+};
+inline constexpr std::int64_t lease_ttl_s_max = 7 * 24 * 3600;
+
+struct lease_record {
+  static constexpr const char* type_name = "lease record";
+  std::int64_t id = 0;
+  std::int64_t ttl_s = 0;
+  bool operator==(const lease_record&) const = default;
+  MSGPACK_DEFINE(id, ttl_s);
+};
 
 struct kv_op {
   kv_op_kind kind = kv_op_kind::range;
@@ -61,7 +83,8 @@ struct kv_op {
   std::int64_t lease = 0; // put
   std::uint32_t limit = 0;  // range: 0 = up to range_results_max
   bool prev_kv = false;   // put, delete_range: return what was there
-  MSGPACK_DEFINE(kind, key, range_end, value, lease, limit, prev_kv);
+  std::int64_t ttl_s = 0; // lease_grant
+  MSGPACK_DEFINE(kind, key, range_end, value, lease, limit, prev_kv, ttl_s);
 };
 
 enum class kv_compare_target : std::uint8_t { value = 0, version = 1, create_revision = 2, mod_revision = 3 };
@@ -91,8 +114,10 @@ struct kv_op_result {
   std::vector<key_value> kvs;  // range: the keys; put / delete_range with prev_kv: what was there
   std::int64_t count = 0;      // range: how many keys matched (before the limit)
   bool more = false;           // range: the limit cut the answer
-  std::int64_t deleted = 0;    // delete_range
-  MSGPACK_DEFINE(kind, kvs, count, more, deleted);
+  std::int64_t deleted = 0;    // delete_range, lease_revoke: keys deleted
+  std::int64_t lease = 0;      // lease_*: the lease's id
+  std::int64_t ttl_s = 0;      // lease_grant, lease_keepalive: its time to live
+  MSGPACK_DEFINE(kind, kvs, count, more, deleted, lease, ttl_s);
 };
 
 struct kv_response {
@@ -101,7 +126,8 @@ struct kv_response {
   std::int64_t revision = 0;  // the store's revision after this request
   bool succeeded = true;      // txn: whether the compares held
   std::vector<kv_op_result> results;
-  MSGPACK_DEFINE(revision, succeeded, results);
+  std::string error;          // set when the request named a lease that does not exist: nothing applied
+  MSGPACK_DEFINE(revision, succeeded, results, error);
 };
 
 // Checks sizes and shapes before a request goes into the log: a bad request is

@@ -24,7 +24,7 @@ namespace bucky::storage {
 struct lmdb_options {
   std::string path;  // a directory; created if missing
   std::size_t map_size_bytes = std::size_t{1} << 30;
-  unsigned tables_max = 16;
+  unsigned tables_max = 32;
   unsigned readers_max = 126;
   bool sync = true;  // false: no fsync on commit (never for acceptor state)
 };

@@ -9,6 +9,7 @@
 
 #include "actors/paxos/acceptor_store.hpp"
 #include "actors/paxos/replica_core.hpp"
+#include "actors/paxos/lease_timers.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/state_store/kv_store.hpp"
@@ -40,13 +41,24 @@ kv_client_response refused(const status& why, const std::string& node) {
   return {false, {}, static_cast<std::uint8_t>(why.code()), why.message(), node};
 }
 
+// Ranges, or a lease keepalive: answered through the read index, not the log.
 bool read_only(const kv_request& request) {
   for (const auto* ops : {&request.success, &request.failure}) {
     for (const auto& op : *ops) {
-      if (op.kind != kv_op_kind::range) return false;
+      if (op.kind != kv_op_kind::range && op.kind != kv_op_kind::lease_keepalive) return false;
     }
   }
   return true;
+}
+
+bool is_keepalive(const kv_request& request) {
+  return request.success.size() == 1 && request.success[0].kind == kv_op_kind::lease_keepalive;
+}
+
+// A request naming a missing lease applies nothing and says so.
+kv_client_response answered(kv_response response, const std::string& node) {
+  if (!response.error.empty()) return refused({status_code::not_found, response.error}, node);
+  return {true, std::move(response), 0, {}, node};
 }
 
 class paxos_actor : public component_actor {
@@ -61,6 +73,7 @@ class paxos_actor : public component_actor {
         [this](tick_atom) {
           take(core_->on_tick(steady_ms()));
           tick_snapshots();
+          expire_leases();
           schedule_tick();
         },
         [this](flush_atom) { flush(); },
@@ -227,20 +240,50 @@ class paxos_actor : public component_actor {
     auto role = core_->role();
     if (role == last_role_) return;
     if (role == replica_role::leader) {
-      log().info("leader of the zone state in ballot ({},{})", core_->current_ballot().round,
-                 core_->current_ballot().replica);
+      auto leases = kv_->leases();
+      if (!leases) throw std::runtime_error("reading leases: " + leases.error().to_string());
+      lease_timers_.start(*leases, steady_ms());
+      log().info("leader of the zone state in ballot ({},{}); {} leases restarted with their full TTL",
+                 core_->current_ballot().round, core_->current_ballot().replica, leases->size());
     } else if (last_role_ == replica_role::leader) {
+      lease_timers_.stop();
       log().info("no longer leader (ballot ({},{}))", core_->current_ballot().round, core_->current_ballot().replica);
     }
     last_role_ = role;
   }
 
+  void track_leases(const command_outcome& outcome) {
+    if (!outcome.response || !outcome.response->error.empty() || last_role_ != replica_role::leader) return;
+    for (const auto& result : outcome.response->results) {
+      if (result.kind == kv_op_kind::lease_grant) lease_timers_.granted({result.lease, result.ttl_s}, steady_ms());
+      if (result.kind == kv_op_kind::lease_revoke) lease_timers_.revoked(result.lease);
+    }
+  }
+
+  // Expiry is the leader's decision, committed through the log as a revoke.
+  void expire_leases() {
+    if (core_->role() != replica_role::leader) return;
+    for (auto id : lease_timers_.due(steady_ms())) {
+      kv_op revoke;
+      revoke.kind = kv_op_kind::lease_revoke;
+      revoke.lease = id;
+      replica_output out;
+      if (!core_->on_client_command({kv_store::internal_client_id, ++internal_sequence_, encode(kv_request{{}, {revoke}, {}})},
+                                    out)) {
+        break;  // queue full: next tick
+      }
+      log().info("lease {} expired: revoking it through the log", id);
+      take(std::move(out));
+    }
+  }
+
   void answer(command_outcome& outcome) {
+    track_leases(outcome);
     auto waiting = waiting_.find({outcome.client_id, outcome.sequence});
     if (waiting == waiting_.end()) return;
     auto promise = waiting->second;
     waiting_.erase(waiting);
-    if (outcome.response) promise.deliver(kv_client_response{true, std::move(*outcome.response), 0, {}, config_.node_id});
+    if (outcome.response) promise.deliver(answered(std::move(*outcome.response), config_.node_id));
     else promise.deliver(refused(outcome.error, config_.node_id));
   }
 
@@ -265,7 +308,12 @@ class paxos_actor : public component_actor {
     auto read = reads_.find(id);
     if (read == reads_.end()) return;  // expired
     auto answer = kv_->read(read->second.request);
-    if (answer) read->second.promise.deliver(kv_client_response{true, std::move(*answer), 0, {}, config_.node_id});
+    if (answer && answer->error.empty() && is_keepalive(read->second.request) &&
+        core_->role() == replica_role::leader) {
+      const auto& result = answer->results.at(0);
+      lease_timers_.kept_alive(result.lease, result.ttl_s, steady_ms());
+    }
+    if (answer) read->second.promise.deliver(answered(std::move(*answer), config_.node_id));
     else read->second.promise.deliver(refused(answer.error(), config_.node_id));
     reads_.erase(read);
   }
@@ -435,7 +483,7 @@ class paxos_actor : public component_actor {
   caf::result<kv_client_response> serve(kv_client_request& request) {
     if (auto valid = validate(request.request); !valid.is_ok()) return refused(valid, config_.node_id);
     const bool reads_only = read_only(request.request);
-    if (request.serializable && reads_only) {
+    if (request.serializable && reads_only && !is_keepalive(request.request)) {
       auto answer = kv_->read(request.request);
       if (!answer) return refused(answer.error(), config_.node_id);
       return kv_client_response{true, *answer, 0, {}, config_.node_id};
@@ -535,6 +583,8 @@ class paxos_actor : public component_actor {
   std::map<std::uint32_t, snapshot_sender> snapshots_out_;
   std::uint64_t last_snapshot_id_ = 0;
   std::optional<incoming_snapshot> incoming_;
+  lease_timers lease_timers_;
+  std::uint64_t internal_sequence_ = 0;
   replica_role last_role_ = replica_role::follower;
 };
 

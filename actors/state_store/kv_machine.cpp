@@ -67,6 +67,8 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
     }
     case kv_op_kind::put: {
       auto previous = backend.get(op.key);
+      if (previous && previous->lease != 0 && previous->lease != op.lease) backend.detach(previous->lease, op.key);
+      if (op.lease != 0) backend.attach(op.lease, op.key);
       key_value record{op.key, op.value, previous ? previous->create_revision : write_revision, write_revision,
                        previous ? previous->version + 1 : 1, op.lease};
       backend.put(record);
@@ -83,6 +85,7 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
       });
       for (const auto& record : doomed) {
         BUCKY_CHECK(backend.erase(record.key));
+        if (record.lease != 0) backend.detach(record.lease, record.key);
         backend.record_event(write_revision, {kv_event_kind::remove, {record.key, {}, 0, write_revision, 0, 0}});
       }
       result.deleted = static_cast<std::int64_t>(doomed.size());
@@ -99,8 +102,46 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
       changed = changed || result.deleted > 0;
       break;
     }
+    case kv_op_kind::lease_grant: {
+      result.lease = op.lease != 0 ? op.lease : (write_revision | picked_lease_id_bit);
+      if (auto existing = backend.get_lease(result.lease)) {
+        result.ttl_s = existing->ttl_s;  // granted before (a retry): the same lease
+        break;
+      }
+      backend.put_lease({result.lease, op.ttl_s});
+      result.ttl_s = op.ttl_s;
+      changed = true;
+      break;
+    }
+    case kv_op_kind::lease_revoke: {
+      result.lease = op.lease;
+      for (const auto& key : backend.lease_keys(op.lease)) {
+        BUCKY_CHECK(backend.erase(key));
+        backend.record_event(write_revision, {kv_event_kind::remove, {key, {}, 0, write_revision, 0, 0}});
+        ++result.deleted;
+      }
+      backend.erase_lease(op.lease);
+      changed = true;
+      break;
+    }
+    case kv_op_kind::lease_keepalive: {  // read-only here: the leader's shell extends the deadline
+      result.lease = op.lease;
+      result.ttl_s = backend.get_lease(op.lease)->ttl_s;
+      break;
+    }
   }
   return result;
+}
+
+// Every lease the chosen ops name must exist (a grant names the one it creates).
+std::optional<std::string> missing_lease(kv_backend& backend, const std::vector<kv_op>& ops) {
+  for (const auto& op : ops) {
+    if (op.kind == kv_op_kind::lease_grant || op.lease == 0) continue;
+    if (!backend.get_lease(op.lease)) {
+      return "lease " + std::to_string(op.lease) + " not found (expired or revoked?): grant a new one";
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -117,6 +158,18 @@ void memory_kv_backend::scan(const std::string& from, const std::string& end,
     if (end != everything_after && it->first >= end) break;
     if (!visit(it->second)) break;
   }
+}
+
+std::optional<lease_record> memory_kv_backend::get_lease(std::int64_t id) {
+  auto found = leases_.find(id);
+  if (found == leases_.end()) return std::nullopt;
+  return found->second;
+}
+
+std::vector<std::string> memory_kv_backend::lease_keys(std::int64_t lease) {
+  auto found = lease_keys_.find(lease);
+  if (found == lease_keys_.end()) return {};
+  return {found->second.begin(), found->second.end()};
 }
 
 std::string prefix_range_end(const std::string& prefix) {
@@ -143,6 +196,11 @@ kv_response apply_kv_request(kv_backend& backend, const kv_request& request) {
   }
   const auto& ops = response.succeeded ? request.success : request.failure;
   const std::int64_t before = backend.revision();
+  if (auto missing = missing_lease(backend, ops)) {
+    response.error = *missing;
+    response.revision = before;
+    return response;
+  }
   bool changed = false;
   for (const auto& op : ops) response.results.push_back(apply_op(backend, op, before + 1, changed));
   if (changed) backend.set_revision(before + 1);

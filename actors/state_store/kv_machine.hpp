@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,13 @@ class kv_backend {
   virtual void set_revision(std::int64_t revision) = 0;
   // Appends a change to the history watchers read (in apply order).
   virtual void record_event(std::int64_t revision, const kv_event& event) = 0;
+  virtual std::optional<lease_record> get_lease(std::int64_t id) = 0;
+  virtual void put_lease(const lease_record& lease) = 0;
+  virtual void erase_lease(std::int64_t id) = 0;
+  // The index from a lease to the keys attached to it.
+  virtual void attach(std::int64_t lease, const std::string& key) = 0;
+  virtual void detach(std::int64_t lease, const std::string& key) = 0;
+  virtual std::vector<std::string> lease_keys(std::int64_t lease) = 0;
 };
 
 class memory_kv_backend final : public kv_backend {
@@ -45,16 +53,28 @@ class memory_kv_backend final : public kv_backend {
   std::int64_t revision() override { return revision_; }
   void set_revision(std::int64_t revision) override { revision_ = revision; }
   void record_event(std::int64_t revision, const kv_event& event) override { events_.push_back({revision, event}); }
+  std::optional<lease_record> get_lease(std::int64_t id) override;
+  void put_lease(const lease_record& lease) override { leases_[lease.id] = lease; }
+  void erase_lease(std::int64_t id) override { leases_.erase(id); }
+  void attach(std::int64_t lease, const std::string& key) override { lease_keys_[lease].insert(key); }
+  void detach(std::int64_t lease, const std::string& key) override { lease_keys_[lease].erase(key); }
+  std::vector<std::string> lease_keys(std::int64_t lease) override;
   const std::map<std::string, key_value>& data() const { return data_; }
   const std::vector<std::pair<std::int64_t, kv_event>>& events() const { return events_; }
 
  private:
   std::map<std::string, key_value> data_;
   std::vector<std::pair<std::int64_t, kv_event>> events_;
+  std::map<std::int64_t, lease_record> leases_;
+  std::map<std::int64_t, std::set<std::string>> lease_keys_;
   std::int64_t revision_ = 0;
 };
 
-// Applies a request that passed validate(). Never fails for a valid request.
+// Lease ids the store picks have this bit set; ids a client picks must not.
+inline constexpr std::int64_t picked_lease_id_bit = std::int64_t{1} << 62;
+
+// Applies a request that passed validate(). Never fails for a valid request: one
+// naming a missing lease gets response.error and changes nothing.
 kv_response apply_kv_request(kv_backend& backend, const kv_request& request);
 
 // The range_end that selects every key starting with `prefix` (etcd's --prefix).

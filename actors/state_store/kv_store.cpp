@@ -22,6 +22,13 @@ struct stored_event {
   MSGPACK_DEFINE(value);
 };
 
+// kv.clients_by_slot: slot + client_id, so the idle clients are the first keys.
+std::string client_age_key(slot_id slot, std::uint64_t client_id) {
+  return storage::big_endian_key(slot) + storage::big_endian_key(client_id);
+}
+
+std::string lease_key(std::int64_t id) { return storage::big_endian_key(static_cast<std::uint64_t>(id)); }
+
 std::string event_key(std::int64_t revision, std::uint32_t index) {
   auto key = storage::big_endian_key(static_cast<std::uint64_t>(revision));
   for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>((index >> shift) & 0xff));
@@ -57,7 +64,8 @@ struct client_record {
   std::vector<std::uint8_t> response;  // encoded kv_response, when it succeeded
   std::uint8_t error_code = 0;         // a status_code, when it was refused
   std::string error_message;
-  MSGPACK_DEFINE(sequence, response, error_code, error_message);
+  slot_id slot = 0;                    // where it was applied (for forgetting idle clients)
+  MSGPACK_DEFINE(sequence, response, error_code, error_message, slot);
 };
 
 // kv_backend over one LMDB transaction. A record that does not decode is a broken
@@ -66,8 +74,51 @@ struct client_record {
 class lmdb_kv_backend final : public kv_backend {
  public:
   lmdb_kv_backend(storage::read_txn& txn, storage::write_txn* writer, const storage::lmdb_table& data,
-                  const storage::lmdb_table& meta, const storage::lmdb_table* events = nullptr)
-      : txn_(txn), writer_(writer), data_(data), meta_(meta), events_(events) {}
+                  const storage::lmdb_table& meta, const lease_tables* leases = nullptr,
+                  const storage::lmdb_table* events = nullptr)
+      : txn_(txn), writer_(writer), data_(data), meta_(meta), leases_(leases), events_(events) {}
+
+  std::optional<lease_record> get_lease(std::int64_t id) override {
+    BUCKY_CHECK(leases_ != nullptr);
+    auto stored = txn_.get(leases_->leases, lease_key(id));
+    BUCKY_CHECK_MSG(stored.has_value(), stored.error().to_string());
+    if (!stored->has_value()) return std::nullopt;
+    auto decoded = decode<lease_record>(as_bytes(**stored));
+    BUCKY_CHECK_MSG(decoded.has_value(), decoded.error().to_string());
+    return *decoded;
+  }
+  void put_lease(const lease_record& lease) override {
+    BUCKY_CHECK(writer_ != nullptr && leases_ != nullptr);
+    auto done = writer_->put(leases_->leases, lease_key(lease.id), as_text(encode(lease)));
+    BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
+  }
+  void erase_lease(std::int64_t id) override {
+    BUCKY_CHECK(writer_ != nullptr && leases_ != nullptr);
+    auto done = writer_->erase(leases_->leases, lease_key(id));
+    BUCKY_CHECK_MSG(done.has_value(), done.error().to_string());
+  }
+  void attach(std::int64_t lease, const std::string& key) override {
+    BUCKY_CHECK(writer_ != nullptr && leases_ != nullptr);
+    auto done = writer_->put(leases_->keys, lease_key(lease) + key, "");
+    BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
+  }
+  void detach(std::int64_t lease, const std::string& key) override {
+    BUCKY_CHECK(writer_ != nullptr && leases_ != nullptr);
+    auto done = writer_->erase(leases_->keys, lease_key(lease) + key);
+    BUCKY_CHECK_MSG(done.has_value(), done.error().to_string());
+  }
+  std::vector<std::string> lease_keys(std::int64_t lease) override {
+    BUCKY_CHECK(leases_ != nullptr);
+    std::vector<std::string> keys;
+    const auto prefix = lease_key(lease);
+    auto done = txn_.scan(leases_->keys, prefix, SIZE_MAX, [&](std::string_view key, std::string_view) {
+      if (key.substr(0, prefix.size()) != prefix) return false;
+      keys.emplace_back(key.substr(prefix.size()));
+      return true;
+    });
+    BUCKY_CHECK_MSG(done.is_ok(), done.to_string());
+    return keys;
+  }
 
   void record_event(std::int64_t revision, const kv_event& event) override {
     BUCKY_CHECK(writer_ != nullptr && events_ != nullptr);
@@ -130,6 +181,7 @@ class lmdb_kv_backend final : public kv_backend {
   storage::write_txn* writer_;
   const storage::lmdb_table& data_;
   const storage::lmdb_table& meta_;
+  const lease_tables* leases_;
   const storage::lmdb_table* events_;
   std::int64_t event_revision_ = -1;
   std::uint32_t event_index_ = 0;
@@ -137,8 +189,10 @@ class lmdb_kv_backend final : public kv_backend {
 
 }  // namespace
 
-// The order is the constructor's: data, meta, clients, events.
-constexpr const char* state_table_names[] = {"kv.data", "kv.meta", "kv.clients", "kv.events"};
+// The order is the constructor's: data, meta, clients, events, leases, lease_keys,
+// clients_by_slot.
+constexpr const char* state_table_names[] = {"kv.data",   "kv.meta",       "kv.clients",       "kv.events",
+                                             "kv.leases", "kv.lease_keys", "kv.clients_by_slot"};
 
 result<kv_store> kv_store::open(storage::lmdb_env& env) {
   std::vector<storage::lmdb_table> live, staged;
@@ -248,9 +302,17 @@ result<std::vector<command_outcome>> kv_store::apply_slot(storage::write_txn& tx
     auto batch = decode<command_batch>(value);
     BUCKY_CHECK_MSG(batch.has_value(), fmt::format("chosen slot {} is not a command batch: {}", slot,
                                                    batch.error().to_string()));
-    lmdb_kv_backend backend(txn, &txn, data_, meta_, &events_);
+    lmdb_kv_backend backend(txn, &txn, data_, meta_, &leases_, &events_);
     for (const auto& command : batch->commands) {
       command_outcome outcome{command.client_id, command.sequence, false, std::nullopt, {}};
+      if (command.client_id == internal_client_id) {  // the leader's own (lease expiry): no retries
+        auto request = decode<kv_request>(command.operation);
+        status valid = request ? validate(*request) : request.error();
+        if (valid.is_ok()) outcome.response = apply_kv_request(backend, *request);
+        else outcome.error = valid;
+        outcomes.push_back(std::move(outcome));
+        continue;
+      }
       auto client_key = storage::big_endian_key(command.client_id);
       auto last = txn.get(clients_, client_key);
       if (!last) return last.error();
@@ -280,22 +342,54 @@ result<std::vector<command_outcome>> kv_store::apply_slot(storage::write_txn& tx
       } else {
         outcome.error = valid;
       }
-      client_record remembered{command.sequence, {}, 0, {}};
+      client_record remembered{command.sequence, {}, 0, {}, slot};
       if (outcome.response) {
         remembered.response = encode(*outcome.response);
+        if (remembered.response.size() > client_response_bytes_max) {  // too big to keep for a retry
+          remembered.response.clear();
+          remembered.error_code = static_cast<std::uint8_t>(status_code::already_exists);
+          remembered.error_message = "applied before; its answer was too large to keep for a retry: read the state";
+        }
       } else {
         remembered.error_code = static_cast<std::uint8_t>(outcome.error.code());
         remembered.error_message = outcome.error.message();
       }
+      if (record) {
+        if (auto erased = txn.erase(clients_by_slot_, client_age_key(record->slot, command.client_id)); !erased) {
+          return erased.error();
+        }
+      }
       auto put = txn.put(clients_, client_key, as_text(encode(remembered)));
+      if (!put.is_ok()) return put;
+      put = txn.put(clients_by_slot_, client_age_key(slot, command.client_id), "");
       if (!put.is_ok()) return put;
       outcomes.push_back(std::move(outcome));
     }
   }
   if (auto trimmed = trim_events(txn); !trimmed.is_ok()) return trimmed;
+  if (auto forgotten = forget_clients(txn, slot); !forgotten.is_ok()) return forgotten;
   if (auto put = txn.put(meta_, applied_key, storage::big_endian_key(slot + 1)); !put.is_ok()) return put;
   applied_below_ = slot + 1;
   return outcomes;
+}
+
+// A client that sent nothing for client_idle_slots slots is forgotten: a retry
+// that late would apply again. A few at a time, so no apply carries a big purge.
+status kv_store::forget_clients(storage::write_txn& txn, slot_id slot) {
+  if (slot < client_idle_slots) return {};
+  const auto end = client_age_key(slot - client_idle_slots, 0);
+  std::vector<std::string> idle;
+  auto scanned = txn.scan(clients_by_slot_, "", clients_forgotten_per_slot_max, [&](std::string_view key, std::string_view) {
+    if (key >= end) return false;
+    idle.emplace_back(key);
+    return true;
+  });
+  if (!scanned.is_ok()) return scanned;
+  for (const auto& key : idle) {
+    if (auto erased = txn.erase(clients_by_slot_, key); !erased) return erased.error();
+    if (auto erased = txn.erase(clients_, key.substr(8)); !erased) return erased.error();
+  }
+  return {};
 }
 
 result<std::int64_t> kv_store::events_from(const storage::read_txn& txn) const {
@@ -372,18 +466,37 @@ result<watch_batch> kv_store::watch(const kv_watch_request& request) const {
   return batch;
 }
 
+result<std::vector<lease_record>> kv_store::leases() const {
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  std::vector<lease_record> all;
+  status problem;
+  auto scanned = txn->scan(leases_.leases, "", SIZE_MAX, [&](std::string_view, std::string_view value) {
+    auto lease = decode<lease_record>(as_bytes(value));
+    if (!lease) {
+      problem = status(status_code::corruption, env_->options().path + ": kv.leases: " + lease.error().message());
+      return false;
+    }
+    all.push_back(*lease);
+    return true;
+  });
+  if (!scanned.is_ok()) return scanned;
+  if (!problem.is_ok()) return problem;
+  return all;
+}
+
 result<kv_response> kv_store::read(const kv_request& request) const {
   if (auto valid = validate(request); !valid.is_ok()) return valid;
   for (const auto* ops : {&request.success, &request.failure}) {
     for (const auto& op : *ops) {
-      if (op.kind != kv_op_kind::range) {
-        return status(status_code::invalid_argument, "a read may contain ranges only");
+      if (op.kind != kv_op_kind::range && op.kind != kv_op_kind::lease_keepalive) {
+        return status(status_code::invalid_argument, "a read may contain ranges (or a lease keepalive) only");
       }
     }
   }
   auto txn = env_->begin_read();
   if (!txn) return txn.error();
-  lmdb_kv_backend backend(*txn, nullptr, data_, meta_);
+  lmdb_kv_backend backend(*txn, nullptr, data_, meta_, &leases_);
   return apply_kv_request(backend, request);
 }
 

@@ -4,9 +4,11 @@
 // a restart resumes exactly where the last commit left off (DESIGN §5).
 //   kv.data     key -> msgpack key_value
 //   kv.meta     "revision", "applied_below" -> 8-byte big-endian numbers
-//   kv.clients  8-byte big-endian client_id -> msgpack {sequence, encoded kv_response}
+//   kv.clients  8-byte big-endian client_id -> msgpack {sequence, encoded kv_response, slot}
+//   kv.clients_by_slot  slot + client_id -> "" (clients idle for client_idle_slots are forgotten)
 //   kv.events   8-byte big-endian revision + 4-byte index -> msgpack kv_event (the
 //               history watchers read; trimmed to the last events_retain_revisions)
+//   kv.leases, kv.lease_keys  leases and the keys attached to each
 //   snap.*      the same tables, staged while a snapshot arrives in chunks; installed
 //               (swapped in) in one transaction when the last chunk is stored
 // Commands are validated before they are proposed; one that is invalid or does not
@@ -33,6 +35,11 @@ struct command_outcome {
   status error;                      // set when the command was refused
 };
 
+struct lease_tables {
+  storage::lmdb_table leases;  // kv.leases: 8-byte big-endian id -> msgpack lease_record
+  storage::lmdb_table keys;    // kv.lease_keys: id + key -> "" (the keys attached to a lease)
+};
+
 struct watch_batch {
   std::vector<kv_event> events;
   std::int64_t next_revision = 0;
@@ -45,6 +52,12 @@ class kv_store {
  public:
   static constexpr std::int64_t events_retain_revisions = 50'000;
   static constexpr std::int64_t events_trim_step_revisions = 1'000;
+  // The (client, sequence) table forgets a client idle this long, a few per slot.
+  static constexpr slot_id client_idle_slots = 100'000;
+  static constexpr std::size_t clients_forgotten_per_slot_max = 16;
+  static constexpr std::size_t client_response_bytes_max = 64 * 1024;  // answers kept for retries
+  // Commands from this client id (the leader's own, like lease expiry) skip the table.
+  static constexpr std::uint64_t internal_client_id = 0;
 
   static result<kv_store> open(storage::lmdb_env& env);
 
@@ -69,6 +82,8 @@ class kv_store {
   result<std::int64_t> revision() const;
   // A read-only request (ranges only) against the last applied state.
   result<kv_response> read(const kv_request& request) const;
+  // Every lease, for a new leader that starts their clocks.
+  result<std::vector<lease_record>> leases() const;
   // The recorded changes matching a watch from its position (see kv_watch.hpp).
   // A position before the kept history is refused with not_found.
   result<watch_batch> watch(const kv_watch_request& request) const;
@@ -80,9 +95,12 @@ class kv_store {
         meta_(live.at(1)),
         clients_(live.at(2)),
         events_(live.at(3)),
+        leases_{live.at(4), live.at(5)},
+        clients_by_slot_(live.at(6)),
         live_(std::move(live)),
         staged_(std::move(staged)) {}
   status trim_events(storage::write_txn& txn);
+  status forget_clients(storage::write_txn& txn, slot_id slot);
   result<std::int64_t> events_from(const storage::read_txn& txn) const;
   result<slot_id> read_applied_below(const storage::read_txn& txn, const storage::lmdb_table& meta) const;
 
@@ -91,6 +109,8 @@ class kv_store {
   storage::lmdb_table meta_;
   storage::lmdb_table clients_;
   storage::lmdb_table events_;
+  lease_tables leases_;
+  storage::lmdb_table clients_by_slot_;
   std::vector<storage::lmdb_table> live_;    // every table a snapshot carries
   std::vector<storage::lmdb_table> staged_;  // the same, "snap." prefixed, same order
   slot_id applied_below_ = 0;

@@ -149,4 +149,75 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_refused_by_validate_with_what_and_where) {
   BOOST_CHECK_THROW(apply_kv_request(store, duplicate), invariant_violation);  // never reaches the log
 }
 
+
+namespace {
+kv_op lease_op(kv_op_kind kind, std::int64_t id, std::int64_t ttl_s = 0) {
+  kv_op op;
+  op.kind = kind;
+  op.lease = id;
+  op.ttl_s = ttl_s;
+  return op;
+}
+kv_op leased_put(std::string key, std::int64_t lease) {
+  auto op = put_op(std::move(key), "v");
+  op.lease = lease;
+  return op;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_revoked_lease_takes_its_keys_with_it_and_only_those) {
+  auto granted = run(one(lease_op(kv_op_kind::lease_grant, 0, 5)));
+  const auto id = granted.results.at(0).lease;
+  BOOST_TEST((id & picked_lease_id_bit) != 0);
+  BOOST_TEST(granted.results[0].ttl_s == 5);
+  BOOST_TEST(granted.revision == 1);  // a grant is a change
+  run(one(leased_put("a", id)));
+  run(one(leased_put("b", id)));
+  run(one(leased_put("c", id)));
+  run(one(put_op("b", "now without the lease")));  // detached
+  run(one(delete_op("c")));                        // detached by its end
+  run(one(put_op("d", "never leased")));
+  auto revoked = run(one(lease_op(kv_op_kind::lease_revoke, id)));
+  BOOST_TEST(revoked.error.empty());
+  BOOST_TEST(revoked.results.at(0).deleted == 1);
+  BOOST_TEST(run(one(range_op("a"))).results[0].kvs.empty());
+  BOOST_TEST(get("b").value == "now without the lease");
+  BOOST_TEST(get("d").value == "never leased");
+  // The deletion is in the history watchers read, at the revoke's revision.
+  const auto& last = store.events().back();
+  BOOST_TEST(last.first == revoked.revision);
+  BOOST_TEST((last.second.kind == kv_event_kind::remove));
+  BOOST_TEST(last.second.kv.key == "a");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_lease_refuses_the_whole_request_and_changes_nothing) {
+  run(one(put_op("x", "1")));
+  kv_request txn{{}, {put_op("y", "1"), leased_put("z", 42)}, {}};
+  auto refused = run(txn);
+  BOOST_TEST(refused.error.find("lease 42 not found") != std::string::npos);
+  BOOST_TEST(refused.revision == 1);
+  BOOST_TEST(run(one(range_op("y"))).results[0].kvs.empty());
+  BOOST_TEST(!run(one(lease_op(kv_op_kind::lease_revoke, 42))).error.empty());
+  BOOST_TEST(!run(one(lease_op(kv_op_kind::lease_keepalive, 42))).error.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_retried_grant_of_a_chosen_id_returns_the_same_lease) {
+  auto first = run(one(lease_op(kv_op_kind::lease_grant, 7, 10)));
+  auto again = run(one(lease_op(kv_op_kind::lease_grant, 7, 99)));
+  BOOST_TEST(again.results.at(0).lease == 7);
+  BOOST_TEST(again.results[0].ttl_s == 10);
+  BOOST_TEST(again.revision == first.revision);
+  BOOST_TEST(run(one(lease_op(kv_op_kind::lease_keepalive, 7))).results.at(0).ttl_s == 10);
+}
+
+BOOST_AUTO_TEST_CASE(lease_requests_are_checked_before_the_log) {
+  BOOST_TEST(!validate(one(lease_op(kv_op_kind::lease_grant, 0, 0))).is_ok());
+  BOOST_TEST(!validate(one(lease_op(kv_op_kind::lease_grant, 0, lease_ttl_s_max + 1))).is_ok());
+  BOOST_TEST(!validate(one(lease_op(kv_op_kind::lease_revoke, 0))).is_ok());
+  BOOST_TEST(!validate(one(lease_op(kv_op_kind::lease_grant, picked_lease_id_bit, 5))).is_ok());
+  kv_request mixed{{}, {lease_op(kv_op_kind::lease_grant, 0, 5), put_op("a", "1")}, {}};
+  BOOST_TEST(validate(mixed).message().find("only op") != std::string::npos);
+  BOOST_TEST(validate(one(lease_op(kv_op_kind::lease_revoke, picked_lease_id_bit | 3))).is_ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
