@@ -5,6 +5,7 @@
 //   bucky ping NODE [--via NODE]         round trip to a node (or between two)
 //   bucky kv put|get|del KEY [VALUE]     the zone state (etcd-like), via any node
 //   bucky kv watch KEY [--prefix]        its changes, in order, across node failures
+//   bucky kv lease grant|revoke|keepalive  leases; bucky kv put --lease ID attaches keys
 // Exit codes: 0 ok, 1 failure (a node down or unreachable), 2 usage.
 #include <utility>
 
@@ -48,6 +49,9 @@ struct cli_options {
   bool serializable = false;
   std::int64_t from_revision = 0;
   std::uint64_t count = 0;  // watch: stop after this many events (0: run until interrupted)
+  std::int64_t lease = 0;
+  std::int64_t ttl_s = 0;
+  bool once = false;
 };
 
 std::string env_or(const char* name, std::string fallback) {
@@ -280,8 +284,34 @@ kv_op make_op(kv_op_kind kind, const cli_options& options) {
   op.kind = kind;
   op.key = options.key;
   op.value = options.value;
+  op.lease = options.lease;
+  op.ttl_s = options.ttl_s;
   if (options.prefix) op.range_end = prefix_range_end(options.key);
   return op;
+}
+
+// bucky kv lease grant|revoke|keepalive: prints the lease id and TTL. keepalive
+// renews every third of the TTL until interrupted (or once with --once).
+int lease_command(const cli_options& options, kv_op_kind kind) {
+  kv_request request{{}, {make_op(kind, options)}, {}};
+  if (auto valid = validate(request); !valid.is_ok()) return fail(2, valid.message());
+  while (true) {
+    auto answer = kv_call(options, request);
+    if (!answer) return fail(answer.error().code() == status_code::invalid_argument ? 2 : 1, answer.error().to_string());
+    const auto& result = answer->response.results.at(0);
+    if (options.json_output) {
+      std::cout << json{{"lease", result.lease}, {"ttl_s", result.ttl_s}, {"deleted", result.deleted},
+                        {"revision", answer->response.revision}}
+                       .dump()
+                << std::endl;
+    } else if (kind == kv_op_kind::lease_revoke) {
+      std::cout << fmt::format("lease {} revoked, {} keys deleted\n", result.lease, result.deleted) << std::flush;
+    } else {
+      std::cout << fmt::format("lease {} ttl {} s\n", result.lease, result.ttl_s) << std::flush;
+    }
+    if (kind != kv_op_kind::lease_keepalive || options.once) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::max<std::int64_t>(result.ttl_s * 1'000 / 3, 100)));
+  }
 }
 
 int kv_command(const cli_options& options, kv_op_kind kind) {
@@ -340,6 +370,16 @@ int main(int argc, char** argv) {
   auto* kv_put = kv->add_subcommand("put", "write KEY = VALUE (linearizable, through the leader's log)");
   kv_put->add_option("key", options.key, "key")->required();
   kv_put->add_option("value", options.value, "value")->required();
+  kv_put->add_option("--lease", options.lease, "attach the key to this lease (deleted when it ends)");
+  auto* lease = kv->add_subcommand("lease", "leases: keys that live while someone keeps the lease alive");
+  lease->require_subcommand(1);
+  auto* lease_grant = lease->add_subcommand("grant", "grant a lease of TTL seconds; prints its id");
+  lease_grant->add_option("ttl", options.ttl_s, "time to live in seconds")->required()->check(CLI::Range(1, 604'800));
+  auto* lease_revoke = lease->add_subcommand("revoke", "end a lease now, deleting its keys");
+  lease_revoke->add_option("id", options.lease, "lease id")->required();
+  auto* lease_keepalive = lease->add_subcommand("keepalive", "keep a lease alive (every TTL/3) until interrupted");
+  lease_keepalive->add_option("id", options.lease, "lease id")->required();
+  lease_keepalive->add_flag("--once", options.once, "renew once and exit");
   auto* kv_get = kv->add_subcommand("get", "read KEY (linearizable unless --serializable); exit 1 if absent");
   kv_get->add_option("key", options.key, "key (or prefix with --prefix)")->required();
   kv_get->add_flag("--prefix", options.prefix, "every key that starts with KEY");
@@ -370,5 +410,8 @@ int main(int argc, char** argv) {
   if (kv_get->parsed()) return kv_command(options, kv_op_kind::range);
   if (kv_del->parsed()) return kv_command(options, kv_op_kind::delete_range);
   if (kv_watch->parsed()) return watch_command(options);
+  if (lease_grant->parsed()) return lease_command(options, kv_op_kind::lease_grant);
+  if (lease_revoke->parsed()) return lease_command(options, kv_op_kind::lease_revoke);
+  if (lease_keepalive->parsed()) return lease_command(options, kv_op_kind::lease_keepalive);
   return fail(2, "no command; see bucky --help");
 }

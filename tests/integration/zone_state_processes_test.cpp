@@ -201,3 +201,58 @@ BOOST_AUTO_TEST_CASE(a_replica_behind_the_compacted_log_catches_up_from_a_snapsh
   // Its history came with the snapshot: watching there shows all 61 writes.
   BOOST_TEST(watch_history(admin, {lagging}, "/snap/", 50).size() == 61u);
 }
+
+BOOST_AUTO_TEST_CASE(a_kept_lease_outlives_a_leader_kill_and_an_abandoned_one_takes_its_keys) {
+  process_zone zone;
+  for (auto& id : zone.ids) zone.start(id);
+  test_admin admin(admin_key(200), zone.directory, "operator");
+  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
+  zone_client client{admin, zone.ids, std::random_device{}() | 1};
+  kv_op grant;
+  grant.kind = kv_op_kind::lease_grant;
+  grant.ttl_s = 2;
+  auto granted = client.run({{}, {grant}, {}});
+  BOOST_TEST_REQUIRE(granted.has_value());
+  const auto lease = granted->response.results.at(0).lease;
+  auto put = put_request("/lease/held", "1");
+  put.success[0].lease = lease;
+  BOOST_TEST_REQUIRE(client.run(put).has_value());
+  kv_op keepalive;
+  keepalive.kind = kv_op_kind::lease_keepalive;
+  keepalive.lease = lease;
+  auto keep_for = [&](std::chrono::milliseconds span) {
+    for (auto until = std::chrono::steady_clock::now() + span; std::chrono::steady_clock::now() < until;) {
+      auto kept = client.run({{}, {keepalive}, {}}, false, 3s);
+      BOOST_TEST_REQUIRE(kept.has_value(), "keepalive failed");
+      BOOST_TEST(kept->response.results.at(0).ttl_s == 2);
+      std::this_thread::sleep_for(400ms);
+    }
+  };
+  keep_for(3s);  // longer than the TTL
+  auto leader = current_leader(zone);
+  zone.nodes[leader]->signal(SIGKILL);
+  zone.nodes[leader]->wait_exit();
+  zone.nodes[leader].reset();
+  client.nodes.erase(std::find(client.nodes.begin(), client.nodes.end(), leader));
+  keep_for(3s);
+  auto still = client.run(get_request("/lease/held"));
+  BOOST_TEST_REQUIRE(still.has_value());
+  BOOST_TEST(still->response.results.at(0).kvs.size() == 1u, "a kept lease lost its key");
+  // Abandoned: gone after the TTL (decided by the leader, committed through the log).
+  const auto abandoned = std::chrono::steady_clock::now();
+  bool gone = false;
+  while (!gone && std::chrono::steady_clock::now() - abandoned < 10s) {
+    std::this_thread::sleep_for(200ms);
+    auto now = client.run(get_request("/lease/held"));
+    gone = now && now->response.results.at(0).kvs.empty();
+  }
+  BOOST_TEST(gone);
+  BOOST_TEST_MESSAGE("key of an abandoned 2 s lease gone after "
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - abandoned).count()
+                     << " ms");
+  kv_client_request late{client.client_id, ++client.sequence, {{}, {keepalive}, {}}, false, 0};
+  auto refused = admin.call(client.nodes[0], "paxos", late, 3s);
+  BOOST_TEST_REQUIRE(refused.has_value());
+  BOOST_TEST(!refused->ok);
+  BOOST_TEST(refused->error_message.find("not found") != std::string::npos);
+}
