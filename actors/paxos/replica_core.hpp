@@ -46,9 +46,9 @@ namespace bucky {
 struct replica_config {
   std::uint32_t self = 0;
   std::uint32_t replicas = 3;
-  std::uint64_t election_timeout_ms_min = 300;
-  std::uint64_t election_timeout_ms_max = 600;
-  std::uint64_t heartbeat_interval_ms = 50;
+  std::uint64_t election_timeout_ms_min = 200;
+  std::uint64_t election_timeout_ms_max = 400;
+  std::uint64_t heartbeat_interval_ms = 40;
   std::size_t window_slots_max = 64;
   std::size_t batch_commands_max = 256;
   std::size_t pending_commands_max = 10'000;

@@ -1,8 +1,17 @@
-// Benchmark (prints figures; never a pass/fail test): closed-loop writes to a running
-// zone through its nodes' "paxos" actors, as an admin client. Each client thread
-// puts 128-byte values to its own keys, one request in flight, for the duration.
+// Benchmark (prints figures; never a pass/fail test) of a running zone, through its
+// nodes' "paxos" actors, as an admin client. Closed loop: each client thread has
+// one request in flight for the duration.
+//   writes: 128-byte puts to the client's own keys;
+//   reads: gets of those keys, linearizable (the leader's read index) and
+//          serializable (the asked node's applied state);
+//   leader kill: SIGKILL the leader (pid files of tools/zone in BUCKY_ZONE_DIR),
+//          time until the next write is acknowledged, restart it; BUCKY_BENCH_KILLS
+//          times (default 5; 0 skips).
 // Usage: bucky-bench-zone-state KEY_FILE PEERS_FILE [seconds=5] [clients...=1 16 64]
+#include <signal.h>
+
 #include <algorithm>
+#include <fstream>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -26,7 +35,9 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-void run(admin_client& admin, const std::vector<std::string>& nodes, int clients, double seconds) {
+enum class load { writes, linearizable_reads, serializable_reads };
+
+void run(admin_client& admin, const std::vector<std::string>& nodes, int clients, double seconds, load kind) {
   std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
   std::atomic<std::uint64_t> errors{0};
   auto until = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
@@ -34,10 +45,10 @@ void run(admin_client& admin, const std::vector<std::string>& nodes, int clients
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       std::mt19937_64 random(std::random_device{}());
-      kv_client_request call{random() | 1, 0, {}, false, 0};
+      kv_client_request call{random() | 1, 0, {}, kind == load::serializable_reads, 0};
       kv_op op;
-      op.kind = kv_op_kind::put;
-      op.value.assign(128, 'v');
+      op.kind = kind == load::writes ? kv_op_kind::put : kv_op_kind::range;
+      if (kind == load::writes) op.value.assign(128, 'v');
       std::uint64_t i = 0;
       while (clock_type::now() < until) {
         op.key = "/bench/" + std::to_string(c) + "/" + std::to_string(i++ % 1000);
@@ -58,8 +69,67 @@ void run(admin_client& admin, const std::vector<std::string>& nodes, int clients
   for (auto& t : threads) t.join();
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::printf("%8d %12.0f %10.2f %10.2f %10llu\n", clients, static_cast<double>(all.size()) / seconds,
+  const char* what = kind == load::writes ? "writes" : kind == load::linearizable_reads ? "reads (linearizable)"
+                                                                                      : "reads (serializable)";
+  std::printf("%-22s %8d %12.0f %10.2f %10.2f %10llu\n", what, clients, static_cast<double>(all.size()) / seconds,
               percentile(all, 0.5), percentile(all, 0.99), static_cast<unsigned long long>(errors.load()));
+}
+
+// One write through any live node, retried until acknowledged; the node that
+// applied it as leader is in served_by.
+std::optional<std::string> write_once(admin_client& admin, const std::vector<std::string>& nodes,
+                                      kv_client_request& call, clock_type::time_point until) {
+  std::size_t turn = 0;
+  while (clock_type::now() < until) {
+    auto answer = admin.call(nodes[turn++ % nodes.size()], "paxos", call, std::chrono::milliseconds(500));
+    if (answer && answer->ok) return answer->served_by;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return std::nullopt;
+}
+
+void leader_kills(admin_client& admin, const std::vector<std::string>& nodes, const std::string& zone_dir, int kills) {
+  std::vector<double> recovery_ms;
+  kv_op op;
+  op.kind = kv_op_kind::put;
+  op.key = "/bench/kill";
+  op.value.assign(128, 'k');
+  kv_client_request call{0xbe4c4, 1'000'000, {{}, {op}, {}}, false, 0};
+  for (int k = 0; k < kills; ++k) {
+    call.sequence += 1;
+    auto leader = write_once(admin, nodes, call, clock_type::now() + std::chrono::seconds(10));
+    if (!leader) {
+      std::printf("  no write went through before kill %d\n", k + 1);
+      break;
+    }
+    std::ifstream pid_file(zone_dir + "/" + *leader + ".pid");
+    pid_t pid = 0;
+    if (!(pid_file >> pid) || pid <= 0) {
+      std::printf("  no pid file for leader %s in %s\n", leader->c_str(), zone_dir.c_str());
+      break;
+    }
+    std::vector<std::string> others;
+    for (const auto& n : nodes) {
+      if (n != *leader) others.push_back(n);
+    }
+    ::kill(pid, SIGKILL);
+    auto killed_at = clock_type::now();
+    call.sequence += 1;
+    if (!write_once(admin, others, call, killed_at + std::chrono::seconds(10))) {
+      std::printf("  no commit within 10 s of kill %d\n", k + 1);
+      break;
+    }
+    recovery_ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - killed_at).count());
+    std::printf("  kill %d: leader %s, first new commit after %.0f ms\n", k + 1, leader->c_str(), recovery_ms.back());
+    if (std::system("tools/zone up >/dev/null 2>&1") != 0) {  // brings the killed node back
+      std::printf("  tools/zone up failed after kill %d\n", k + 1);
+      break;
+    }
+    admin.wait_connected({nodes.begin(), nodes.end()}, std::chrono::seconds(10));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  std::printf("leader kill to first new commit: %zu kills, p50 %.0f ms, max %.0f ms\n", recovery_ms.size(),
+              percentile(recovery_ms, 0.5), recovery_ms.empty() ? 0.0 : *std::max_element(recovery_ms.begin(), recovery_ms.end()));
 }
 
 }  // namespace
@@ -108,10 +178,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench: the zone state accepts no writes (no leader?)\n");
     return 1;
   }
-  std::printf("zone state writes: %zu replicas on this machine, 128-byte values, durable commits, %.0f s per case,\n"
+  std::printf("zone state: %zu replicas on this machine, 128-byte values, durable commits, %.0f s per case,\n"
               "clients spread over all nodes (followers forward to the leader)\n",
               nodes.size(), seconds);
-  std::printf("%8s %12s %10s %10s %10s\n", "clients", "writes/s", "p50 ms", "p99 ms", "errors");
-  for (int clients : client_counts) run(admin, nodes, clients, seconds);
+  std::printf("%-22s %8s %12s %10s %10s %10s\n", "load", "clients", "ops/s", "p50 ms", "p99 ms", "errors");
+  for (auto kind : {load::writes, load::linearizable_reads, load::serializable_reads}) {
+    for (int clients : client_counts) run(admin, nodes, clients, seconds, kind);
+  }
+  const char* zone_dir = std::getenv("BUCKY_ZONE_DIR");
+  const char* kills = std::getenv("BUCKY_BENCH_KILLS");
+  int kill_count = kills ? std::atoi(kills) : 5;
+  if (zone_dir && kill_count > 0) leader_kills(admin, nodes, zone_dir, kill_count);
   return 0;
 }
