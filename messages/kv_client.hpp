@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <msgpack.hpp>
 
@@ -33,6 +34,26 @@ struct kv_client_request {
   bool serializable = false;  // a read from this node's applied state, without the log
   std::uint8_t hops = 0;      // forwards so far (bounded)
   MSGPACK_DEFINE(client_id, sequence, request, serializable, hops);
+};
+
+// Client requests a follower forwards to the leader, gathered while they arrive
+// (one message and one answer per batch instead of one per request). Bounded by
+// count and encoded bytes, so a batch fits one transport frame.
+struct kv_forward_batch_response {
+  static constexpr message_type type_id = message_type::kv_forward_batch_response;
+  static constexpr const char* type_name = "kv_forward_batch_response";
+  std::vector<kv_client_response> responses;  // in request order
+  MSGPACK_DEFINE(responses);
+};
+
+struct kv_forward_batch {
+  static constexpr message_type type_id = message_type::kv_forward_batch;
+  static constexpr const char* type_name = "kv_forward_batch";
+  using response_type = kv_forward_batch_response;
+  static constexpr std::size_t requests_max = 512;
+  static constexpr std::size_t bytes_max = 3 * 1024 * 1024;
+  std::vector<kv_client_request> requests;
+  MSGPACK_DEFINE(requests);
 };
 
 }  // namespace bucky

@@ -32,6 +32,8 @@ enum class message_type : std::uint16_t {
   paxos_snapshot_ack = 23,
   kv_watch_request = 24,
   kv_watch_response = 25,
+  kv_forward_batch = 26,
+  kv_forward_batch_response = 27,
 };
 
 }  // namespace bucky

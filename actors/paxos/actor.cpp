@@ -1,6 +1,8 @@
 #include "actors/paxos/actor.hpp"
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <map>
 #include <random>
 
@@ -24,6 +26,8 @@ namespace {
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using expire_read_atom = caf::atom_constant<caf::atom("expireread")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using forward_flush_atom = caf::atom_constant<caf::atom("fwdflush")>;
+using reply_fn = std::function<void(kv_client_response)>;
 using expire_watch_atom = caf::atom_constant<caf::atom("expirewtch")>;
 
 template <class T>
@@ -53,6 +57,16 @@ bool read_only(const kv_request& request) {
 
 bool is_keepalive(const kv_request& request) {
   return request.success.size() == 1 && request.success[0].kind == kv_op_kind::lease_keepalive;
+}
+
+// An upper estimate of a request's encoded size, without encoding it.
+std::size_t approximate_bytes(const kv_request& request) {
+  std::size_t bytes = 64;
+  for (const auto& c : request.compares) bytes += c.key.size() + c.value.size() + 32;
+  for (const auto* ops : {&request.success, &request.failure}) {
+    for (const auto& op : *ops) bytes += op.key.size() + op.range_end.size() + op.value.size() + 48;
+  }
+  return bytes;
 }
 
 // A request naming a missing lease applies nothing and says so.
@@ -87,7 +101,13 @@ class paxos_actor : public component_actor {
         [this](peer_message_atom, const std::string& peer, paxos_beat_ack& m) { from_peer(peer, m); },
         [this](peer_message_atom, const std::string& peer, paxos_snapshot_chunk& m) { on_snapshot_chunk(peer, m); },
         [this](peer_message_atom, const std::string& peer, paxos_snapshot_ack& m) { on_snapshot_ack(peer, m); },
-        [this](kv_client_request& request) -> caf::result<kv_client_response> { return serve(request); },
+        [this](kv_client_request& request) -> caf::result<kv_client_response> {
+          auto promise = make_response_promise<kv_client_response>();
+          serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
+          return promise;
+        },
+        [this](kv_forward_batch& batch) -> caf::result<kv_forward_batch_response> { return serve_batch(batch); },
+        [this](forward_flush_atom) { flush_forwards(); },
         [this](expire_atom, std::uint64_t client_id, std::uint64_t sequence) { expire(client_id, sequence); },
         [this](expire_read_atom, std::uint64_t read_id) { expire_read(read_id); },
         [this](kv_watch_request& request) -> caf::result<kv_watch_response> { return serve_watch(request); },
@@ -281,27 +301,25 @@ class paxos_actor : public component_actor {
     track_leases(outcome);
     auto waiting = waiting_.find({outcome.client_id, outcome.sequence});
     if (waiting == waiting_.end()) return;
-    auto promise = waiting->second;
+    auto done = std::move(waiting->second);
     waiting_.erase(waiting);
-    if (outcome.response) promise.deliver(answered(std::move(*outcome.response), config_.node_id));
-    else promise.deliver(refused(outcome.error, config_.node_id));
+    if (outcome.response) done(answered(std::move(*outcome.response), config_.node_id));
+    else done(refused(outcome.error, config_.node_id));
   }
 
   // --- linearizable reads (read index, see replica_core.hpp) ---
 
-  caf::result<kv_client_response> read_linearizable(const kv_client_request& request) {
+  void read_linearizable(const kv_client_request& request, reply_fn done) {
     auto id = ++last_read_id_;
     replica_output out;
     if (!core_->on_read(id, out)) {
-      return refused({status_code::unavailable, fmt::format("leader {} is busy ({} reads waiting)", config_.node_id,
-                                                            core_->reads_pending())},
-                     config_.node_id);
+      return done(refused({status_code::unavailable, fmt::format("leader {} is busy ({} reads waiting)",
+                                                                 config_.node_id, core_->reads_pending())},
+                          config_.node_id));
     }
-    auto promise = make_response_promise<kv_client_response>();
-    reads_.emplace(id, pending_read{request.request, promise});
+    reads_.emplace(id, pending_read{request.request, std::move(done)});
     delayed_send(this, std::chrono::milliseconds(config_.request_timeout_ms), expire_read_atom::value, id);
     take(std::move(out));
-    return promise;
   }
 
   void answer_read(std::uint64_t id) {
@@ -313,15 +331,15 @@ class paxos_actor : public component_actor {
       const auto& result = answer->results.at(0);
       lease_timers_.kept_alive(result.lease, result.ttl_s, steady_ms());
     }
-    if (answer) read->second.promise.deliver(answered(std::move(*answer), config_.node_id));
-    else read->second.promise.deliver(refused(answer.error(), config_.node_id));
+    if (answer) read->second.done(answered(std::move(*answer), config_.node_id));
+    else read->second.done(refused(answer.error(), config_.node_id));
     reads_.erase(read);
   }
 
   void fail_read(std::uint64_t id, const status& why) {
     auto read = reads_.find(id);
     if (read == reads_.end()) return;
-    read->second.promise.deliver(refused(why, config_.node_id));
+    read->second.done(refused(why, config_.node_id));
     reads_.erase(read);
   }
 
@@ -480,75 +498,138 @@ class paxos_actor : public component_actor {
     watchers_.erase(it);
   }
 
-  caf::result<kv_client_response> serve(kv_client_request& request) {
-    if (auto valid = validate(request.request); !valid.is_ok()) return refused(valid, config_.node_id);
+  // Every client request ends in exactly one call of `done`.
+  void serve(kv_client_request& request, reply_fn done) {
+    if (auto valid = validate(request.request); !valid.is_ok()) return done(refused(valid, config_.node_id));
     const bool reads_only = read_only(request.request);
     if (request.serializable && reads_only && !is_keepalive(request.request)) {
       auto answer = kv_->read(request.request);
-      if (!answer) return refused(answer.error(), config_.node_id);
-      return kv_client_response{true, *answer, 0, {}, config_.node_id};
+      if (!answer) return done(refused(answer.error(), config_.node_id));
+      return done(kv_client_response{true, std::move(*answer), 0, {}, config_.node_id});
     }
-    if (core_->role() != replica_role::leader) return forward(request);
-    if (reads_only) return read_linearizable(request);
-    return propose(request);
+    if (core_->role() != replica_role::leader) return forward(std::move(request), std::move(done));
+    if (reads_only) return read_linearizable(request, std::move(done));
+    propose(request, std::move(done));
   }
 
-  caf::result<kv_client_response> propose(const kv_client_request& request) {
+  // A batch a follower forwarded: each request served as if it came alone; one answer.
+  caf::result<kv_forward_batch_response> serve_batch(kv_forward_batch& batch) {
+    if (batch.requests.size() > kv_forward_batch::requests_max) {
+      return caf::make_error(caf::sec::invalid_argument, "forward batch over its limit");
+    }
+    auto promise = make_response_promise<kv_forward_batch_response>();
+    struct gathering {
+      kv_forward_batch_response answer;
+      std::size_t left = 0;
+    };
+    auto state = std::make_shared<gathering>();
+    state->answer.responses.resize(batch.requests.size());
+    state->left = batch.requests.size();
+    if (state->left == 0) return state->answer;
+    for (std::size_t i = 0; i < batch.requests.size(); ++i) {
+      serve(batch.requests[i], [state, promise, i](kv_client_response response) mutable {
+        state->answer.responses[i] = std::move(response);
+        if (--state->left == 0) promise.deliver(std::move(state->answer));
+      });
+    }
+    return promise;
+  }
+
+  void propose(const kv_client_request& request, reply_fn done) {
     request_key key{request.client_id, request.sequence};
     if (waiting_.size() >= config_.waiting_requests_max || waiting_.count(key)) {
-      return refused({status_code::unavailable, fmt::format("leader {} is busy ({} requests waiting)", config_.node_id,
-                                                            waiting_.size())},
-                     config_.node_id);
+      return done(refused({status_code::unavailable, fmt::format("leader {} is busy ({} requests waiting)",
+                                                                 config_.node_id, waiting_.size())},
+                          config_.node_id));
     }
     auto operation = encode(request.request);
     if (operation.size() > kv_limits::request_bytes_max) {
-      return refused({status_code::too_large, fmt::format("the request encodes to {} bytes; at most {} fit in one log "
-                                                          "slot: split it into several requests",
-                                                          operation.size(), kv_limits::request_bytes_max)},
-                     config_.node_id);
+      return done(refused({status_code::too_large, fmt::format("the request encodes to {} bytes; at most {} fit in one "
+                                                               "log slot: split it into several requests",
+                                                               operation.size(), kv_limits::request_bytes_max)},
+                          config_.node_id));
     }
     replica_output out;
     if (!core_->on_client_command({request.client_id, request.sequence, std::move(operation)}, out)) {
-      return refused({status_code::unavailable, "the leader's queue is full"}, config_.node_id);
+      return done(refused({status_code::unavailable, "the leader's queue is full"}, config_.node_id));
     }
-    auto promise = make_response_promise<kv_client_response>();
-    waiting_.emplace(key, promise);
+    waiting_.emplace(key, std::move(done));
     delayed_send(this, std::chrono::milliseconds(config_.request_timeout_ms), expire_atom::value, key.first, key.second);
     take(std::move(out));
-    return promise;
   }
 
-  caf::result<kv_client_response> forward(kv_client_request request) {
+  // Requests for the leader gather until the forward flush, queued behind the
+  // mailbox like the Paxos flush: one transport message per batch.
+  void forward(kv_client_request request, reply_fn done) {
     auto leader = core_->leader_hint();
-    auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
-    if (!leader || !transport || request.hops >= config_.forward_hops_max ||
-        config_.replicas[*leader] == config_.node_id) {
-      return refused({status_code::unavailable, "no leader is known yet; retry in a moment"}, config_.node_id);
+    if (!leader || request.hops >= config_.forward_hops_max || config_.replicas[*leader] == config_.node_id) {
+      return done(refused({status_code::unavailable, "no leader is known yet; retry in a moment"}, config_.node_id));
     }
     request.hops += 1;
-    auto promise = make_response_promise<kv_client_response>();
+    forwards_.push_back({std::move(request), std::move(done)});
+    if (!forward_flush_queued_) {
+      forward_flush_queued_ = true;
+      send(this, forward_flush_atom::value);
+    }
+  }
+
+  void flush_forwards() {
+    forward_flush_queued_ = false;
+    auto pending = std::move(forwards_);
+    forwards_.clear();
+    auto leader = core_->leader_hint();
+    auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
+    if (!leader || !transport || config_.replicas[*leader] == config_.node_id) {
+      for (auto& f : pending) {
+        f.done(refused({status_code::unavailable, "the leader changed; retry in a moment"}, config_.node_id));
+      }
+      return;
+    }
+    std::size_t from = 0;
+    while (from < pending.size()) {
+      auto batch = std::make_shared<kv_forward_batch>();
+      auto dones = std::make_shared<std::vector<reply_fn>>();
+      std::size_t bytes = 0;
+      for (; from < pending.size() && batch->requests.size() < kv_forward_batch::requests_max; ++from) {
+        auto size = approximate_bytes(pending[from].request.request);
+        if (!batch->requests.empty() && bytes + size > kv_forward_batch::bytes_max) break;
+        bytes += size;
+        batch->requests.push_back(std::move(pending[from].request));
+        dones->push_back(std::move(pending[from].done));
+      }
+      send_forward_batch(transport, config_.replicas[*leader], *batch, dones);
+    }
+  }
+
+  void send_forward_batch(const caf::actor& transport, const std::string& leader, const kv_forward_batch& batch,
+                          std::shared_ptr<std::vector<reply_fn>> dones) {
     auto timeout = std::chrono::milliseconds(config_.request_timeout_ms);
-    this->request(transport, timeout + std::chrono::seconds(1),
-                  make_remote_call(config_.replicas[*leader], "paxos", request, timeout))
+    auto fail_all = [dones](const kv_client_response& why) {
+      for (auto& done : *dones) done(why);
+    };
+    this->request(transport, timeout + std::chrono::seconds(1), make_remote_call(leader, "paxos", batch, timeout))
         .then(
-            [promise](remote_reply& reply) mutable {
-              auto answer = decode_remote_reply<kv_client_response>(reply);
-              if (answer) promise.deliver(std::move(*answer));
-              else promise.deliver(refused(answer.error(), "?"));
+            [this, dones, fail_all](remote_reply& reply) {
+              auto answer = decode_remote_reply<kv_forward_batch_response>(reply);
+              if (!answer || answer->responses.size() != dones->size()) {
+                return fail_all(refused(answer ? status(status_code::internal, "forward batch answer of the wrong size")
+                                               : answer.error(),
+                                        config_.node_id));
+              }
+              for (std::size_t i = 0; i < dones->size(); ++i) (*dones)[i](std::move(answer->responses[i]));
             },
-            [this, promise](caf::error& error) mutable {
-              promise.deliver(refused({status_code::unavailable, "forwarding to the leader: " + describe_exit_reason(error)},
-                                      config_.node_id));
+            [this, fail_all](caf::error& error) {
+              fail_all(refused({status_code::unavailable, "forwarding to the leader: " + describe_exit_reason(error)},
+                               config_.node_id));
             });
-    return promise;
   }
 
   void expire(std::uint64_t client_id, std::uint64_t sequence) {
     auto waiting = waiting_.find({client_id, sequence});
     if (waiting == waiting_.end()) return;
-    waiting->second.deliver(refused({status_code::timeout, "not applied in time (leader change?); the outcome is "
-                                                           "unknown: retry with the same sequence"},
-                                    config_.node_id));
+    waiting->second(refused({status_code::timeout, "not applied in time (leader change?); the outcome is "
+                                                   "unknown: retry with the same sequence"},
+                            config_.node_id));
     waiting_.erase(waiting);
   }
 
@@ -559,7 +640,11 @@ class paxos_actor : public component_actor {
   std::optional<replica_core> core_;
   struct pending_read {
     kv_request request;
-    caf::response_promise promise;
+    reply_fn done;
+  };
+  struct forwarded {
+    kv_client_request request;
+    reply_fn done;
   };
   struct incoming_snapshot {
     std::uint32_t from = 0;
@@ -572,7 +657,9 @@ class paxos_actor : public component_actor {
     caf::response_promise promise;
   };
 
-  std::map<request_key, caf::response_promise> waiting_;
+  std::map<request_key, reply_fn> waiting_;
+  std::vector<forwarded> forwards_;  // gathered until the next forward flush
+  bool forward_flush_queued_ = false;
   std::map<std::uint64_t, pending_read> reads_;
   std::map<std::uint64_t, watcher> watchers_;
   std::uint64_t last_watch_id_ = 0;

@@ -60,6 +60,7 @@ const wire_registry& wire_registry::standard() {
     r.add_request<session_list_request>();
     r.add_request<kv_client_request>();
     r.add_request<kv_watch_request>();
+    r.add_request<kv_forward_batch>();
     r.add_one_way<paxos_prepare>();
     r.add_one_way<paxos_promise>();
     r.add_one_way<paxos_accept>();

@@ -178,9 +178,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench: the zone state accepts no writes (no leader?)\n");
     return 1;
   }
-  std::printf("zone state: %zu replicas on this machine, 128-byte values, durable commits, %.0f s per case,\n"
-              "clients spread over all nodes (followers forward to the leader)\n",
-              nodes.size(), seconds);
+  // BUCKY_BENCH_TARGET=leader: every client talks to the leader (no forwarding).
+  if (const char* target = std::getenv("BUCKY_BENCH_TARGET"); target && std::string(target) == "leader") {
+    kv_client_request probe{2, 0, {{}, {warm}, {}}, false, 0};
+    probe.sequence = 1;
+    if (auto leader = write_once(admin, nodes, probe, clock_type::now() + std::chrono::seconds(5))) nodes = {*leader};
+  }
+  std::printf("zone state: 3 replicas on this machine, 128-byte values, durable commits, %.0f s per case,\n"
+              "clients %s\n",
+              seconds, nodes.size() == 1 ? "all at the leader" : "spread over all nodes (followers forward to the leader)");
   std::printf("%-22s %8s %12s %10s %10s %10s\n", "load", "clients", "ops/s", "p50 ms", "p99 ms", "errors");
   for (auto kind : {load::writes, load::linearizable_reads, load::serializable_reads}) {
     for (int clients : client_counts) run(admin, nodes, clients, seconds, kind);
