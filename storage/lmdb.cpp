@@ -1,5 +1,7 @@
 #include "storage/lmdb.hpp"
 
+#include <vector>
+
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -147,6 +149,20 @@ result<bool> write_txn::erase(const lmdb_table& table, std::string_view key) {
   if (rc == MDB_NOTFOUND) return false;
   if (rc != 0) return env_->error(rc, "deleting from " + table.name);
   return true;
+}
+
+result<std::size_t> write_txn::erase_below(const lmdb_table& table, std::string_view end, std::size_t limit) {
+  std::vector<std::string> doomed;
+  auto scanned = scan(table, "", limit, [&](std::string_view key, std::string_view) {
+    if (key >= end) return false;
+    doomed.emplace_back(key);
+    return true;
+  });
+  if (!scanned.is_ok()) return scanned;
+  for (const auto& key : doomed) {
+    if (auto erased = erase(table, key); !erased) return erased.error();
+  }
+  return doomed.size();
 }
 
 status write_txn::clear(const lmdb_table& table) {

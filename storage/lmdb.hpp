@@ -64,6 +64,9 @@ class write_txn : public read_txn {
   status put(const lmdb_table& table, std::string_view key, std::string_view value);
   // Removes `key`; returns whether it was there.
   result<bool> erase(const lmdb_table& table, std::string_view key);
+  // Removes the first entries of `table` whose keys are below `end`, at most
+  // `limit` of them; returns how many went.
+  result<std::size_t> erase_below(const lmdb_table& table, std::string_view end, std::size_t limit = SIZE_MAX);
   // Removes every entry of `table` (the table stays).
   status clear(const lmdb_table& table);
   // Makes everything durable (fsync unless sync is off). The txn is over after this.

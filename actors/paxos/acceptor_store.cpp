@@ -116,25 +116,11 @@ status acceptor_store::write(storage::write_txn& txn, const std::vector<acceptor
       if (!put.is_ok()) return put;
     }
     if (output.persist_compacted_below) {
-      if (auto erased = erase_below(txn, *output.persist_compacted_below); !erased.is_ok()) return erased;
+      auto erased = txn.erase_below(log_, slot_key(*output.persist_compacted_below));
+      if (!erased) return erased.error();
       auto put = txn.put(meta_, compacted_key, slot_key(*output.persist_compacted_below));
       if (!put.is_ok()) return put;
     }
-  }
-  return {};
-}
-
-status acceptor_store::erase_below(storage::write_txn& txn, slot_id slot) {
-  std::vector<std::string> doomed;
-  auto scanned = txn.scan(log_, "", SIZE_MAX, [&](std::string_view key, std::string_view) {
-    if (key >= slot_key(slot)) return false;
-    doomed.emplace_back(key);
-    return true;
-  });
-  if (!scanned.is_ok()) return scanned;
-  for (const auto& key : doomed) {
-    auto erased = txn.erase(log_, key);
-    if (!erased) return erased.error();
   }
   return {};
 }

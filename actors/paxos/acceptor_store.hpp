@@ -32,7 +32,6 @@ class acceptor_store {
  private:
   acceptor_store(storage::lmdb_env& env, storage::lmdb_table meta, storage::lmdb_table log)
       : env_(&env), meta_(std::move(meta)), log_(std::move(log)) {}
-  status erase_below(storage::write_txn& txn, slot_id slot);
   storage::lmdb_env* env_;
   storage::lmdb_table meta_;
   storage::lmdb_table log_;

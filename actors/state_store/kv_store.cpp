@@ -381,15 +381,15 @@ status kv_store::forget_clients(storage::write_txn& txn, slot_id slot) {
   std::vector<std::string> idle;
   auto scanned = txn.scan(clients_by_slot_, "", clients_forgotten_per_slot_max, [&](std::string_view key, std::string_view) {
     if (key >= end) return false;
-    idle.emplace_back(key);
+    idle.emplace_back(key.substr(8));  // the client_id part
     return true;
   });
   if (!scanned.is_ok()) return scanned;
-  for (const auto& key : idle) {
-    if (auto erased = txn.erase(clients_by_slot_, key); !erased) return erased.error();
-    if (auto erased = txn.erase(clients_, key.substr(8)); !erased) return erased.error();
+  for (const auto& client : idle) {
+    if (auto erased = txn.erase(clients_, client); !erased) return erased.error();
   }
-  return {};
+  auto erased = txn.erase_below(clients_by_slot_, end, clients_forgotten_per_slot_max);
+  return erased ? status{} : erased.error();
 }
 
 result<std::int64_t> kv_store::events_from(const storage::read_txn& txn) const {
@@ -409,17 +409,7 @@ status kv_store::trim_events(storage::write_txn& txn) {
   if (!from) return from.error();
   if (revision - *from < events_retain_revisions + events_trim_step_revisions) return {};
   const auto new_from = revision - events_retain_revisions;
-  const auto end = event_key(new_from, 0);
-  std::vector<std::string> doomed;
-  auto scanned = txn.scan(events_, "", SIZE_MAX, [&](std::string_view key, std::string_view) {
-    if (key >= end) return false;
-    doomed.emplace_back(key);
-    return true;
-  });
-  if (!scanned.is_ok()) return scanned;
-  for (const auto& key : doomed) {
-    if (auto erased = txn.erase(events_, key); !erased) return erased.error();
-  }
+  if (auto erased = txn.erase_below(events_, event_key(new_from, 0)); !erased) return erased.error();
   return txn.put(meta_, events_from_key, storage::big_endian_key(static_cast<std::uint64_t>(new_from)));
 }
 

@@ -86,6 +86,17 @@ std::vector<kv_event> watch_history(test_admin& admin, const std::vector<std::st
   return events;
 }
 
+// Three nodes started and connected, an admin session and one client.
+struct running_zone {
+  explicit running_zone(const std::vector<std::string>& node_args = {}) {
+    for (auto& id : zone.ids) zone.start(id, node_args);
+    BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
+  }
+  process_zone zone;
+  test_admin admin{admin_key(200), zone.directory, "operator"};
+  zone_client client{admin, zone.ids, std::random_device{}() | 1};
+};
+
 std::string current_leader(process_zone& zone) {
   std::string leader;
   std::string latest;
@@ -107,11 +118,8 @@ std::string current_leader(process_zone& zone) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(acknowledged_writes_survive_killing_the_leader_mid_load) {
-  process_zone zone;
-  for (auto& id : zone.ids) zone.start(id);
-  test_admin admin(admin_key(200), zone.directory, "operator");
-  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
-  zone_client client{admin, zone.ids, std::random_device{}() | 1};
+  running_zone running;
+  auto& [zone, admin, client] = running;
 
   std::map<std::string, std::string> acknowledged;
   std::string killed;
@@ -174,12 +182,9 @@ BOOST_AUTO_TEST_CASE(acknowledged_writes_survive_killing_the_leader_mid_load) {
 }
 
 BOOST_AUTO_TEST_CASE(a_replica_behind_the_compacted_log_catches_up_from_a_snapshot) {
-  process_zone zone;
   const std::vector<std::string> short_log{"--log-retain-slots", "5"};
-  for (auto& id : zone.ids) zone.start(id, short_log);
-  test_admin admin(admin_key(200), zone.directory, "operator");
-  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
-  zone_client client{admin, zone.ids, std::random_device{}() | 1};
+  running_zone running(short_log);
+  auto& [zone, admin, client] = running;
   BOOST_TEST_REQUIRE(client.run(put_request("/snap/first", "1")).has_value());
   // A follower stops; the others write on and compact their logs past it.
   auto leader = current_leader(zone);
@@ -203,11 +208,8 @@ BOOST_AUTO_TEST_CASE(a_replica_behind_the_compacted_log_catches_up_from_a_snapsh
 }
 
 BOOST_AUTO_TEST_CASE(a_kept_lease_outlives_a_leader_kill_and_an_abandoned_one_takes_its_keys) {
-  process_zone zone;
-  for (auto& id : zone.ids) zone.start(id);
-  test_admin admin(admin_key(200), zone.directory, "operator");
-  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
-  zone_client client{admin, zone.ids, std::random_device{}() | 1};
+  running_zone running;
+  auto& [zone, admin, client] = running;
   kv_op grant;
   grant.kind = kv_op_kind::lease_grant;
   grant.ttl_s = 2;
