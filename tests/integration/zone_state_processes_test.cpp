@@ -212,7 +212,7 @@ BOOST_AUTO_TEST_CASE(a_kept_lease_outlives_a_leader_kill_and_an_abandoned_one_ta
   auto& [zone, admin, client] = running;
   kv_op grant;
   grant.kind = kv_op_kind::lease_grant;
-  grant.ttl_s = 2;
+  grant.ttl_s = 3;
   auto granted = client.run({{}, {grant}, {}});
   BOOST_TEST_REQUIRE(granted.has_value());
   const auto lease = granted->response.results.at(0).lease;
@@ -226,8 +226,8 @@ BOOST_AUTO_TEST_CASE(a_kept_lease_outlives_a_leader_kill_and_an_abandoned_one_ta
     for (auto until = std::chrono::steady_clock::now() + span; std::chrono::steady_clock::now() < until;) {
       auto kept = client.run({{}, {keepalive}, {}}, false, 3s);
       BOOST_TEST_REQUIRE(kept.has_value(), "keepalive failed");
-      BOOST_TEST(kept->response.results.at(0).ttl_s == 2);
-      std::this_thread::sleep_for(400ms);
+      BOOST_TEST(kept->response.results.at(0).ttl_s == 3);
+      std::this_thread::sleep_for(300ms);
     }
   };
   keep_for(3s);  // longer than the TTL
@@ -249,7 +249,7 @@ BOOST_AUTO_TEST_CASE(a_kept_lease_outlives_a_leader_kill_and_an_abandoned_one_ta
     gone = now && now->response.results.at(0).kvs.empty();
   }
   BOOST_TEST(gone);
-  BOOST_TEST_MESSAGE("key of an abandoned 2 s lease gone after "
+  BOOST_TEST_MESSAGE("key of an abandoned 3 s lease gone after "
                      << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - abandoned).count()
                      << " ms");
   kv_client_request late{client.client_id, ++client.sequence, {{}, {keepalive}, {}}, false, 0};
