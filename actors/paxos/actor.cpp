@@ -212,7 +212,7 @@ class paxos_actor : public component_actor {
     flush_queued_ = false;
     replica_output out = std::move(pending_);
     pending_ = {};
-    auto outcomes = commit(out);
+    commit(out);
     auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
     for (auto& send : out.sends) {
       if (!transport) break;  // restarting: Paxos retransmits
@@ -220,7 +220,6 @@ class paxos_actor : public component_actor {
                  send.message);
     }
     note_role();
-    for (auto& outcome : outcomes) answer(outcome);
     if (!out.chosen.empty()) poll_watchers();
     for (auto to : out.snapshot_to) start_snapshot(to);
     for (auto id : out.reads_ready) answer_read(id);
@@ -229,13 +228,17 @@ class paxos_actor : public component_actor {
     }
   }
 
-  std::vector<command_outcome> commit(const replica_output& out) {
+  // Clients are answered before the commit: a chosen slot is already durable on a
+  // quorum of acceptors, and its outcome is a function of the log, so a crash before
+  // this commit re-applies it with the same answer. Everything else (Paxos messages,
+  // reads of the applied state) waits for the commit.
+  void commit(const replica_output& out) {
     std::vector<command_outcome> outcomes;
     bool writes = !out.chosen.empty();
     for (const auto& p : out.persist) {
       writes = writes || p.persist_promised || p.persist_accepted || p.persist_compacted_below;
     }
-    if (!writes) return outcomes;
+    if (!writes) return;
     auto txn = env_->begin_write();
     if (!txn) throw std::runtime_error("persisting replica state: " + txn.error().to_string());
     if (auto written = acceptors_->write(*txn, out.persist); !written.is_ok()) {
@@ -249,11 +252,12 @@ class paxos_actor : public component_actor {
       }
       append(outcomes, *applied);
     }
+    note_role();
+    for (auto& outcome : outcomes) answer(outcome);
     if (auto committed = txn->commit(); !committed.is_ok()) {
       throw std::runtime_error("committing replica state: " + committed.to_string());
     }
     ++commits_;
-    return outcomes;
   }
 
   void note_role() {
