@@ -1,0 +1,198 @@
+// The paxos actor's class (internal to actors/paxos/): the thin CAF shell around
+// replica_core described in actor.hpp. Its handlers live in four files by concern:
+//   actor.cpp            open, ticks, group commit (flush), leases, spawn
+//   actor_clients.cpp    client requests: serve, propose, forward (batched), reads
+//   actor_snapshots.cpp  snapshots to and from replicas behind the compacted log
+//   actor_watches.cpp    long-poll watches over the applied history
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <caf/all.hpp>
+
+#include "actors/paxos/acceptor_store.hpp"
+#include "actors/paxos/actor.hpp"
+#include "actors/paxos/lease_timers.hpp"
+#include "actors/paxos/replica_core.hpp"
+#include "actors/paxos/snapshot_sender.hpp"
+#include "actors/runtime/atoms.hpp"
+#include "actors/state_store/kv_store.hpp"
+#include "actors/transport/remote.hpp"
+#include "actors/transport/wire_types.hpp"
+
+namespace bucky::paxos_shell {
+
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+using expire_read_atom = caf::atom_constant<caf::atom("expireread")>;
+using expire_watch_atom = caf::atom_constant<caf::atom("expirewtch")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using forward_flush_atom = caf::atom_constant<caf::atom("fwdflush")>;
+using reply_fn = std::function<void(kv_client_response)>;
+
+template <class T>
+void append(std::vector<T>& to, std::vector<T>& from) {
+  for (auto& item : from) to.push_back(std::move(item));
+}
+
+inline std::uint64_t steady_ms() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// Client answers (actor_clients.cpp).
+kv_client_response refused(const status& why, const std::string& node);
+kv_client_response answered(kv_response response, const std::string& node);
+bool read_only(const kv_request& request);
+bool is_keepalive(const kv_request& request);
+std::size_t approximate_bytes(const kv_request& request);
+
+class paxos_actor : public component_actor {
+ public:
+  paxos_actor(caf::actor_config& actor_config, child_context context, paxos_config config)
+      : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
+
+  caf::behavior make_behavior() override;
+
+ private:
+  using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
+
+  void open_state();
+
+  slot_id applied_below() const { return kv_->applied_below(); }
+
+  void schedule_tick() { delayed_send(this, std::chrono::milliseconds(config_.tick_ms), tick_atom::value); }
+
+  std::optional<std::uint32_t> replica_index(const std::string& node) const {
+    auto index = std::find(config_.replicas.begin(), config_.replicas.end(), node);
+    if (index == config_.replicas.end()) return std::nullopt;
+    return static_cast<std::uint32_t>(index - config_.replicas.begin());
+  }
+
+  template <class Message>
+  void from_peer(const std::string& peer, const Message& message) {
+    auto index = replica_index(peer);
+    if (!index) {
+      log().warn("dropped {} from {}: not a state node", Message::type_name, peer);
+      return;
+    }
+    take(core_->on_message(*index, message, steady_ms()));
+  }
+
+  void take(replica_output out);
+  void send_accepts_early(std::vector<outgoing_message>& sends);
+  void flush();
+  void commit(const replica_output& out);
+  void note_role();
+  void track_leases(const command_outcome& outcome);
+  void expire_leases();
+  void answer(command_outcome& outcome);
+
+  // --- linearizable reads (read index, see replica_core.hpp) ---
+
+  void read_linearizable(const kv_client_request& request, reply_fn done);
+  void answer_read(std::uint64_t id);
+  void fail_read(std::uint64_t id, const status& why);
+  void expire_read(std::uint64_t id);
+
+  // --- snapshots for replicas behind the compacted log ---
+
+  void start_snapshot(std::uint32_t to);
+  void on_snapshot_ack(const std::string& peer, const paxos_snapshot_ack& ack);
+  void tick_snapshots();
+  void carry_out_snapshot(std::uint32_t to, snapshot_sender::step step);
+
+  template <class Message>
+  void send_to_peer(std::uint32_t to, const Message& message) {
+    auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
+    if (transport) send(transport, make_remote_cast(config_.replicas[to], "paxos", message));
+  }
+
+  void on_snapshot_chunk(const std::string& peer, const paxos_snapshot_chunk& chunk);
+  bool stage(const paxos_snapshot_chunk& chunk);
+
+  // --- watches: long polls answered from this node's applied history ---
+
+  caf::result<kv_watch_response> serve_watch(const kv_watch_request& request);
+  kv_watch_response watch_answer(watch_batch& batch) const;
+  kv_watch_response watch_refused(const status& why) const;
+  void poll_watchers();
+  void expire_watch(std::uint64_t id);
+  void serve(kv_client_request& request, reply_fn done);
+  caf::result<kv_forward_batch_response> serve_batch(kv_forward_batch& batch);
+  void propose(const kv_client_request& request, reply_fn done);
+  void forward(kv_client_request request, reply_fn done);
+  void flush_forwards();
+
+  void send_forward_batch(const caf::actor& transport, const std::string& leader, const kv_forward_batch& batch,
+                          std::shared_ptr<std::vector<reply_fn>> dones) {
+    auto timeout = std::chrono::milliseconds(config_.request_timeout_ms);
+    auto fail_all = [dones](const kv_client_response& why) {
+      for (auto& done : *dones) done(why);
+    };
+    this->request(transport, timeout + std::chrono::seconds(1), make_remote_call(leader, "paxos", batch, timeout))
+        .then(
+            [this, dones, fail_all](remote_reply& reply) {
+              auto answer = decode_remote_reply<kv_forward_batch_response>(reply);
+              if (!answer || answer->responses.size() != dones->size()) {
+                return fail_all(refused(answer ? status(status_code::internal, "forward batch answer of the wrong size")
+                                               : answer.error(),
+                                        config_.node_id));
+              }
+              for (std::size_t i = 0; i < dones->size(); ++i) (*dones)[i](std::move(answer->responses[i]));
+            },
+            [this, fail_all](caf::error& error) {
+              fail_all(refused({status_code::unavailable, "forwarding to the leader: " + describe_exit_reason(error)},
+                               config_.node_id));
+            });
+  }
+
+  void expire(std::uint64_t client_id, std::uint64_t sequence);
+
+  paxos_config config_;
+  std::unique_ptr<storage::lmdb_env> env_;
+  std::optional<acceptor_store> acceptors_;
+  std::optional<kv_store> kv_;
+  std::optional<replica_core> core_;
+  struct pending_read {
+    kv_request request;
+    reply_fn done;
+  };
+  struct forwarded {
+    kv_client_request request;
+    reply_fn done;
+  };
+  struct incoming_snapshot {
+    std::uint32_t from = 0;
+    std::uint64_t snapshot_id = 0;
+    std::uint64_t next_chunk = 0;
+  };
+
+  struct watcher {
+    kv_watch_request request;  // its position moves on as unmatched changes pass
+    caf::response_promise promise;
+  };
+
+  std::map<request_key, reply_fn> waiting_;
+  std::vector<forwarded> forwards_;  // gathered until the next forward flush
+  bool forward_flush_queued_ = false;
+  std::map<std::uint64_t, pending_read> reads_;
+  std::map<std::uint64_t, watcher> watchers_;
+  std::uint64_t last_watch_id_ = 0;
+  std::uint64_t last_read_id_ = 0;
+  replica_output pending_;  // gathered until the next flush
+  bool flush_queued_ = false;
+  std::uint64_t commits_ = 0;
+  std::map<std::uint32_t, snapshot_sender> snapshots_out_;
+  std::uint64_t last_snapshot_id_ = 0;
+  std::optional<incoming_snapshot> incoming_;
+  lease_timers lease_timers_;
+  std::uint64_t internal_sequence_ = 0;
+  replica_role last_role_ = replica_role::follower;
+};
+
+}  // namespace bucky::paxos_shell
