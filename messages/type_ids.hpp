@@ -34,6 +34,8 @@ enum class message_type : std::uint16_t {
   kv_watch_response = 25,
   kv_forward_batch = 26,
   kv_forward_batch_response = 27,
+  zone_config = 28,
+  signed_zone_config = 29,
 };
 
 }  // namespace bucky

@@ -1,0 +1,81 @@
+#include "net/zone_config_sign.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "messages/codec.hpp"
+
+namespace bucky::net {
+
+namespace {
+
+std::vector<std::uint8_t> signed_bytes(const std::vector<std::uint8_t>& config) {
+  std::vector<std::uint8_t> bytes(zone_config_signature_domain.begin(), zone_config_signature_domain.end());
+  bytes.insert(bytes.end(), config.begin(), config.end());
+  return bytes;
+}
+
+status refused(const std::string& why) { return status(status_code::permission_denied, "zone config refused: " + why); }
+
+}  // namespace
+
+result<signed_zone_config> sign_zone_config(const zone_config& config, const key_pair& owner) {
+  auto ordered = canonical(config);
+  if (auto valid = validate(ordered); !valid.is_ok()) return valid;
+  if (ordered.owner_key != owner.public_part().to_text()) {
+    return status(status_code::invalid_argument, "zone config: this key is not the owner key the config names");
+  }
+  signed_zone_config document;
+  document.config = encode(ordered);
+  auto sig = owner.sign(signed_bytes(document.config));
+  document.signature.assign(sig.begin(), sig.end());
+  return document;
+}
+
+result<zone_config> verify_zone_config(const signed_zone_config& document,
+                                       const std::optional<public_key>& pinned_owner) {
+  auto config = decode<zone_config>(document.config);
+  if (!config) return refused("it does not decode: " + config.error().message());
+  if (encode(canonical(*config)) != document.config) return refused("its encoding is not canonical");
+  if (auto valid = validate(*config); !valid.is_ok()) return refused(valid.message());
+  auto owner = public_key::from_text(config->owner_key);
+  if (!owner) return refused(owner.error().message());
+  if (pinned_owner && *owner != *pinned_owner) {
+    return refused(fmt::format("it names owner key {} but this node trusts {}", config->owner_key,
+                               pinned_owner->to_text()));
+  }
+  if (document.signature.size() != signature_bytes) return refused("its signature is not 64 bytes");
+  signature sig;
+  std::copy(document.signature.begin(), document.signature.end(), sig.begin());
+  if (!verify_signature(*owner, signed_bytes(document.config), sig)) {
+    return refused("the owner's signature does not match (tampered, or signed by another key)");
+  }
+  return *config;
+}
+
+status check_zone_update(const zone_config& current, const zone_config& candidate) {
+  if (candidate.zone_id != current.zone_id) {
+    return refused(fmt::format("it is for zone {}, not {}", candidate.zone_id, current.zone_id));
+  }
+  if (candidate.owner_key != current.owner_key) return refused("it changes the owner key");
+  if (candidate.version <= current.version) {
+    return refused(fmt::format("version {} is not newer than the version {} already held", candidate.version,
+                               current.version));
+  }
+  std::set<std::string> revoked(candidate.revoked_keys.begin(), candidate.revoked_keys.end());
+  for (const auto& key : current.revoked_keys) {
+    if (!revoked.count(key)) return refused("it un-revokes key " + key);
+  }
+  for (const auto& node : current.nodes) {
+    const auto* next = candidate.find(node.node_id);
+    if (next && next->public_key != node.public_key && !revoked.count(node.public_key)) {
+      return refused(fmt::format("node {} gets a new key but its old key {} is not revoked", node.node_id,
+                                 node.public_key));
+    }
+  }
+  return {};
+}
+
+}  // namespace bucky::net
