@@ -26,6 +26,7 @@
 #include "actors/state_store/kv_machine.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
+#include "apps/bucky/zone_commands.hpp"
 #include "messages/session_list.hpp"
 #include "net/key_file.hpp"
 
@@ -359,6 +360,18 @@ int main(int argc, char** argv) {
   auto* key = app.add_subcommand("key", "admin keys");
   key->require_subcommand(1);
   auto* key_create_cmd = key->add_subcommand("create", "create the admin key file if missing; print its public key");
+  cli::zone_create_options zone_options;
+  std::string zone_file, owner_text;
+  auto* zone = app.add_subcommand("zone", "the zone: its owner key and signed zone config");
+  zone->require_subcommand(1);
+  auto* zone_create_cmd = zone->add_subcommand("create", "create the owner key and version 1 of the signed zone config");
+  zone_create_cmd->add_option("zone_id", zone_options.zone_id, "the zone's name, a DNS name like home.example")->required();
+  zone_create_cmd->add_option("--owner-key", zone_options.owner_key_path,
+                              "where the owner key goes (default ~/.bucky/<zone_id>.owner.key)");
+  zone_create_cmd->add_option("--out", zone_options.out_path, "the signed zone config file (default ./<zone_id>.zone)");
+  auto* zone_show_cmd = zone->add_subcommand("show", "verify a signed zone config file and print it");
+  zone_show_cmd->add_option("file", zone_file, "signed zone config file")->required();
+  zone_show_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
   auto* status = app.add_subcommand("status", "show every node of the zone: up/down, actors, sessions");
   auto* ping = app.add_subcommand("ping", "round trip to a node's transport, or from it to another node (--via)");
   ping->add_option("node", options.node, "node to ask")->required();
@@ -404,6 +417,11 @@ int main(int argc, char** argv) {
   }
   bucky::logging::init({"bucky", spdlog::level::warn, "", true});
   if (key_create_cmd->parsed()) return key_create(options);
+  if (zone_create_cmd->parsed()) {
+    zone_options.json_output = options.json_output;
+    return cli::zone_create(zone_options);
+  }
+  if (zone_show_cmd->parsed()) return cli::zone_show(zone_file, owner_text, options.json_output);
   if (status->parsed()) return status_command(options);
   if (ping->parsed()) return ping_command(options);
   if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);

@@ -52,7 +52,17 @@ class node_process {
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     std::vector<std::string> env_storage;
-    for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
+    // extra_env overrides: a variable named there is not inherited.
+    auto overridden = [&](const char* entry) {
+      for (const auto& e : extra_env) {
+        auto name = e.substr(0, e.find('=') + 1);
+        if (std::string_view(entry).substr(0, name.size()) == name) return true;
+      }
+      return false;
+    };
+    for (char** e = environ; *e; ++e) {
+      if (!overridden(*e)) env_storage.emplace_back(*e);
+    }
     for (auto& e : extra_env) env_storage.push_back(e);
     std::vector<char*> envp;
     for (auto& e : env_storage) envp.push_back(e.data());

@@ -1,0 +1,117 @@
+#include "apps/bucky/zone_commands.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "messages/codec.hpp"
+#include "net/key_file.hpp"
+#include "net/zone_config_sign.hpp"
+#include "storage/atomic_file.hpp"
+
+namespace bucky::cli {
+
+namespace {
+
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "bucky: %s\n", message.c_str());
+  return code;
+}
+
+std::string default_owner_key_path(const std::string& zone_id) {
+  const char* home = std::getenv("HOME");
+  return fmt::format("{}/.bucky/{}.owner.key", home && *home ? home : ".", zone_id);
+}
+
+nlohmann::json to_json(const zone_config& config) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& node : config.nodes) {
+    nodes.push_back({{"node_id", node.node_id}, {"public_key", node.public_key}, {"address", node.address}});
+  }
+  return {{"zone_id", config.zone_id},         {"owner_key", config.owner_key}, {"version", config.version},
+          {"nodes", nodes},                    {"state_nodes", config.state_nodes},
+          {"revoked_keys", config.revoked_keys}};
+}
+
+}  // namespace
+
+int zone_create(zone_create_options options) {
+  if (!valid_zone_id(options.zone_id)) {
+    return fail(2, fmt::format("zone id \"{}\" must be a DNS name of lowercase labels (a-z, 0-9, -), like "
+                               "home.example",
+                               options.zone_id));
+  }
+  if (options.owner_key_path.empty()) options.owner_key_path = default_owner_key_path(options.zone_id);
+  if (options.out_path.empty()) options.out_path = options.zone_id + ".zone";
+  if (std::filesystem::exists(options.owner_key_path)) {
+    return fail(1, fmt::format("{} exists already: a zone's owner key is made once (use it, or choose another "
+                               "--owner-key path)",
+                               options.owner_key_path));
+  }
+  if (std::filesystem::exists(options.out_path)) {
+    return fail(1, fmt::format("{} exists already; move it away or pass --out", options.out_path));
+  }
+  std::error_code ignored;
+  std::filesystem::create_directories(std::filesystem::path(options.owner_key_path).parent_path(), ignored);
+  auto owner = net::load_or_create_key_file(options.owner_key_path);
+  if (!owner) return fail(1, owner.error().message());
+  zone_config config;
+  config.zone_id = options.zone_id;
+  config.owner_key = owner->public_part().to_text();
+  config.version = 1;
+  auto document = net::sign_zone_config(config, *owner);
+  if (!document) return fail(1, document.error().message());
+  auto bytes = encode(*document);
+  auto written = write_file_atomically(options.out_path, std::string(bytes.begin(), bytes.end()), 0644);
+  if (!written.is_ok()) return fail(1, written.message());
+  if (options.json_output) {
+    std::cout << nlohmann::json{{"zone_id", config.zone_id},
+                                {"owner_key", config.owner_key},
+                                {"owner_key_file", options.owner_key_path},
+                                {"zone_config_file", options.out_path},
+                                {"version", config.version}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << fmt::format("zone {} created\n  owner key {} in {} (keep it safe and off the nodes)\n"
+                             "  signed zone config version 1 in {}\n",
+                             config.zone_id, config.owner_key, options.owner_key_path, options.out_path);
+  }
+  return 0;
+}
+
+int zone_show(const std::string& path, const std::string& owner_key_text, bool json_output) {
+  auto bytes = read_small_file(path);
+  if (!bytes) return fail(1, bytes.error().message());
+  auto document = decode<signed_zone_config>(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()));
+  if (!document) return fail(1, fmt::format("{}: not a signed zone config: {}", path, document.error().message()));
+  std::optional<net::public_key> pinned;
+  if (!owner_key_text.empty()) {
+    auto key = net::public_key::from_text(owner_key_text);
+    if (!key) return fail(2, "--owner: " + key.error().message());
+    pinned = *key;
+  }
+  auto config = net::verify_zone_config(*document, pinned);
+  if (!config) return fail(1, fmt::format("{}: {}", path, config.error().message()));
+  if (json_output) {
+    std::cout << to_json(*config).dump() << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("zone {} version {} (signature valid; owner {})\n", config->zone_id, config->version,
+                           config->owner_key);
+  for (const auto& node : config->nodes) {
+    bool state = std::find(config->state_nodes.begin(), config->state_nodes.end(), node.node_id) !=
+                 config->state_nodes.end();
+    std::cout << fmt::format("  {:<16} {:<22} {} {}\n", node.node_id, node.address.empty() ? "-" : node.address,
+                             node.public_key, state ? "state" : "");
+  }
+  if (config->nodes.empty()) std::cout << "  no nodes yet: activate one with bucky node activate\n";
+  return 0;
+}
+
+}  // namespace bucky::cli

@@ -1,0 +1,25 @@
+// bucky zone create / show: the owner's side of the signed zone config. The owner
+// key lives with the person (default ~/.bucky/<zone_id>.owner.key), never in a
+// node's data dir; the signed config is a file anyone may read and copy.
+#pragma once
+
+#include <string>
+
+namespace bucky::cli {
+
+struct zone_create_options {
+  std::string zone_id;
+  std::string owner_key_path;  // default: $HOME/.bucky/<zone_id>.owner.key
+  std::string out_path;        // default: ./<zone_id>.zone
+  bool json_output = false;
+};
+
+// Creates the owner key (refuses to overwrite one) and version 1 of the zone config
+// (no nodes yet), signed. Exit code: 0, 1 failure, 2 usage.
+int zone_create(zone_create_options options);
+
+// Verifies a signed zone config file and prints it (as JSON with --json).
+// `owner_key_text` pins the owner (optional). Exit code: 0, 1 refused or unreadable.
+int zone_show(const std::string& path, const std::string& owner_key_text, bool json_output);
+
+}  // namespace bucky::cli

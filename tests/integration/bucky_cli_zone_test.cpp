@@ -1,0 +1,84 @@
+// bucky zone create / show as a person runs them: files, modes, exit codes, and a
+// tampered or foreign zone config refused.
+#define BOOST_TEST_MODULE integration_bucky_cli_zone
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "net/keys.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace bucky;
+using namespace bucky::testing;
+
+namespace {
+
+struct cli_run {
+  int code;
+  std::string out, err;
+};
+
+cli_run bucky_cli(const temp_dir& dir, std::vector<std::string> args) {
+  node_process run(dir.path, std::move(args), {"HOME=" + (dir.path / "home").string()}, BUCKY_CLI_BINARY);
+  auto code = run.wait_exit();
+  BOOST_TEST_REQUIRE(code.has_value());
+  return {*code, run.out(), run.err()};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(zone_create_makes_a_private_owner_key_and_a_signed_config) {
+  temp_dir dir;
+  auto zone_file = (dir.path / "home.example.zone").string();
+  auto created = bucky_cli(dir, {"zone", "create", "home.example", "--out", zone_file});
+  BOOST_TEST_REQUIRE(created.code == 0, created.err);
+  auto key_path = dir.path / "home" / ".bucky" / "home.example.owner.key";
+  struct stat info {};
+  BOOST_TEST_REQUIRE(::stat(key_path.c_str(), &info) == 0);
+  BOOST_TEST((info.st_mode & 0777) == 0600u);
+
+  auto shown = bucky_cli(dir, {"--json", "zone", "show", zone_file});
+  BOOST_TEST_REQUIRE(shown.code == 0, shown.err);
+  auto config = nlohmann::json::parse(shown.out);
+  BOOST_TEST(config["zone_id"] == "home.example");
+  BOOST_TEST(config["version"] == 1);
+  BOOST_TEST(created.out.find(config["owner_key"].get<std::string>()) != std::string::npos);
+
+  // Made once: a second create refuses and changes nothing.
+  auto again = bucky_cli(dir, {"zone", "create", "home.example", "--out", (dir.path / "other.zone").string()});
+  BOOST_TEST(again.code == 1);
+  BOOST_TEST(again.err.find("exists already") != std::string::npos, again.err);
+
+  // Pinned to another owner: refused, naming both keys.
+  auto stranger = net::key_pair::generate().public_part().to_text();
+  auto foreign = bucky_cli(dir, {"zone", "show", zone_file, "--owner", stranger});
+  BOOST_TEST(foreign.code == 1);
+  BOOST_TEST(foreign.err.find("trusts " + stranger) != std::string::npos, foreign.err);
+
+  // One flipped byte: refused.
+  {
+    std::fstream file(zone_file, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(-3, std::ios::end);
+    char c = 0;
+    file.get(c);
+    file.seekp(-3, std::ios::end);
+    file.put(static_cast<char>(c ^ 0x20));
+  }
+  auto tampered = bucky_cli(dir, {"zone", "show", zone_file});
+  BOOST_TEST(tampered.code == 1);
+  BOOST_TEST(tampered.err.find("refused") != std::string::npos, tampered.err);
+}
+
+BOOST_AUTO_TEST_CASE(bad_zone_ids_are_usage_errors) {
+  temp_dir dir;
+  auto bad = bucky_cli(dir, {"zone", "create", "Home_Zone"});
+  BOOST_TEST(bad.code == 2);
+  BOOST_TEST(bad.err.find("DNS name") != std::string::npos, bad.err);
+  auto missing = bucky_cli(dir, {"zone", "create"});
+  BOOST_TEST(missing.code == 2);
+}
