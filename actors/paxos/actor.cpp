@@ -162,7 +162,6 @@ void paxos_actor::commit(const replica_output& out) {
   if (auto committed = txn->commit(); !committed.is_ok()) {
     throw std::runtime_error("committing replica state: " + committed.to_string());
   }
-  ++commits_;
 }
 
 void paxos_actor::note_role() {

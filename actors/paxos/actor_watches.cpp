@@ -36,7 +36,13 @@ kv_watch_response paxos_actor::watch_refused(const status& why) const {
   return response;
 }
 
+// Runs after every applied batch: only when the revision moved can a watcher have
+// something new (one read instead of one scan per watcher).
 void paxos_actor::poll_watchers() {
+  if (watchers_.empty()) return;
+  auto revision = kv_->revision();
+  if (revision && *revision == polled_revision_) return;
+  if (revision) polled_revision_ = *revision;
   for (auto it = watchers_.begin(); it != watchers_.end();) {
     auto batch = kv_->watch(it->second.request);
     if (batch && batch->events.empty()) {

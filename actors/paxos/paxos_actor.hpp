@@ -183,10 +183,10 @@ class paxos_actor : public component_actor {
   std::map<std::uint64_t, pending_read> reads_;
   std::map<std::uint64_t, watcher> watchers_;
   std::uint64_t last_watch_id_ = 0;
+  std::int64_t polled_revision_ = -1;  // the revision watchers were last checked at
   std::uint64_t last_read_id_ = 0;
   replica_output pending_;  // gathered until the next flush
   bool flush_queued_ = false;
-  std::uint64_t commits_ = 0;
   std::map<std::uint32_t, snapshot_sender> snapshots_out_;
   std::uint64_t last_snapshot_id_ = 0;
   std::optional<incoming_snapshot> incoming_;

@@ -8,10 +8,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include <random>
+#include <filesystem>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "actors/state_store/kv_machine.hpp"
 #include "messages/kv_watch.hpp"
+#include "net/key_file.hpp"
 #include "tests/support/process_zone.hpp"
 #include "tests/support/remote_calls.hpp"
 
@@ -257,4 +261,37 @@ BOOST_AUTO_TEST_CASE(a_kept_lease_outlives_a_leader_kill_and_an_abandoned_one_ta
   BOOST_TEST_REQUIRE(refused.has_value());
   BOOST_TEST(!refused->ok);
   BOOST_TEST(refused->error_message.find("not found") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_waiting_watch_wakes_on_the_next_change_and_a_quiet_one_times_out) {
+  running_zone running;
+  auto& [zone, admin, client] = running;
+  BOOST_TEST_REQUIRE(client.run(put_request("/other", "x")).has_value());  // a leader exists
+  auto key_path = (zone.work.path / "admin.key").string();
+  BOOST_TEST_REQUIRE(net::save_key_file(key_path, admin_key(200)).is_ok());
+  auto peers_path = (std::filesystem::path(zone.data_dir("n1")) / "peers").string();
+  // `bucky kv watch` long-polls one node (wait 10 s per poll); the change comes later.
+  node_process watcher(zone.work.path, {"--key", key_path, "--peers", peers_path, "--json", "kv", "--node", "n2",
+                                        "watch", "/lp/", "--prefix", "--count", "1"},
+                       {}, BUCKY_CLI_BINARY);
+  std::this_thread::sleep_for(1s);
+  const auto put_at = std::chrono::steady_clock::now();
+  BOOST_TEST_REQUIRE(client.run(put_request("/lp/woken", "yes")).has_value());
+  auto code = watcher.wait_exit();
+  const auto woke_after = std::chrono::steady_clock::now() - put_at;
+  BOOST_TEST_REQUIRE(code.has_value());
+  BOOST_TEST(*code == 0, watcher.err());
+  auto event = nlohmann::json::parse(watcher.out());
+  BOOST_TEST(event["type"] == "PUT");
+  BOOST_TEST(event["key"] == "/lp/woken");
+  BOOST_TEST(woke_after < 5s);  // woken by the change, not by the 10 s poll ending
+  // Nothing matches: the poll ends empty after its wait, at a position to go on from.
+  kv_watch_request quiet;
+  quiet.key = "/quiet/";
+  quiet.range_end = prefix_range_end("/quiet/");
+  quiet.wait_ms = 300;
+  auto empty = admin.call("n3", "paxos", quiet, 3s);
+  BOOST_TEST_REQUIRE((empty && empty->ok));
+  BOOST_TEST(empty->events.empty());
+  BOOST_TEST(empty->next_revision > 1);
 }
