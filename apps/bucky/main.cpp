@@ -372,6 +372,9 @@ int main(int argc, char** argv) {
   auto* zone_show_cmd = zone->add_subcommand("show", "verify a signed zone config file and print it");
   zone_show_cmd->add_option("file", zone_file, "signed zone config file")->required();
   zone_show_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
+  auto* zone_dns_cmd = zone->add_subcommand("dns", "print the DNS TXT record that publishes a zone config");
+  zone_dns_cmd->add_option("file", zone_file, "signed zone config file")->required();
+  zone_dns_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
   auto* status = app.add_subcommand("status", "show every node of the zone: up/down, actors, sessions");
   auto* ping = app.add_subcommand("ping", "round trip to a node's transport, or from it to another node (--via)");
   ping->add_option("node", options.node, "node to ask")->required();
@@ -422,6 +425,7 @@ int main(int argc, char** argv) {
     return cli::zone_create(zone_options);
   }
   if (zone_show_cmd->parsed()) return cli::zone_show(zone_file, owner_text, options.json_output);
+  if (zone_dns_cmd->parsed()) return cli::zone_dns(zone_file, owner_text);
   if (status->parsed()) return status_command(options);
   if (ping->parsed()) return ping_command(options);
   if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);

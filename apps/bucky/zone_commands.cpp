@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "messages/codec.hpp"
 #include "net/key_file.hpp"
 #include "net/zone_config_sign.hpp"
+#include "net/zone_config_txt.hpp"
 #include "storage/atomic_file.hpp"
 
 namespace bucky::cli {
@@ -84,33 +86,59 @@ int zone_create(zone_create_options options) {
   return 0;
 }
 
-int zone_show(const std::string& path, const std::string& owner_key_text, bool json_output) {
+// A signed zone config file, verified (under the pinned owner when one is given).
+// On failure: the exit code and the message.
+struct loaded_config {
+  signed_zone_config document;
+  zone_config config;
+};
+
+std::variant<loaded_config, std::pair<int, std::string>> load_verified(const std::string& path,
+                                                                       const std::string& owner_key_text) {
   auto bytes = read_small_file(path);
-  if (!bytes) return fail(1, bytes.error().message());
+  if (!bytes) return std::pair{1, bytes.error().message()};
   auto document = decode<signed_zone_config>(std::span<const std::uint8_t>(
       reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()));
-  if (!document) return fail(1, fmt::format("{}: not a signed zone config: {}", path, document.error().message()));
+  if (!document) return std::pair{1, fmt::format("{}: not a signed zone config: {}", path, document.error().message())};
   std::optional<net::public_key> pinned;
   if (!owner_key_text.empty()) {
     auto key = net::public_key::from_text(owner_key_text);
-    if (!key) return fail(2, "--owner: " + key.error().message());
+    if (!key) return std::pair{2, "--owner: " + key.error().message()};
     pinned = *key;
   }
   auto config = net::verify_zone_config(*document, pinned);
-  if (!config) return fail(1, fmt::format("{}: {}", path, config.error().message()));
+  if (!config) return std::pair{1, fmt::format("{}: {}", path, config.error().message())};
+  return loaded_config{*document, *config};
+}
+
+int zone_show(const std::string& path, const std::string& owner_key_text, bool json_output) {
+  auto loaded = load_verified(path, owner_key_text);
+  if (auto* error = std::get_if<std::pair<int, std::string>>(&loaded)) return fail(error->first, error->second);
+  const auto& config = std::get<loaded_config>(loaded).config;
   if (json_output) {
-    std::cout << to_json(*config).dump() << "\n";
+    std::cout << to_json(config).dump() << "\n";
     return 0;
   }
-  std::cout << fmt::format("zone {} version {} (signature valid; owner {})\n", config->zone_id, config->version,
-                           config->owner_key);
-  for (const auto& node : config->nodes) {
-    bool state = std::find(config->state_nodes.begin(), config->state_nodes.end(), node.node_id) !=
-                 config->state_nodes.end();
+  std::cout << fmt::format("zone {} version {} (signature valid; owner {})\n", config.zone_id, config.version,
+                           config.owner_key);
+  for (const auto& node : config.nodes) {
+    bool state = std::find(config.state_nodes.begin(), config.state_nodes.end(), node.node_id) !=
+                 config.state_nodes.end();
     std::cout << fmt::format("  {:<16} {:<22} {} {}\n", node.node_id, node.address.empty() ? "-" : node.address,
                              node.public_key, state ? "state" : "");
   }
-  if (config->nodes.empty()) std::cout << "  no nodes yet: activate one with bucky node activate\n";
+  if (config.nodes.empty()) std::cout << "  no nodes yet: activate one with bucky node activate\n";
+  return 0;
+}
+
+int zone_dns(const std::string& path, const std::string& owner_key_text) {
+  auto loaded = load_verified(path, owner_key_text);
+  if (auto* error = std::get_if<std::pair<int, std::string>>(&loaded)) return fail(error->first, error->second);
+  const auto& [document, config] = std::get<loaded_config>(loaded);
+  std::cout << "; publish in the DNS zone of " << config.zone_id << " (version " << config.version << ")\n";
+  std::cout << net::zone_config_txt_name(config.zone_id) << ". 3600 IN TXT";
+  for (const auto& s : net::zone_config_txt_strings(document)) std::cout << " \"" << s << "\"";
+  std::cout << "\n";
   return 0;
 }
 

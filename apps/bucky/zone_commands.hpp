@@ -22,4 +22,7 @@ int zone_create(zone_create_options options);
 // `owner_key_text` pins the owner (optional). Exit code: 0, 1 refused or unreadable.
 int zone_show(const std::string& path, const std::string& owner_key_text, bool json_output);
 
+// Prints the DNS TXT record that publishes a verified zone config (zone-file syntax).
+int zone_dns(const std::string& path, const std::string& owner_key_text);
+
 }  // namespace bucky::cli

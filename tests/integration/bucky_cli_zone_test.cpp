@@ -82,3 +82,12 @@ BOOST_AUTO_TEST_CASE(bad_zone_ids_are_usage_errors) {
   auto missing = bucky_cli(dir, {"zone", "create"});
   BOOST_TEST(missing.code == 2);
 }
+
+BOOST_AUTO_TEST_CASE(zone_dns_prints_a_txt_record_that_reassembles_to_the_signed_config) {
+  temp_dir dir;
+  auto zone_file = (dir.path / "z.zone").string();
+  BOOST_TEST_REQUIRE(bucky_cli(dir, {"zone", "create", "txt.example", "--out", zone_file}).code == 0);
+  auto dns = bucky_cli(dir, {"zone", "dns", zone_file});
+  BOOST_TEST_REQUIRE(dns.code == 0, dns.err);
+  BOOST_TEST(dns.out.find("_bucky.txt.example. 3600 IN TXT \"bucky1 1/") != std::string::npos, dns.out);
+}

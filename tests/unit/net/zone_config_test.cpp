@@ -4,6 +4,7 @@
 
 #include "messages/codec.hpp"
 #include "net/zone_config_sign.hpp"
+#include "net/zone_config_txt.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
@@ -139,4 +140,42 @@ BOOST_AUTO_TEST_CASE(updates_must_be_newer_keep_revocations_and_revoke_replaced_
   auto other_owner = next;
   other_owner.owner_key = key(101).public_part().to_text();
   BOOST_TEST(check_zone_update(current, other_owner).message().find("owner") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_zone_config_crosses_dns_txt_in_any_order_and_broken_records_are_refused) {
+  auto owner = key(100);
+  auto config = three_nodes(owner);
+  for (std::uint8_t n = 4; n <= 5; ++n) {
+    config.nodes.push_back({"n" + std::to_string(n), key(n).public_part().to_text(), "10.0.0." + std::to_string(n) + ":7100"});
+  }
+  config.state_nodes = {"n1", "n2", "n3", "n4", "n5"};
+  auto document = *sign_zone_config(config, owner);
+  auto strings = zone_config_txt_strings(document);
+  BOOST_TEST(strings.size() > 1u);
+  for (const auto& s : strings) BOOST_TEST(s.size() <= 255u);
+  BOOST_TEST(zone_config_txt_name("home.example") == "_bucky.home.example");
+  // Resolvers return strings in any order, mixed with other TXT data.
+  auto shuffled = strings;
+  std::reverse(shuffled.begin(), shuffled.end());
+  shuffled.insert(shuffled.begin() + 1, "v=spf1 -all");
+  auto parsed = parse_zone_config_txt(shuffled);
+  BOOST_TEST_REQUIRE(parsed.has_value(), parsed.error().to_string());
+  auto verified = verify_zone_config(*parsed, owner.public_part());
+  BOOST_TEST_REQUIRE(verified.has_value());
+  BOOST_TEST(verified->nodes.size() == 5u);
+
+  auto missing = strings;
+  missing.pop_back();
+  BOOST_TEST(parse_zone_config_txt(missing).error().message().find("parts present") != std::string::npos);
+  auto twice = strings;
+  twice.push_back(strings.front());
+  BOOST_TEST(parse_zone_config_txt(twice).error().message().find("twice") != std::string::npos);
+  BOOST_TEST(parse_zone_config_txt({"v=spf1 -all"}).error().message().find("no \"bucky1\"") != std::string::npos);
+  BOOST_TEST(!parse_zone_config_txt({"bucky1 1/0 AAAA"}).has_value());
+  BOOST_TEST(!parse_zone_config_txt({"bucky1 x/1 AAAA"}).has_value());
+  // A chunk altered in transit reassembles, but the signature refuses it.
+  auto altered = strings;
+  altered[0].back() = altered[0].back() == 'A' ? 'B' : 'A';
+  auto reparsed = parse_zone_config_txt(altered);
+  BOOST_TEST(!(reparsed && verify_zone_config(*reparsed, owner.public_part()).has_value()));
 }
