@@ -25,6 +25,7 @@
 #include "actors/transport/actor.hpp"
 #include "apps/bucky_node/options.hpp"
 #include "net/key_file.hpp"
+#include "net/node_identity.hpp"
 #include "storage/data_dir.hpp"
 
 namespace {
@@ -81,6 +82,29 @@ void crash_every_child(caf::actor_system& system, const caf::actor& daemon) {
     auto child = system.registry().get<caf::actor>(caf::atom_from_string(row.name));
     if (child) caf::anon_send(child, crash_atom::value);
   }
+}
+
+// Boot step 1 (DESIGN §4): a data dir that joined a zone names the node and the zone
+// in its identity file; flags may repeat those names but not contradict them.
+// Without the file the node runs as a development node named by its flags.
+result<std::optional<net::node_identity>> adopt_identity_file(node_options& options) {
+  auto identity = net::load_node_identity(options.data_dir);
+  if (!identity || !*identity) return identity;
+  const auto& file = **identity;
+  auto path = options.data_dir + "/" + net::identity_file_name;
+  if (options.node_id_given && options.node_id != file.node_id) {
+    return status(status_code::invalid_argument,
+                  fmt::format("--node-id {} contradicts {}, which says {}: drop the flag or use another data dir",
+                              options.node_id, path, file.node_id));
+  }
+  if (options.zone_id_given && options.zone_id != file.zone_id) {
+    return status(status_code::invalid_argument,
+                  fmt::format("--zone-id {} contradicts {}, which says {}: drop the flag or use another data dir",
+                              options.zone_id, path, file.zone_id));
+  }
+  options.node_id = file.node_id;
+  options.zone_id = file.zone_id;
+  return identity;
 }
 
 // What a node needs before any actor starts: its key and whom it trusts. A bad key
@@ -195,10 +219,15 @@ int main(int argc, char** argv) {
     std::fputs(early->text.c_str(), early->exit_code == 0 ? stdout : stderr);
     return early->exit_code;
   }
-  const auto& options = std::get<bucky::node_options>(parsed);
+  auto options = std::get<bucky::node_options>(parsed);
   auto data_dir = bucky::open_data_dir(options.data_dir);
   if (!data_dir) {
     std::fprintf(stderr, "bucky-node: %s\n", data_dir.error().message().c_str());
+    return 2;
+  }
+  auto joined = adopt_identity_file(options);
+  if (!joined) {
+    std::fprintf(stderr, "bucky-node: %s\n", joined.error().message().c_str());
     return 2;
   }
   auto identity = load_identity(options);
@@ -227,5 +256,15 @@ int main(int argc, char** argv) {
   bucky::logging::get("bucky-node")
       ->info("bucky-node {} starting (data dir {}, pid {})", BUCKY_VERSION, options.data_dir,
              ::getpid());
+  if (*joined) {
+    bucky::logging::get("bucky-node")
+        ->info("boot: identity: node {} of zone {}, owner key {}", options.node_id, options.zone_id,
+               (*joined)->owner_key.to_text());
+  } else {
+    bucky::logging::get("bucky-node")
+        ->info("boot: no identity file in {}: development node {} of zone {} (names from flags, trust from the "
+               "peers file)",
+               options.data_dir, options.node_id, options.zone_id);
+  }
   return run_node(options, *identity, std::move(tail));
 }

@@ -83,6 +83,8 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   }
   options.listen_host = listen.substr(0, colon);
   options.listen_port = static_cast<std::uint16_t>(port);
+  options.node_id_given = app.count("--node-id") > 0;
+  options.zone_id_given = app.count("--zone-id") > 0;
   if (options.zone_id.empty() || options.zone_id.size() > 253) {
     return early_exit{2, "bucky-node: --zone-id must be 1..253 characters\n"};
   }

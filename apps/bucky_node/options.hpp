@@ -17,6 +17,8 @@ struct node_options {
   bool print_actors_and_exit = false;
   bool print_key_and_exit = false;
   std::string zone_id = "local";
+  bool node_id_given = false;  // set on the command line (vs. the default)
+  bool zone_id_given = false;
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 7070;
   std::string peers_path;  // empty: <data_dir>/peers when it exists

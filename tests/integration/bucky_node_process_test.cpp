@@ -163,3 +163,29 @@ BOOST_AUTO_TEST_CASE(crashes_restart_children_until_the_intensity_stops_the_node
   BOOST_TEST(node.err().find("restart intensity exceeded: more than 4 restarts within 60000 ms") !=
              std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(the_identity_file_names_the_node_and_flags_may_not_contradict_it) {
+  temp_dir work;
+  auto data = work.path / "data";
+  fs::create_directories(data);
+  {
+    std::ofstream identity(data / "identity");
+    identity << "bucky-node-identity-v1\nzone_id home.example\nnode_id kitchen\n"
+             << "owner_key AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+  }
+  fs::permissions(data / "identity", fs::perms::owner_read | fs::perms::owner_write);
+  node_process contradicted(work.path, {"--data-dir", data.string(), "--node-id", "garage", "--listen", "127.0.0.1:0"});
+  BOOST_TEST((contradicted.wait_exit() == 2));
+  BOOST_TEST(contradicted.err().find("--node-id garage contradicts") != std::string::npos, contradicted.err());
+  BOOST_TEST(contradicted.err().find("says kitchen") != std::string::npos, contradicted.err());
+
+  node_process named(work.path, {"--data-dir", data.string(), "--listen", "127.0.0.1:0"});
+  BOOST_TEST_REQUIRE(named.wait_for_log("boot: identity: node kitchen of zone home.example"), named.err());
+  named.signal(SIGTERM);
+  BOOST_TEST((named.wait_exit() == 0));
+
+  std::ofstream(data / "identity") << "bucky-node-identity-v1\nzone_id home.example\n";
+  node_process damaged(work.path, {"--data-dir", data.string(), "--listen", "127.0.0.1:0"});
+  BOOST_TEST((damaged.wait_exit() == 2));
+  BOOST_TEST(damaged.err().find("identity line 3") != std::string::npos, damaged.err());
+}
