@@ -11,7 +11,7 @@ namespace {
 
 bool label_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
-bool valid_label(const std::string& label) {
+bool valid_label(std::string_view label) {
   return !label.empty() && label.size() <= zone_limits::node_id_bytes_max && label.front() != '-' &&
          label.back() != '-' && std::all_of(label.begin(), label.end(), label_char);
 }
@@ -29,7 +29,8 @@ bool valid_address(const std::string& address) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   auto port = address.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit)) return false;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), digit)) return false;
   auto number = std::stoul(port);
   if (number == 0 || number > 65535) return false;
   auto host = address.substr(0, colon);
@@ -37,14 +38,14 @@ bool valid_address(const std::string& address) {
   int dots = 0;
   for (char c : host) {
     if (c == '.') ++dots;
-    else if (!::isdigit(static_cast<unsigned char>(c))) return false;
+    else if (!digit(c)) return false;
   }
   return dots == 3;
 }
 
 }  // namespace
 
-bool valid_node_id(const std::string& node_id) { return valid_label(node_id); }
+bool valid_node_id(std::string_view node_id) { return valid_label(node_id); }
 
 bool valid_zone_id(const std::string& zone_id) {
   if (zone_id.empty() || zone_id.size() > zone_limits::zone_id_bytes_max) return false;

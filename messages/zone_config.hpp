@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <msgpack.hpp>
@@ -68,7 +69,9 @@ zone_config canonical(zone_config config);
 // nodes an odd count (1, 3, 5) of listed nodes, no listed key also revoked.
 status validate(const zone_config& config);
 
-bool valid_node_id(const std::string& node_id);
+// One DNS label: 1..63 of [a-z0-9-], not starting or ending with '-' (so
+// `<node_id>.<zone_id>` is a valid name). Admin names in peers files follow it too.
+bool valid_node_id(std::string_view node_id);
 bool valid_zone_id(const std::string& zone_id);
 
 }  // namespace bucky

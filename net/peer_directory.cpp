@@ -6,18 +6,13 @@
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 
+#include "messages/zone_config.hpp"
 #include "net/limits.hpp"
 #include "storage/atomic_file.hpp"
 
 namespace bucky::net {
 
-bool valid_peer_name(std::string_view name) {
-  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
-}
+bool valid_peer_name(std::string_view name) { return valid_node_id(name); }
 
 namespace {
 

@@ -68,6 +68,15 @@ struct cluster {
     return taken;
   }
 
+  // Replica `missing` is cut off while the leader (0) commits `count` writes.
+  void write_without(std::uint32_t missing, std::uint64_t count) {
+    cut = {missing};
+    for (std::uint64_t s = 1; s <= count; ++s) {
+      BOOST_TEST(write(0, 7, s));
+      advance(20);
+    }
+  }
+
   bool read(std::uint32_t r, std::uint64_t id) {
     replica_output out;
     bool taken = replicas[r].on_read(id, out);
@@ -151,11 +160,7 @@ BOOST_AUTO_TEST_CASE(a_leader_that_cannot_hear_a_quorum_steps_down_and_drops_its
 BOOST_AUTO_TEST_CASE(compaction_sends_a_lagging_replica_a_snapshot) {
   cluster c(3, /*retain=*/2, /*step=*/1);
   c.advance(400);
-  c.cut = {2};
-  for (std::uint64_t s = 1; s <= 10; ++s) {
-    BOOST_TEST(c.write(0, 7, s));
-    c.advance(20);
-  }
+  c.write_without(2, 10);
   BOOST_TEST(c.replicas[0].learned_from() > 0u);
   BOOST_TEST(c.replicas[0].acceptor().compacted_below() == c.replicas[0].learned_from());
   c.cut.clear();
@@ -174,11 +179,7 @@ BOOST_AUTO_TEST_CASE(compaction_sends_a_lagging_replica_a_snapshot) {
 BOOST_AUTO_TEST_CASE(a_candidate_behind_a_compacted_log_does_not_lead) {
   cluster c(3, /*retain=*/1, /*step=*/1);
   c.advance(400);
-  c.cut = {2};
-  for (std::uint64_t s = 1; s <= 6; ++s) {
-    BOOST_TEST(c.write(0, 7, s));
-    c.advance(20);
-  }
+  c.write_without(2, 6);
   // Replica 2 missed everything; replica 0 dies. Replica 1 compacted too.
   BOOST_TEST(c.replicas[1].acceptor().compacted_below() > 0u);
   c.cut = {0};
