@@ -36,6 +36,12 @@ enum class message_type : std::uint16_t {
   kv_forward_batch_response = 27,
   zone_config = 28,
   signed_zone_config = 29,
+  zone_config_request = 30,
+  zone_config_push = 31,
+  zone_config_ack = 32,
+  zone_config_version = 33,
+  activation_request = 34,
+  activation_reply = 35,
 };
 
 }  // namespace bucky

@@ -105,10 +105,12 @@ status validate(const zone_config& config) {
   std::set<std::string> state(config.state_nodes.begin(), config.state_nodes.end());
   if (state.size() != config.state_nodes.size()) return bad("a state node is listed twice");
   for (const auto& id : config.state_nodes) {
-    if (!ids.count(id)) return bad(fmt::format("state node \"{}\" is not one of the nodes", id.substr(0, 64)));
+    if (!valid_node_id(id)) {
+      return bad(fmt::format("state node \"{}\" is not one DNS label (a-z, 0-9, -; 1-63)", id.substr(0, 64)));
+    }
   }
   auto n = config.state_nodes.size();
-  if (!config.nodes.empty() && n != 1 && n != 3 && n != 5) {
+  if (n != 1 && n != 3 && n != 5) {
     return bad(fmt::format("{} state nodes; a zone state needs 1, 3 or 5 (2f+1)", n));
   }
   return {};

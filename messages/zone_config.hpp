@@ -46,7 +46,10 @@ struct zone_config {
   std::string owner_key;  // base64url Ed25519
   std::uint64_t version = 0;
   std::vector<zone_node> nodes;
-  std::vector<std::string> state_nodes;   // node_ids holding a zone-state replica
+  // node_ids holding a zone-state replica: fixed when the zone is created (changing
+  // them needs a zone-state reconfiguration); one not yet activated is simply absent
+  // from `nodes` until it is.
+  std::vector<std::string> state_nodes;
   std::vector<std::string> revoked_keys;  // node keys never to accept again
   bool operator==(const zone_config&) const = default;
   MSGPACK_DEFINE(zone_id, owner_key, version, nodes, state_nodes, revoked_keys);
@@ -65,8 +68,8 @@ struct signed_zone_config {
 // The same config in canonical order (what gets encoded and signed).
 zone_config canonical(zone_config config);
 
-// Shape and syntax: names, key texts, addresses, unique ids and keys, the state
-// nodes an odd count (1, 3, 5) of listed nodes, no listed key also revoked.
+// Shape and syntax: names, key texts, addresses, unique ids and keys, 1, 3 or 5
+// state nodes, no listed key also revoked.
 status validate(const zone_config& config);
 
 // One DNS label: 1..63 of [a-z0-9-], not starting or ending with '-' (so

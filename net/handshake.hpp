@@ -41,7 +41,8 @@ random_source system_random();
 
 // Who is on the other end, once proven.
 struct peer_identity {
-  enum class kind : std::uint8_t { node, admin };
+  // guest: an unknown key let in by a node waiting for activation (transport_config).
+  enum class kind : std::uint8_t { node, admin, guest };
   kind role = kind::node;
   std::string name;  // node_id or admin name
   public_key key;

@@ -114,6 +114,31 @@ result<peer_directory> peer_directory::parse(std::string_view text, const std::s
   return directory;
 }
 
+result<peer_directory> peer_directory::from_zone_config(const zone_config& config) {
+  peer_directory directory;
+  auto origin = fmt::format("zone config {} version {}", config.zone_id, config.version);
+  for (const auto& node : config.nodes) {
+    peer_entry entry;
+    entry.identity.name = node.node_id;
+    auto key = public_key::from_text(node.public_key);
+    if (!key) return status(status_code::invalid_argument, fmt::format("{}: node {}: {}", origin, node.node_id, key.error().message()));
+    entry.identity.key = *key;
+    auto where = fmt::format("{}: node {}", origin, node.node_id);
+    if (!node.address.empty()) {
+      if (auto address = parse_address(node.address, entry, where); !address.is_ok()) return address;
+    }
+    if (auto added = directory.add(std::move(entry), where); !added.is_ok()) return added;
+  }
+  peer_entry owner;
+  owner.identity.role = peer_identity::kind::admin;
+  owner.identity.name = owner_admin_name;
+  auto key = public_key::from_text(config.owner_key);
+  if (!key) return status(status_code::invalid_argument, fmt::format("{}: owner key: {}", origin, key.error().message()));
+  owner.identity.key = *key;
+  if (auto added = directory.add(std::move(owner), origin); !added.is_ok()) return added;
+  return directory;
+}
+
 result<peer_directory> peer_directory::load(const std::string& path) {
   auto text = read_small_file(path);
   if (!text) return text.error();

@@ -1,6 +1,7 @@
 // Who may connect, and where nodes listen: the node entries (node_id, public key,
-// address) and admin entries (name, public key) this node trusts. Until the signed
-// zone config exists (issue 5) it comes from a peers file:
+// address) and admin entries (name, public key) this node trusts. A node of a zone
+// takes them from its verified zone config (the nodes, and the owner as the admin
+// "owner"); a development node without an identity takes them from a peers file:
 //
 //   # comment
 //   node  <node_id> <public key, base64url> <ip>:<port>
@@ -18,7 +19,14 @@
 #include "messages/common/status.hpp"
 #include "net/handshake.hpp"
 
+namespace bucky {
+struct zone_config;
+}
+
 namespace bucky::net {
+
+// The admin name under which the zone owner's key connects.
+inline constexpr const char* owner_admin_name = "owner";
 
 struct peer_entry {
   peer_identity identity;
@@ -30,6 +38,9 @@ class peer_directory {
  public:
   static result<peer_directory> parse(std::string_view text, const std::string& origin);
   static result<peer_directory> load(const std::string& path);
+  // The nodes of a verified zone config (those without an address yet are trusted
+  // but not dialed: port 0) and its owner as the admin "owner".
+  static result<peer_directory> from_zone_config(const zone_config& config);
 
   std::optional<peer_identity> authorize(const public_key& key) const;
   const peer_entry* node(const std::string& node_id) const;

@@ -305,6 +305,18 @@ void tcp_io::keep_connected(std::string node_id, public_key key, std::string hos
   });
 }
 
+void tcp_io::forget(std::string node_id, std::string why) {
+  asio::post(engine_->io, [e = engine_.get(), node_id, why] {
+    auto found = e->targets.find(node_id);
+    if (found == e->targets.end()) return;
+    if (found->second.timer) found->second.timer->cancel();
+    auto session_id = found->second.session_id;
+    e->targets.erase(found);  // before closing: the close must not schedule a redial
+    auto live = e->sessions.find(session_id);
+    if (live != e->sessions.end() && !live->second->finished) e->deliver(live->second, live->second->core.close(why));
+  });
+}
+
 void tcp_io::send(std::uint64_t session_id, bytes message, std::uint64_t tag) {
   asio::post(engine_->io, [e = engine_.get(), session_id, message = std::move(message), tag]() mutable {
     auto found = e->sessions.find(session_id);

@@ -70,6 +70,9 @@ class tcp_io {
   result<std::uint16_t> start();
   // Keeps a connection to this node up: dials now and after every loss, with backoff.
   void keep_connected(std::string node_id, public_key key, std::string host, std::uint16_t port);
+  // Stops keeping this node connected and closes its dialled session (its key or
+  // address changed, or it left the zone). Unknown names are ignored.
+  void forget(std::string node_id, std::string why);
   // Queues one message on a session; a refusal comes back as a `refused` event.
   void send(std::uint64_t session_id, bytes message, std::uint64_t tag);
   // Says goodbye and closes one session.

@@ -64,16 +64,46 @@ status check_zone_update(const zone_config& current, const zone_config& candidat
     return refused(fmt::format("version {} is not newer than the version {} already held", candidate.version,
                                current.version));
   }
+  if (canonical(candidate).state_nodes != canonical(current).state_nodes) {
+    return refused("it changes the state nodes (fixed when the zone was created; moving the zone state to other "
+                   "nodes is not supported yet: replace a dead state node's machine under the same node_id)");
+  }
   std::set<std::string> revoked(candidate.revoked_keys.begin(), candidate.revoked_keys.end());
   for (const auto& key : current.revoked_keys) {
     if (!revoked.count(key)) return refused("it un-revokes key " + key);
   }
   for (const auto& node : current.nodes) {
     const auto* next = candidate.find(node.node_id);
+    if (!next && !revoked.count(node.public_key)) {
+      return refused(fmt::format("node {} is removed but its key {} is not revoked", node.node_id, node.public_key));
+    }
     if (next && next->public_key != node.public_key && !revoked.count(node.public_key)) {
       return refused(fmt::format("node {} gets a new key but its old key {} is not revoked", node.node_id,
                                  node.public_key));
     }
+  }
+  return {};
+}
+
+status check_zone_member(const zone_config& config, const std::string& node_id, const public_key& key) {
+  auto text = key.to_text();
+  auto where = fmt::format("zone {} version {}", config.zone_id, config.version);
+  if (std::find(config.revoked_keys.begin(), config.revoked_keys.end(), text) != config.revoked_keys.end()) {
+    return status(status_code::permission_denied,
+                  fmt::format("{} revokes this node's key {}: this machine was replaced or removed; to join "
+                              "again, start with an empty data dir and be activated",
+                              where, text));
+  }
+  const auto* node = config.find(node_id);
+  if (!node) {
+    return status(status_code::permission_denied,
+                  fmt::format("{} does not list node {}: the owner activates it with bucky node activate", where,
+                              node_id));
+  }
+  if (node->public_key != text) {
+    return status(status_code::permission_denied,
+                  fmt::format("{} lists node {} with key {}, not this node's key {}", where, node_id,
+                              node->public_key, text));
   }
   return {};
 }

@@ -6,8 +6,9 @@
 //                       pinned owner key (when one is pinned) and carries that key's
 //                       signature. Every refusal says which check failed.
 //   check_zone_update   may `candidate` replace `current`? Same zone and owner, a
-//                       higher version, revoked keys stay revoked, and a node whose
-//                       key changed has its old key revoked.
+//                       higher version, the same state nodes, revoked keys stay
+//                       revoked, and a node whose key changed or who was removed has
+//                       its old key revoked.
 #pragma once
 
 #include <optional>
@@ -25,5 +26,9 @@ result<zone_config> verify_zone_config(const signed_zone_config& document,
                                        const std::optional<public_key>& pinned_owner);
 
 status check_zone_update(const zone_config& current, const zone_config& candidate);
+
+// Is this node (node_id, key) a member of the zone under `config`? Refusals say
+// whether it is unknown, revoked or replaced by another key.
+status check_zone_member(const zone_config& config, const std::string& node_id, const public_key& key);
 
 }  // namespace bucky::net

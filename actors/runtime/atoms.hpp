@@ -15,6 +15,7 @@ using crash_atom = caf::atom_constant<caf::atom("crash")>;        // tests: thro
 using tail_atom = caf::atom_constant<caf::atom("tail")>;          // log_tail lines
 using sessions_atom = caf::atom_constant<caf::atom("sessions")>;  // transport sessions
 using peer_message_atom = caf::atom_constant<caf::atom("peer_msg")>;  // (peer, msg) from the wire
+using peers_atom = caf::atom_constant<caf::atom("peers")>;        // trusted peers changed
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using pong_atom = caf::atom_constant<caf::atom("pong")>;

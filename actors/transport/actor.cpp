@@ -19,6 +19,15 @@ namespace {
 
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
+const char* role_name(net::peer_identity::kind role) {
+  switch (role) {
+    case net::peer_identity::kind::node: return "node";
+    case net::peer_identity::kind::admin: return "admin";
+    case net::peer_identity::kind::guest: return "guest";
+  }
+  return "?";
+}
+
 caf::error remote_error(status_code code, std::string what) {
   return caf::make_error(code == status_code::timeout ? caf::sec::request_timeout : caf::sec::runtime_error,
                          std::move(what));
@@ -41,6 +50,7 @@ class transport_actor : public component_actor {
         [this](echo_request& request) { return echo(request); },
         [this](sessions_atom) { return io_->sessions(); },
         [this](session_list_request) { return list_sessions(); },
+        [this](peers_atom) { on_peers_changed(); },
     };
   }
 
@@ -66,7 +76,12 @@ class transport_actor : public component_actor {
     io_config.listen_host = config_.listen_host;
     io_config.listen_port = config_.listen_port;
     io_config.options = config_.connection;
-    io_config.authorize = [peers = config_.peers](const net::public_key& key) { return peers.authorize(key); };
+    io_config.authorize = [peers = config_.peers, guests = config_.accept_guests](const net::public_key& key) {
+      auto known = peers->current()->authorize(key);
+      if (known || !guests) return known;
+      return std::optional<net::peer_identity>(
+          net::peer_identity{net::peer_identity::kind::guest, "guest-" + key.to_text().substr(0, 8), key});
+    };
     io_config.log = logging_handle();
     caf::actor self_handle = caf::actor_cast<caf::actor>(this);
     io_ = std::make_unique<net::tcp_io>(*config_.key, std::move(io_config),
@@ -75,19 +90,58 @@ class transport_actor : public component_actor {
                                         });
     auto port = io_->start();
     if (!port) throw std::runtime_error(port.error().message());
+    auto known = config_.peers->current()->entries().size();
     if (config_.admin_client) {
       log().info("admin client {} (key {}); {} peers known", config_.node_id, config_.key->public_part().to_text(),
-                 config_.peers.entries().size());
+                 known);
     } else {
-      log().info("listening on {}:{} as {} (key {}); {} peers known", config_.listen_host, *port, config_.node_id,
-                 config_.key->public_part().to_text(), config_.peers.entries().size());
+      log().info("listening on {}:{} as {} (key {}); {} peers known{}", config_.listen_host, *port, config_.node_id,
+                 config_.key->public_part().to_text(), known,
+                 config_.accept_guests ? "; guests may reach the activation actor" : "");
     }
-    // One connection per pair of nodes: the node with the smaller id dials.
-    // Admin clients dial every node.
-    for (const auto& entry : config_.peers.entries()) {
-      if (entry.identity.role != net::peer_identity::kind::node) continue;
+    sync_dials();
+  }
+
+  // One connection per pair of nodes: the node with the smaller id dials; admin
+  // clients dial every node. Nodes that left, or whose key or address changed, are
+  // forgotten first (and dialled again under their new entry).
+  void sync_dials() {
+    auto peers = config_.peers->current();
+    std::map<std::string, net::peer_entry> wanted;
+    for (const auto& entry : peers->entries()) {
+      if (entry.identity.role != net::peer_identity::kind::node || entry.port == 0) continue;
       if (!config_.admin_client && entry.identity.name <= config_.node_id) continue;
-      io_->keep_connected(entry.identity.name, entry.identity.key, entry.host, entry.port);
+      wanted.emplace(entry.identity.name, entry);
+    }
+    for (auto it = dialled_.begin(); it != dialled_.end();) {
+      auto next = wanted.find(it->first);
+      bool same = next != wanted.end() && next->second.identity.key == it->second.identity.key &&
+                  next->second.host == it->second.host && next->second.port == it->second.port;
+      if (same) {
+        ++it;
+        continue;
+      }
+      io_->forget(it->first, "its zone config entry changed");
+      it = dialled_.erase(it);
+    }
+    for (const auto& [name, entry] : wanted) {
+      if (dialled_.count(name)) continue;
+      io_->keep_connected(name, entry.identity.key, entry.host, entry.port);
+      dialled_.emplace(name, entry);
+    }
+  }
+
+  // After the trusted peers changed: dial the new directory and end the sessions of
+  // keys it no longer trusts (a revoked or removed node).
+  void on_peers_changed() {
+    sync_dials();
+    auto peers = config_.peers->current();
+    for (const auto& [session_id, peer] : session_peers_) {
+      if (peer.role == net::peer_identity::kind::guest) continue;
+      auto now = peers->authorize(peer.key);
+      if (now && now->name == peer.name && now->role == peer.role) continue;
+      log().info("closing session {} with {}: its key is no longer trusted by the zone config", session_id, peer.name);
+      io_->close(session_id, "key no longer trusted");
     }
   }
 
@@ -140,9 +194,8 @@ class transport_actor : public component_actor {
       }
       routes_[name] = event.session_id;
     }
-    log().info("session {} with {} {} at {} established ({})", event.session_id,
-               event.peer.role == net::peer_identity::kind::node ? "node" : "admin", name, event.remote_address,
-               event.outbound ? "dialled" : "accepted");
+    log().info("session {} with {} {} at {} established ({})", event.session_id, role_name(event.peer.role), name,
+               event.remote_address, event.outbound ? "dialled" : "accepted");
   }
 
   void on_closed(const net::io_event& event) {
@@ -253,6 +306,13 @@ class transport_actor : public component_actor {
   }
 
   void serve(const net::io_event& event, const envelope& request) {
+    if (event.peer.role == net::peer_identity::kind::guest && request.destination_actor != guest_actor) {
+      reply(event.session_id, request,
+            status(status_code::permission_denied,
+                   fmt::format("node {} does not know key {}: a guest may only reach '{}'", config_.node_id,
+                               event.peer.key.to_text(), guest_actor)));
+      return;
+    }
     caf::actor target;
     if (request.destination_actor.size() <= limits::actor_name_bytes_max) {
       target = system().registry().get<caf::actor>(caf::atom_from_string(request.destination_actor));
@@ -343,6 +403,7 @@ class transport_actor : public component_actor {
   transport_config config_;
   std::unique_ptr<net::tcp_io> io_;
   std::map<std::string, std::uint64_t> routes_;                 // node_id -> session
+  std::map<std::string, net::peer_entry> dialled_;              // nodes kept connected
   std::map<std::uint64_t, net::peer_identity> session_peers_;   // established sessions
   std::map<std::uint64_t, pending_request> pending_;
   std::uint64_t next_request_id_ = 1;

@@ -15,7 +15,7 @@
 
 #include "actors/runtime/component.hpp"
 #include "actors/transport/remote.hpp"
-#include "net/peer_directory.hpp"
+#include "net/trusted_peers.hpp"
 #include "net/tcp_io.hpp"
 
 namespace bucky {
@@ -24,7 +24,10 @@ struct transport_config {
   std::string node_id;       // for an admin client: its admin name
   bool admin_client = false; // dials every node, listens nowhere
   std::shared_ptr<const net::key_pair> key;
-  net::peer_directory peers;
+  std::shared_ptr<net::trusted_peers> peers;  // read at every handshake; `peers` message: it changed
+  // A node waiting for activation lets unknown keys in as guests, who may reach
+  // only the `activation` actor (and never send one-way messages).
+  bool accept_guests = false;
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;
   net::connection_options connection;
@@ -32,6 +35,8 @@ struct transport_config {
   std::size_t pending_requests_max = 4'096;   // our requests waiting for answers
   std::size_t inbound_requests_max = 1'024;   // peers' requests being served here
 };
+
+inline constexpr const char* guest_actor = "activation";
 
 // Spawns the transport as a node_daemon child.
 caf::actor spawn_transport(caf::actor_system& system, const child_context& context, transport_config config);

@@ -29,7 +29,7 @@ admin_client::admin_client(const net::key_pair& key, net::peer_directory peers, 
   config.node_id = std::move(name);
   config.admin_client = true;
   config.key = std::make_shared<net::key_pair>(key);
-  config.peers = std::move(peers);
+  config.peers = std::make_shared<net::trusted_peers>(std::move(peers));
   config.connection.zone_id = std::move(zone_id);
   transport_ = spawn_transport(system_, child_context{config.node_id, "transport"}, config);
 }

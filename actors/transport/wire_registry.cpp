@@ -61,6 +61,9 @@ const wire_registry& wire_registry::standard() {
     r.add_request<kv_client_request>();
     r.add_request<kv_watch_request>();
     r.add_request<kv_forward_batch>();
+    r.add_request<zone_config_request>();
+    r.add_request<zone_config_push>();
+    r.add_request<activation_request>();
     r.add_one_way<paxos_prepare>();
     r.add_one_way<paxos_promise>();
     r.add_one_way<paxos_accept>();
@@ -71,6 +74,8 @@ const wire_registry& wire_registry::standard() {
     r.add_one_way<paxos_beat_ack>();
     r.add_one_way<paxos_snapshot_chunk>();
     r.add_one_way<paxos_snapshot_ack>();
+    r.add_one_way<zone_config_version>();
+    r.add_one_way<signed_zone_config>();
     return r;
   }();
   return registry;

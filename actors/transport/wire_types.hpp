@@ -4,12 +4,14 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include "messages/activation.hpp"
 #include "messages/actor_table.hpp"
 #include "messages/echo.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/paxos.hpp"
 #include "messages/session_list.hpp"
+#include "messages/zone_sync.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table_request)
@@ -33,3 +35,10 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::kv_forward_batch_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::kv_watch_response)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_snapshot_chunk)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_snapshot_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::signed_zone_config)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_config_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_config_push)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_config_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_config_version)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::activation_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::activation_reply)

@@ -1,5 +1,8 @@
 // bucky: the zone's command line for its owner and admins. It talks to nodes only
-// through the authenticated transport, with an admin key listed in their peers.
+// through the authenticated transport: with the owner key to the nodes of a zone
+// file (--zone), or with an admin key listed in development nodes' peers files.
+//   bucky zone create|show|dns           the owner key and the signed zone config
+//   bucky node activate|list|remove      the zone's machines (new config versions)
 //   bucky key create --key FILE          make (or show) an admin key
 //   bucky status [--json]                every node: up/down, actors, sessions
 //   bucky ping NODE [--via NODE]         round trip to a node (or between two)
@@ -26,9 +29,11 @@
 #include "actors/state_store/kv_machine.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
+#include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/zone_commands.hpp"
 #include "messages/session_list.hpp"
 #include "net/key_file.hpp"
+#include "net/zone_config_file.hpp"
 
 using namespace bucky;
 using json = nlohmann::json;
@@ -38,6 +43,7 @@ namespace {
 struct cli_options {
   std::string key_path;
   std::string peers_path;
+  std::string zone_path;  // the signed zone config: nodes and the owner key
   std::string zone_id = "local";
   std::uint64_t timeout_ms = 3'000;
   bool json_output = false;
@@ -76,29 +82,68 @@ int key_create(const cli_options& options) {
 struct admin_session {
   std::unique_ptr<admin_client> client;
   net::peer_directory peers;
-  std::vector<std::string> nodes;
+  std::string zone_id;
+  std::vector<std::string> nodes;     // every node that listens somewhere
+  std::vector<std::string> kv_nodes;  // those holding a zone-state replica
 };
 
 // How long to wait for sessions: status wants every node, a kv call one of them.
 enum class wait_for { all_nodes, any_node };
 
-result<admin_session> open_session(const cli_options& options, wait_for waiting = wait_for::all_nodes) {
-  if (options.key_path.empty()) return status(status_code::invalid_argument, "--key FILE is required (or set BUCKY_KEY)");
-  if (options.peers_path.empty()) {
-    return status(status_code::invalid_argument, "--peers FILE is required (or set BUCKY_PEERS)");
+// Whom to dial, with which key, in which zone: from the zone file (its nodes; the
+// owner key by default) or from a peers file (development nodes).
+struct session_plan {
+  std::string key_path;
+  net::peer_directory peers;
+  std::string zone_id;
+  std::vector<std::string> state_nodes;  // empty: every node (development nodes)
+};
+
+result<session_plan> plan_session(const cli_options& options) {
+  if (!options.zone_path.empty()) {
+    auto zone = net::load_zone_config_file(options.zone_path, std::nullopt);
+    if (!zone) return zone.error();
+    auto peers = net::peer_directory::from_zone_config(zone->config);
+    if (!peers) return peers.error();
+    auto key_path = options.key_path.empty() ? cli::default_owner_key_path(zone->config.zone_id) : options.key_path;
+    return session_plan{key_path, std::move(*peers), zone->config.zone_id, zone->config.state_nodes};
   }
-  auto key = net::load_key_file(options.key_path);
-  if (!key) return key.error();
+  if (options.key_path.empty()) {
+    return status(status_code::invalid_argument, "--key FILE is required (or set BUCKY_KEY), or name the zone with --zone FILE");
+  }
+  if (options.peers_path.empty()) {
+    return status(status_code::invalid_argument, "--zone FILE (or BUCKY_ZONE) or --peers FILE (or BUCKY_PEERS) is required");
+  }
   auto peers = net::peer_directory::load(options.peers_path);
   if (!peers) return peers.error();
+  return session_plan{options.key_path, std::move(*peers), options.zone_id, {}};
+}
+
+result<admin_session> open_session(const cli_options& options, wait_for waiting = wait_for::all_nodes) {
+  auto plan = plan_session(options);
+  if (!plan) return plan.error();
+  auto key = net::load_key_file(plan->key_path);
+  if (!key) return key.error();
+  const auto& peers = plan->peers;
   admin_session session;
   std::string name = "admin";
-  if (auto me = peers->authorize(key->public_part())) name = me->name;
-  for (const auto& entry : peers->entries()) {
-    if (entry.identity.role == net::peer_identity::kind::node) session.nodes.push_back(entry.identity.name);
+  if (auto me = peers.authorize(key->public_part())) name = me->name;
+  const auto& state = plan->state_nodes;
+  for (const auto& entry : peers.entries()) {
+    if (entry.identity.role != net::peer_identity::kind::node || entry.port == 0) continue;
+    session.nodes.push_back(entry.identity.name);
+    if (state.empty() || std::find(state.begin(), state.end(), entry.identity.name) != state.end()) {
+      session.kv_nodes.push_back(entry.identity.name);
+    }
   }
-  session.peers = *peers;
-  session.client = std::make_unique<admin_client>(*key, *peers, name, options.zone_id);
+  if (session.nodes.empty()) {
+    return status(status_code::unavailable,
+                  fmt::format("zone {} has no activated node yet: activate one with bucky node activate",
+                              plan->zone_id));
+  }
+  session.zone_id = plan->zone_id;
+  session.peers = peers;
+  session.client = std::make_unique<admin_client>(*key, peers, name, plan->zone_id);
   if (waiting == wait_for::all_nodes) {
     session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
                                    std::chrono::milliseconds(options.timeout_ms));
@@ -162,7 +207,7 @@ int status_command(const cli_options& options) {
     std::cout << json{{"nodes", rows}}.dump(2) << "\n";
     return all_up ? 0 : 1;
   }
-  std::cout << fmt::format("zone {}: {} nodes, {} up\n", options.zone_id, rows.size(),
+  std::cout << fmt::format("zone {}: {} nodes, {} up\n", session->zone_id, rows.size(),
                            std::count_if(rows.begin(), rows.end(), [](const json& r) { return r["up"].get<bool>(); }));
   std::cout << fmt::format("{:<12} {:<22} {:<5} {:<14} {:>8} {:<8} {}\n", "NODE", "ADDRESS", "STATE", "ACTORS",
                            "RESTARTS", "BUDGET", "SESSIONS");
@@ -208,7 +253,8 @@ int ping_command(const cli_options& options) {
 result<kv_client_response> kv_call(const cli_options& options, const kv_request& request) {
   auto session = open_session(options, wait_for::any_node);
   if (!session) return session.error();
-  std::vector<std::string> order = options.node.empty() ? session->nodes : std::vector<std::string>{options.node};
+  std::vector<std::string> order = options.node.empty() ? session->kv_nodes : std::vector<std::string>{options.node};
+  if (order.empty()) return status(status_code::unavailable, "no zone-state node of the zone is activated yet");
   std::mt19937_64 random(std::random_device{}());
   kv_client_request call{random() | 1, 1, request, options.serializable, 0};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
@@ -245,7 +291,8 @@ void print_event(const cli_options& options, const kv_event& event) {
 int watch_command(const cli_options& options) {
   auto session = open_session(options, wait_for::any_node);
   if (!session) return fail(1, session.error().message());
-  std::vector<std::string> order = options.node.empty() ? session->nodes : std::vector<std::string>{options.node};
+  std::vector<std::string> order = options.node.empty() ? session->kv_nodes : std::vector<std::string>{options.node};
+  if (order.empty()) return fail(1, "no zone-state node of the zone is activated yet");
   kv_watch_request request;
   request.key = options.key;
   if (options.prefix) request.range_end = prefix_range_end(options.key);
@@ -349,11 +396,14 @@ int main(int argc, char** argv) {
   cli_options options;
   options.key_path = env_or("BUCKY_KEY", "");
   options.peers_path = env_or("BUCKY_PEERS", "");
+  options.zone_path = env_or("BUCKY_ZONE", "");
   CLI::App app{"bucky: manage a BuckyOS zone", "bucky"};
   app.set_version_flag("--version", std::string("bucky ") + BUCKY_VERSION);
   app.require_subcommand(1);
   app.add_option("--key", options.key_path, "admin key file (env BUCKY_KEY)");
-  app.add_option("--peers", options.peers_path, "peers file listing the zone's nodes (env BUCKY_PEERS)");
+  app.add_option("--zone", options.zone_path,
+                 "the zone's signed config file: its nodes, and the owner key by default (env BUCKY_ZONE)");
+  app.add_option("--peers", options.peers_path, "development nodes: peers file listing them (env BUCKY_PEERS)");
   app.add_option("--zone-id", options.zone_id, "zone name (default local)");
   app.add_option("--timeout-ms", options.timeout_ms, "how long to wait for nodes and answers")->check(CLI::Range(1, 600'000));
   app.add_flag("--json", options.json_output, "machine-readable output");
@@ -369,6 +419,26 @@ int main(int argc, char** argv) {
   zone_create_cmd->add_option("--owner-key", zone_options.owner_key_path,
                               "where the owner key goes (default ~/.bucky/<zone_id>.owner.key)");
   zone_create_cmd->add_option("--out", zone_options.out_path, "the signed zone config file (default ./<zone_id>.zone)");
+  zone_create_cmd
+      ->add_option("--state-nodes", zone_options.state_nodes,
+                   "the 1, 3 or 5 nodes (by name) that hold the zone state, comma-separated; fixed for the zone's life")
+      ->delimiter(',')
+      ->required();
+  cli::node_command_options node_options;
+  auto* node = app.add_subcommand("node", "the zone's machines: activate, list, remove (owner key)");
+  node->require_subcommand(1);
+  node->add_option("--owner-key", node_options.owner_key_path, "owner key file (default ~/.bucky/<zone_id>.owner.key)");
+  auto* node_activate_cmd = node->add_subcommand("activate", "add a waiting machine to the zone as NODE_ID (or replace "
+                                                             "the dead machine of NODE_ID)");
+  node_activate_cmd->add_option("node_id", node_options.node_id, "the node's name in the zone")->required();
+  node_activate_cmd->add_option("--at", node_options.at, "where the waiting bucky-node listens, <ip>:<port>")->required();
+  node_activate_cmd->add_option("--node-key", node_options.node_key, "the key the waiting bucky-node printed")->required();
+  node_activate_cmd->add_option("--address", node_options.address,
+                                "where the node listens for the zone, <ip>:<port> (default: --at)");
+  node_activate_cmd->add_option("--expires-s", node_options.expires_s, "the activation is void after this (default 600)");
+  auto* node_list_cmd = node->add_subcommand("list", "the zone's nodes and whether each answers now");
+  auto* node_remove_cmd = node->add_subcommand("remove", "take a node (not a state node) out of the zone; revokes its key");
+  node_remove_cmd->add_option("node_id", node_options.node_id, "the node's name")->required();
   auto* zone_show_cmd = zone->add_subcommand("show", "verify a signed zone config file and print it");
   zone_show_cmd->add_option("file", zone_file, "signed zone config file")->required();
   zone_show_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
@@ -424,6 +494,12 @@ int main(int argc, char** argv) {
     zone_options.json_output = options.json_output;
     return cli::zone_create(zone_options);
   }
+  node_options.zone_path = options.zone_path;
+  node_options.timeout_ms = options.timeout_ms;
+  node_options.json_output = options.json_output;
+  if (node_activate_cmd->parsed()) return cli::node_activate(node_options);
+  if (node_list_cmd->parsed()) return cli::node_list(node_options);
+  if (node_remove_cmd->parsed()) return cli::node_remove(node_options);
   if (zone_show_cmd->parsed()) return cli::zone_show(zone_file, owner_text, options.json_output);
   if (zone_dns_cmd->parsed()) return cli::zone_dns(zone_file, owner_text);
   if (status->parsed()) return status_command(options);

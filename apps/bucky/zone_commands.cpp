@@ -1,5 +1,7 @@
 #include "apps/bucky/zone_commands.hpp"
 
+#include "apps/bucky/node_commands.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -7,6 +9,7 @@
 #include <variant>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "messages/codec.hpp"
@@ -22,11 +25,6 @@ namespace {
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "bucky: %s\n", message.c_str());
   return code;
-}
-
-std::string default_owner_key_path(const std::string& zone_id) {
-  const char* home = std::getenv("HOME");
-  return fmt::format("{}/.bucky/{}.owner.key", home && *home ? home : ".", zone_id);
 }
 
 nlohmann::json to_json(const zone_config& config) {
@@ -47,6 +45,15 @@ int zone_create(zone_create_options options) {
                                "home.example",
                                options.zone_id));
   }
+  auto n = options.state_nodes.size();
+  if (n != 1 && n != 3 && n != 5) {
+    return fail(2, fmt::format("--state-nodes names {} nodes; a zone state needs 1, 3 or 5 (like --state-nodes "
+                               "nas,desktop,mini), fixed for the zone's life",
+                               n));
+  }
+  for (const auto& id : options.state_nodes) {
+    if (!valid_node_id(id)) return fail(2, fmt::format("--state-nodes: '{}' must be one DNS label (a-z, 0-9, -)", id));
+  }
   if (options.owner_key_path.empty()) options.owner_key_path = default_owner_key_path(options.zone_id);
   if (options.out_path.empty()) options.out_path = options.zone_id + ".zone";
   if (std::filesystem::exists(options.owner_key_path)) {
@@ -65,6 +72,7 @@ int zone_create(zone_create_options options) {
   config.zone_id = options.zone_id;
   config.owner_key = owner->public_part().to_text();
   config.version = 1;
+  config.state_nodes = options.state_nodes;
   auto document = net::sign_zone_config(config, *owner);
   if (!document) return fail(1, document.error().message());
   auto bytes = encode(*document);
@@ -75,13 +83,16 @@ int zone_create(zone_create_options options) {
                                 {"owner_key", config.owner_key},
                                 {"owner_key_file", options.owner_key_path},
                                 {"zone_config_file", options.out_path},
-                                {"version", config.version}}
+                                {"version", config.version},
+                                {"state_nodes", config.state_nodes}}
                      .dump()
               << "\n";
   } else {
     std::cout << fmt::format("zone {} created\n  owner key {} in {} (keep it safe and off the nodes)\n"
-                             "  signed zone config version 1 in {}\n",
-                             config.zone_id, config.owner_key, options.owner_key_path, options.out_path);
+                             "  signed zone config version 1 in {}; state nodes {} (activate them with bucky node "
+                             "activate)\n",
+                             config.zone_id, config.owner_key, options.owner_key_path, options.out_path,
+                             fmt::join(config.state_nodes, ","));
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace bucky::cli {
 
@@ -11,11 +12,12 @@ struct zone_create_options {
   std::string zone_id;
   std::string owner_key_path;  // default: $HOME/.bucky/<zone_id>.owner.key
   std::string out_path;        // default: ./<zone_id>.zone
+  std::vector<std::string> state_nodes;  // 1, 3 or 5 node names, fixed for the zone's life
   bool json_output = false;
 };
 
 // Creates the owner key (refuses to overwrite one) and version 1 of the zone config
-// (no nodes yet), signed. Exit code: 0, 1 failure, 2 usage.
+// (the state nodes named, none activated yet), signed. Exit code: 0, 1 failure, 2 usage.
 int zone_create(zone_create_options options);
 
 // Verifies a signed zone config file and prints it (as JSON with --json).

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/actor.hpp"
+#include "apps/bucky_node/boot.hpp"
 #include "apps/bucky_node/options.hpp"
 #include "net/key_file.hpp"
 #include "net/node_identity.hpp"
@@ -84,98 +87,11 @@ void crash_every_child(caf::actor_system& system, const caf::actor& daemon) {
   }
 }
 
-// Boot step 1 (DESIGN §4): a data dir that joined a zone names the node and the zone
-// in its identity file; flags may repeat those names but not contradict them.
-// Without the file the node runs as a development node named by its flags.
-result<std::optional<net::node_identity>> adopt_identity_file(node_options& options) {
-  auto identity = net::load_node_identity(options.data_dir);
-  if (!identity || !*identity) return identity;
-  const auto& file = **identity;
-  auto path = options.data_dir + "/" + net::identity_file_name;
-  if (options.node_id_given && options.node_id != file.node_id) {
-    return status(status_code::invalid_argument,
-                  fmt::format("--node-id {} contradicts {}, which says {}: drop the flag or use another data dir",
-                              options.node_id, path, file.node_id));
-  }
-  if (options.zone_id_given && options.zone_id != file.zone_id) {
-    return status(status_code::invalid_argument,
-                  fmt::format("--zone-id {} contradicts {}, which says {}: drop the flag or use another data dir",
-                              options.zone_id, path, file.zone_id));
-  }
-  options.node_id = file.node_id;
-  options.zone_id = file.zone_id;
-  return identity;
-}
-
-// What a node needs before any actor starts: its key and whom it trusts. A bad key
-// file or peers file is a usage problem (exit 2), reported in one line.
-struct node_identity {
-  std::shared_ptr<const net::key_pair> key;
-  net::peer_directory peers;
-};
-
-result<node_identity> load_identity(const node_options& options) {
-  auto key = net::load_or_create_key_file(options.data_dir + "/" + net::key_file_name);
-  if (!key) return key.error();
-  node_identity identity{std::make_shared<const net::key_pair>(*key), {}};
-  std::string peers_path = options.peers_path;
-  if (peers_path.empty() && ::access((options.data_dir + "/peers").c_str(), F_OK) == 0) {
-    peers_path = options.data_dir + "/peers";
-  }
-  if (!peers_path.empty()) {
-    auto peers = net::peer_directory::load(peers_path);
-    if (!peers) return peers.error();
-    identity.peers = std::move(*peers);
-  }
-  return identity;
-}
-
-node_daemon_config make_daemon_config(const node_options& options, const node_identity& identity,
-                                      std::shared_ptr<ring_sink> tail) {
-  node_daemon_config config;
-  config.node_id = options.node_id;
-  config.intensity = {options.restarts_max, options.restart_period_ms};
-  config.children.push_back(
-      {"log_tail", restart_type::permanent, restart_strategy::one_for_one,
-       spawn_component<log_tail_actor>(std::move(tail)), 1'000});
-  transport_config transport;
-  transport.node_id = options.node_id;
-  transport.key = identity.key;
-  transport.peers = identity.peers;
-  transport.listen_host = options.listen_host;
-  transport.listen_port = options.listen_port;
-  transport.connection.zone_id = options.zone_id;
-  config.children.push_back({"transport", restart_type::permanent, restart_strategy::one_for_one,
-                             [transport](caf::actor_system& system, const child_context& context) {
-                               return spawn_transport(system, context, transport);
-                             },
-                             3'000});
-  // Until the signed zone config names the state nodes (issue 5), every node of the
-  // peers file holds a replica, in node_id order.
-  paxos_config paxos;
-  paxos.node_id = options.node_id;
-  paxos.state_dir = options.data_dir + "/state";
-  paxos.log_retain_slots = options.log_retain_slots;
-  paxos.compaction_step_slots = std::max<std::uint64_t>(1, options.log_retain_slots / 10);
-  for (const auto& entry : identity.peers.entries()) {
-    if (entry.identity.role == net::peer_identity::kind::node) paxos.replicas.push_back(entry.identity.name);
-  }
-  std::sort(paxos.replicas.begin(), paxos.replicas.end());
-  if (std::find(paxos.replicas.begin(), paxos.replicas.end(), options.node_id) != paxos.replicas.end()) {
-    config.children.push_back({"paxos", restart_type::permanent, restart_strategy::one_for_one,
-                               [paxos](caf::actor_system& system, const child_context& context) {
-                                 return spawn_paxos(system, context, paxos);
-                               },
-                               3'000});
-  }
-  return config;
-}
-
-int run_node(const node_options& options, const node_identity& identity, std::shared_ptr<ring_sink> tail) {
+int run_node(const node_options& options, const boot_plan& plan, std::shared_ptr<ring_sink> tail) {
   auto log = logging::get("bucky-node");
   caf::actor_system_config caf_config;
   caf::actor_system system{caf_config};
-  auto daemon = spawn_node_daemon(system, make_daemon_config(options, identity, std::move(tail)));
+  auto daemon = spawn_node_daemon(system, make_daemon_config(options, plan, std::move(tail)));
 
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGUSR1);
@@ -211,6 +127,20 @@ int run_node(const node_options& options, const node_identity& identity, std::sh
   return exit_code;
 }
 
+// After an activation the data dir holds an identity: boot again from the start
+// (same pid, same flags) as a member of the zone. Without one (stopped while
+// waiting) the node simply ends.
+int boot_again(const node_options& options, char** argv) {
+  auto identity = net::load_node_identity(options.data_dir);
+  if (!identity || !*identity) return 0;
+  logging::get("bucky-node")->info("activated as node {} of zone {}: booting again", (*identity)->node_id,
+                                   (*identity)->zone_id);
+  logging::flush();
+  ::execv("/proc/self/exe", argv);
+  std::fprintf(stderr, "bucky-node: cannot boot again after activation: %s\n", std::strerror(errno));
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -220,25 +150,30 @@ int main(int argc, char** argv) {
     return early->exit_code;
   }
   auto options = std::get<bucky::node_options>(parsed);
+  // Works beside a running node (no data dir lock): it reads the key, making it
+  // the first time (once, 0600).
+  if (options.print_key_and_exit) {
+    std::error_code ignored;
+    std::filesystem::create_directories(options.data_dir, ignored);
+    auto key = bucky::net::load_or_create_key_file(options.data_dir + "/" + bucky::net::key_file_name);
+    if (!key) {
+      std::fprintf(stderr, "bucky-node: %s\n", key.error().message().c_str());
+      return 2;
+    }
+    std::printf("%s\n", key->public_part().to_text().c_str());
+    return 0;
+  }
   auto data_dir = bucky::open_data_dir(options.data_dir);
   if (!data_dir) {
     std::fprintf(stderr, "bucky-node: %s\n", data_dir.error().message().c_str());
     return 2;
   }
-  auto joined = adopt_identity_file(options);
-  if (!joined) {
-    std::fprintf(stderr, "bucky-node: %s\n", joined.error().message().c_str());
-    return 2;
+  auto planned = bucky::plan_boot(options);
+  if (auto* failure = std::get_if<bucky::boot_failure>(&planned)) {
+    std::fprintf(stderr, "bucky-node: %s\n", failure->message.c_str());
+    return failure->exit_code;
   }
-  auto identity = load_identity(options);
-  if (!identity) {
-    std::fprintf(stderr, "bucky-node: %s\n", identity.error().message().c_str());
-    return 2;
-  }
-  if (options.print_key_and_exit) {
-    std::printf("%s\n", identity->key->public_part().to_text().c_str());
-    return 0;
-  }
+  auto& plan = std::get<bucky::boot_plan>(planned);
   bucky::logging::log_config log_config;
   log_config.node_id = options.node_id;
   log_config.level = options.log_level;
@@ -256,15 +191,8 @@ int main(int argc, char** argv) {
   bucky::logging::get("bucky-node")
       ->info("bucky-node {} starting (data dir {}, pid {})", BUCKY_VERSION, options.data_dir,
              ::getpid());
-  if (*joined) {
-    bucky::logging::get("bucky-node")
-        ->info("boot: identity: node {} of zone {}, owner key {}", options.node_id, options.zone_id,
-               (*joined)->owner_key.to_text());
-  } else {
-    bucky::logging::get("bucky-node")
-        ->info("boot: no identity file in {}: development node {} of zone {} (names from flags, trust from the "
-               "peers file)",
-               options.data_dir, options.node_id, options.zone_id);
-  }
-  return run_node(options, *identity, std::move(tail));
+  bucky::report_boot(options, plan);
+  int exit_code = run_node(options, plan, std::move(tail));
+  if (exit_code == 0 && plan.mode == bucky::node_mode::waiting) return boot_again(options, argv);
+  return exit_code;
 }

@@ -60,6 +60,11 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   app.add_option("--peers", options.peers_path,
                  "peers file: nodes and admins that may connect (default: <data-dir>/peers if present)");
   app.add_option("--zone-id", options.zone_id, "zone name; nodes of different zones never connect");
+  app.add_option("--zone-config", options.zone_config_path,
+                 "signed zone config file to boot with when newer than the copy in the data dir");
+  std::string owner_key;
+  app.add_option("--owner-key", owner_key,
+                 "while waiting for activation: accept only activations signed by this owner key (base64url)");
 
   try {
     app.parse(argc, argv);
@@ -84,6 +89,8 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   options.listen_host = listen.substr(0, colon);
   options.listen_port = static_cast<std::uint16_t>(port);
   options.node_id_given = app.count("--node-id") > 0;
+  options.listen_given = app.count("--listen") > 0;
+  if (!owner_key.empty()) options.owner_key_text = owner_key;
   options.zone_id_given = app.count("--zone-id") > 0;
   if (options.zone_id.empty() || options.zone_id.size() > 253) {
     return early_exit{2, "bucky-node: --zone-id must be 1..253 characters\n"};

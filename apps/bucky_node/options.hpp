@@ -21,7 +21,10 @@ struct node_options {
   bool zone_id_given = false;
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 7070;
+  bool listen_given = false;
   std::string peers_path;  // empty: <data_dir>/peers when it exists
+  std::string zone_config_path;  // a signed zone config to boot with (newer than the cache)
+  std::optional<std::string> owner_key_text;  // waiting node: accept activations of this owner only
   std::uint32_t restarts_max = 5;
   std::uint64_t restart_period_ms = 10'000;
   std::uint64_t log_retain_slots = 10'000;  // zone-state log kept for catch-up before snapshots

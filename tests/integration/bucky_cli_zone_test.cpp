@@ -35,7 +35,8 @@ cli_run bucky_cli(const temp_dir& dir, std::vector<std::string> args) {
 BOOST_AUTO_TEST_CASE(zone_create_makes_a_private_owner_key_and_a_signed_config) {
   temp_dir dir;
   auto zone_file = (dir.path / "home.example.zone").string();
-  auto created = bucky_cli(dir, {"zone", "create", "home.example", "--out", zone_file});
+  auto created =
+      bucky_cli(dir, {"zone", "create", "home.example", "--state-nodes", "nas,desk,mini", "--out", zone_file});
   BOOST_TEST_REQUIRE(created.code == 0, created.err);
   auto key_path = dir.path / "home" / ".bucky" / "home.example.owner.key";
   struct stat info {};
@@ -47,10 +48,12 @@ BOOST_AUTO_TEST_CASE(zone_create_makes_a_private_owner_key_and_a_signed_config) 
   auto config = nlohmann::json::parse(shown.out);
   BOOST_TEST(config["zone_id"] == "home.example");
   BOOST_TEST(config["version"] == 1);
+  BOOST_TEST(config["state_nodes"] == nlohmann::json::array({"desk", "mini", "nas"}));
   BOOST_TEST(created.out.find(config["owner_key"].get<std::string>()) != std::string::npos);
 
   // Made once: a second create refuses and changes nothing.
-  auto again = bucky_cli(dir, {"zone", "create", "home.example", "--out", (dir.path / "other.zone").string()});
+  auto again = bucky_cli(
+      dir, {"zone", "create", "home.example", "--state-nodes", "nas", "--out", (dir.path / "other.zone").string()});
   BOOST_TEST(again.code == 1);
   BOOST_TEST(again.err.find("exists already") != std::string::npos, again.err);
 
@@ -76,17 +79,24 @@ BOOST_AUTO_TEST_CASE(zone_create_makes_a_private_owner_key_and_a_signed_config) 
 
 BOOST_AUTO_TEST_CASE(bad_zone_ids_are_usage_errors) {
   temp_dir dir;
-  auto bad = bucky_cli(dir, {"zone", "create", "Home_Zone"});
+  auto bad = bucky_cli(dir, {"zone", "create", "Home_Zone", "--state-nodes", "nas"});
   BOOST_TEST(bad.code == 2);
   BOOST_TEST(bad.err.find("DNS name") != std::string::npos, bad.err);
   auto missing = bucky_cli(dir, {"zone", "create"});
   BOOST_TEST(missing.code == 2);
+  auto even = bucky_cli(dir, {"zone", "create", "home.example", "--state-nodes", "a,b"});
+  BOOST_TEST(even.code == 2);
+  BOOST_TEST(even.err.find("1, 3 or 5") != std::string::npos, even.err);
+  auto unnamed = bucky_cli(dir, {"zone", "create", "home.example"});
+  BOOST_TEST(unnamed.code == 2);
+  BOOST_TEST(unnamed.err.find("--state-nodes") != std::string::npos, unnamed.err);
 }
 
 BOOST_AUTO_TEST_CASE(zone_dns_prints_a_txt_record_that_reassembles_to_the_signed_config) {
   temp_dir dir;
   auto zone_file = (dir.path / "z.zone").string();
-  BOOST_TEST_REQUIRE(bucky_cli(dir, {"zone", "create", "txt.example", "--out", zone_file}).code == 0);
+  BOOST_TEST_REQUIRE(
+      bucky_cli(dir, {"zone", "create", "txt.example", "--state-nodes", "n1", "--out", zone_file}).code == 0);
   auto dns = bucky_cli(dir, {"zone", "dns", zone_file});
   BOOST_TEST_REQUIRE(dns.code == 0, dns.err);
   BOOST_TEST(dns.out.find("_bucky.txt.example. 3600 IN TXT \"bucky1 1/") != std::string::npos, dns.out);

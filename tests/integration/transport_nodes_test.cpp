@@ -109,7 +109,7 @@ struct zone_fixture {
     transport_config config;
     config.node_id = id;
     config.key = std::make_shared<net::key_pair>(key_of(seed_override.value_or(seeds[id])));
-    config.peers = directory;
+    config.peers = std::make_shared<net::trusted_peers>(directory);
     config.listen_port = ports[id];
     node_daemon_config daemon_config;
     daemon_config.node_id = id;

@@ -106,10 +106,15 @@ BOOST_AUTO_TEST_CASE(invalid_configs_are_refused_naming_the_field) {
   check([](zone_config& c) { c.nodes[0].address = "localhost:7101"; }, "address");
   check([](zone_config& c) { c.nodes[0].address = "127.0.0.1:70000"; }, "address");
   check([](zone_config& c) { c.state_nodes = {"n1", "n2"}; }, "1, 3 or 5");
-  check([](zone_config& c) { c.state_nodes = {"n1", "n2", "n9"}; }, "not one of the nodes");
+  check([](zone_config& c) { c.state_nodes = {"n1", "n2", "N9"}; }, "state node");
+  check([](zone_config& c) { c.state_nodes.clear(); }, "1, 3 or 5");
   check([](zone_config& c) { c.revoked_keys = {c.nodes[0].public_key}; }, "revoked");
   check([](zone_config& c) { c.nodes[0].public_key = c.owner_key; }, "owner key");
   BOOST_TEST(validate(three_nodes(owner)).is_ok());
+  // A state node not yet activated is named before it is listed.
+  auto pending = three_nodes(owner);
+  pending.nodes.pop_back();
+  BOOST_TEST(validate(pending).is_ok());
 }
 
 BOOST_AUTO_TEST_CASE(updates_must_be_newer_keep_revocations_and_revoke_replaced_keys) {
@@ -137,6 +142,15 @@ BOOST_AUTO_TEST_CASE(updates_must_be_newer_keep_revocations_and_revoke_replaced_
   auto other_zone = next;
   other_zone.zone_id = "other.example";
   BOOST_TEST(check_zone_update(current, other_zone).message().find("zone") != std::string::npos);
+  // A removed node's key is revoked; the state nodes stay those the zone began with.
+  auto removed = next;
+  removed.nodes.erase(removed.nodes.begin());
+  BOOST_TEST(check_zone_update(current, removed).message().find("removed") != std::string::npos);
+  removed.revoked_keys.push_back(current.nodes[0].public_key);
+  BOOST_TEST(check_zone_update(current, removed).is_ok());
+  auto moved = next;
+  moved.state_nodes = {"n1"};
+  BOOST_TEST(check_zone_update(current, moved).message().find("state nodes") != std::string::npos);
   auto other_owner = next;
   other_owner.owner_key = key(101).public_part().to_text();
   BOOST_TEST(check_zone_update(current, other_owner).message().find("owner") != std::string::npos);

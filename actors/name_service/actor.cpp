@@ -1,0 +1,124 @@
+#include "actors/name_service/actor.hpp"
+
+#include <caf/all.hpp>
+#include <fmt/format.h>
+
+#include "actors/runtime/atoms.hpp"
+#include "actors/transport/remote.hpp"
+#include "actors/transport/wire_types.hpp"
+#include "messages/zone_sync.hpp"
+#include "net/peer_directory.hpp"
+#include "net/zone_config_file.hpp"
+#include "net/zone_config_sign.hpp"
+
+namespace bucky {
+
+namespace {
+
+using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
+
+class name_service : public component_actor {
+ public:
+  name_service(caf::actor_config& actor_config, child_context context, name_service_config config)
+      : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
+
+  caf::behavior make_behavior() override {
+    auto path = cache_path();
+    auto cached = net::load_zone_config_file(path, config_.owner_key);
+    if (!cached) throw std::runtime_error("cannot read the zone config cache: " + cached.error().message());
+    current_ = std::move(*cached);
+    if (auto member = net::check_zone_member(current_.config, config_.node_id, config_.own_key); !member.is_ok()) {
+      throw std::runtime_error(member.message());
+    }
+    publish_peers();
+    delayed_send(this, std::chrono::milliseconds(config_.gossip_interval_ms), gossip_atom::value);
+    return {
+        [this](zone_config_request& asked) -> caf::result<signed_zone_config> {
+          if (asked.zone_id != current_.config.zone_id) {
+            return caf::make_error(caf::sec::runtime_error,
+                                   fmt::format("node {} is in zone {}, not {}", config_.node_id,
+                                               current_.config.zone_id, asked.zone_id));
+          }
+          return current_.document;
+        },
+        [this](zone_config_push& push) -> caf::result<zone_config_ack> {
+          auto adopted = adopt(push.document, "a push");
+          if (!adopted.is_ok()) return caf::make_error(caf::sec::runtime_error, adopted.message());
+          return zone_config_ack{current_.config.version};
+        },
+        [this](peer_message_atom, const std::string& peer, zone_config_version& told) { on_version(peer, told); },
+        [this](peer_message_atom, const std::string& peer, signed_zone_config& document) {
+          auto adopted = adopt(document, "node " + peer);
+          if (!adopted.is_ok()) log().warn("zone config from node {} not adopted: {}", peer, adopted.message());
+        },
+        [this](gossip_atom) {
+          gossip();
+          delayed_send(this, std::chrono::milliseconds(config_.gossip_interval_ms), gossip_atom::value);
+        },
+    };
+  }
+
+ private:
+  std::string cache_path() const { return config_.data_dir + "/" + net::zone_config_file_name; }
+
+  caf::actor transport() { return system().registry().get<caf::actor>(caf::atom("transport")); }
+
+  // Verified, newer, a valid successor: kept on disk first, then in force. The same
+  // version again is fine (gossip crosses); an older one is refused.
+  status adopt(const signed_zone_config& document, const std::string& source) {
+    auto config = net::verify_zone_config(document, config_.owner_key);
+    if (!config) return config.error();
+    if (config->version == current_.config.version && document.config == current_.document.config) return {};
+    if (auto update = net::check_zone_update(current_.config, *config); !update.is_ok()) return update;
+    auto peers = net::peer_directory::from_zone_config(*config);
+    if (!peers) return peers.error();
+    if (auto saved = net::save_zone_config_file(cache_path(), document); !saved.is_ok()) {
+      throw std::runtime_error("cannot keep zone config version " + std::to_string(config->version) + ": " +
+                               saved.message());
+    }
+    auto previous = current_.config.version;
+    current_ = {document, std::move(*config)};
+    log().info("zone config of {} now version {} (was {}), from {}: {} nodes, {} revoked keys",
+               current_.config.zone_id, current_.config.version, previous, source, current_.config.nodes.size(),
+               current_.config.revoked_keys.size());
+    if (auto member = net::check_zone_member(current_.config, config_.node_id, config_.own_key); !member.is_ok()) {
+      throw std::runtime_error("this node leaves the zone: " + member.message());
+    }
+    config_.peers->replace(std::move(*peers));
+    if (auto t = transport()) send(t, peers_atom::value);
+    return {};
+  }
+
+  void publish_peers() {
+    auto peers = net::peer_directory::from_zone_config(current_.config);
+    if (!peers) throw std::runtime_error(peers.error().message());
+    config_.peers->replace(std::move(*peers));
+    if (auto t = transport()) send(t, peers_atom::value);
+  }
+
+  void gossip() {
+    auto t = transport();
+    if (!t) return;
+    zone_config_version mine{current_.config.zone_id, current_.config.version};
+    for (const auto& node : current_.config.nodes) {
+      if (node.node_id == config_.node_id) continue;
+      send(t, make_remote_cast(node.node_id, name_service_actor, mine));
+    }
+  }
+
+  void on_version(const std::string& peer, const zone_config_version& told) {
+    if (told.zone_id != current_.config.zone_id || told.version >= current_.config.version) return;
+    if (auto t = transport()) send(t, make_remote_cast(peer, name_service_actor, current_.document));
+  }
+
+  name_service_config config_;
+  net::verified_zone_config current_;
+};
+
+}  // namespace
+
+caf::actor spawn_name_service(caf::actor_system& system, const child_context& context, name_service_config config) {
+  return system.spawn<name_service>(context, std::move(config));
+}
+
+}  // namespace bucky

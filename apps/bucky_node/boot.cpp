@@ -1,0 +1,247 @@
+#include "apps/bucky_node/boot.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "actors/activation/actor.hpp"
+#include "actors/log_tail/actor.hpp"
+#include "actors/name_service/actor.hpp"
+#include "actors/paxos/actor.hpp"
+#include "actors/runtime/logging.hpp"
+#include "actors/transport/actor.hpp"
+#include "net/key_file.hpp"
+#include "net/zone_config_sign.hpp"
+
+namespace bucky {
+
+namespace {
+
+boot_failure usage(std::string message) { return {2, std::move(message)}; }
+boot_failure failed(std::string step, const std::string& why) { return {1, "boot: " + step + ": " + why}; }
+
+// Step 1: the identity file names the node and the zone; flags may repeat those
+// names but not contradict them.
+std::optional<boot_failure> adopt_identity(node_options& options, const net::node_identity& file) {
+  auto path = options.data_dir + "/" + net::identity_file_name;
+  if (options.node_id_given && options.node_id != file.node_id) {
+    return usage(fmt::format("--node-id {} contradicts {}, which says {}: drop the flag or use another data dir",
+                             options.node_id, path, file.node_id));
+  }
+  if (options.zone_id_given && options.zone_id != file.zone_id) {
+    return usage(fmt::format("--zone-id {} contradicts {}, which says {}: drop the flag or use another data dir",
+                             options.zone_id, path, file.zone_id));
+  }
+  if (!options.peers_path.empty()) {
+    return usage(fmt::format("--peers: node {} of zone {} trusts its signed zone config, not a peers file: drop "
+                             "the flag",
+                             file.node_id, file.zone_id));
+  }
+  options.node_id = file.node_id;
+  options.zone_id = file.zone_id;
+  return std::nullopt;
+}
+
+// Step 2: the newest of the cached copy and --zone-config, verified under the owner
+// key of the identity; a newer file must be a valid successor of the cache and
+// replaces it.
+std::variant<net::verified_zone_config, boot_failure> choose_zone_config(const node_options& options,
+                                                                         const net::node_identity& identity,
+                                                                         std::string& source) {
+  auto cache_path = options.data_dir + "/" + net::zone_config_file_name;
+  std::optional<net::verified_zone_config> cached, given;
+  if (std::filesystem::exists(cache_path)) {
+    auto loaded = net::load_zone_config_file(cache_path, identity.owner_key);
+    if (!loaded) return failed("zone config", loaded.error().message());
+    cached = std::move(*loaded);
+  }
+  if (!options.zone_config_path.empty()) {
+    auto loaded = net::load_zone_config_file(options.zone_config_path, identity.owner_key);
+    if (!loaded) return failed("zone config", loaded.error().message());
+    given = std::move(*loaded);
+  }
+  if (!cached && !given) {
+    return failed("zone config", fmt::format("none for zone {}: {} is missing and no --zone-config was given",
+                                             identity.zone_id, cache_path));
+  }
+  if (given && given->config.zone_id != identity.zone_id) {
+    return failed("zone config", fmt::format("{} is for zone {}, this node belongs to zone {}",
+                                             options.zone_config_path, given->config.zone_id, identity.zone_id));
+  }
+  if (cached && (!given || given->config.version <= cached->config.version)) {
+    source = given && given->config.version < cached->config.version
+                 ? fmt::format("{} (newer than --zone-config version {})", cache_path, given->config.version)
+                 : cache_path;
+    return std::move(*cached);
+  }
+  if (cached) {
+    if (auto update = net::check_zone_update(cached->config, given->config); !update.is_ok()) {
+      return failed("zone config", fmt::format("{}: {}", options.zone_config_path, update.message()));
+    }
+  }
+  if (auto saved = net::save_zone_config_file(cache_path, given->document); !saved.is_ok()) {
+    return failed("zone config", saved.message());
+  }
+  source = options.zone_config_path;
+  return std::move(*given);
+}
+
+std::optional<boot_failure> listen_where_listed(node_options& options, const zone_config& config) {
+  const auto* self = config.find(options.node_id);
+  if (options.listen_given || !self || self->address.empty()) return std::nullopt;
+  auto colon = self->address.rfind(':');
+  auto host = self->address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  options.listen_host = host;
+  options.listen_port = static_cast<std::uint16_t>(std::stoul(self->address.substr(colon + 1)));
+  return std::nullopt;
+}
+
+std::optional<boot_failure> plan_member(node_options& options, boot_plan& plan) {
+  if (auto bad = adopt_identity(options, *plan.identity)) return bad;
+  auto chosen = choose_zone_config(options, *plan.identity, plan.zone_source);
+  if (auto* failure = std::get_if<boot_failure>(&chosen)) return *failure;
+  plan.zone = std::move(std::get<net::verified_zone_config>(chosen));
+  const auto& config = plan.zone->config;
+  if (auto member = net::check_zone_member(config, options.node_id, plan.key->public_part()); !member.is_ok()) {
+    return failed("zone config", member.message());
+  }
+  auto peers = net::peer_directory::from_zone_config(config);
+  if (!peers) return failed("zone config", peers.error().message());
+  plan.peers = std::make_shared<net::trusted_peers>(std::move(*peers));
+  plan.replicas = config.state_nodes;
+  std::sort(plan.replicas.begin(), plan.replicas.end());
+  plan.mode = node_mode::zone_member;
+  return listen_where_listed(options, config);
+}
+
+std::optional<boot_failure> plan_unjoined(const node_options& options, boot_plan& plan) {
+  std::string peers_path = options.peers_path;
+  if (peers_path.empty() && ::access((options.data_dir + "/peers").c_str(), F_OK) == 0) {
+    peers_path = options.data_dir + "/peers";
+  }
+  if (peers_path.empty()) {
+    if (options.owner_key_text) {
+      auto owner = net::public_key::from_text(*options.owner_key_text);
+      if (!owner) return usage("--owner-key: " + owner.error().message());
+      plan.activation_owner = *owner;
+    }
+    plan.mode = node_mode::waiting;
+    plan.peers = std::make_shared<net::trusted_peers>(net::peer_directory{});
+    return std::nullopt;
+  }
+  auto peers = net::peer_directory::load(peers_path);
+  if (!peers) return usage(peers.error().message());
+  // Every node of the peers file holds a replica, in node_id order.
+  for (const auto& entry : peers->entries()) {
+    if (entry.identity.role == net::peer_identity::kind::node) plan.replicas.push_back(entry.identity.name);
+  }
+  std::sort(plan.replicas.begin(), plan.replicas.end());
+  plan.peers = std::make_shared<net::trusted_peers>(std::move(*peers));
+  plan.mode = node_mode::development;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<boot_plan, boot_failure> plan_boot(node_options& options) {
+  boot_plan plan;
+  auto key = net::load_or_create_key_file(options.data_dir + "/" + net::key_file_name);
+  if (!key) return usage(key.error().message());
+  plan.key = std::make_shared<const net::key_pair>(*key);
+  auto identity = net::load_node_identity(options.data_dir);
+  if (!identity) return usage(identity.error().message());
+  plan.identity = *identity;
+  auto problem = plan.identity ? plan_member(options, plan) : plan_unjoined(options, plan);
+  if (problem) return *problem;
+  return plan;
+}
+
+void report_boot(const node_options& options, const boot_plan& plan) {
+  auto log = logging::get("bucky-node");
+  if (plan.mode == node_mode::development) {
+    log->info("boot: no identity file in {}: development node {} of zone {} (names from flags, trust from the "
+              "peers file)",
+              options.data_dir, options.node_id, options.zone_id);
+    return;
+  }
+  if (plan.mode == node_mode::waiting) {
+    auto key = plan.key->public_part().to_text();
+    auto name = options.node_id_given ? options.node_id : "<node_id>";
+    log->info("boot: not activated: waiting for an activation on {}:{} (node key {})", options.listen_host,
+              options.listen_port, key);
+    std::printf("bucky-node: not activated yet. Node key: %s\n"
+                "  The zone owner activates this machine with:\n"
+                "    bucky node activate %s --at %s:%u --node-key %s --zone <zone config file>\n",
+                key.c_str(), name.c_str(), options.listen_host.c_str(), options.listen_port, key.c_str());
+    std::fflush(stdout);
+    return;
+  }
+  const auto& config = plan.zone->config;
+  bool state_node = std::find(plan.replicas.begin(), plan.replicas.end(), options.node_id) != plan.replicas.end();
+  log->info("boot: identity: node {} of zone {}, owner key {}", options.node_id, options.zone_id,
+            plan.identity->owner_key.to_text());
+  log->info("boot: zone config: version {} from {} verified; {} nodes, state nodes {}; this node {}", config.version,
+            plan.zone_source, config.nodes.size(), fmt::join(plan.replicas, ","),
+            state_node ? "holds a zone-state replica" : "is a zone-state client");
+}
+
+node_daemon_config make_daemon_config(const node_options& options, const boot_plan& plan,
+                                      std::shared_ptr<ring_sink> tail) {
+  node_daemon_config config;
+  config.node_id = options.node_id;
+  config.intensity = {options.restarts_max, options.restart_period_ms};
+  config.children.push_back({"log_tail", restart_type::permanent, restart_strategy::one_for_one,
+                             spawn_component<log_tail_actor>(std::move(tail)), 1'000});
+  if (plan.mode == node_mode::zone_member) {
+    name_service_config names{options.node_id, options.data_dir, plan.identity->owner_key, plan.key->public_part(),
+                              plan.peers};
+    config.children.push_back({name_service_actor, restart_type::permanent, restart_strategy::one_for_one,
+                               [names](caf::actor_system& system, const child_context& context) {
+                                 return spawn_name_service(system, context, names);
+                               },
+                               1'000});
+  }
+  transport_config transport;
+  transport.node_id = options.node_id;
+  transport.key = plan.key;
+  transport.peers = plan.peers;
+  transport.accept_guests = plan.mode == node_mode::waiting;
+  transport.listen_host = options.listen_host;
+  transport.listen_port = options.listen_port;
+  transport.connection.zone_id = plan.mode == node_mode::waiting ? activation_zone_id : options.zone_id;
+  config.children.push_back({"transport", restart_type::permanent, restart_strategy::one_for_one,
+                             [transport](caf::actor_system& system, const child_context& context) {
+                               return spawn_transport(system, context, transport);
+                             },
+                             3'000});
+  if (plan.mode == node_mode::waiting) {
+    activation_config activation{options.data_dir, options.node_id_given ? options.node_id : "",
+                                 plan.key->public_part(), plan.activation_owner};
+    config.children.push_back({guest_actor, restart_type::permanent, restart_strategy::one_for_one,
+                               [activation](caf::actor_system& system, const child_context& context) {
+                                 return spawn_activation(system, context, activation);
+                               },
+                               1'000});
+    return config;
+  }
+  if (std::find(plan.replicas.begin(), plan.replicas.end(), options.node_id) == plan.replicas.end()) return config;
+  paxos_config paxos;
+  paxos.node_id = options.node_id;
+  paxos.state_dir = options.data_dir + "/state";
+  paxos.log_retain_slots = options.log_retain_slots;
+  paxos.compaction_step_slots = std::max<std::uint64_t>(1, options.log_retain_slots / 10);
+  paxos.replicas = plan.replicas;
+  config.children.push_back({"paxos", restart_type::permanent, restart_strategy::one_for_one,
+                             [paxos](caf::actor_system& system, const child_context& context) {
+                               return spawn_paxos(system, context, paxos);
+                             },
+                             3'000});
+  return config;
+}
+
+}  // namespace bucky
