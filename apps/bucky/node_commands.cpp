@@ -73,11 +73,12 @@ std::variant<net::verified_zone_config, failure> commit_version(const node_comma
   return net::verified_zone_config{*document, canonical(std::move(next))};
 }
 
-// Delivers a new version to every node that listens somewhere (except `skip`);
-// returns how many adopted it.
+// Delivers a new version to every node of `reached` that listens somewhere (except
+// `skip`); returns how many adopted it. `reached` is the new config, or the old one
+// when a node leaves (it must hear that it is out).
 std::size_t push_to_nodes(const node_command_options& options, const owner_side& side,
-                          const net::verified_zone_config& next, const std::string& skip) {
-  auto peers = net::peer_directory::from_zone_config(next.config);
+                          const net::verified_zone_config& next, const zone_config& reached, const std::string& skip) {
+  auto peers = net::peer_directory::from_zone_config(reached);
   if (!peers) return 0;
   std::set<std::string> targets;
   for (const auto& entry : peers->entries()) {
@@ -198,7 +199,7 @@ int node_activate(node_command_options options) {
   }
   auto reply = send_activation(options, side, zone);
   if (auto* bad = std::get_if<failure>(&reply)) return fail(*bad);
-  auto pushed = push_to_nodes(options, side, zone, options.node_id);
+  auto pushed = push_to_nodes(options, side, zone, zone.config, options.node_id);
   if (options.json_output) {
     std::cout << nlohmann::json{{"node_id", options.node_id}, {"zone_id", zone.config.zone_id},
                                 {"version", zone.config.version}, {"pushed_to", pushed}}
@@ -234,7 +235,7 @@ int node_remove(node_command_options options) {
   auto committed = commit_version(options, side, next);
   if (auto* bad = std::get_if<failure>(&committed)) return fail(*bad);
   auto& zone = std::get<net::verified_zone_config>(committed);
-  auto pushed = push_to_nodes(options, side, zone, "");
+  auto pushed = push_to_nodes(options, side, zone, previous.config, "");
   std::cout << fmt::format("node {} removed from zone {} (version {}, its key revoked); {} running node(s) took "
                            "the new version now\n",
                            options.node_id, zone.config.zone_id, zone.config.version, pushed);

@@ -1,0 +1,261 @@
+// A zone made the way a person makes one: bucky zone create, bucky-node started
+// with empty data dirs (waiting), bucky node activate for each, then the zone used
+// through bucky --zone. Also every refusal on the way: expired, misdirected and
+// reused activations, bad zone configs at boot, keys the zone does not list, a
+// replaced machine's old key, a removed node.
+#define BOOST_TEST_MODULE integration_zone_bootstrap
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/activation/actor.hpp"
+#include "actors/transport/admin_client.hpp"
+#include "net/activation_sign.hpp"
+#include "net/key_file.hpp"
+#include "net/zone_config_file.hpp"
+#include "net/zone_config_sign.hpp"
+#include "tests/support/free_port.hpp"
+#include "tests/support/node_process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace bucky;
+using namespace bucky::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct cli_run {
+  int code = -1;
+  std::string out, err;
+};
+
+// A zone directory: the owner's HOME, the zone file, and nodes by name.
+struct zone_dir {
+  temp_dir dir;
+  std::string zone_file = (dir.path / "zone").string();
+  std::map<std::string, std::uint16_t> ports;
+  std::map<std::string, std::unique_ptr<node_process>> nodes;
+
+  cli_run cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--zone", zone_file, "--timeout-ms", "5000"});
+    node_process run(dir.path, std::move(args), {"HOME=" + (dir.path / "home").string()}, BUCKY_CLI_BINARY);
+    auto code = run.wait_exit(60s);
+    BOOST_TEST_REQUIRE(code.has_value());
+    return {*code, run.out(), run.err()};
+  }
+
+  std::string data(const std::string& name) const { return (dir.path / ("data-" + name)).string(); }
+
+  std::string address(const std::string& name) {
+    if (!ports.count(name)) ports[name] = free_port();
+    return "127.0.0.1:" + std::to_string(ports[name]);
+  }
+
+  std::string key_of(const std::string& data_dir) {
+    node_process run(dir.path, {"--data-dir", data_dir, "--print-key"});
+    BOOST_TEST_REQUIRE((run.wait_exit() == std::optional<int>(0)));
+    auto out = run.out();
+    return out.substr(0, out.find('\n'));
+  }
+
+  // bucky-node on an empty data dir, waiting for its activation.
+  node_process& start_waiting(const std::string& name, const std::string& data_dir) {
+    auto& node = nodes[name];
+    node.reset();
+    node = std::make_unique<node_process>(dir.path,
+                                          std::vector<std::string>{"--data-dir", data_dir, "--listen", address(name)});
+    BOOST_TEST_REQUIRE(node->wait_for_out("not activated yet"), node->err());
+    return *node;
+  }
+
+  cli_run activate(const std::string& name, const std::string& data_dir) {
+    return cli({"node", "activate", name, "--at", address(name), "--node-key", key_of(data_dir)});
+  }
+
+  void bring_up(const std::string& name) {
+    start_waiting(name, data(name));
+    auto activated = activate(name, data(name));
+    BOOST_TEST_REQUIRE(activated.code == 0, activated.err);
+    BOOST_TEST_REQUIRE(nodes[name]->wait_for_log("boot: zone config: version"), nodes[name]->err());
+  }
+
+  std::string get(const std::string& key, const std::string& node = "") {
+    std::vector<std::string> args{"kv"};
+    if (!node.empty()) args.insert(args.end(), {"--node", node});
+    args.insert(args.end(), {"get", key});
+    if (!node.empty()) args.push_back("--serializable");
+    auto got = cli(args);
+    return got.code == 0 ? got.out : "(exit " + std::to_string(got.code) + ": " + got.err + ")";
+  }
+};
+
+nlohmann::json node_list(zone_dir& zone) {
+  auto listed = zone.cli({"--json", "node", "list"});
+  BOOST_TEST_REQUIRE(listed.code == 0, listed.err);
+  return nlohmann::json::parse(listed.out);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that_survives_a_machine_replacement) {
+  zone_dir zone;
+  auto created = zone.cli({"zone", "create", "home.test", "--state-nodes", "n1,n2,n3", "--out", zone.zone_file});
+  BOOST_TEST_REQUIRE(created.code == 0, created.err);
+  for (auto name : {"n1", "n2", "n3"}) zone.bring_up(name);
+  auto listed = node_list(zone);
+  BOOST_TEST(listed["version"] == 4);
+  for (const auto& row : listed["nodes"]) BOOST_TEST(row["up"] == true, row.dump());
+
+  BOOST_TEST_REQUIRE(zone.cli({"kv", "put", "photos/1", "beach"}).code == 0);
+  BOOST_TEST(zone.get("photos/1") == "photos/1\nbeach\n");
+
+  // n3's disk dies. A new machine (new key, empty data dir) takes the name n3.
+  zone.nodes["n3"]->signal(SIGKILL);
+  zone.nodes["n3"]->wait_exit();
+  auto old_key = zone.key_of(zone.data("n3"));
+  auto fresh_dir = zone.data("n3") + "-new";
+  zone.start_waiting("n3", fresh_dir);
+  auto replaced = zone.activate("n3", fresh_dir);
+  BOOST_TEST_REQUIRE(replaced.code == 0, replaced.err);
+  BOOST_TEST_REQUIRE(zone.nodes["n3"]->wait_for_log("boot: zone config: version 5"), zone.nodes["n3"]->err());
+  auto shown = zone.cli({"--json", "zone", "show", zone.zone_file});
+  BOOST_TEST(nlohmann::json::parse(shown.out)["revoked_keys"] == nlohmann::json::array({old_key}));
+  // The new n3 learns the zone state from the others and serves it.
+  BOOST_TEST_REQUIRE(zone.cli({"kv", "put", "photos/2", "forest"}).code == 0);
+  BOOST_TEST_REQUIRE(node_process::wait_for([&] { return zone.get("photos/1", "n3") == "photos/1\nbeach\n"; }, 20s),
+                     zone.get("photos/1", "n3"));
+
+  // The dead machine's key comes back (its disk recovered): the zone refuses it, as
+  // it refuses any key it does not list. It dials n1 as a development node would.
+  auto intruder = [&](const std::string& name, const std::string& key_file) {
+    auto dir = zone.dir.path / ("intruder-" + name);
+    fs::create_directories(dir);
+    if (!key_file.empty()) {
+      fs::copy_file(key_file, dir / "node.key");
+      fs::permissions(dir / "node.key", fs::perms::owner_read | fs::perms::owner_write);
+    }
+    auto n1_key = zone.key_of(zone.data("n1"));
+    std::ofstream(dir / "peers") << "node n1 " << n1_key << " " << zone.address("n1") << "\n";
+    return std::make_unique<node_process>(zone.dir.path,
+                                          std::vector<std::string>{"--data-dir", dir.string(), "--node-id", name,
+                                                                   "--zone-id", "home.test", "--listen",
+                                                                   "127.0.0.1:" + std::to_string(free_port())});
+  };
+  auto ghost = intruder("a0", zone.data("n3") + "/node.key");
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("peer key " + old_key + " is not allowed in zone home.test"),
+             zone.nodes["n1"]->err());
+  auto stranger_key = zone.key_of((zone.dir.path / "intruder-a1").string());
+  auto stranger = intruder("a1", "");
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("peer key " + stranger_key + " is not allowed"), zone.nodes["n1"]->err());
+  ghost.reset();
+  stranger.reset();
+
+  // n2 is away while n4 joins: it learns the new version from its peers.
+  zone.nodes["n2"]->signal(SIGTERM);
+  BOOST_TEST((zone.nodes["n2"]->wait_exit() == std::optional<int>(0)));
+  zone.bring_up("n4");
+  zone.nodes["n2"] = std::make_unique<node_process>(
+      zone.dir.path, std::vector<std::string>{"--data-dir", zone.data("n2")});
+  BOOST_TEST(zone.nodes["n2"]->wait_for_log("now version 6 (was 5), from node"), zone.nodes["n2"]->err());
+  // n4 holds no replica; removing it revokes its key and it stops.
+  auto refused = zone.cli({"node", "remove", "n1"});
+  BOOST_TEST(refused.code == 1);
+  BOOST_TEST(refused.err.find("holds a zone-state replica") != std::string::npos, refused.err);
+  auto removed = zone.cli({"node", "remove", "n4"});
+  BOOST_TEST_REQUIRE(removed.code == 0, removed.err);
+  BOOST_TEST((zone.nodes["n4"]->wait_exit(20s) == std::optional<int>(1)));
+  BOOST_TEST(zone.nodes["n4"]->err().find("this node leaves the zone") != std::string::npos);
+  BOOST_TEST(zone.get("photos/2") == "photos/2\nforest\n");
+}
+
+BOOST_AUTO_TEST_CASE(expired_misdirected_and_reused_activations_are_refused) {
+  zone_dir zone;
+  BOOST_TEST_REQUIRE(zone.cli({"zone", "create", "home.test", "--state-nodes", "a", "--out", zone.zone_file}).code == 0);
+  auto owner = *net::load_key_file((zone.dir.path / "home" / ".bucky" / "home.test.owner.key").string());
+  auto& a = zone.start_waiting("a", zone.data("a"));
+  zone.start_waiting("b", zone.data("b"));
+  auto a_key = zone.key_of(zone.data("a"));
+  // The owner's zone with node a, signed here so the test holds the activation bytes.
+  auto current = *net::load_zone_config_file(zone.zone_file, std::nullopt);
+  auto config = current.config;
+  config.version = 2;
+  config.nodes.push_back({"a", a_key, zone.address("a")});
+  activation body;
+  body.zone_id = "home.test";
+  body.node_id = "a";
+  body.node_key = a_key;
+  body.zone = *net::sign_zone_config(config, owner);
+  auto now = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  auto send = [&](const std::string& node, const activation& what) {
+    auto request = *net::sign_activation(what, owner);
+    auto text = "node " + node + " " + zone.key_of(zone.data(node)) + " " + zone.address(node) + "\n";
+    admin_client client(owner, *net::peer_directory::parse(text, "test"), "owner", activation_zone_id);
+    if (!client.wait_connected({node}, 5s)) return std::string("no session");
+    auto reply = client.call(node, guest_actor, request, 5s);
+    return reply ? std::string("activated") : reply.error().message();
+  };
+  body.issued_unix_ms = now - 700'000;
+  body.expires_unix_ms = now - 100'000;
+  BOOST_TEST(send("a", body).find("expired") != std::string::npos);
+  body.issued_unix_ms = now;
+  body.expires_unix_ms = now + 60'000;
+  BOOST_TEST(send("b", body).find("issued for node key") != std::string::npos);  // a's activation at b
+  BOOST_TEST(send("a", body) == "activated");
+  BOOST_TEST_REQUIRE(a.wait_for_log("boot: zone config: version 2"), a.err());
+  // Used once: a is a zone member now and no longer lets strangers in.
+  BOOST_TEST(send("a", body) == "no session");
+  BOOST_TEST(zone.nodes["b"]->err().find("activation refused") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(boot_refuses_tampered_foreign_and_unlisting_configs_and_ignores_older_ones) {
+  zone_dir zone;
+  BOOST_TEST_REQUIRE(zone.cli({"zone", "create", "home.test", "--state-nodes", "a", "--out", zone.zone_file}).code == 0);
+  zone.bring_up("a");
+  auto version2 = zone.dir.path / "version2";
+  fs::copy_file(zone.zone_file, version2);
+  zone.bring_up("b");  // version 3
+  zone.nodes["a"]->signal(SIGTERM);
+  BOOST_TEST_REQUIRE((zone.nodes["a"]->wait_exit() == std::optional<int>(0)));
+  auto boot_a = [&](const std::string& config_file) {
+    node_process run(zone.dir.path, {"--data-dir", zone.data("a"), "--zone-config", config_file, "--print-actors"});
+    auto code = run.wait_exit(30s);
+    return std::pair{code.value_or(-1), run.err()};
+  };
+  auto [older_code, older_log] = boot_a(version2.string());
+  BOOST_TEST(older_code == 0, older_log);
+  BOOST_TEST(older_log.find("version 3 from") != std::string::npos, older_log);
+  BOOST_TEST(older_log.find("newer than --zone-config version 2") != std::string::npos, older_log);
+
+  auto tampered = zone.dir.path / "tampered";
+  fs::copy_file(zone.zone_file, tampered);
+  {
+    std::fstream file(tampered, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(40);
+    file.put('X');
+  }
+  auto [tampered_code, tampered_log] = boot_a(tampered.string());
+  BOOST_TEST(tampered_code == 1);
+  BOOST_TEST(tampered_log.find("boot: zone config:") != std::string::npos, tampered_log);
+  BOOST_TEST(tampered_log.find("refused") != std::string::npos, tampered_log);
+
+  // Another owner's zone of the same name.
+  zone_dir other;
+  BOOST_TEST_REQUIRE(other.cli({"zone", "create", "home.test", "--state-nodes", "a", "--out", other.zone_file}).code == 0);
+  auto [foreign_code, foreign_log] = boot_a(other.zone_file);
+  BOOST_TEST(foreign_code == 1);
+  BOOST_TEST(foreign_log.find("this node trusts") != std::string::npos, foreign_log);
+
+  // A newer version from the owner that drops b: b refuses to start with it.
+  BOOST_TEST_REQUIRE(zone.cli({"node", "remove", "b"}).code == 0);
+  zone.nodes["b"]->signal(SIGKILL);
+  zone.nodes["b"]->wait_exit();
+  node_process b(zone.dir.path, {"--data-dir", zone.data("b"), "--zone-config", zone.zone_file});
+  BOOST_TEST((b.wait_exit(30s) == std::optional<int>(1)));
+  BOOST_TEST(b.err().find("revokes this node's key") != std::string::npos, b.err());
+}
