@@ -42,6 +42,8 @@ enum class message_type : std::uint16_t {
   zone_config_version = 33,
   activation_request = 34,
   activation_reply = 35,
+  zone_state_status_request = 36,
+  zone_state_status = 37,
 };
 
 }  // namespace bucky

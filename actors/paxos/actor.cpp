@@ -40,7 +40,26 @@ caf::behavior paxos_actor::make_behavior() {
       [this](expire_read_atom, std::uint64_t read_id) { expire_read(read_id); },
       [this](kv_watch_request& request) -> caf::result<kv_watch_response> { return serve_watch(request); },
       [this](expire_watch_atom, std::uint64_t id) { expire_watch(id); },
+      [this](zone_state_status_request&) { return status_report(); },
   };
+}
+
+zone_state_status paxos_actor::status_report() {
+  zone_state_status out;
+  out.node_id = config_.node_id;
+  switch (core_->role()) {
+    case replica_role::leader: out.role = "leader"; break;
+    case replica_role::candidate: out.role = "candidate"; break;
+    case replica_role::follower: out.role = "follower"; break;
+  }
+  if (auto leader = core_->leader_hint()) out.leader = config_.replicas[*leader];
+  if (core_->role() == replica_role::leader) out.leader = config_.node_id;
+  out.ballot_round = std::max(core_->current_ballot().round, core_->acceptor().promised().round);
+  out.chosen_below = core_->chosen_below();
+  out.applied_below = applied_below();
+  auto revision = kv_->revision();
+  if (revision) out.revision = *revision;
+  return out;
 }
 
 void paxos_actor::open_state() {

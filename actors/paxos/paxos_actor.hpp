@@ -62,6 +62,7 @@ class paxos_actor : public component_actor {
   using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
 
   void open_state();
+  zone_state_status status_report();
 
   slot_id applied_below() const { return kv_->applied_below(); }
 

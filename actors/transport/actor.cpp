@@ -234,7 +234,9 @@ class transport_actor : public component_actor {
     if (seen == 1 || seen % 100 == 0) {
       auto who = event.dialled_node.empty() ? "from " + event.remote_address
                                             : "to node " + event.dialled_node + " at " + event.remote_address;
-      log().warn("rejected connection {} ({} times with this reason): {}", who, seen, event.reason.to_string());
+      // An admin client (the CLI) reports its own failures in words; a node warns.
+      auto level = config_.admin_client ? spdlog::level::info : spdlog::level::warn;
+      log().log(level, "rejected connection {} ({} times with this reason): {}", who, seen, event.reason.to_string());
     }
   }
 

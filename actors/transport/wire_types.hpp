@@ -11,6 +11,7 @@
 #include "messages/kv_watch.hpp"
 #include "messages/paxos.hpp"
 #include "messages/session_list.hpp"
+#include "messages/zone_state_status.hpp"
 #include "messages/zone_sync.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_table)
@@ -42,3 +43,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_config_ack)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_config_version)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::activation_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::activation_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_state_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_state_status_request)

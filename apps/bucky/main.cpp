@@ -32,6 +32,7 @@
 #include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/zone_commands.hpp"
 #include "messages/session_list.hpp"
+#include "messages/zone_state_status.hpp"
 #include "net/key_file.hpp"
 #include "net/zone_config_file.hpp"
 
@@ -191,7 +192,51 @@ json node_status(admin_session& session, const std::string& node, const cli_opti
   }
   std::sort(peers.begin(), peers.end());
   row["sessions"] = peers;
+  if (std::find(session.kv_nodes.begin(), session.kv_nodes.end(), node) == session.kv_nodes.end()) return row;
+  if (auto state = session.client->call(node, "paxos", zone_state_status_request{}, timeout)) {
+    row["zone_state"] = {{"role", state->role},
+                         {"leader", state->leader},
+                         {"ballot", state->ballot_round},
+                         {"chosen_below", state->chosen_below},
+                         {"applied_below", state->applied_below},
+                         {"revision", state->revision}};
+  } else {
+    row["zone_state"] = {{"error", state.error().to_string()}};
+  }
   return row;
+}
+
+// The zone state as its replicas see it: the leader most of them name, the highest
+// revision, and each replica's role, ballot and how far it has applied.
+void print_zone_state(const json& rows) {
+  std::map<std::string, int> named;
+  std::int64_t revision = 0;
+  std::uint64_t chosen_max = 0;
+  for (const auto& r : rows) {
+    if (!r.contains("zone_state") || r["zone_state"].contains("error")) continue;
+    const auto& z = r["zone_state"];
+    if (!z["leader"].get<std::string>().empty()) ++named[z["leader"].get<std::string>()];
+    revision = std::max(revision, z["revision"].get<std::int64_t>());
+    chosen_max = std::max(chosen_max, z["chosen_below"].get<std::uint64_t>());
+  }
+  auto leader = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  std::cout << fmt::format("zone state: leader {}, revision {}\n", leader == named.end() ? "none" : leader->first,
+                           revision);
+  std::cout << fmt::format("{:<12} {:<10} {:>7} {:>10} {:>10} {:>6}\n", "REPLICA", "ROLE", "BALLOT", "CHOSEN",
+                           "APPLIED", "LAG");
+  for (const auto& r : rows) {
+    if (!r.contains("zone_state")) continue;
+    const auto& z = r["zone_state"];
+    if (z.contains("error")) {
+      std::cout << fmt::format("{:<12} {}\n", r["node"].get<std::string>(), z["error"].get<std::string>());
+      continue;
+    }
+    auto applied = z["applied_below"].get<std::uint64_t>();
+    std::cout << fmt::format("{:<12} {:<10} {:>7} {:>10} {:>10} {:>6}\n", r["node"].get<std::string>(),
+                             z["role"].get<std::string>(), z["ballot"].get<std::uint64_t>(),
+                             z["chosen_below"].get<std::uint64_t>(), applied,
+                             chosen_max > applied ? chosen_max - applied : 0);
+  }
 }
 
 int status_command(const cli_options& options) {
@@ -224,6 +269,7 @@ int status_command(const cli_options& options) {
                              fmt::format("{}/{} running", r["actors_running"].get<std::size_t>(), r["actors"].size()),
                              r["restarts"].get<std::uint64_t>(), r["restart_budget"].get<std::string>(), sessions);
   }
+  if (!session->kv_nodes.empty()) print_zone_state(rows);
   return all_up ? 0 : 1;
 }
 
@@ -427,7 +473,8 @@ int main(int argc, char** argv) {
   cli::node_command_options node_options;
   auto* node = app.add_subcommand("node", "the zone's machines: activate, list, remove (owner key)");
   node->require_subcommand(1);
-  node->add_option("--owner-key", node_options.owner_key_path, "owner key file (default ~/.bucky/<zone_id>.owner.key)");
+  node->add_option("--owner-key", node_options.owner_key_path,
+                   "owner key file (default: --key, else ~/.bucky/<zone_id>.owner.key)");
   auto* node_activate_cmd = node->add_subcommand("activate", "add a waiting machine to the zone as NODE_ID (or replace "
                                                              "the dead machine of NODE_ID)");
   node_activate_cmd->add_option("node_id", node_options.node_id, "the node's name in the zone")->required();
@@ -495,6 +542,7 @@ int main(int argc, char** argv) {
     return cli::zone_create(zone_options);
   }
   node_options.zone_path = options.zone_path;
+  if (node_options.owner_key_path.empty()) node_options.owner_key_path = options.key_path;
   node_options.timeout_ms = options.timeout_ms;
   node_options.json_output = options.json_output;
   if (node_activate_cmd->parsed()) return cli::node_activate(node_options);

@@ -73,32 +73,39 @@ std::variant<net::verified_zone_config, failure> commit_version(const node_comma
   return net::verified_zone_config{*document, canonical(std::move(next))};
 }
 
+struct delivery {
+  std::size_t adopted = 0;  // running nodes that took the new version
+  bool joined = false;      // the activated node answers as a member
+};
+
 // Delivers a new version to every node of `reached` that listens somewhere (except
-// `skip`); returns how many adopted it. `reached` is the new config, or the old one
-// when a node leaves (it must hear that it is out).
-std::size_t push_to_nodes(const node_command_options& options, const owner_side& side,
-                          const net::verified_zone_config& next, const zone_config& reached, const std::string& skip) {
+// `joining`). `reached` is the new config, or the old one when a node leaves (it
+// must hear that it is out). A node just activated boots again before the others
+// can reach it: the push waits (bounded) for it to answer as a member first.
+delivery push_to_nodes(const node_command_options& options, const owner_side& side,
+                       const net::verified_zone_config& next, const zone_config& reached,
+                       const std::string& joining) {
+  delivery out;
   auto peers = net::peer_directory::from_zone_config(reached);
-  if (!peers) return 0;
+  if (!peers) return out;
   std::set<std::string> targets;
   for (const auto& entry : peers->entries()) {
-    if (entry.identity.role == net::peer_identity::kind::node && entry.port != 0 && entry.identity.name != skip) {
+    if (entry.identity.role == net::peer_identity::kind::node && entry.port != 0 && entry.identity.name != joining) {
       targets.insert(entry.identity.name);
     }
   }
-  if (targets.empty()) return 0;
   admin_client client(side.owner, *peers, net::owner_admin_name, next.config.zone_id);
-  client.wait_connected(targets, std::chrono::milliseconds(options.timeout_ms));
-  std::size_t adopted = 0;
+  auto wait = std::chrono::milliseconds(options.timeout_ms);
+  if (!joining.empty()) out.joined = client.wait_connected({joining}, wait + std::chrono::seconds(10));
+  client.wait_connected(targets, wait);
   for (const auto& node : client.connected()) {
     if (!targets.count(node)) continue;
-    auto ack = client.call(node, name_service_actor, zone_config_push{next.document},
-                           std::chrono::milliseconds(options.timeout_ms));
-    if (ack && ack->version >= next.config.version) ++adopted;
+    auto ack = client.call(node, name_service_actor, zone_config_push{next.document}, wait);
+    if (ack && ack->version >= next.config.version) ++out.adopted;
     else if (!ack) std::fprintf(stderr, "bucky: node %s did not adopt version %llu: %s\n", node.c_str(),
                                 static_cast<unsigned long long>(next.config.version), ack.error().message().c_str());
   }
-  return adopted;
+  return out;
 }
 
 std::optional<failure> check_address(const std::string& flag, const std::string& address) {
@@ -202,13 +209,16 @@ int node_activate(node_command_options options) {
   auto pushed = push_to_nodes(options, side, zone, zone.config, options.node_id);
   if (options.json_output) {
     std::cout << nlohmann::json{{"node_id", options.node_id}, {"zone_id", zone.config.zone_id},
-                                {"version", zone.config.version}, {"pushed_to", pushed}}
+                                {"version", zone.config.version}, {"pushed_to", pushed.adopted},
+                                {"joined", pushed.joined}}
                      .dump()
               << "\n";
   } else {
-    std::cout << fmt::format("node {} activated in zone {} (zone config version {}, kept in {}); {} running "
+    std::cout << fmt::format("node {} activated in zone {} (zone config version {}, kept in {}); {}; {} running "
                              "node(s) took the new version now\n",
-                             options.node_id, zone.config.zone_id, zone.config.version, options.zone_path, pushed);
+                             options.node_id, zone.config.zone_id, zone.config.version, options.zone_path,
+                             pushed.joined ? "it answers as a member" : "it does not answer as a member yet (see its log)",
+                             pushed.adopted);
   }
   return 0;
 }
@@ -238,7 +248,7 @@ int node_remove(node_command_options options) {
   auto pushed = push_to_nodes(options, side, zone, previous.config, "");
   std::cout << fmt::format("node {} removed from zone {} (version {}, its key revoked); {} running node(s) took "
                            "the new version now\n",
-                           options.node_id, zone.config.zone_id, zone.config.version, pushed);
+                           options.node_id, zone.config.zone_id, zone.config.version, pushed.adopted);
   return 0;
 }
 
