@@ -1,5 +1,7 @@
 #include "actors/name_service/actor.hpp"
 
+#include <mutex>
+
 #include <caf/all.hpp>
 #include <fmt/format.h>
 
@@ -7,15 +9,36 @@
 #include "actors/transport/remote.hpp"
 #include "actors/transport/wire_types.hpp"
 #include "messages/zone_sync.hpp"
+#include "net/dns_server.hpp"
+#include "net/dns_zone.hpp"
 #include "net/peer_directory.hpp"
 #include "net/zone_config_file.hpp"
 #include "net/zone_config_sign.hpp"
+#include "net/zone_config_txt.hpp"
 
 namespace bucky {
 
 namespace {
 
 using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
+
+// The config the DNS thread answers from; replaced whole when a version is adopted.
+class zone_cell {
+ public:
+  std::shared_ptr<const net::verified_zone_config> get() const {
+    std::lock_guard lock(mutex_);
+    return zone_;
+  }
+  void set(net::verified_zone_config zone) {
+    auto fresh = std::make_shared<const net::verified_zone_config>(std::move(zone));
+    std::lock_guard lock(mutex_);
+    zone_ = std::move(fresh);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const net::verified_zone_config> zone_;
+};
 
 class name_service : public component_actor {
  public:
@@ -31,6 +54,7 @@ class name_service : public component_actor {
       throw std::runtime_error(member.message());
     }
     publish_peers();
+    start_dns();
     delayed_send(this, std::chrono::milliseconds(config_.gossip_interval_ms), gossip_atom::value);
     return {
         [this](zone_config_request& asked) -> caf::result<signed_zone_config> {
@@ -78,6 +102,7 @@ class name_service : public component_actor {
     }
     auto previous = current_.config.version;
     current_ = {document, std::move(*config)};
+    dns_zone_->set(current_);
     log().info("zone config of {} now version {} (was {}), from {}: {} nodes, {} revoked keys",
                current_.config.zone_id, current_.config.version, previous, source, current_.config.nodes.size(),
                current_.config.revoked_keys.size());
@@ -87,6 +112,25 @@ class name_service : public component_actor {
     config_.peers->replace(std::move(*peers));
     if (auto t = transport()) send(t, peers_atom::value);
     return {};
+  }
+
+  void on_exit() override {
+    if (dns_) dns_->stop();
+    dns_.reset();
+  }
+
+  void start_dns() {
+    dns_zone_->set(current_);
+    if (!config_.dns) return;
+    net::dns_server_config dns_config{config_.dns_listen_host, config_.dns_listen_port};
+    dns_ = std::make_unique<net::dns_server>(dns_config, [cell = dns_zone_](std::span<const std::uint8_t> message) {
+      return net::serve_dns_message(*cell->get(), message);
+    });
+    auto port = dns_->start();
+    if (!port) throw std::runtime_error(port.error().message());
+    log().info("answering DNS for zone {} on {}:{} (UDP): <node>.{} A/AAAA, {} TXT", current_.config.zone_id,
+               config_.dns_listen_host, *port, current_.config.zone_id,
+               net::zone_config_txt_name(current_.config.zone_id));
   }
 
   void publish_peers() {
@@ -113,6 +157,8 @@ class name_service : public component_actor {
 
   name_service_config config_;
   net::verified_zone_config current_;
+  std::shared_ptr<zone_cell> dns_zone_ = std::make_shared<zone_cell>();
+  std::unique_ptr<net::dns_server> dns_;
 };
 
 }  // namespace

@@ -7,6 +7,9 @@
 // node with its key is kept (so the node refuses to start again) and the actor
 // stops with the reason: the machine was removed or replaced.
 //
+// DNS: with dns set it answers `<node_id>.<zone_id>` A/AAAA and the zone's TXT record
+// from the config it holds, so `dig @host -p port nas.home.example` works.
+//
 // Gossip: every gossip_interval_ms it tells every other node the version it holds
 // (one-way, dropped when there is no session); a node with a newer version answers
 // with the document, so a node that was down during a change catches up.
@@ -33,6 +36,10 @@ struct name_service_config {
   net::public_key own_key;
   std::shared_ptr<net::trusted_peers> peers;
   std::uint64_t gossip_interval_ms = 2'000;
+  // When set: answer DNS over UDP here (net/dns_zone.hpp) for the zone config held.
+  std::string dns_listen_host;
+  std::uint16_t dns_listen_port = 0;
+  bool dns = false;
 };
 
 caf::actor spawn_name_service(caf::actor_system& system, const child_context& context, name_service_config config);

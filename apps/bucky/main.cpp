@@ -489,6 +489,12 @@ int main(int argc, char** argv) {
   auto* zone_show_cmd = zone->add_subcommand("show", "verify a signed zone config file and print it");
   zone_show_cmd->add_option("file", zone_file, "signed zone config file")->required();
   zone_show_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
+  cli::zone_fetch_options fetch_options;
+  auto* zone_fetch_cmd = zone->add_subcommand("fetch", "look a zone config up in DNS (TXT _bucky.<zone_id>) and verify it");
+  zone_fetch_cmd->add_option("zone_id", fetch_options.zone_id, "the zone's name")->required();
+  zone_fetch_cmd->add_option("--dns", fetch_options.dns_server, "DNS server to ask, <ip>:<port>")->required();
+  zone_fetch_cmd->add_option("--owner", fetch_options.owner_key_text, "the owner key you trust (base64url)");
+  zone_fetch_cmd->add_option("--out", fetch_options.out_path, "keep the verified signed config in this file");
   auto* zone_dns_cmd = zone->add_subcommand("dns", "print the DNS TXT record that publishes a zone config");
   zone_dns_cmd->add_option("file", zone_file, "signed zone config file")->required();
   zone_dns_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
@@ -550,6 +556,11 @@ int main(int argc, char** argv) {
   if (node_remove_cmd->parsed()) return cli::node_remove(node_options);
   if (zone_show_cmd->parsed()) return cli::zone_show(zone_file, owner_text, options.json_output);
   if (zone_dns_cmd->parsed()) return cli::zone_dns(zone_file, owner_text);
+  if (zone_fetch_cmd->parsed()) {
+    fetch_options.timeout_ms = options.timeout_ms;
+    fetch_options.json_output = options.json_output;
+    return cli::zone_fetch(fetch_options);
+  }
   if (status->parsed()) return status_command(options);
   if (ping->parsed()) return ping_command(options);
   if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);

@@ -14,6 +14,8 @@
 
 #include "messages/codec.hpp"
 #include "net/key_file.hpp"
+#include "net/zone_config_dns.hpp"
+#include "net/zone_config_file.hpp"
 #include "net/zone_config_sign.hpp"
 #include "net/zone_config_txt.hpp"
 #include "storage/atomic_file.hpp"
@@ -99,36 +101,23 @@ int zone_create(zone_create_options options) {
 
 // A signed zone config file, verified (under the pinned owner when one is given).
 // On failure: the exit code and the message.
-struct loaded_config {
-  signed_zone_config document;
-  zone_config config;
-};
-
-std::variant<loaded_config, std::pair<int, std::string>> load_verified(const std::string& path,
-                                                                       const std::string& owner_key_text) {
-  auto bytes = read_small_file(path);
-  if (!bytes) return std::pair{1, bytes.error().message()};
-  auto document = decode<signed_zone_config>(std::span<const std::uint8_t>(
-      reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()));
-  if (!document) return std::pair{1, fmt::format("{}: not a signed zone config: {}", path, document.error().message())};
+std::variant<net::verified_zone_config, std::pair<int, std::string>> load_verified(const std::string& path,
+                                                                                  const std::string& owner_key_text) {
   std::optional<net::public_key> pinned;
   if (!owner_key_text.empty()) {
     auto key = net::public_key::from_text(owner_key_text);
     if (!key) return std::pair{2, "--owner: " + key.error().message()};
     pinned = *key;
   }
-  auto config = net::verify_zone_config(*document, pinned);
-  if (!config) return std::pair{1, fmt::format("{}: {}", path, config.error().message())};
-  return loaded_config{*document, *config};
+  auto loaded = net::load_zone_config_file(path, pinned);
+  if (!loaded) return std::pair{1, loaded.error().message()};
+  return std::move(*loaded);
 }
 
-int zone_show(const std::string& path, const std::string& owner_key_text, bool json_output) {
-  auto loaded = load_verified(path, owner_key_text);
-  if (auto* error = std::get_if<std::pair<int, std::string>>(&loaded)) return fail(error->first, error->second);
-  const auto& config = std::get<loaded_config>(loaded).config;
+void print_config(const zone_config& config, bool json_output) {
   if (json_output) {
     std::cout << to_json(config).dump() << "\n";
-    return 0;
+    return;
   }
   std::cout << fmt::format("zone {} version {} (signature valid; owner {})\n", config.zone_id, config.version,
                            config.owner_key);
@@ -139,13 +128,47 @@ int zone_show(const std::string& path, const std::string& owner_key_text, bool j
                              node.public_key, state ? "state" : "");
   }
   if (config.nodes.empty()) std::cout << "  no nodes yet: activate one with bucky node activate\n";
+}
+
+int zone_show(const std::string& path, const std::string& owner_key_text, bool json_output) {
+  auto loaded = load_verified(path, owner_key_text);
+  if (auto* error = std::get_if<std::pair<int, std::string>>(&loaded)) return fail(error->first, error->second);
+  print_config(std::get<net::verified_zone_config>(loaded).config, json_output);
+  return 0;
+}
+
+int zone_fetch(const zone_fetch_options& options) {
+  auto colon = options.dns_server.rfind(':');
+  if (colon == std::string::npos || colon == 0) return fail(2, "--dns must be <ip>:<port> of a DNS server");
+  auto port = std::stoul("0" + options.dns_server.substr(colon + 1));
+  if (port == 0 || port > 65535) return fail(2, "--dns must be <ip>:<port> of a DNS server");
+  std::optional<net::public_key> pinned;
+  if (!options.owner_key_text.empty()) {
+    auto key = net::public_key::from_text(options.owner_key_text);
+    if (!key) return fail(2, "--owner: " + key.error().message());
+    pinned = *key;
+  }
+  auto document = net::fetch_zone_config_dns(options.dns_server.substr(0, colon), static_cast<std::uint16_t>(port),
+                                             options.zone_id, options.timeout_ms);
+  if (!document) return fail(1, document.error().message());
+  auto config = net::verify_zone_config(*document, pinned);
+  if (!config) return fail(1, "the zone config found in DNS: " + config.error().message());
+  if (config->zone_id != options.zone_id) {
+    return fail(1, fmt::format("DNS answered with the config of zone {}, not {}", config->zone_id, options.zone_id));
+  }
+  if (!options.out_path.empty()) {
+    if (auto saved = net::save_zone_config_file(options.out_path, *document); !saved.is_ok()) {
+      return fail(1, saved.message());
+    }
+  }
+  print_config(*config, options.json_output);
   return 0;
 }
 
 int zone_dns(const std::string& path, const std::string& owner_key_text) {
   auto loaded = load_verified(path, owner_key_text);
   if (auto* error = std::get_if<std::pair<int, std::string>>(&loaded)) return fail(error->first, error->second);
-  const auto& [document, config] = std::get<loaded_config>(loaded);
+  const auto& [document, config] = std::get<net::verified_zone_config>(loaded);
   std::cout << "; publish in the DNS zone of " << config.zone_id << " (version " << config.version << ")\n";
   std::cout << net::zone_config_txt_name(config.zone_id) << ". 3600 IN TXT";
   for (const auto& s : net::zone_config_txt_strings(document)) std::cout << " \"" << s << "\"";

@@ -15,11 +15,14 @@
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/actor.hpp"
 #include "net/key_file.hpp"
+#include "net/zone_config_dns.hpp"
 #include "net/zone_config_sign.hpp"
 
 namespace bucky {
 
 namespace {
+
+constexpr std::uint64_t zone_dns_timeout_ms = 3'000;
 
 boot_failure usage(std::string message) { return {2, std::move(message)}; }
 boot_failure failed(std::string step, const std::string& why) { return {1, "boot: " + step + ": " + why}; }
@@ -64,8 +67,17 @@ std::variant<net::verified_zone_config, boot_failure> choose_zone_config(const n
     if (!loaded) return failed("zone config", loaded.error().message());
     given = std::move(*loaded);
   }
+  if (!cached && !given && options.zone_dns) {
+    auto document = net::fetch_zone_config_dns(options.zone_dns_host, options.zone_dns_port, identity.zone_id,
+                                               zone_dns_timeout_ms);
+    if (!document) return failed("zone config", document.error().message());
+    auto config = net::verify_zone_config(*document, identity.owner_key);
+    if (!config) return failed("zone config", "from DNS: " + config.error().message());
+    given = net::verified_zone_config{std::move(*document), std::move(*config)};
+  }
   if (!cached && !given) {
-    return failed("zone config", fmt::format("none for zone {}: {} is missing and no --zone-config was given",
+    return failed("zone config", fmt::format("none for zone {}: {} is missing and neither --zone-config nor "
+                                             "--zone-dns was given",
                                              identity.zone_id, cache_path));
   }
   if (given && given->config.zone_id != identity.zone_id) {
@@ -86,7 +98,9 @@ std::variant<net::verified_zone_config, boot_failure> choose_zone_config(const n
   if (auto saved = net::save_zone_config_file(cache_path, given->document); !saved.is_ok()) {
     return failed("zone config", saved.message());
   }
-  source = options.zone_config_path;
+  source = options.zone_config_path.empty()
+               ? fmt::format("DNS {}:{}", options.zone_dns_host, options.zone_dns_port)
+               : options.zone_config_path;
   return std::move(*given);
 }
 
@@ -200,6 +214,9 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   if (plan.mode == node_mode::zone_member) {
     name_service_config names{options.node_id, options.data_dir, plan.identity->owner_key, plan.key->public_part(),
                               plan.peers};
+    names.dns = options.dns;
+    names.dns_listen_host = options.dns_listen_host;
+    names.dns_listen_port = options.dns_listen_port;
     config.children.push_back({name_service_actor, restart_type::permanent, restart_strategy::one_for_one,
                                [names](caf::actor_system& system, const child_context& context) {
                                  return spawn_name_service(system, context, names);

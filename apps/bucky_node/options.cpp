@@ -24,6 +24,20 @@ std::string env_or(const char* name, std::string fallback) {
   return value && *value ? value : fallback;
 }
 
+// "<ip>:<port>" -> host and port (the host is checked when it is bound).
+bool split_listen(const std::string& text, std::string& host, std::uint16_t& port) {
+  auto colon = text.rfind(':');
+  unsigned number = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      std::from_chars(text.data() + colon + 1, text.data() + text.size(), number).ec != std::errc{} ||
+      number > 65535) {
+    return false;
+  }
+  host = text.substr(0, colon);
+  port = static_cast<std::uint16_t>(number);
+  return true;
+}
+
 }  // namespace
 
 std::variant<node_options, early_exit> parse_node_options(int argc, char** argv) {
@@ -62,6 +76,13 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   app.add_option("--zone-id", options.zone_id, "zone name; nodes of different zones never connect");
   app.add_option("--zone-config", options.zone_config_path,
                  "signed zone config file to boot with when newer than the copy in the data dir");
+  std::string dns_listen;
+  app.add_option("--dns-listen", dns_listen,
+                 "answer DNS (UDP) for the zone here, <ip>:<port>: <node>.<zone> A/AAAA and the zone config TXT");
+  std::string zone_dns;
+  app.add_option("--zone-dns", zone_dns,
+                 "with neither a cached zone config nor --zone-config: look it up (TXT _bucky.<zone>) at this DNS "
+                 "server, <ip>:<port>");
   std::string owner_key;
   app.add_option("--owner-key", owner_key,
                  "while waiting for activation: accept only activations signed by this owner key (base64url)");
@@ -79,15 +100,17 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
     return early_exit{2, "bucky-node: --data-dir is required (or set BUCKY_DATA_DIR); see "
                          "bucky-node --help\n"};
   }
-  auto colon = listen.rfind(':');
-  unsigned port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ec != std::errc{} ||
-      port > 65535) {
+  if (!split_listen(listen, options.listen_host, options.listen_port)) {
     return early_exit{2, fmt::format("bucky-node: --listen '{}' must be <ip>:<port>\n", listen)};
   }
-  options.listen_host = listen.substr(0, colon);
-  options.listen_port = static_cast<std::uint16_t>(port);
+  if (!dns_listen.empty() && !split_listen(dns_listen, options.dns_listen_host, options.dns_listen_port)) {
+    return early_exit{2, fmt::format("bucky-node: --dns-listen '{}' must be <ip>:<port>\n", dns_listen)};
+  }
+  options.dns = !dns_listen.empty();
+  if (!zone_dns.empty() && !split_listen(zone_dns, options.zone_dns_host, options.zone_dns_port)) {
+    return early_exit{2, fmt::format("bucky-node: --zone-dns '{}' must be <ip>:<port>\n", zone_dns)};
+  }
+  options.zone_dns = !zone_dns.empty();
   options.node_id_given = app.count("--node-id") > 0;
   options.listen_given = app.count("--listen") > 0;
   if (!owner_key.empty()) options.owner_key_text = owner_key;

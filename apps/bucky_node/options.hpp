@@ -23,6 +23,12 @@ struct node_options {
   std::uint16_t listen_port = 7070;
   bool listen_given = false;
   std::string peers_path;  // empty: <data_dir>/peers when it exists
+  bool dns = false;  // answer DNS for the zone (--dns-listen)
+  std::string dns_listen_host;
+  std::uint16_t dns_listen_port = 0;
+  bool zone_dns = false;  // without a cached config: look it up in DNS here (--zone-dns)
+  std::string zone_dns_host;
+  std::uint16_t zone_dns_port = 0;
   std::string zone_config_path;  // a signed zone config to boot with (newer than the cache)
   std::optional<std::string> owner_key_text;  // waiting node: accept activations of this owner only
   std::uint32_t restarts_max = 5;

@@ -24,6 +24,7 @@ enum class status_code : std::uint8_t {
   corruption,        // bytes on disk or on the wire fail their checks
   permission_denied,
   internal,          // reported by a component that caught a broken invariant
+  unsupported,       // well-formed, but asks for something not implemented
 };
 
 const char* status_code_name(status_code code);

@@ -64,11 +64,13 @@ struct zone_dir {
   }
 
   // bucky-node on an empty data dir, waiting for its activation.
-  node_process& start_waiting(const std::string& name, const std::string& data_dir) {
+  node_process& start_waiting(const std::string& name, const std::string& data_dir,
+                              std::vector<std::string> extra = {}) {
     auto& node = nodes[name];
     node.reset();
-    node = std::make_unique<node_process>(dir.path,
-                                          std::vector<std::string>{"--data-dir", data_dir, "--listen", address(name)});
+    std::vector<std::string> args{"--data-dir", data_dir, "--listen", address(name)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    node = std::make_unique<node_process>(dir.path, args);
     BOOST_TEST_REQUIRE(node->wait_for_out("not activated yet"), node->err());
     return *node;
   }
@@ -77,8 +79,8 @@ struct zone_dir {
     return cli({"node", "activate", name, "--at", address(name), "--node-key", key_of(data_dir)});
   }
 
-  void bring_up(const std::string& name) {
-    start_waiting(name, data(name));
+  void bring_up(const std::string& name, std::vector<std::string> extra = {}) {
+    start_waiting(name, data(name), std::move(extra));
     auto activated = activate(name, data(name));
     BOOST_TEST_REQUIRE(activated.code == 0, activated.err);
     BOOST_TEST_REQUIRE(nodes[name]->wait_for_log("boot: zone config: version"), nodes[name]->err());
@@ -258,4 +260,49 @@ BOOST_AUTO_TEST_CASE(boot_refuses_tampered_foreign_and_unlisting_configs_and_ign
   node_process b(zone.dir.path, {"--data-dir", zone.data("b"), "--zone-config", zone.zone_file});
   BOOST_TEST((b.wait_exit(30s) == std::optional<int>(1)));
   BOOST_TEST(b.err().find("revokes this node's key") != std::string::npos, b.err());
+}
+
+BOOST_AUTO_TEST_CASE(a_node_answers_dns_for_its_zone_and_the_config_is_found_through_it) {
+  zone_dir zone;
+  BOOST_TEST_REQUIRE(zone.cli({"zone", "create", "home.test", "--state-nodes", "a", "--out", zone.zone_file}).code == 0);
+  auto dns_port = std::to_string(free_port());
+  zone.bring_up("a", {"--dns-listen", "127.0.0.1:" + dns_port});
+  BOOST_TEST_REQUIRE(zone.nodes["a"]->wait_for_log("answering DNS for zone home.test"), zone.nodes["a"]->err());
+  auto dig = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"@127.0.0.1", "-p", dns_port, "+time=2", "+tries=2"});
+    node_process run(zone.dir.path, args, {}, "/usr/bin/dig");
+    BOOST_TEST_REQUIRE((run.wait_exit(30s) == std::optional<int>(0)), run.err());
+    return run.out();
+  };
+  // dig (BIND's resolver library) reads our answers.
+  BOOST_TEST(dig({"a.home.test", "A", "+short"}) == "127.0.0.1\n");
+  auto missing = dig({"garage.home.test", "A"});
+  BOOST_TEST(missing.find("status: NXDOMAIN") != std::string::npos, missing);
+  BOOST_TEST(missing.find("flags: qr aa") != std::string::npos, missing);
+  auto outside = dig({"example.org", "A"});
+  BOOST_TEST(outside.find("status: REFUSED") != std::string::npos, outside);
+  auto txt = dig({"_bucky.home.test", "TXT", "+short"});
+  BOOST_TEST(txt.find("\"bucky1 1/") != std::string::npos, txt);
+
+  // The owner's zone config, found through DNS and verified, equals the file.
+  auto fetched_file = (zone.dir.path / "fetched").string();
+  auto owner = net::load_zone_config_file(zone.zone_file, std::nullopt)->config.owner_key;
+  auto fetched = zone.cli({"zone", "fetch", "home.test", "--dns", "127.0.0.1:" + dns_port, "--owner", owner, "--out",
+                           fetched_file});
+  BOOST_TEST_REQUIRE(fetched.code == 0, fetched.err);
+  BOOST_TEST(read_file(fetched_file) == read_file(zone.zone_file));
+  auto stranger = net::key_pair::generate().public_part().to_text();
+  auto pinned_elsewhere = zone.cli({"zone", "fetch", "home.test", "--dns", "127.0.0.1:" + dns_port, "--owner", stranger});
+  BOOST_TEST(pinned_elsewhere.code == 1);
+  BOOST_TEST(pinned_elsewhere.err.find("trusts " + stranger) != std::string::npos, pinned_elsewhere.err);
+
+  // A node that lost its cached copy boots from the config another node serves in DNS.
+  auto b_dns = std::to_string(free_port());
+  zone.bring_up("b", {"--dns-listen", "127.0.0.1:" + b_dns});
+  zone.nodes["a"]->signal(SIGTERM);
+  BOOST_TEST_REQUIRE((zone.nodes["a"]->wait_exit() == std::optional<int>(0)));
+  fs::remove(fs::path(zone.data("a")) / "zone_config");
+  node_process lost(zone.dir.path, {"--data-dir", zone.data("a"), "--zone-dns", "127.0.0.1:" + b_dns});
+  BOOST_TEST(lost.wait_for_log("boot: zone config: version 3 from DNS 127.0.0.1:" + b_dns + " verified"), lost.err());
+  BOOST_TEST(fs::exists(fs::path(zone.data("a")) / "zone_config"));
 }
