@@ -34,7 +34,23 @@ caf::behavior paxos_actor::make_behavior() {
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
       },
-      [this](kv_forward_batch& batch) -> caf::result<kv_forward_batch_response> { return serve_batch(batch); },
+      [this](const caller& from, kv_client_request& request) -> caf::result<kv_client_response> {
+        if (auto denied = check_caller(from, request.request); !denied.is_ok()) return refused(denied, config_.node_id);
+        auto promise = make_response_promise<kv_client_response>();
+        serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
+        return promise;
+      },
+      [this](const caller& from, kv_forward_batch& batch) -> caf::result<kv_forward_batch_response> {
+        // The forwarding node checked each request against its caller.
+        if (from.role != caller::kind::node) {
+          return caf::make_error(caf::sec::invalid_argument, "only nodes forward zone-state requests");
+        }
+        return serve_batch(batch);
+      },
+      [this](const caller& from, kv_watch_request& request) -> caf::result<kv_watch_response> {
+        if (auto denied = check_caller(from, request); !denied.is_ok()) return watch_refused(denied);
+        return serve_watch(request);
+      },
       [this](forward_flush_atom) { flush_forwards(); },
       [this](expire_atom, std::uint64_t client_id, std::uint64_t sequence) { expire(client_id, sequence); },
       [this](expire_read_atom, std::uint64_t read_id) { expire_read(read_id); },
@@ -42,6 +58,29 @@ caf::behavior paxos_actor::make_behavior() {
       [this](expire_watch_atom, std::uint64_t id) { expire_watch(id); },
       [this](zone_state_status_request&) { return status_report(); },
   };
+}
+
+// The rules as applied here; read again only when the store's revision moved.
+const acl_config& paxos_actor::current_acl() {
+  auto revision = kv_->revision();
+  if (revision && acl_revision_ && *revision == *acl_revision_) return acl_;
+  acl_ = default_acl();
+  kv_request read;
+  read.success.push_back({kv_op_kind::range, acl_key});
+  if (auto answer = kv_->read(read); answer && !answer->results.empty() && !answer->results[0].kvs.empty()) {
+    auto parsed = parse_acl(answer->results[0].kvs[0].value);
+    if (parsed) acl_ = std::move(*parsed);
+    else log().error("{} does not parse ({}); the default rules apply", acl_key, parsed.error().message());
+  }
+  if (revision) acl_revision_ = *revision;
+  return acl_;
+}
+
+template <class Request>
+status paxos_actor::check_caller(const caller& from, const Request& request) {
+  auto checked = check_access(current_acl(), from, request);
+  if (!checked.is_ok()) log().info("refused a request of {}: {}", from.name, checked.message());
+  return checked;
 }
 
 zone_state_status paxos_actor::status_report() {

@@ -20,6 +20,7 @@
 #include "actors/paxos/replica_core.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/state_store/acl.hpp"
 #include "actors/state_store/kv_store.hpp"
 #include "actors/transport/remote.hpp"
 #include "actors/transport/wire_types.hpp"
@@ -63,6 +64,9 @@ class paxos_actor : public component_actor {
 
   void open_state();
   zone_state_status status_report();
+  const acl_config& current_acl();
+  template <class Request>
+  status check_caller(const caller& from, const Request& request);
 
   slot_id applied_below() const { return kv_->applied_below(); }
 
@@ -184,6 +188,8 @@ class paxos_actor : public component_actor {
   std::map<std::uint64_t, pending_read> reads_;
   std::map<std::uint64_t, watcher> watchers_;
   std::uint64_t last_watch_id_ = 0;
+  acl_config acl_;                          // current_acl()
+  std::optional<std::int64_t> acl_revision_;  // the store revision it was read at
   std::int64_t polled_revision_ = -1;  // the revision watchers were last checked at
   std::uint64_t last_read_id_ = 0;
   replica_output pending_;  // gathered until the next flush

@@ -28,6 +28,16 @@ const char* role_name(net::peer_identity::kind role) {
   return "?";
 }
 
+caller caller_of(const net::peer_identity& peer) {
+  switch (peer.role) {
+    case net::peer_identity::kind::node: return {caller::kind::node, peer.name};
+    case net::peer_identity::kind::admin:
+      return {peer.name == net::owner_admin_name ? caller::kind::owner : caller::kind::admin, peer.name};
+    case net::peer_identity::kind::guest: return {caller::kind::guest, peer.name};
+  }
+  return {caller::kind::guest, peer.name};
+}
+
 caf::error remote_error(status_code code, std::string what) {
   return caf::make_error(code == status_code::timeout ? caf::sec::request_timeout : caf::sec::runtime_error,
                          std::move(what));
@@ -333,7 +343,7 @@ class transport_actor : public component_actor {
     }
     ++inbound_in_progress_;
     auto session_id = event.session_id;
-    wire_registry::standard().serve(this, target, request.type, request.payload,
+    wire_registry::standard().serve(this, target, caller_of(event.peer), request.type, request.payload,
                                     std::chrono::milliseconds(config_.inbound_request_timeout_ms),
                                     [this, session_id, request](result<encoded_message> outcome) {
                                       --inbound_in_progress_;

@@ -9,26 +9,44 @@
 
 namespace bucky {
 
+namespace {
+
+// Asks `target` with `message...` and turns the typed answer into encoded bytes.
+template <class Response, class... Message>
+void ask(caf::event_based_actor* self, const caf::actor& target, std::chrono::milliseconds timeout,
+         reply_callback done, Message&&... message) {
+  self->request(target, timeout, std::forward<Message>(message)...)
+      .then(
+          [done](Response& response) {
+            done(encoded_message{static_cast<std::uint16_t>(Response::type_id), encode(response)});
+          },
+          [done](caf::error& error) {
+            auto code = error == caf::sec::request_timeout ? status_code::timeout : status_code::unavailable;
+            done(status(code, describe_exit_reason(error)));
+          });
+}
+
+}  // namespace
+
 template <class Request>
 void wire_registry::add_request() {
-  using Response = typename Request::response_type;
   handlers_[static_cast<std::uint16_t>(Request::type_id)] =
-      [](caf::event_based_actor* self, const caf::actor& target, std::span<const std::uint8_t> payload,
+      [](caf::event_based_actor* self, const caf::actor& target, const caller&, std::span<const std::uint8_t> payload,
          std::chrono::milliseconds timeout, reply_callback done) {
         auto request = decode<Request>(payload);
-        if (!request) {
-          done(request.error());
-          return;
-        }
-        self->request(target, timeout, std::move(*request))
-            .then(
-                [done](Response& response) {
-                  done(encoded_message{static_cast<std::uint16_t>(Response::type_id), encode(response)});
-                },
-                [done](caf::error& error) {
-                  auto code = error == caf::sec::request_timeout ? status_code::timeout : status_code::unavailable;
-                  done(status(code, describe_exit_reason(error)));
-                });
+        if (!request) return done(request.error());
+        ask<typename Request::response_type>(self, target, timeout, std::move(done), std::move(*request));
+      };
+}
+
+template <class Request>
+void wire_registry::add_request_with_caller() {
+  handlers_[static_cast<std::uint16_t>(Request::type_id)] =
+      [](caf::event_based_actor* self, const caf::actor& target, const caller& from,
+         std::span<const std::uint8_t> payload, std::chrono::milliseconds timeout, reply_callback done) {
+        auto request = decode<Request>(payload);
+        if (!request) return done(request.error());
+        ask<typename Request::response_type>(self, target, timeout, std::move(done), from, std::move(*request));
       };
 }
 
@@ -58,9 +76,9 @@ const wire_registry& wire_registry::standard() {
     r.add_request<echo_request>();
     r.add_request<actor_table_request>();
     r.add_request<session_list_request>();
-    r.add_request<kv_client_request>();
-    r.add_request<kv_watch_request>();
-    r.add_request<kv_forward_batch>();
+    r.add_request_with_caller<kv_client_request>();
+    r.add_request_with_caller<kv_watch_request>();
+    r.add_request_with_caller<kv_forward_batch>();
     r.add_request<zone_config_request>();
     r.add_request<zone_config_push>();
     r.add_request<activation_request>();
@@ -82,7 +100,8 @@ const wire_registry& wire_registry::standard() {
   return registry;
 }
 
-void wire_registry::serve(caf::event_based_actor* self, const caf::actor& target, std::uint16_t type,
+void wire_registry::serve(caf::event_based_actor* self, const caf::actor& target, const caller& from,
+                          std::uint16_t type,
                           std::span<const std::uint8_t> payload, std::chrono::milliseconds timeout,
                           reply_callback done) const {
   auto found = handlers_.find(type);
@@ -90,7 +109,7 @@ void wire_registry::serve(caf::event_based_actor* self, const caf::actor& target
     done(status(status_code::invalid_argument, fmt::format("unknown message type {}", type)));
     return;
   }
-  found->second(self, target, payload, timeout, std::move(done));
+  found->second(self, target, from, payload, timeout, std::move(done));
 }
 
 }  // namespace bucky

@@ -13,6 +13,7 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "messages/caller.hpp"
 #include "messages/codec.hpp"
 
 namespace bucky {
@@ -31,6 +32,9 @@ class wire_registry {
 
   template <class Request>
   void add_request();
+  // A request whose actor decides by who asks: it gets (caller, request).
+  template <class Request>
+  void add_request_with_caller();
   // A message that expects no answer (Paxos traffic): decoded and sent to the actor,
   // stamped with the peer it came from.
   template <class Message>
@@ -38,7 +42,7 @@ class wire_registry {
 
   // Decodes `payload` as message `type` and asks `target`; `done` gets the encoded
   // answer or a status naming what went wrong. Unknown types fail at once.
-  void serve(caf::event_based_actor* self, const caf::actor& target, std::uint16_t type,
+  void serve(caf::event_based_actor* self, const caf::actor& target, const caller& from, std::uint16_t type,
              std::span<const std::uint8_t> payload, std::chrono::milliseconds timeout,
              reply_callback done) const;
   bool knows(std::uint16_t type) const { return handlers_.count(type) > 0; }
@@ -47,8 +51,8 @@ class wire_registry {
                  std::span<const std::uint8_t> payload) const;
 
  private:
-  using handler = std::function<void(caf::event_based_actor*, const caf::actor&, std::span<const std::uint8_t>,
-                                     std::chrono::milliseconds, reply_callback)>;
+  using handler = std::function<void(caf::event_based_actor*, const caf::actor&, const caller&,
+                                     std::span<const std::uint8_t>, std::chrono::milliseconds, reply_callback)>;
   std::map<std::uint16_t, handler> handlers_;
   using one_way_handler = std::function<status(const caf::actor&, const std::string&, std::span<const std::uint8_t>)>;
   std::map<std::uint16_t, one_way_handler> one_way_handlers_;

@@ -6,6 +6,7 @@
 
 #include "messages/activation.hpp"
 #include "messages/actor_table.hpp"
+#include "messages/caller.hpp"
 #include "messages/echo.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
@@ -45,3 +46,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::activation_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::activation_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_state_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_state_status_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::caller)

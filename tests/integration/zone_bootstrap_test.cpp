@@ -10,10 +10,12 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/activation/actor.hpp"
+#include "actors/state_store/acl.hpp"
 #include "actors/transport/admin_client.hpp"
 #include "net/activation_sign.hpp"
 #include "net/key_file.hpp"
@@ -28,6 +30,8 @@ using namespace bucky::testing;
 using namespace std::chrono_literals;
 
 namespace {
+
+std::uint64_t sequence = 0;
 
 struct cli_run {
   int code = -1;
@@ -305,4 +309,35 @@ BOOST_AUTO_TEST_CASE(a_node_answers_dns_for_its_zone_and_the_config_is_found_thr
   node_process lost(zone.dir.path, {"--data-dir", zone.data("a"), "--zone-dns", "127.0.0.1:" + b_dns});
   BOOST_TEST(lost.wait_for_log("boot: zone config: version 3 from DNS 127.0.0.1:" + b_dns + " verified"), lost.err());
   BOOST_TEST(fs::exists(fs::path(zone.data("a")) / "zone_config"));
+
+  // acl_config, enforced on what arrives over the transport: b's key speaks as node b.
+  zone.nodes["b"]->signal(SIGTERM);
+  BOOST_TEST_REQUIRE((zone.nodes["b"]->wait_exit() == std::optional<int>(0)));
+  auto b_key = *net::load_key_file(zone.data("b") + "/node.key");
+  auto zone_peers = *net::peer_directory::from_zone_config(net::load_zone_config_file(zone.zone_file, std::nullopt)->config);
+  admin_client as_b(b_key, zone_peers, "b", "home.test");
+  BOOST_TEST_REQUIRE(as_b.wait_connected({"a"}, 10s));
+  auto b_put = [&](const std::string& key) -> std::string {
+    kv_client_request call{77, ++sequence, {}, false, 0};
+    call.request.success.push_back({kv_op_kind::put, key, "", "v"});
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto answer = as_b.call("a", "paxos", call, 5s);
+      if (!answer) return answer.error().message();
+      if (answer->ok) return "ok";
+      if (answer->error_code != static_cast<std::uint8_t>(status_code::unavailable)) return answer->error_message;
+      std::this_thread::sleep_for(100ms);  // no leader yet
+    }
+    return "no leader";
+  };
+  BOOST_TEST(b_put("/nodes/b/status") == "ok");
+  BOOST_TEST(b_put("/nodes/a/status").find("node b may not write '/nodes/a/status'") != std::string::npos);
+  BOOST_TEST(b_put("/services/photos/spec").find("may not write") != std::string::npos);
+  auto rules = R"({"rules": [{"who": "node:b", "prefix": "/photos/", "access": "write"}]})";
+  auto granted = zone.cli({"kv", "put", acl_key, rules});
+  BOOST_TEST_REQUIRE(granted.code == 0, granted.err);
+  BOOST_TEST(b_put("/photos/1") == "ok");
+  BOOST_TEST(b_put("/nodes/b/status").find("may not write") != std::string::npos);
+  auto broken = zone.cli({"kv", "put", acl_key, "{\"rules\": [{\"who\": \"root\"}]}"});
+  BOOST_TEST(broken.code == 2);  // bad input, refused before the log
+  BOOST_TEST(broken.err.find("acl_config: rule 0") != std::string::npos, broken.err);
 }

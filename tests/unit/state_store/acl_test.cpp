@@ -1,0 +1,115 @@
+// acl_config: what each caller may read and write, and how bad rules are refused.
+#define BOOST_TEST_MODULE unit_state_store_acl
+#include <boost/test/unit_test.hpp>
+
+#include "actors/state_store/acl.hpp"
+#include "actors/state_store/kv_machine.hpp"
+
+using namespace bucky;
+
+namespace {
+
+kv_request one(kv_op_kind kind, std::string key, std::string range_end = "", std::string value = "") {
+  kv_request request;
+  kv_op op;
+  op.kind = kind;
+  op.key = std::move(key);
+  op.range_end = std::move(range_end);
+  op.value = std::move(value);
+  request.success.push_back(op);
+  return request;
+}
+
+kv_request put(std::string key, std::string value = "v") { return one(kv_op_kind::put, std::move(key), "", std::move(value)); }
+kv_request get(std::string key) { return one(kv_op_kind::range, std::move(key)); }
+kv_request prefix(std::string key) {
+  auto end = prefix_range_end(key);
+  return one(kv_op_kind::range, std::move(key), end);
+}
+
+const caller owner{caller::kind::owner, "owner"};
+const caller admin{caller::kind::admin, "alice"};
+const caller nas{caller::kind::node, "nas"};
+const caller guest{caller::kind::guest, "guest-abc"};
+
+bool ok(const acl_config& acl, const caller& who, const kv_request& r) { return check_access(acl, who, r).is_ok(); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(defaults_let_nodes_read_everything_and_write_their_own_keys) {
+  auto acl = default_acl();
+  BOOST_TEST(ok(acl, nas, get("/services/photos/spec")));
+  BOOST_TEST(ok(acl, nas, prefix("/")));
+  BOOST_TEST(ok(acl, nas, one(kv_op_kind::range, "a", std::string(1, '\0'))));
+  BOOST_TEST(ok(acl, nas, put("/nodes/nas/status")));
+  BOOST_TEST(!ok(acl, nas, put("/nodes/mini/status")));
+  BOOST_TEST(ok(acl, nas, put("/nodes/mini/config")));  // the scheduler places services
+  BOOST_TEST(!ok(acl, nas, put("/nodes//config")));     // "*" is one or more characters
+  BOOST_TEST(!ok(acl, nas, put("/nodes/a/b/config")));  // and one segment
+  BOOST_TEST(ok(acl, nas, put("/scheduler/leader")));
+  BOOST_TEST(!ok(acl, nas, put("/services/photos/spec")));
+  BOOST_TEST(!ok(acl, nas, put(acl_key, acl_to_json(default_acl()))));
+  BOOST_TEST(!ok(acl, nas, one(kv_op_kind::delete_range, "/nodes/", prefix_range_end("/nodes/"))));
+  BOOST_TEST(ok(acl, nas, one(kv_op_kind::delete_range, "/nodes/nas/", prefix_range_end("/nodes/nas/"))));
+  BOOST_TEST(ok(acl, nas, one(kv_op_kind::lease_grant, "")));
+  BOOST_TEST(ok(acl, admin, put("/services/photos/spec")));
+  BOOST_TEST(ok(acl, owner, put(acl_key, acl_to_json(default_acl()))));
+  BOOST_TEST(!ok(acl, guest, get("/x")));
+}
+
+BOOST_AUTO_TEST_CASE(the_owner_cannot_be_locked_out_and_rules_narrow_everyone_else) {
+  acl_config acl{{{"admin:alice", "/photos/", true}, {"*", "/public/", false}}};
+  BOOST_TEST(ok(acl, owner, put("/anything")));
+  BOOST_TEST(ok(acl, admin, put("/photos/1")));
+  BOOST_TEST(ok(acl, admin, prefix("/photos/")));
+  BOOST_TEST(!ok(acl, admin, prefix("/photos")));  // would include /photosecret
+  BOOST_TEST(!ok(acl, admin, get("/secret")));
+  BOOST_TEST(ok(acl, nas, get("/public/motd")));
+  BOOST_TEST(!ok(acl, nas, put("/public/motd")));
+  BOOST_TEST(!ok(acl, caller{caller::kind::admin, "bob"}, put("/photos/1")));
+  // A range is judged by the prefix all its keys share.
+  BOOST_TEST(ok(acl, admin, one(kv_op_kind::range, "/photos/a", "/photos/b")));
+  BOOST_TEST(!ok(acl, admin, one(kv_op_kind::range, "/photos/a", "/q")));
+  // Compares read; failure branches count too.
+  auto txn = put("/photos/2");
+  txn.compares.push_back({"/secret", kv_compare_target::version, kv_compare_result::equal, "", 0});
+  BOOST_TEST(!ok(acl, admin, txn));
+  auto branch = put("/photos/3");
+  branch.failure.push_back(put("/secret").success[0]);
+  BOOST_TEST(!ok(acl, admin, branch));
+  // Leases need write access somewhere.
+  BOOST_TEST(ok(acl, admin, one(kv_op_kind::lease_grant, "")));
+  BOOST_TEST(!ok(acl, nas, one(kv_op_kind::lease_grant, "")));
+  auto refusal = check_access(acl, admin, get("/secret")).message();
+  BOOST_TEST(refusal.find("admin alice may not read '/secret'") != std::string::npos, refusal);
+  kv_watch_request watch;
+  watch.key = "/photos/";
+  watch.range_end = prefix_range_end("/photos/");
+  BOOST_TEST(check_access(acl, admin, watch).is_ok());
+  watch.key = "/";
+  watch.range_end = prefix_range_end("/");
+  BOOST_TEST(!check_access(acl, admin, watch).is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(self_stands_for_the_callers_name) {
+  acl_config acl{{{"node", "/nodes/{self}/", true}}};
+  BOOST_TEST(ok(acl, nas, put("/nodes/nas/x")));
+  BOOST_TEST(!ok(acl, nas, put("/nodes/nasty/x")));
+}
+
+BOOST_AUTO_TEST_CASE(rules_round_trip_and_bad_ones_are_refused_naming_the_rule) {
+  auto acl = default_acl();
+  BOOST_TEST((parse_acl(acl_to_json(acl)).value() == acl));
+  auto refused = [](std::string_view text, const std::string& words) {
+    auto parsed = parse_acl(text);
+    return !parsed && parsed.error().message().find(words) != std::string::npos;
+  };
+  BOOST_TEST(refused("{", "not JSON"));
+  BOOST_TEST(refused(R"({"rule": []})", "expected"));
+  BOOST_TEST(refused(R"({"rules": [{"who": "node", "prefix": "/"}]})", "rule 0: \"access\""));
+  BOOST_TEST(refused(R"({"rules": [{"who": "node", "prefix": "/", "access": "read"},
+                                   {"who": "root", "prefix": "/", "access": "read"}]})", "rule 1: \"who\""));
+  BOOST_TEST(refused(R"({"rules": [{"who": "node", "prefix": "/", "access": "all"}]})", "\"read\" or \"write\""));
+  // Writing a bad acl_config is refused before it reaches the log.
+  BOOST_TEST(!check_access(acl, owner, put(acl_key, "{broken")).is_ok());
+}
