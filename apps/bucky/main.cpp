@@ -6,435 +6,35 @@
 //   bucky key create --key FILE          make (or show) an admin key
 //   bucky status [--json]                every node: up/down, actors, sessions
 //   bucky ping NODE [--via NODE]         round trip to a node (or between two)
-//   bucky kv put|get|del KEY [VALUE]     the zone state (etcd-like), via any node
+//   bucky kv put|get|del|range KEY ...   the zone state (etcd-like), via any node
+//   bucky acl get|set                    who may read or write which keys
 //   bucky kv watch KEY [--prefix]        its changes, in order, across node failures
 //   bucky kv lease grant|revoke|keepalive  leases; bucky kv put --lease ID attaches keys
 // Exit codes: 0 ok, 1 failure (a node down or unreachable), 2 usage.
 #include <utility>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <random>
-#include <thread>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "actors/runtime/logging.hpp"
-#include "actors/transport/admin_client.hpp"
-#include "actors/state_store/kv_machine.hpp"
-#include "messages/kv_client.hpp"
-#include "messages/kv_watch.hpp"
+#include "apps/bucky/commands.hpp"
 #include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/zone_commands.hpp"
-#include "messages/session_list.hpp"
-#include "messages/zone_state_status.hpp"
-#include "net/key_file.hpp"
-#include "net/zone_config_file.hpp"
 
 using namespace bucky;
-using json = nlohmann::json;
+using namespace bucky::cli;
 
 namespace {
-
-struct cli_options {
-  std::string key_path;
-  std::string peers_path;
-  std::string zone_path;  // the signed zone config: nodes and the owner key
-  std::string zone_id = "local";
-  std::uint64_t timeout_ms = 3'000;
-  bool json_output = false;
-  std::string node;
-  std::string via;
-  std::size_t size_bytes = 16;
-  std::string key;
-  std::string value;
-  bool prefix = false;
-  bool serializable = false;
-  std::int64_t from_revision = 0;
-  std::uint64_t count = 0;  // watch: stop after this many events (0: run until interrupted)
-  std::int64_t lease = 0;
-  std::int64_t ttl_s = 0;
-  bool once = false;
-};
 
 std::string env_or(const char* name, std::string fallback) {
   const char* value = std::getenv(name);
   return value && *value ? value : fallback;
 }
 
-int fail(int code, const std::string& message) {
-  std::fprintf(stderr, "bucky: %s\n", message.c_str());
-  return code;
-}
-
-int key_create(const cli_options& options) {
-  if (options.key_path.empty()) return fail(2, "--key FILE is required (or set BUCKY_KEY)");
-  auto key = net::load_or_create_key_file(options.key_path);
-  if (!key) return fail(1, key.error().message());
-  std::printf("%s\n", key->public_part().to_text().c_str());
-  return 0;
-}
-
-struct admin_session {
-  std::unique_ptr<admin_client> client;
-  net::peer_directory peers;
-  std::string zone_id;
-  std::vector<std::string> nodes;     // every node that listens somewhere
-  std::vector<std::string> kv_nodes;  // those holding a zone-state replica
-};
-
-// How long to wait for sessions: status wants every node, a kv call one of them.
-enum class wait_for { all_nodes, any_node };
-
-// Whom to dial, with which key, in which zone: from the zone file (its nodes; the
-// owner key by default) or from a peers file (development nodes).
-struct session_plan {
-  std::string key_path;
-  net::peer_directory peers;
-  std::string zone_id;
-  std::vector<std::string> state_nodes;  // empty: every node (development nodes)
-};
-
-result<session_plan> plan_session(const cli_options& options) {
-  if (!options.zone_path.empty()) {
-    auto zone = net::load_zone_config_file(options.zone_path, std::nullopt);
-    if (!zone) return zone.error();
-    auto peers = net::peer_directory::from_zone_config(zone->config);
-    if (!peers) return peers.error();
-    auto key_path = options.key_path.empty() ? cli::default_owner_key_path(zone->config.zone_id) : options.key_path;
-    return session_plan{key_path, std::move(*peers), zone->config.zone_id, zone->config.state_nodes};
-  }
-  if (options.key_path.empty()) {
-    return status(status_code::invalid_argument, "--key FILE is required (or set BUCKY_KEY), or name the zone with --zone FILE");
-  }
-  if (options.peers_path.empty()) {
-    return status(status_code::invalid_argument, "--zone FILE (or BUCKY_ZONE) or --peers FILE (or BUCKY_PEERS) is required");
-  }
-  auto peers = net::peer_directory::load(options.peers_path);
-  if (!peers) return peers.error();
-  return session_plan{options.key_path, std::move(*peers), options.zone_id, {}};
-}
-
-result<admin_session> open_session(const cli_options& options, wait_for waiting = wait_for::all_nodes) {
-  auto plan = plan_session(options);
-  if (!plan) return plan.error();
-  auto key = net::load_key_file(plan->key_path);
-  if (!key) return key.error();
-  const auto& peers = plan->peers;
-  admin_session session;
-  std::string name = "admin";
-  if (auto me = peers.authorize(key->public_part())) name = me->name;
-  const auto& state = plan->state_nodes;
-  for (const auto& entry : peers.entries()) {
-    if (entry.identity.role != net::peer_identity::kind::node || entry.port == 0) continue;
-    session.nodes.push_back(entry.identity.name);
-    if (state.empty() || std::find(state.begin(), state.end(), entry.identity.name) != state.end()) {
-      session.kv_nodes.push_back(entry.identity.name);
-    }
-  }
-  if (session.nodes.empty()) {
-    return status(status_code::unavailable,
-                  fmt::format("zone {} has no activated node yet: activate one with bucky node activate",
-                              plan->zone_id));
-  }
-  session.zone_id = plan->zone_id;
-  session.peers = peers;
-  session.client = std::make_unique<admin_client>(*key, peers, name, plan->zone_id);
-  if (waiting == wait_for::all_nodes) {
-    session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
-                                   std::chrono::milliseconds(options.timeout_ms));
-  } else {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
-    while (session.client->connected().empty() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  return session;
-}
-
-json node_status(admin_session& session, const std::string& node, const cli_options& options) {
-  const auto* entry = session.peers.node(node);
-  json row = {{"node", node}, {"address", fmt::format("{}:{}", entry->host, entry->port)}, {"up", false}};
-  auto timeout = std::chrono::milliseconds(options.timeout_ms);
-  if (!session.client->connected().count(node)) {
-    row["error"] = "no session (node down, unreachable, or it does not list this admin key)";
-    return row;
-  }
-  auto table = session.client->call(node, "daemon", actor_table_request{}, timeout);
-  if (!table) {
-    row["error"] = table.error().to_string();
-    return row;
-  }
-  row["up"] = true;
-  json actors = json::array();
-  std::size_t running = 0;
-  std::uint64_t restarts = 0;
-  for (const auto& actor : table->actors) {
-    running += actor.state == actor_state::running;
-    restarts += actor.restart_count;
-    actors.push_back({{"name", actor.name}, {"state", actor_state_name(actor.state)},
-                      {"restarts", actor.restart_count}, {"last_crash", actor.last_crash_reason}});
-  }
-  row["actors"] = actors;
-  row["actors_running"] = running;
-  row["restarts"] = restarts;
-  row["restart_budget"] = fmt::format("{}/{}", table->restarts_in_period, table->restarts_max);
-  std::vector<std::string> peers;
-  if (auto sessions = session.client->call(node, "transport", session_list_request{}, timeout)) {
-    for (const auto& s : sessions->sessions) {
-      if (s.established) peers.push_back(s.peer);
-    }
-  }
-  std::sort(peers.begin(), peers.end());
-  row["sessions"] = peers;
-  if (std::find(session.kv_nodes.begin(), session.kv_nodes.end(), node) == session.kv_nodes.end()) return row;
-  if (auto state = session.client->call(node, "paxos", zone_state_status_request{}, timeout)) {
-    row["zone_state"] = {{"role", state->role},
-                         {"leader", state->leader},
-                         {"ballot", state->ballot_round},
-                         {"chosen_below", state->chosen_below},
-                         {"applied_below", state->applied_below},
-                         {"revision", state->revision}};
-  } else {
-    row["zone_state"] = {{"error", state.error().to_string()}};
-  }
-  return row;
-}
-
-// The zone state as its replicas see it: the leader most of them name, the highest
-// revision, and each replica's role, ballot and how far it has applied.
-void print_zone_state(const json& rows) {
-  std::map<std::string, int> named;
-  std::int64_t revision = 0;
-  std::uint64_t chosen_max = 0;
-  for (const auto& r : rows) {
-    if (!r.contains("zone_state") || r["zone_state"].contains("error")) continue;
-    const auto& z = r["zone_state"];
-    if (!z["leader"].get<std::string>().empty()) ++named[z["leader"].get<std::string>()];
-    revision = std::max(revision, z["revision"].get<std::int64_t>());
-    chosen_max = std::max(chosen_max, z["chosen_below"].get<std::uint64_t>());
-  }
-  auto leader = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
-  std::cout << fmt::format("zone state: leader {}, revision {}\n", leader == named.end() ? "none" : leader->first,
-                           revision);
-  std::cout << fmt::format("{:<12} {:<10} {:>7} {:>10} {:>10} {:>6}\n", "REPLICA", "ROLE", "BALLOT", "CHOSEN",
-                           "APPLIED", "LAG");
-  for (const auto& r : rows) {
-    if (!r.contains("zone_state")) continue;
-    const auto& z = r["zone_state"];
-    if (z.contains("error")) {
-      std::cout << fmt::format("{:<12} {}\n", r["node"].get<std::string>(), z["error"].get<std::string>());
-      continue;
-    }
-    auto applied = z["applied_below"].get<std::uint64_t>();
-    std::cout << fmt::format("{:<12} {:<10} {:>7} {:>10} {:>10} {:>6}\n", r["node"].get<std::string>(),
-                             z["role"].get<std::string>(), z["ballot"].get<std::uint64_t>(),
-                             z["chosen_below"].get<std::uint64_t>(), applied,
-                             chosen_max > applied ? chosen_max - applied : 0);
-  }
-}
-
-int status_command(const cli_options& options) {
-  auto session = open_session(options);
-  if (!session) return fail(session.error().code() == status_code::invalid_argument ? 2 : 1, session.error().message());
-  json rows = json::array();
-  bool all_up = true;
-  for (const auto& node : session->nodes) {
-    rows.push_back(node_status(*session, node, options));
-    all_up = all_up && rows.back()["up"].get<bool>();
-  }
-  if (options.json_output) {
-    std::cout << json{{"nodes", rows}}.dump(2) << "\n";
-    return all_up ? 0 : 1;
-  }
-  std::cout << fmt::format("zone {}: {} nodes, {} up\n", session->zone_id, rows.size(),
-                           std::count_if(rows.begin(), rows.end(), [](const json& r) { return r["up"].get<bool>(); }));
-  std::cout << fmt::format("{:<12} {:<22} {:<5} {:<14} {:>8} {:<8} {}\n", "NODE", "ADDRESS", "STATE", "ACTORS",
-                           "RESTARTS", "BUDGET", "SESSIONS");
-  for (const auto& r : rows) {
-    if (!r["up"].get<bool>()) {
-      std::cout << fmt::format("{:<12} {:<22} {:<5} {}\n", r["node"].get<std::string>(),
-                               r["address"].get<std::string>(), "down", r["error"].get<std::string>());
-      continue;
-    }
-    std::string sessions;
-    for (const auto& peer : r["sessions"]) sessions += (sessions.empty() ? "" : ",") + peer.get<std::string>();
-    std::cout << fmt::format("{:<12} {:<22} {:<5} {:<14} {:>8} {:<8} {}\n", r["node"].get<std::string>(),
-                             r["address"].get<std::string>(), "up",
-                             fmt::format("{}/{} running", r["actors_running"].get<std::size_t>(), r["actors"].size()),
-                             r["restarts"].get<std::uint64_t>(), r["restart_budget"].get<std::string>(), sessions);
-  }
-  if (!session->kv_nodes.empty()) print_zone_state(rows);
-  return all_up ? 0 : 1;
-}
-
-int ping_command(const cli_options& options) {
-  auto session = open_session(options);
-  if (!session) return fail(session.error().code() == status_code::invalid_argument ? 2 : 1, session.error().message());
-  if (!session->peers.node(options.node)) return fail(2, fmt::format("node '{}' is not in {}", options.node, options.peers_path));
-  auto started = std::chrono::steady_clock::now();
-  echo_request request{std::vector<std::uint8_t>(options.size_bytes, 0x42), options.via};
-  auto reply = session->client->call(options.node, "transport", request, std::chrono::milliseconds(options.timeout_ms));
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  if (!reply) return fail(1, reply.error().to_string());
-  std::string path = options.via.empty() ? options.node : options.node + " -> " + options.via;
-  if (options.json_output) {
-    std::cout << json{{"path", path}, {"answered_by", reply->node_id}, {"bytes", reply->data.size()}, {"ms", ms}}.dump()
-              << "\n";
-  } else {
-    std::cout << fmt::format("{}: answered by {} in {:.2f} ms ({} bytes)\n", path, reply->node_id, ms,
-                             reply->data.size());
-  }
-  return 0;
-}
-
-// Sends one request to the zone state through `node` (or the first reachable node),
-// retrying with the same (client, sequence) while no leader is known or the outcome
-// is unknown, until --timeout-ms.
-result<kv_client_response> kv_call(const cli_options& options, const kv_request& request) {
-  auto session = open_session(options, wait_for::any_node);
-  if (!session) return session.error();
-  std::vector<std::string> order = options.node.empty() ? session->kv_nodes : std::vector<std::string>{options.node};
-  if (order.empty()) return status(status_code::unavailable, "no zone-state node of the zone is activated yet");
-  std::mt19937_64 random(std::random_device{}());
-  kv_client_request call{random() | 1, 1, request, options.serializable, 0};
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
-  status last(status_code::unavailable, "no node of the zone is reachable");
-  for (std::size_t attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
-    const auto& node = order[attempt % order.size()];
-    if (session->client->connected().count(node)) {
-      auto answer = session->client->call(node, "paxos", call, std::chrono::milliseconds(options.timeout_ms));
-      if (answer && answer->ok) return *answer;
-      last = answer ? status(static_cast<status_code>(answer->error_code), answer->error_message) : answer.error();
-      if (answer && last.code() != status_code::unavailable && last.code() != status_code::timeout) return last;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return last;
-}
-
-void print_event(const cli_options& options, const kv_event& event) {
-  const bool put = event.kind == kv_event_kind::put;
-  if (options.json_output) {
-    std::cout << json{{"type", put ? "PUT" : "DELETE"}, {"key", event.kv.key}, {"value", event.kv.value},
-                      {"mod_revision", event.kv.mod_revision}, {"version", event.kv.version}}
-                     .dump()
-              << std::endl;
-  } else {
-    std::cout << (put ? "PUT" : "DELETE") << " " << event.kv.key << " (revision " << event.kv.mod_revision << ")\n";
-    if (put) std::cout << event.kv.value << "\n";
-    std::cout << std::flush;
-  }
-}
-
-// Long polls from one node; when that node goes away, the same position at the
-// next one: every change is printed once, in order.
-int watch_command(const cli_options& options) {
-  auto session = open_session(options, wait_for::any_node);
-  if (!session) return fail(1, session.error().message());
-  std::vector<std::string> order = options.node.empty() ? session->kv_nodes : std::vector<std::string>{options.node};
-  if (order.empty()) return fail(1, "no zone-state node of the zone is activated yet");
-  kv_watch_request request;
-  request.key = options.key;
-  if (options.prefix) request.range_end = prefix_range_end(options.key);
-  request.start_revision = options.from_revision;
-  request.wait_ms = 10'000;
-  std::uint64_t printed = 0;
-  std::size_t node_index = 0, failures = 0;
-  const std::size_t failures_max = 50;  // ~10 s of nobody answering
-  while (options.count == 0 || printed < options.count) {
-    const auto& node = order[node_index % order.size()];
-    auto answer = session->client->call(node, "paxos", request, std::chrono::milliseconds(request.wait_ms + 5'000));
-    if (answer && answer->ok) {
-      failures = 0;
-      for (const auto& event : answer->events) {
-        print_event(options, event);
-        if (++printed == options.count) break;
-      }
-      request.start_revision = answer->next_revision;
-      request.start_index = answer->next_index;
-      continue;
-    }
-    if (answer && answer->error_code != static_cast<std::uint8_t>(status_code::unavailable)) {
-      return fail(1, fmt::format("watch via {}: {}", node, answer->error_message));
-    }
-    if (++failures > failures_max) {
-      return fail(1, fmt::format("watch: no node answered for a while (last: {} via {})",
-                                 answer ? answer->error_message : answer.error().message(), node));
-    }
-    ++node_index;  // try the next node from the same position
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return 0;
-}
-
-kv_op make_op(kv_op_kind kind, const cli_options& options) {
-  kv_op op;
-  op.kind = kind;
-  op.key = options.key;
-  op.value = options.value;
-  op.lease = options.lease;
-  op.ttl_s = options.ttl_s;
-  if (options.prefix) op.range_end = prefix_range_end(options.key);
-  return op;
-}
-
-// bucky kv lease grant|revoke|keepalive: prints the lease id and TTL. keepalive
-// renews every third of the TTL until interrupted (or once with --once).
-int lease_command(const cli_options& options, kv_op_kind kind) {
-  kv_request request{{}, {make_op(kind, options)}, {}};
-  if (auto valid = validate(request); !valid.is_ok()) return fail(2, valid.message());
-  while (true) {
-    auto answer = kv_call(options, request);
-    if (!answer) return fail(answer.error().code() == status_code::invalid_argument ? 2 : 1, answer.error().to_string());
-    const auto& result = answer->response.results.at(0);
-    if (options.json_output) {
-      std::cout << json{{"lease", result.lease}, {"ttl_s", result.ttl_s}, {"deleted", result.deleted},
-                        {"revision", answer->response.revision}}
-                       .dump()
-                << std::endl;
-    } else if (kind == kv_op_kind::lease_revoke) {
-      std::cout << fmt::format("lease {} revoked, {} keys deleted\n", result.lease, result.deleted) << std::flush;
-    } else {
-      std::cout << fmt::format("lease {} ttl {} s\n", result.lease, result.ttl_s) << std::flush;
-    }
-    if (kind != kv_op_kind::lease_keepalive || options.once) return 0;
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::max<std::int64_t>(result.ttl_s * 1'000 / 3, 100)));
-  }
-}
-
-int kv_command(const cli_options& options, kv_op_kind kind) {
-  kv_request request{{}, {make_op(kind, options)}, {}};
-  if (auto valid = validate(request); !valid.is_ok()) return fail(2, valid.message());
-  auto answer = kv_call(options, request);
-  if (!answer) return fail(answer.error().code() == status_code::invalid_argument ? 2 : 1, answer.error().to_string());
-  const auto& result = answer->response.results.at(0);
-  if (options.json_output) {
-    json kvs = json::array();
-    for (const auto& kv : result.kvs) {
-      kvs.push_back({{"key", kv.key}, {"value", kv.value}, {"create_revision", kv.create_revision},
-                     {"mod_revision", kv.mod_revision}, {"version", kv.version}});
-    }
-    std::cout << json{{"revision", answer->response.revision}, {"kvs", kvs}, {"count", result.count},
-                      {"deleted", result.deleted}, {"served_by", answer->served_by}}
-                     .dump()
-              << "\n";
-    return kind == kv_op_kind::range && result.count == 0 ? 1 : 0;
-  }
-  switch (kind) {
-    case kv_op_kind::put: std::cout << fmt::format("OK revision {}\n", answer->response.revision); return 0;
-    case kv_op_kind::delete_range: std::cout << fmt::format("{} deleted, revision {}\n", result.deleted, answer->response.revision); return 0;
-    case kv_op_kind::range:
-      for (const auto& kv : result.kvs) std::cout << kv.key << "\n" << kv.value << "\n";
-      return result.count == 0 ? 1 : 0;
-  }
-  return 0;
-}
 
 }  // namespace
 
@@ -523,6 +123,18 @@ int main(int argc, char** argv) {
   kv_get->add_option("key", options.key, "key (or prefix with --prefix)")->required();
   kv_get->add_flag("--prefix", options.prefix, "every key that starts with KEY");
   kv_get->add_flag("--serializable", options.serializable, "read the asked node's applied state, without the log");
+  auto* kv_range = kv->add_subcommand("range", "read every key in [KEY, END) (END \"\\0\" style: use --prefix on get)");
+  kv_range->add_option("key", options.key, "first key")->required();
+  kv_range->add_option("end", options.range_end, "end of the range, exclusive")->required();
+  kv_range->add_flag("--serializable", options.serializable, "read the asked node's applied state, without the log");
+  auto* acl = app.add_subcommand("acl", "who may read or write which keys (acl_config at /system/acl)");
+  acl->require_subcommand(1);
+  auto* acl_get = acl->add_subcommand("get", "print the rules in force and their revision");
+  auto* acl_set = acl->add_subcommand("set", "replace the rules with a JSON file, if still at --revision");
+  acl_set->add_option("file", options.value, "JSON: {\"rules\": [{\"who\", \"prefix\", \"access\"}, ...]}")->required();
+  acl_set->add_option("--revision", options.expected_revision, "the revision bucky acl get showed (0: none stored yet)")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
   auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
   kv_del->add_option("key", options.key, "key")->required();
   kv_del->add_flag("--prefix", options.prefix, "every key that starts with KEY");
@@ -566,6 +178,9 @@ int main(int argc, char** argv) {
   if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);
   if (kv_get->parsed()) return kv_command(options, kv_op_kind::range);
   if (kv_del->parsed()) return kv_command(options, kv_op_kind::delete_range);
+  if (kv_range->parsed()) return kv_command(options, kv_op_kind::range);
+  if (acl_get->parsed()) return acl_get_command(options);
+  if (acl_set->parsed()) return acl_set_command(options);
   if (kv_watch->parsed()) return watch_command(options);
   if (lease_grant->parsed()) return lease_command(options, kv_op_kind::lease_grant);
   if (lease_revoke->parsed()) return lease_command(options, kv_op_kind::lease_revoke);

@@ -1,0 +1,126 @@
+#include <utility>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/state_store/kv_machine.hpp"
+#include "actors/state_store/system_config.hpp"
+#include "apps/bucky/node_commands.hpp"
+#include "apps/bucky/session.hpp"
+#include "messages/kv_watch.hpp"
+#include "messages/session_list.hpp"
+#include "messages/zone_state_status.hpp"
+#include "net/key_file.hpp"
+#include "net/zone_config_file.hpp"
+#include "storage/atomic_file.hpp"
+
+namespace bucky::cli {
+
+namespace {
+
+// Whom to dial, with which key, in which zone: from the zone file (its nodes; the
+// owner key by default) or from a peers file (development nodes).
+struct session_plan {
+  std::string key_path;
+  net::peer_directory peers;
+  std::string zone_id;
+  std::vector<std::string> state_nodes;  // empty: every node (development nodes)
+};
+
+result<session_plan> plan_session(const cli_options& options) {
+  if (!options.zone_path.empty()) {
+    auto zone = net::load_zone_config_file(options.zone_path, std::nullopt);
+    if (!zone) return zone.error();
+    auto peers = net::peer_directory::from_zone_config(zone->config);
+    if (!peers) return peers.error();
+    auto key_path = options.key_path.empty() ? cli::default_owner_key_path(zone->config.zone_id) : options.key_path;
+    return session_plan{key_path, std::move(*peers), zone->config.zone_id, zone->config.state_nodes};
+  }
+  if (options.key_path.empty()) {
+    return status(status_code::invalid_argument, "--key FILE is required (or set BUCKY_KEY), or name the zone with --zone FILE");
+  }
+  if (options.peers_path.empty()) {
+    return status(status_code::invalid_argument, "--zone FILE (or BUCKY_ZONE) or --peers FILE (or BUCKY_PEERS) is required");
+  }
+  auto peers = net::peer_directory::load(options.peers_path);
+  if (!peers) return peers.error();
+  return session_plan{options.key_path, std::move(*peers), options.zone_id, {}};
+}
+
+}  // namespace
+
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "bucky: %s\n", message.c_str());
+  return code;
+}
+
+
+result<admin_session> open_session(const cli_options& options, wait_for waiting) {
+  auto plan = plan_session(options);
+  if (!plan) return plan.error();
+  auto key = net::load_key_file(plan->key_path);
+  if (!key) return key.error();
+  const auto& peers = plan->peers;
+  admin_session session;
+  std::string name = "admin";
+  if (auto me = peers.authorize(key->public_part())) name = me->name;
+  const auto& state = plan->state_nodes;
+  for (const auto& entry : peers.entries()) {
+    if (entry.identity.role != net::peer_identity::kind::node || entry.port == 0) continue;
+    session.nodes.push_back(entry.identity.name);
+    if (state.empty() || std::find(state.begin(), state.end(), entry.identity.name) != state.end()) {
+      session.kv_nodes.push_back(entry.identity.name);
+    }
+  }
+  if (session.nodes.empty()) {
+    return status(status_code::unavailable,
+                  fmt::format("zone {} has no activated node yet: activate one with bucky node activate",
+                              plan->zone_id));
+  }
+  session.zone_id = plan->zone_id;
+  session.peers = peers;
+  session.client = std::make_unique<admin_client>(*key, peers, name, plan->zone_id);
+  if (waiting == wait_for::all_nodes) {
+    session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
+                                   std::chrono::milliseconds(options.timeout_ms));
+  } else {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+    while (session.client->connected().empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return session;
+}
+
+result<kv_client_response> kv_call(const cli_options& options, const kv_request& request) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return session.error();
+  std::vector<std::string> order = options.node.empty() ? session->kv_nodes : std::vector<std::string>{options.node};
+  if (order.empty()) return status(status_code::unavailable, "no zone-state node of the zone is activated yet");
+  std::mt19937_64 random(std::random_device{}());
+  kv_client_request call{random() | 1, 1, request, options.serializable, 0};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+  status last(status_code::unavailable, "no node of the zone is reachable");
+  for (std::size_t attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
+    const auto& node = order[attempt % order.size()];
+    if (session->client->connected().count(node)) {
+      auto answer = session->client->call(node, "paxos", call, std::chrono::milliseconds(options.timeout_ms));
+      if (answer && answer->ok) return *answer;
+      last = answer ? status(static_cast<status_code>(answer->error_code), answer->error_message) : answer.error();
+      if (answer && last.code() != status_code::unavailable && last.code() != status_code::timeout) return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return last;
+}
+
+}  // namespace bucky::cli

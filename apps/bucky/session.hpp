@@ -1,0 +1,62 @@
+// What every networked bucky command shares: its options, how it reaches the zone
+// (an admin session over the authenticated transport, from the zone file or a peers
+// file), how it reports failure, and one call to the zone state with retries.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/transport/admin_client.hpp"
+#include "messages/kv_client.hpp"
+#include "net/peer_directory.hpp"
+
+namespace bucky::cli {
+
+struct cli_options {
+  std::string key_path;
+  std::string peers_path;
+  std::string zone_path;  // the signed zone config: nodes and the owner key
+  std::string zone_id = "local";
+  std::uint64_t timeout_ms = 3'000;
+  bool json_output = false;
+  std::string node;
+  std::string via;
+  std::size_t size_bytes = 16;
+  std::string key;
+  std::string value;
+  bool prefix = false;
+  bool serializable = false;
+  std::int64_t from_revision = 0;
+  std::uint64_t count = 0;  // watch: stop after this many events (0: run until interrupted)
+  std::int64_t lease = 0;
+  std::int64_t ttl_s = 0;
+  bool once = false;
+  std::string range_end;                 // kv range
+  std::int64_t expected_revision = -1;   // acl set: the revision read (0: none stored)
+};
+
+
+// Prints "bucky: <message>" on stderr and returns `code` (1 failure, 2 usage).
+int fail(int code, const std::string& message);
+
+struct admin_session {
+  std::unique_ptr<admin_client> client;
+  net::peer_directory peers;
+  std::string zone_id;
+  std::vector<std::string> nodes;     // every node that listens somewhere
+  std::vector<std::string> kv_nodes;  // those holding a zone-state replica
+};
+
+// How long to wait for sessions: status wants every node, a kv call one of them.
+enum class wait_for { all_nodes, any_node };
+
+result<admin_session> open_session(const cli_options& options, wait_for waiting = wait_for::all_nodes);
+
+// Sends one request to the zone state through `node` (or the first reachable node),
+// retrying with the same (client, sequence) while no leader is known or the outcome
+// is unknown, until --timeout-ms.
+result<kv_client_response> kv_call(const cli_options& options, const kv_request& request);
+
+}  // namespace bucky::cli
