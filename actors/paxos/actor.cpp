@@ -224,6 +224,12 @@ void paxos_actor::commit(const replica_output& out) {
 
 void paxos_actor::note_role() {
   auto role = core_->role();
+  // Boot step 4 ends when the zone state is reachable: a leader is known (DESIGN §4).
+  if (!ready_logged_ && (role == replica_role::leader || core_->leader_hint())) {
+    ready_logged_ = true;
+    auto leader = role == replica_role::leader ? config_.node_id : config_.replicas[*core_->leader_hint()];
+    log().info("boot: ready: the zone state answers (leader {})", leader);
+  }
   if (role == last_role_) return;
   if (role == replica_role::leader) {
     auto leases = kv_->leases();

@@ -188,6 +188,7 @@ class paxos_actor : public component_actor {
   std::map<std::uint64_t, pending_read> reads_;
   std::map<std::uint64_t, watcher> watchers_;
   std::uint64_t last_watch_id_ = 0;
+  bool ready_logged_ = false;               // "boot: ready" said once per start
   acl_config acl_;                          // current_acl()
   std::optional<std::int64_t> acl_revision_;  // the store revision it was read at
   std::int64_t polled_revision_ = -1;  // the revision watchers were last checked at
