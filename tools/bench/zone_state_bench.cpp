@@ -23,6 +23,7 @@
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/admin_client.hpp"
 #include "net/key_file.hpp"
+#include "net/zone_config_file.hpp"
 
 using namespace bucky;
 using clock_type = std::chrono::steady_clock;
@@ -136,14 +137,19 @@ void leader_kills(admin_client& admin, const std::vector<std::string>& nodes, co
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bucky-bench-zone-state KEY_FILE PEERS_FILE [seconds] [clients...]\n");
+    std::fprintf(stderr, "usage: bucky-bench-zone-state OWNER_KEY_FILE ZONE_CONFIG_FILE [seconds] [clients...]\n");
     return 2;
   }
   logging::init({"bench", spdlog::level::err, "", true});
   auto key = net::load_key_file(argv[1]);
-  auto peers = net::peer_directory::load(argv[2]);
-  if (!key || !peers) {
-    std::fprintf(stderr, "bench: %s\n", (!key ? key.error() : peers.error()).to_string().c_str());
+  auto zone = net::load_zone_config_file(argv[2], std::nullopt);
+  if (!key || !zone) {
+    std::fprintf(stderr, "bench: %s\n", (!key ? key.error() : zone.error()).to_string().c_str());
+    return 2;
+  }
+  auto peers = net::peer_directory::from_zone_config(zone->config);
+  if (!peers) {
+    std::fprintf(stderr, "bench: %s\n", peers.error().to_string().c_str());
     return 2;
   }
   double seconds = argc > 3 ? std::atof(argv[3]) : 5.0;
@@ -156,7 +162,7 @@ int main(int argc, char** argv) {
   }
   std::string name = "admin";
   if (auto me = peers->authorize(key->public_part())) name = me->name;
-  admin_client admin(*key, *peers, name);
+  admin_client admin(*key, *peers, name, zone->config.zone_id);
   if (!admin.wait_connected({nodes.begin(), nodes.end()}, std::chrono::seconds(10))) {
     std::fprintf(stderr, "bench: not every node is reachable\n");
     return 1;
