@@ -32,7 +32,11 @@ struct activation {
   std::uint64_t issued_unix_ms = 0;
   std::uint64_t expires_unix_ms = 0;
   signed_zone_config zone;  // a config that lists node_id with node_key
-  MSGPACK_DEFINE(zone_id, node_id, node_key, issued_unix_ms, expires_unix_ms, zone);
+  // A state node joining a zone state that may have voted already (a replaced
+  // machine, or the last of a new zone's state nodes): it rebuilds its acceptor from
+  // the others before it votes (replica_config::rejoining).
+  bool rejoin = false;
+  MSGPACK_DEFINE(zone_id, node_id, node_key, issued_unix_ms, expires_unix_ms, zone, rejoin);
 };
 
 struct activation_reply {

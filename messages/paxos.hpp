@@ -122,6 +122,27 @@ struct paxos_catchup_reply {
   MSGPACK_DEFINE(from_slot, values);
 };
 
+// A replica whose acceptor state was lost (its machine was replaced) asks the others
+// for theirs before it votes again.
+struct paxos_rejoin_request {
+  static constexpr message_type type_id = message_type::paxos_rejoin_request;
+  static constexpr const char* type_name = "paxos_rejoin_request";
+  MSGPACK_DEFINE();
+};
+
+// An acceptor's state for a rejoining replica: its promised ballot, the prefix it
+// knows chosen, and what it accepted at or above that prefix. `complete` is false
+// when the entries did not fit one message (the rejoiner asks again later).
+struct paxos_rejoin_state {
+  static constexpr message_type type_id = message_type::paxos_rejoin_state;
+  static constexpr const char* type_name = "paxos_rejoin_state";
+  ballot promised;
+  slot_id chosen_below = 0;
+  std::vector<accepted_entry> entries;
+  bool complete = true;
+  MSGPACK_DEFINE(promised, chosen_below, entries, complete);
+};
+
 // A client's command. (client_id, sequence) makes a retry apply once.
 struct client_command {
   std::uint64_t client_id = 0;

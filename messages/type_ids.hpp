@@ -44,6 +44,8 @@ enum class message_type : std::uint16_t {
   activation_reply = 35,
   zone_state_status_request = 36,
   zone_state_status = 37,
+  paxos_rejoin_request = 38,
+  paxos_rejoin_state = 39,
 };
 
 }  // namespace bucky

@@ -1,5 +1,6 @@
 #include "actors/activation/actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <caf/all.hpp>
@@ -10,6 +11,7 @@
 #include "net/activation_sign.hpp"
 #include "net/node_identity.hpp"
 #include "net/zone_config_file.hpp"
+#include "storage/atomic_file.hpp"
 
 namespace bucky {
 
@@ -66,6 +68,11 @@ class activation_actor : public component_actor {
     if (!owner) return owner.error();
     auto cache = config_.data_dir + "/" + net::zone_config_file_name;
     if (auto saved = net::save_zone_config_file(cache, body.zone); !saved.is_ok()) return saved;
+    const auto& state = checked->config.state_nodes;
+    if (body.rejoin && std::find(state.begin(), state.end(), body.node_id) != state.end()) {
+      auto marker = write_file_atomically(config_.data_dir + "/" + rejoin_marker_name, "replaced machine\n", 0600);
+      if (!marker.is_ok()) return marker;
+    }
     net::node_identity identity{body.zone_id, body.node_id, *owner};
     if (auto saved = net::save_node_identity(config_.data_dir, identity); !saved.is_ok()) return saved;
     log().info("activated: node {} of zone {} (zone config version {}, owner key {}); restarting into the zone",

@@ -20,6 +20,8 @@ namespace bucky {
 // The zone name both ends of an activation session use in the handshake (the
 // waiting node belongs to no zone yet).
 inline constexpr const char* activation_zone_id = "bucky-activation";
+// In the data dir of a state node that replaces a dead machine (paxos_config::rejoin_marker).
+inline constexpr const char* rejoin_marker_name = "rejoin";
 
 struct activation_config {
   std::string data_dir;

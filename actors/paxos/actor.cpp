@@ -1,5 +1,6 @@
 #include "actors/paxos/paxos_actor.hpp"
 
+#include <filesystem>
 #include <random>
 
 #include <fmt/format.h>
@@ -27,6 +28,8 @@ caf::behavior paxos_actor::make_behavior() {
       [this](peer_message_atom, const std::string& peer, paxos_catchup_request& m) { from_peer(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_catchup_reply& m) { from_peer(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_beat_ack& m) { from_peer(peer, m); },
+      [this](peer_message_atom, const std::string& peer, paxos_rejoin_request& m) { from_peer(peer, m); },
+      [this](peer_message_atom, const std::string& peer, paxos_rejoin_state& m) { from_peer(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_snapshot_chunk& m) { on_snapshot_chunk(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_snapshot_ack& m) { on_snapshot_ack(peer, m); },
       [this](kv_client_request& request) -> caf::result<kv_client_response> {
@@ -101,6 +104,19 @@ zone_state_status paxos_actor::status_report() {
   return out;
 }
 
+bool paxos_actor::rejoin_requested(std::uint32_t replicas) {
+  if (config_.rejoin_marker.empty() || !std::filesystem::exists(config_.rejoin_marker)) return false;
+  if (replicas >= 3) {
+    log().info("this replica's acceptor state was lost with its machine: it votes again once rebuilt from {} others",
+               replicas / 2 + 1);
+    return true;
+  }
+  log().warn("a zone state of {} replica(s) cannot rebuild a lost acceptor from others: starting it empty", replicas);
+  std::error_code ignored;
+  std::filesystem::remove(config_.rejoin_marker, ignored);
+  return false;
+}
+
 void paxos_actor::open_state() {
   auto self_index = std::find(config_.replicas.begin(), config_.replicas.end(), config_.node_id);
   BUCKY_CHECK_MSG(self_index != config_.replicas.end(), config_.node_id + " is not a state node");
@@ -127,6 +143,7 @@ void paxos_actor::open_state() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   replica.log_retain_slots = config_.log_retain_slots;
   replica.compaction_step_slots = config_.compaction_step_slots;
+  replica.rejoining = rejoin_requested(replica.replicas);
   core_.emplace(replica, std::move(*acceptor), applied_below(), [engine] { return (*engine)(); }, steady_ms());
   log().info("replica {} of {} ({}); state in {}, applied below slot {}, promised ballot ({},{})", replica.self,
              replica.replicas, fmt::join(config_.replicas, ","), config_.state_dir, applied_below(),
@@ -145,6 +162,7 @@ void paxos_actor::take(replica_output out) {
   append(pending_.snapshot_to, out.snapshot_to);
   append(pending_.reads_ready, out.reads_ready);
   append(pending_.reads_dropped, out.reads_dropped);
+  pending_.rejoined = pending_.rejoined || out.rejoined;
   if (!flush_queued_) {
     flush_queued_ = true;
     send(this, flush_atom::value);
@@ -176,6 +194,14 @@ void paxos_actor::flush() {
   replica_output out = std::move(pending_);
   pending_ = {};
   commit(out);
+  if (out.rejoined) {
+    std::error_code ignored;
+    std::filesystem::remove(config_.rejoin_marker, ignored);
+    log().info("rejoined: acceptor state rebuilt from the others (promised ballot ({},{}), forgotten below slot {}, "
+               "{} accepted entries); voting again",
+               core_->acceptor().promised().round, core_->acceptor().promised().replica,
+               core_->acceptor().compacted_below(), core_->acceptor().accepted().size());
+  }
   auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
   for (auto& send : out.sends) {
     if (!transport) break;  // restarting: Paxos retransmits

@@ -40,6 +40,10 @@ struct paxos_config {
   std::uint64_t compaction_step_slots = 1'000;
   snapshot_limits snapshot;
   std::size_t watchers_max = 1'000;  // long-polling watches waiting at once
+  // When this file exists, the replica's acceptor state was lost (its machine was
+  // replaced): it votes only after rebuilding it from the others (replica_config::
+  // rejoining), then removes the file. Written at activation.
+  std::string rejoin_marker;
 };
 
 caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config);

@@ -63,6 +63,7 @@ class paxos_actor : public component_actor {
   using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
 
   void open_state();
+  bool rejoin_requested(std::uint32_t replicas);
   zone_state_status status_report();
   const acl_config& current_acl();
   template <class Request>

@@ -35,6 +35,8 @@ replica_core::replica_core(replica_config config, acceptor_core acceptor, slot_i
                   fmt::format("the acceptor forgot slots below {} but only {} are applied",
                               acceptor_.compacted_below(), applied_below));
   highest_round_seen_ = acceptor_.promised().round;
+  rejoining_ = config_.rejoining;
+  BUCKY_CHECK_MSG(!rejoining_ || config_.replicas >= 3, "a replica can rebuild its acceptor state only from others");
   reset_election_timer(now_ms);
 }
 
@@ -68,6 +70,10 @@ void replica_core::reply(std::uint32_t to, const paxos_message& message, replica
 
 replica_output replica_core::on_tick(std::uint64_t now_ms) {
   replica_output out;
+  if (rejoining_) {
+    tick_rejoin(now_ms, out);
+    return out;
+  }
   if (role_ == replica_role::leader && lost_quorum(now_ms)) {
     step_down(ballot_, now_ms, out);
     leader_hint_.reset();
@@ -134,13 +140,16 @@ replica_output replica_core::on_message(std::uint32_t from, const paxos_message&
         else if constexpr (std::is_same_v<T, paxos_commit>) on_commit(from, m, out, now_ms);
         else if constexpr (std::is_same_v<T, paxos_beat_ack>) on_beat_ack(from, m, out, now_ms);
         else if constexpr (std::is_same_v<T, paxos_catchup_request>) on_catchup_request(from, m, out);
-        else on_catchup_reply(m, out);
+        else if constexpr (std::is_same_v<T, paxos_catchup_reply>) on_catchup_reply(m, out);
+        else if constexpr (std::is_same_v<T, paxos_rejoin_request>) on_rejoin_request(from, out);
+        else on_rejoin_state(from, m);
       },
       message);
   return out;
 }
 
 void replica_core::on_prepare(std::uint32_t from, const paxos_prepare& m, replica_output& out, std::uint64_t now_ms) {
+  if (rejoining_) return;  // no vote before the lost acceptor state is rebuilt
   auto answer = acceptor_.on_prepare(m);
   out.persist.push_back(answer);
   highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
@@ -235,6 +244,7 @@ bool replica_core::on_client_command(const client_command& command, replica_outp
 }
 
 void replica_core::on_accept(std::uint32_t from, const paxos_accept& m, replica_output& out, std::uint64_t now_ms) {
+  if (rejoining_) return;
   auto answer = acceptor_.on_accept(m);
   out.persist.push_back(answer);
   highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
@@ -351,6 +361,13 @@ void replica_core::drop_reads(replica_output& out) {
 }
 
 void replica_core::on_commit(std::uint32_t from, const paxos_commit& m, replica_output& out, std::uint64_t now_ms) {
+  if (rejoining_) {  // learn only: an acknowledgement would vouch for promises it lost
+    leader_hint_ = m.leader.replica;
+    if (m.chosen_below > chosen_below_ && !learned_.count(chosen_below_)) {
+      out.sends.push_back({from, paxos_catchup_request{chosen_below_}});
+    }
+    return;
+  }
   if (m.leader < acceptor_.promised()) {  // a deposed leader: tell it
     out.sends.push_back({from, paxos_beat_ack{m.leader, m.beat, false, acceptor_.promised()}});
     return;
@@ -408,6 +425,78 @@ void replica_core::on_catchup_request(std::uint32_t from, const paxos_catchup_re
 
 void replica_core::on_catchup_reply(const paxos_catchup_reply& m, replica_output& out) {
   for (std::size_t i = 0; i < m.values.size(); ++i) learn(m.from_slot + i, m.values[i], out);
+}
+
+// An acceptor's state for a replica that lost its own. A rejoining replica has
+// none to give.
+void replica_core::on_rejoin_request(std::uint32_t from, replica_output& out) {
+  if (rejoining_ || from == config_.self) return;
+  paxos_rejoin_state state{acceptor_.promised(), chosen_below_, {}, true};
+  std::size_t bytes = 0;
+  for (auto it = acceptor_.accepted().lower_bound(chosen_below_); it != acceptor_.accepted().end(); ++it) {
+    bytes += it->second.value.size();
+    if (state.entries.size() >= config_.rejoin_entries_max || bytes > config_.catchup_bytes_max) {
+      state.entries.clear();
+      state.complete = false;
+      break;
+    }
+    state.entries.push_back(it->second);
+  }
+  out.sends.push_back({from, std::move(state)});
+}
+
+void replica_core::on_rejoin_state(std::uint32_t from, const paxos_rejoin_state& m) {
+  if (!rejoining_ || from == config_.self || !m.complete) return;
+  rejoin_answers_[from] = m;
+}
+
+// Asks until f+1 others answered; installs once the state machine reached their
+// largest chosen prefix (so the acceptor never claims to have forgotten more than
+// is applied here).
+void replica_core::tick_rejoin(std::uint64_t now_ms, replica_output& out) {
+  const std::size_t needed = config_.replicas / 2 + 1;  // f+1 of the 2f others
+  if (rejoin_answers_.size() < needed) {
+    if (now_ms >= rejoin_next_ask_ms_) {
+      rejoin_next_ask_ms_ = now_ms + config_.rejoin_ask_interval_ms;
+      broadcast(paxos_rejoin_request{}, out);
+    }
+    return;
+  }
+  ballot promised = acceptor_.promised();
+  slot_id known_chosen = 0;
+  for (const auto& [r, answer] : rejoin_answers_) {
+    promised = std::max(promised, answer.promised);
+    known_chosen = std::max(known_chosen, answer.chosen_below);
+  }
+  if (chosen_below_ < known_chosen) {
+    if (now_ms >= rejoin_next_ask_ms_ && leader_hint_) {  // keep learning up to K
+      rejoin_next_ask_ms_ = now_ms + config_.rejoin_ask_interval_ms;
+      out.sends.push_back({*leader_hint_, paxos_catchup_request{chosen_below_}});
+    }
+    return;
+  }
+  slot_id forgotten_below = std::max(known_chosen, acceptor_.compacted_below());
+  std::map<slot_id, accepted_entry> highest;
+  for (const auto& [r, answer] : rejoin_answers_) {
+    for (const auto& entry : answer.entries) {
+      if (entry.slot < forgotten_below) continue;
+      auto& kept = highest[entry.slot];
+      if (kept.value.empty() && kept.accepted_in.is_zero()) kept = entry;
+      else if (entry.accepted_in > kept.accepted_in) kept = entry;
+    }
+  }
+  std::vector<accepted_entry> entries;
+  out.persist.push_back({promised, std::nullopt, forgotten_below});
+  for (auto& [slot, entry] : highest) {
+    out.persist.push_back({std::nullopt, entry, std::nullopt});
+    entries.push_back(std::move(entry));
+  }
+  acceptor_ = acceptor_core(promised, std::move(entries), forgotten_below);
+  highest_round_seen_ = std::max(highest_round_seen_, promised.round);
+  rejoining_ = false;
+  rejoin_answers_.clear();
+  out.rejoined = true;
+  reset_election_timer(now_ms);
 }
 
 }  // namespace bucky

@@ -58,10 +58,23 @@ struct replica_config {
   slot_id log_retain_slots = 10'000;                // chosen values kept for catch-up
   slot_id compaction_step_slots = 1'000;            // forget in steps, not per slot
   std::size_t reads_pending_max = 10'000;
+  // This replica's acceptor state was lost (a replaced machine, an empty disk). It
+  // must not vote until it holds, for every quorum it could join, at least what the
+  // lost state held: it learns as a follower, asks every other replica for its
+  // acceptor state, and from f+1 complete answers takes the highest promised ballot
+  // (any ballot the lost acceptor promised, a quorum promised, so one of them did),
+  // the largest chosen prefix K (it claims to have forgotten below K) and, above K,
+  // the highest-ballot accepted value of each slot (any value chosen with the lost
+  // acceptor was accepted by one of them). Once it has applied up to K it installs
+  // that state durably and votes again. Needs at least 3 replicas.
+  bool rejoining = false;
+  std::uint64_t rejoin_ask_interval_ms = 200;
+  std::size_t rejoin_entries_max = 1'024;
 };
 
 using paxos_message = std::variant<paxos_prepare, paxos_promise, paxos_accept, paxos_accepted, paxos_commit,
-                                   paxos_beat_ack, paxos_catchup_request, paxos_catchup_reply>;
+                                   paxos_beat_ack, paxos_catchup_request, paxos_catchup_reply, paxos_rejoin_request,
+                                   paxos_rejoin_state>;
 
 struct outgoing_message {
   std::uint32_t to = 0;
@@ -80,6 +93,7 @@ struct replica_output {
   std::vector<std::uint32_t> snapshot_to;    // replicas behind the compacted log
   std::vector<std::uint64_t> reads_ready;    // answer these from the state applied so far
   std::vector<std::uint64_t> reads_dropped;  // leadership lost: the reader must retry
+  bool rejoined = false;  // the rebuilt acceptor state is in `persist`: the replica votes again
 };
 
 enum class replica_role : std::uint8_t { follower, candidate, leader };
@@ -110,6 +124,7 @@ class replica_core {
   std::size_t reads_pending() const { return reads_.size(); }
   const ballot& current_ballot() const { return ballot_; }
   const acceptor_core& acceptor() const { return acceptor_; }
+  bool rejoining() const { return rejoining_; }
 
  private:
   struct in_flight_slot {
@@ -149,6 +164,9 @@ class replica_core {
   void on_beat_ack(std::uint32_t from, const paxos_beat_ack& m, replica_output& out, std::uint64_t now_ms);
   void on_catchup_request(std::uint32_t from, const paxos_catchup_request& m, replica_output& out);
   void on_catchup_reply(const paxos_catchup_reply& m, replica_output& out);
+  void on_rejoin_request(std::uint32_t from, replica_output& out);
+  void on_rejoin_state(std::uint32_t from, const paxos_rejoin_state& m);
+  void tick_rejoin(std::uint64_t now_ms, replica_output& out);
 
   replica_config config_;
   acceptor_core acceptor_;
@@ -170,6 +188,9 @@ class replica_core {
   std::uint64_t beat_ = 0;                               // the last heartbeat number sent as leader
   std::vector<std::uint64_t> beat_acked_;                // per replica: highest beat acknowledged
   std::vector<std::uint64_t> heard_ms_;                  // per replica: last acknowledgement (as leader)
+  bool rejoining_ = false;                               // replica_config::rejoining, until installed
+  std::map<std::uint32_t, paxos_rejoin_state> rejoin_answers_;
+  std::uint64_t rejoin_next_ask_ms_ = 0;
   std::deque<pending_read> reads_;
   std::optional<slot_id> catchup_asked_below_;           // a catch-up is on its way up to here
 };

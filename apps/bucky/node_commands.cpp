@@ -146,7 +146,7 @@ std::variant<zone_config, failure> with_node(zone_config config, const std::stri
 }
 
 std::variant<activation_reply, failure> send_activation(const node_command_options& options, const owner_side& side,
-                                                        const net::verified_zone_config& zone) {
+                                                        const net::verified_zone_config& zone, bool rejoin) {
   activation body;
   body.zone_id = zone.config.zone_id;
   body.node_id = options.node_id;
@@ -154,6 +154,7 @@ std::variant<activation_reply, failure> send_activation(const node_command_optio
   body.issued_unix_ms = now_unix_ms();
   body.expires_unix_ms = body.issued_unix_ms + options.expires_s * 1'000;
   body.zone = zone.document;
+  body.rejoin = rejoin;
   auto request = net::sign_activation(body, side.owner);
   if (!request) return failure{2, request.error().message()};
   auto node_key = net::public_key::from_text(options.node_key);
@@ -204,7 +205,15 @@ int node_activate(node_command_options options) {
     if (auto* bad = std::get_if<failure>(&committed)) return fail(*bad);
     zone = std::get<net::verified_zone_config>(committed);
   }
-  auto reply = send_activation(options, side, zone);
+  // A state node joins a zone state that may already have voted (f+1 other state
+  // nodes are listed): its acceptor is rebuilt from them, never started empty. That
+  // covers every replaced machine; for a node of a new zone it costs one round trip.
+  const auto& state = zone.config.state_nodes;
+  std::size_t others_listed = 0;
+  for (const auto& id : state) others_listed += id != options.node_id && zone.config.find(id) != nullptr;
+  bool rejoin = std::find(state.begin(), state.end(), options.node_id) != state.end() &&
+                others_listed >= state.size() / 2 + 1;
+  auto reply = send_activation(options, side, zone, rejoin);
   if (auto* bad = std::get_if<failure>(&reply)) return fail(*bad);
   auto pushed = push_to_nodes(options, side, zone, zone.config, options.node_id);
   if (options.json_output) {

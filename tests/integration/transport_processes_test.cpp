@@ -4,6 +4,9 @@
 #define BOOST_TEST_MODULE integration_transport_processes
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -84,7 +87,12 @@ BOOST_AUTO_TEST_CASE(bucky_cli_status_and_ping_see_the_zone_as_it_is) {
     BOOST_TEST(row["up"].get<bool>());
     BOOST_TEST(row["actors_running"].get<int>() == 3);  // log_tail, transport, paxos
   }
+  // The nodes' own sessions may still be coming up (the CLI waited only for its own).
   auto ping = cli({"ping", "n3", "--via", "n1"});
+  for (int attempt = 0; attempt < 50 && ping->wait_exit() != 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ping = cli({"ping", "n3", "--via", "n1"});
+  }
   BOOST_TEST((ping->wait_exit() == 0), ping->err());
   BOOST_TEST(ping->out().find("n3 -> n1: answered by n1") != std::string::npos, ping->out());
 

@@ -129,6 +129,10 @@ BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that
   auto replaced = zone.activate("n3", fresh_dir);
   BOOST_TEST_REQUIRE(replaced.code == 0, replaced.err);
   BOOST_TEST_REQUIRE(zone.nodes["n3"]->wait_for_log("boot: zone config: version 5"), zone.nodes["n3"]->err());
+  // Its acceptor is rebuilt from n1 and n2 before it votes (the old disk's promises bind it).
+  BOOST_TEST(zone.nodes["n3"]->wait_for_log("rejoined: acceptor state rebuilt from the others"),
+             zone.nodes["n3"]->err());
+  BOOST_TEST(!fs::exists(fs::path(fresh_dir) / "rejoin"));
   auto shown = zone.cli({"--json", "zone", "show", zone.zone_file});
   BOOST_TEST(nlohmann::json::parse(shown.out)["revoked_keys"] == nlohmann::json::array({old_key}));
   // The new n3 learns the zone state from the others and serves it.

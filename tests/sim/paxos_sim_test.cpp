@@ -57,7 +57,8 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
     auto result = run_world(seed);
     BOOST_TEST_MESSAGE("seed " << seed << ": ok=" << result.ok << " ops " << result.ops_completed << " unknown "
                                << result.ops_unknown << " slots " << result.slots_chosen << " messages "
-                               << result.messages << " crashes " << result.crashes << " partitions "
+                               << result.messages << " crashes " << result.crashes << " disk losses "
+                               << result.disk_losses << " partitions "
                                << result.partitions << " snapshots " << result.snapshots << " index reads "
                                << result.reads_by_index << " " << result.failure);
     BOOST_TEST(result.ok, result.failure);
@@ -65,7 +66,7 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
   }
   auto base = env_number("BUCKY_SIM_BASE_SEED", 10'000);
   auto count = env_number("BUCKY_SIM_SEEDS", 10'000);
-  std::uint64_t ops = 0, unknown = 0, crashes = 0, partitions = 0, snapshots = 0, index_reads = 0;
+  std::uint64_t ops = 0, unknown = 0, crashes = 0, disk_losses = 0, partitions = 0, snapshots = 0, index_reads = 0;
   for (std::uint64_t seed = base; seed < base + count; ++seed) {
     auto result = run_world(seed);
     BOOST_TEST_REQUIRE(result.ok, "seed " << seed << " (replay: BUCKY_SIM_SEED=" << seed
@@ -73,12 +74,14 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
     ops += result.ops_completed;
     unknown += result.ops_unknown;
     crashes += result.crashes;
+    disk_losses += result.disk_losses;
     partitions += result.partitions;
     snapshots += result.snapshots;
     index_reads += result.reads_by_index;
   }
   BOOST_TEST_MESSAGE(count << " seeds from " << base << ": " << ops << " ops completed, " << unknown
-                           << " with unknown outcome, " << crashes << " crashes, " << partitions << " partitions, "
+                           << " with unknown outcome, " << crashes << " crashes, " << disk_losses
+                           << " disk losses, " << partitions << " partitions, "
                            << snapshots << " snapshots sent, " << index_reads << " reads by read index");
   // The runs must reach the paths they are meant to check.
   if (count >= 1'000) {
@@ -86,5 +89,6 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
     BOOST_TEST(snapshots > 0u);
     BOOST_TEST(index_reads > 0u);
     BOOST_TEST(crashes > 0u);
+    BOOST_TEST(disk_losses > 0u);
   }
 }

@@ -46,6 +46,7 @@ struct replica_slot {
   durable_state disk;
   std::map<std::uint64_t, std::uint32_t> reads;  // read id -> client index
   std::uint64_t restart_at_ms = 0;
+  bool rejoin = false;  // its disk was lost: it starts rejoining until it rebuilt its acceptor
 };
 
 struct in_flight_snapshot {
@@ -131,6 +132,7 @@ class world {
     config.batch_commands_max = 4;
     config.log_retain_slots = log_retain_slots_;
     config.compaction_step_slots = compaction_step_slots_;
+    config.rejoining = slot.rejoin;
     auto seed = random_();
     auto engine = std::make_shared<std::mt19937_64>(seed);
     slot.core.emplace(config, acceptor_core(slot.disk.promised, std::move(entries), slot.disk.compacted_below),
@@ -146,6 +148,19 @@ class world {
     ++result_.crashes;
   }
 
+  // The machine dies with its disk; a new one takes its place, empty, and rejoins
+  // (one at a time, so f+1 others can still answer it).
+  void lose_disk(std::uint32_t r) {
+    if (options_.replicas < 3 || !replicas_[r].core) return;
+    for (const auto& other : replicas_) {
+      if (other.rejoin) return;
+    }
+    crash(r);
+    replicas_[r].disk = durable_state{};
+    replicas_[r].rejoin = true;
+    ++result_.disk_losses;
+  }
+
   void restart_due() {
     for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
       if (!replicas_[r].core && now_ms_ >= replicas_[r].restart_at_ms) start_replica(r);
@@ -156,7 +171,9 @@ class world {
     auto dice = random_() % 10'000;
     if (dice < 4) {
       crash(static_cast<std::uint32_t>(random_() % replicas_.size()));
-    } else if (dice < 8) {
+    } else if (dice < 5) {
+      lose_disk(static_cast<std::uint32_t>(random_() % replicas_.size()));
+    } else if (dice < 9) {
       cut_.clear();
       auto kind = random_() % 4;
       std::uint32_t lone = static_cast<std::uint32_t>(random_() % replicas_.size());
@@ -212,6 +229,7 @@ class world {
       }
     }
     for (auto& c : out.chosen) apply(r, c);
+    if (out.rejoined) slot.rejoin = false;
     if (slot.disk.compacted_below > slot.disk.machine.applied.size()) {
       fail(fmt::format("replica {} compacted below {} with only {} slots applied", r, slot.disk.compacted_below,
                        slot.disk.machine.applied.size()));

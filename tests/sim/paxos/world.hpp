@@ -37,6 +37,7 @@ struct world_result {
   std::uint64_t slots_chosen = 0;
   std::uint64_t messages = 0;
   std::uint64_t crashes = 0;
+  std::uint64_t disk_losses = 0;  // a machine replaced with an empty disk (it rejoins)
   std::uint64_t partitions = 0;
   std::uint64_t snapshots = 0;
   std::uint64_t reads_by_index = 0;

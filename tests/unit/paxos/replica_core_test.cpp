@@ -199,3 +199,86 @@ BOOST_AUTO_TEST_CASE(a_restarted_replica_resumes_from_its_applied_state) {
   BOOST_CHECK_THROW(replica_core(config, acceptor_core({1, 0}, {}, 50), 42, [] { return std::uint64_t{0}; }, 0),
                     invariant_violation);
 }
+
+namespace {
+
+// Ticks only `who` (the others are frozen: no timers, but they still receive).
+void advance_only(cluster& c, const std::set<std::uint32_t>& who, std::uint64_t ms) {
+  for (std::uint64_t t = 0; t < ms; t += 10) {
+    c.now_ms += 10;
+    for (auto r : who) c.take(r, c.replicas[r].on_tick(c.now_ms));
+    c.deliver();
+  }
+}
+
+// Replica r's disk is gone: a new machine under the same index, empty, rejoining.
+void replace_machine(cluster& c, std::uint32_t r, bool rejoining) {
+  replica_config config;
+  config.self = r;
+  config.replicas = static_cast<std::uint32_t>(c.replicas.size());
+  config.election_timeout_ms_min = config.election_timeout_ms_max = 300 + 200 * r;
+  config.rejoining = rejoining;
+  c.replicas[r] = replica_core(config, acceptor_core{}, 0, [] { return std::uint64_t{0}; }, c.now_ms);
+  c.chosen[r].clear();
+}
+
+}  // namespace
+
+// The lost acceptor of replica 2 had promised ballot (2,1) together with replica 1.
+// The deposed leader 0 (ballot (1,0)) keeps proposing. Were the new replica 2 to
+// accept (1,0) at once, {0, 2} would choose a value at a slot where leader 1 chooses
+// another with {1, 2}. Rejoining, replica 2 answers nothing until it holds the
+// highest promise of f+1 others, (2,1), and so refuses (1,0).
+BOOST_AUTO_TEST_CASE(a_replaced_replica_votes_only_after_rebuilding_its_acceptor_state_from_others) {
+  cluster c(3);
+  c.advance(400);
+  BOOST_TEST_REQUIRE((c.replicas[0].role() == replica_role::leader));
+  for (std::uint64_t s = 1; s <= 3; ++s) BOOST_TEST(c.write(0, 7, s));
+  c.advance(100);
+  // 0 is cut off (and frozen, so it still believes it leads); 1 takes over with 2.
+  c.cut = {0};
+  advance_only(c, {1, 2}, 700);
+  BOOST_TEST_REQUIRE((c.replicas[1].role() == replica_role::leader));
+  BOOST_TEST_REQUIRE((c.replicas[0].role() == replica_role::leader));
+  replace_machine(c, 2, true);
+  c.cut.clear();
+  // The deposed leader proposes; the rejoining replica must not accept.
+  BOOST_TEST(c.write(0, 8, 1));
+  c.deliver();
+  BOOST_TEST(c.replicas[2].acceptor().accepted().empty());
+  BOOST_TEST(c.replicas[2].acceptor().promised().is_zero());
+  // The new leader keeps choosing with 1 and 2 once 2 has rebuilt its state.
+  for (std::uint64_t s = 1; s <= 5; ++s) {
+    c.write(1, 9, s);
+    advance_only(c, {1, 2}, 50);
+  }
+  advance_only(c, {1, 2}, 1'000);
+  BOOST_TEST(!c.replicas[2].rejoining());
+  BOOST_TEST((c.replicas[2].acceptor().promised() >= ballot{2, 1}));
+  // Now 0's ballot is refused by both; agreement holds everywhere.
+  c.write(0, 8, 2);
+  c.advance(2'000);
+  auto leader = *c.replicas[1].leader_hint();
+  for (std::uint32_t r = 0; r < 3; ++r) {
+    auto n = std::min(c.chosen[r].size(), c.chosen[leader].size());
+    for (std::size_t i = 0; i < n; ++i) BOOST_TEST((c.chosen[r][i] == c.chosen[leader][i]), "replica " << r << " slot " << i);
+  }
+  BOOST_TEST(c.replicas[2].chosen_below() == c.replicas[leader].chosen_below());
+}
+
+BOOST_AUTO_TEST_CASE(a_rejoining_replica_runs_no_election_until_others_answer) {
+  cluster c(3);
+  replace_machine(c, 0, true);  // the fastest timer
+  c.cut = {1, 2};               // nobody answers it
+  c.advance(2'000);
+  BOOST_TEST((c.replicas[0].role() == replica_role::follower));
+  BOOST_TEST(c.replicas[0].rejoining());
+  BOOST_TEST(c.replicas[0].acceptor().promised().is_zero());
+  c.cut.clear();
+  c.advance(1'500);
+  BOOST_TEST(!c.replicas[0].rejoining());
+  auto leader = c.replicas[0].role() == replica_role::leader ? 0u : *c.replicas[0].leader_hint();
+  BOOST_TEST(c.write(leader, 7, 1));
+  c.advance(200);
+  for (std::uint32_t r = 0; r < 3; ++r) BOOST_TEST(c.replicas[r].chosen_below() == c.replicas[leader].chosen_below());
+}
