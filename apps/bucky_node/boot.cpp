@@ -12,6 +12,7 @@
 #include "actors/log_tail/actor.hpp"
 #include "actors/name_service/actor.hpp"
 #include "actors/paxos/actor.hpp"
+#include "actors/state_client/actor.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/actor.hpp"
 #include "net/key_file.hpp"
@@ -246,7 +247,16 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
                                1'000});
     return config;
   }
-  if (std::find(plan.replicas.begin(), plan.replicas.end(), options.node_id) == plan.replicas.end()) return config;
+  if (std::find(plan.replicas.begin(), plan.replicas.end(), options.node_id) == plan.replicas.end()) {
+    if (plan.mode != node_mode::zone_member) return config;
+    state_client_config client{options.node_id, plan.replicas};
+    config.children.push_back({state_client_actor, restart_type::permanent, restart_strategy::one_for_one,
+                               [client](caf::actor_system& system, const child_context& context) {
+                                 return spawn_state_client(system, context, client);
+                               },
+                               1'000});
+    return config;
+  }
   paxos_config paxos;
   paxos.node_id = options.node_id;
   paxos.state_dir = options.data_dir + "/state";

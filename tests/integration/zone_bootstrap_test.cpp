@@ -169,6 +169,9 @@ BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that
   zone.nodes["n2"]->signal(SIGTERM);
   BOOST_TEST((zone.nodes["n2"]->wait_exit() == std::optional<int>(0)));
   zone.bring_up("n4");
+  // n4 holds no replica: its state client reads the zone state through a state node.
+  BOOST_TEST(zone.nodes["n4"]->wait_for_log("boot: ready: the zone state answers (through node n"),
+             zone.nodes["n4"]->err());
   zone.nodes["n2"] = std::make_unique<node_process>(
       zone.dir.path, std::vector<std::string>{"--data-dir", zone.data("n2")});
   BOOST_TEST(zone.nodes["n2"]->wait_for_log("now version 6 (was 5), from node"), zone.nodes["n2"]->err());
