@@ -11,12 +11,6 @@ namespace bucky::net {
 
 namespace {
 
-std::vector<std::uint8_t> signed_bytes(const std::vector<std::uint8_t>& body) {
-  std::vector<std::uint8_t> bytes(activation_signature_domain.begin(), activation_signature_domain.end());
-  bytes.insert(bytes.end(), body.begin(), body.end());
-  return bytes;
-}
-
 status refused(const std::string& why) { return status(status_code::permission_denied, "activation refused: " + why); }
 
 }  // namespace
@@ -28,8 +22,7 @@ result<activation_request> sign_activation(const activation& body, const key_pai
   }
   activation_request request;
   request.body = encode(body);
-  auto sig = owner.sign(signed_bytes(request.body));
-  request.signature.assign(sig.begin(), sig.end());
+  request.signature = sign_in_domain(owner, activation_signature_domain, request.body);
   return request;
 }
 
@@ -46,9 +39,7 @@ result<checked_activation> check_activation(const activation_request& request, c
   auto owner = public_key::from_text(config->owner_key);
   if (!owner) return refused(owner.error().message());
   if (request.signature.size() != signature_bytes) return refused("its signature is not 64 bytes");
-  signature sig;
-  std::copy(request.signature.begin(), request.signature.end(), sig.begin());
-  if (!verify_signature(*owner, signed_bytes(request.body), sig)) {
+  if (!verify_in_domain(*owner, activation_signature_domain, request.body, request.signature)) {
     return refused("the owner's signature does not match (tampered, or signed by a key other than the zone owner)");
   }
   if (body->node_key != own_key.to_text()) {

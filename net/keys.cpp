@@ -1,5 +1,7 @@
 #include "net/keys.hpp"
 
+#include <algorithm>
+
 #include <sodium.h>
 
 #include <fmt/format.h>
@@ -50,6 +52,30 @@ bool verify_signature(const public_key& signer, std::span<const std::uint8_t> me
   ensure_sodium();
   return crypto_sign_verify_detached(sig.data(), message.data(), message.size(),
                                      signer.bytes.data()) == 0;
+}
+
+namespace {
+
+std::vector<std::uint8_t> domain_and(std::string_view domain, std::span<const std::uint8_t> message) {
+  std::vector<std::uint8_t> bytes(domain.begin(), domain.end());
+  bytes.insert(bytes.end(), message.begin(), message.end());
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> sign_in_domain(const key_pair& signer, std::string_view domain,
+                                         std::span<const std::uint8_t> message) {
+  auto sig = signer.sign(domain_and(domain, message));
+  return {sig.begin(), sig.end()};
+}
+
+bool verify_in_domain(const public_key& signer, std::string_view domain, std::span<const std::uint8_t> message,
+                      std::span<const std::uint8_t> signature_bytes_in) {
+  if (signature_bytes_in.size() != signature_bytes) return false;
+  signature sig;
+  std::copy(signature_bytes_in.begin(), signature_bytes_in.end(), sig.begin());
+  return verify_signature(signer, domain_and(domain, message), sig);
 }
 
 key_pair key_pair::generate() {

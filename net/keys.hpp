@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "messages/common/status.hpp"
 
@@ -38,6 +39,16 @@ struct public_key {
 
 bool verify_signature(const public_key& signer, std::span<const std::uint8_t> message,
                       const signature& sig);
+
+class key_pair;
+
+// Signatures over a domain string followed by the message, so a signature made for
+// one kind of document (zone config, activation) never verifies as another. The
+// check is false for a signature of the wrong length too.
+std::vector<std::uint8_t> sign_in_domain(const key_pair& signer, std::string_view domain,
+                                         std::span<const std::uint8_t> message);
+bool verify_in_domain(const public_key& signer, std::string_view domain, std::span<const std::uint8_t> message,
+                      std::span<const std::uint8_t> signature_bytes_in);
 
 class key_pair {
  public:

@@ -11,12 +11,6 @@ namespace bucky::net {
 
 namespace {
 
-std::vector<std::uint8_t> signed_bytes(const std::vector<std::uint8_t>& config) {
-  std::vector<std::uint8_t> bytes(zone_config_signature_domain.begin(), zone_config_signature_domain.end());
-  bytes.insert(bytes.end(), config.begin(), config.end());
-  return bytes;
-}
-
 status refused(const std::string& why) { return status(status_code::permission_denied, "zone config refused: " + why); }
 
 }  // namespace
@@ -29,8 +23,7 @@ result<signed_zone_config> sign_zone_config(const zone_config& config, const key
   }
   signed_zone_config document;
   document.config = encode(ordered);
-  auto sig = owner.sign(signed_bytes(document.config));
-  document.signature.assign(sig.begin(), sig.end());
+  document.signature = sign_in_domain(owner, zone_config_signature_domain, document.config);
   return document;
 }
 
@@ -47,9 +40,7 @@ result<zone_config> verify_zone_config(const signed_zone_config& document,
                                pinned_owner->to_text()));
   }
   if (document.signature.size() != signature_bytes) return refused("its signature is not 64 bytes");
-  signature sig;
-  std::copy(document.signature.begin(), document.signature.end(), sig.begin());
-  if (!verify_signature(*owner, signed_bytes(document.config), sig)) {
+  if (!verify_in_domain(*owner, zone_config_signature_domain, document.config, document.signature)) {
     return refused("the owner's signature does not match (tampered, or signed by another key)");
   }
   return *config;

@@ -25,27 +25,23 @@ class state_client : public component_actor {
   caf::behavior make_behavior() override {
     send(this, probe_ready_atom::value);
     return {
-        [this](kv_client_request& request) -> caf::result<kv_client_response> {
-          auto promise = make_response_promise<kv_client_response>();
-          relay<kv_client_response>(request, 0, [promise](result<kv_client_response> answer) mutable {
-            if (answer) promise.deliver(std::move(*answer));
-            else promise.deliver(caf::make_error(caf::sec::runtime_error, answer.error().message()));
-          });
-          return promise;
-        },
-        [this](kv_watch_request& request) -> caf::result<kv_watch_response> {
-          auto promise = make_response_promise<kv_watch_response>();
-          relay<kv_watch_response>(request, 0, [promise](result<kv_watch_response> answer) mutable {
-            if (answer) promise.deliver(std::move(*answer));
-            else promise.deliver(caf::make_error(caf::sec::runtime_error, answer.error().message()));
-          });
-          return promise;
-        },
+        [this](kv_client_request& request) { return answer<kv_client_response>(request); },
+        [this](kv_watch_request& request) { return answer<kv_watch_response>(request); },
         [this](probe_ready_atom) { probe_ready(); },
     };
   }
 
  private:
+  template <class Response, class Request>
+  caf::result<Response> answer(const Request& request) {
+    auto promise = make_response_promise<Response>();
+    relay<Response>(request, 0, [promise](result<Response> answer) mutable {
+      if (answer) promise.deliver(std::move(*answer));
+      else promise.deliver(caf::make_error(caf::sec::runtime_error, answer.error().message()));
+    });
+    return promise;
+  }
+
   // Asks the state node that answered last; when it cannot be reached, the next
   // one, each state node at most once per request.
   template <class Response, class Request, class Done>

@@ -13,15 +13,12 @@
 #include "net/peer_directory.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/test_keys.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace bucky::testing {
 
-inline net::key_pair admin_key(std::uint8_t value) {
-  std::array<std::uint8_t, net::seed_bytes> seed;
-  seed.fill(value);
-  return net::key_pair::from_seed(seed);
-}
+inline net::key_pair admin_key(std::uint8_t value) { return key(value); }
 
 struct process_zone {
   temp_dir work{"bucky-zone"};

@@ -6,19 +6,15 @@
 #include "messages/codec.hpp"
 #include "net/activation_sign.hpp"
 #include "net/zone_config_sign.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
+using bucky::testing::key;
 
 namespace {
 
 constexpr std::uint64_t now_ms = 1'800'000'000'000;
-
-key_pair key(std::uint8_t n) {
-  std::array<std::uint8_t, seed_bytes> seed{};
-  seed.fill(n);
-  return key_pair::from_seed(seed);
-}
 
 const key_pair owner = key(100);
 const key_pair machine = key(7);

@@ -7,17 +7,13 @@
 #include "net/dns_zone.hpp"
 #include "net/zone_config_sign.hpp"
 #include "net/zone_config_txt.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
+using bucky::testing::key;
 
 namespace {
-
-key_pair key(std::uint8_t n) {
-  std::array<std::uint8_t, seed_bytes> seed{};
-  seed.fill(n);
-  return key_pair::from_seed(seed);
-}
 
 verified_zone_config zone() {
   auto owner = key(100);

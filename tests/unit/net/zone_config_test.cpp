@@ -5,17 +5,13 @@
 #include "messages/codec.hpp"
 #include "net/zone_config_sign.hpp"
 #include "net/zone_config_txt.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
+using bucky::testing::key;
 
 namespace {
-
-key_pair key(std::uint8_t n) {
-  std::array<std::uint8_t, seed_bytes> seed{};
-  seed.fill(n);
-  return key_pair::from_seed(seed);
-}
 
 zone_config three_nodes(const key_pair& owner) {
   zone_config config;
