@@ -109,8 +109,7 @@ class name_service : public component_actor {
     if (auto member = net::check_zone_member(current_.config, config_.node_id, config_.own_key); !member.is_ok()) {
       throw std::runtime_error("this node leaves the zone: " + member.message());
     }
-    config_.peers->replace(std::move(*peers));
-    if (auto t = transport()) send(t, peers_atom::value);
+    publish(std::move(*peers));
     return {};
   }
 
@@ -136,7 +135,12 @@ class name_service : public component_actor {
   void publish_peers() {
     auto peers = net::peer_directory::from_zone_config(current_.config);
     if (!peers) throw std::runtime_error(peers.error().message());
-    config_.peers->replace(std::move(*peers));
+    publish(std::move(*peers));
+  }
+
+  // The transport authorizes and dials from the new directory at once.
+  void publish(net::peer_directory peers) {
+    config_.peers->replace(std::move(peers));
     if (auto t = transport()) send(t, peers_atom::value);
   }
 
