@@ -22,9 +22,12 @@ bool key_text(const std::string& key) {
          });
 }
 
+}  // namespace
+
+bool valid_node_id(std::string_view node_id) { return valid_label(node_id); }
+
 // ip:port with a dotted IPv4 address or a bracketed IPv6 one; port 1..65535.
-bool valid_address(const std::string& address) {
-  if (address.empty()) return true;
+bool valid_node_address(const std::string& address) {
   if (address.size() > zone_limits::address_bytes_max) return false;
   auto colon = address.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -43,9 +46,6 @@ bool valid_address(const std::string& address) {
   return dots == 3;
 }
 
-}  // namespace
-
-bool valid_node_id(std::string_view node_id) { return valid_label(node_id); }
 
 bool valid_zone_id(const std::string& zone_id) {
   if (zone_id.empty() || zone_id.size() > zone_limits::zone_id_bytes_max) return false;
@@ -100,7 +100,9 @@ status validate(const zone_config& config) {
     if (!keys.insert(node.public_key).second) return bad(where + ": its public_key is also another node's");
     if (revoked.count(node.public_key)) return bad(where + ": its public_key is revoked");
     if (node.public_key == config.owner_key) return bad(where + ": a node may not use the owner key");
-    if (!valid_address(node.address)) return bad(where + ": address \"" + node.address.substr(0, 64) + "\" is not ip:port");
+    if (!node.address.empty() && !valid_node_address(node.address)) {
+      return bad(where + ": address \"" + node.address.substr(0, 64) + "\" is not ip:port");
+    }
   }
   std::set<std::string> state(config.state_nodes.begin(), config.state_nodes.end());
   if (state.size() != config.state_nodes.size()) return bad("a state node is listed twice");

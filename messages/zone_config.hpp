@@ -76,5 +76,7 @@ status validate(const zone_config& config);
 // `<node_id>.<zone_id>` is a valid name). Admin names in peers files follow it too.
 bool valid_node_id(std::string_view node_id);
 bool valid_zone_id(const std::string& zone_id);
+// "ip:port": a dotted IPv4 address or a bracketed IPv6 one, port 1..65535.
+bool valid_node_address(const std::string& address);
 
 }  // namespace bucky

@@ -109,13 +109,7 @@ delivery push_to_nodes(const node_command_options& options, const owner_side& si
 }
 
 std::optional<failure> check_address(const std::string& flag, const std::string& address) {
-  zone_config probe;
-  probe.zone_id = "probe";
-  probe.owner_key = std::string(43, 'A');
-  probe.version = 1;
-  probe.state_nodes = {"probe"};
-  probe.nodes.push_back({"probe", std::string(43, 'B'), address});
-  if (address.empty() || !validate(probe).is_ok()) {
+  if (!valid_node_address(address)) {
     return failure{2, fmt::format("{} '{}' must be <ip>:<port> (like 127.0.0.1:7101)", flag, address)};
   }
   return std::nullopt;
