@@ -19,6 +19,7 @@ inline constexpr std::size_t send_queue_bytes_max = 16 * 1024 * 1024;
 inline constexpr std::size_t zone_id_bytes_max = 253;  // a DNS name
 inline constexpr std::uint64_t reconnect_backoff_ms_min = 100;
 inline constexpr std::uint64_t reconnect_backoff_ms_max = 5'000;
-inline constexpr std::size_t peers_max = 64;
+// Nodes (zone_limits::nodes_max), the owner and the admins of /users/ (users_max).
+inline constexpr std::size_t peers_max = 512;
 
 }  // namespace bucky::net::limits

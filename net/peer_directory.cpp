@@ -129,14 +129,18 @@ result<peer_directory> peer_directory::from_zone_config(const zone_config& confi
     }
     if (auto added = directory.add(std::move(entry), where); !added.is_ok()) return added;
   }
-  peer_entry owner;
-  owner.identity.role = peer_identity::kind::admin;
-  owner.identity.name = owner_admin_name;
   auto key = public_key::from_text(config.owner_key);
   if (!key) return status(status_code::invalid_argument, fmt::format("{}: owner key: {}", origin, key.error().message()));
-  owner.identity.key = *key;
-  if (auto added = directory.add(std::move(owner), origin); !added.is_ok()) return added;
+  if (auto added = directory.add_admin(owner_admin_name, *key, origin); !added.is_ok()) return added;
   return directory;
+}
+
+status peer_directory::add_admin(const std::string& name, const public_key& key, const std::string& where) {
+  peer_entry entry;
+  entry.identity.role = peer_identity::kind::admin;
+  entry.identity.name = name;
+  entry.identity.key = key;
+  return add(std::move(entry), where);
 }
 
 result<peer_directory> peer_directory::load(const std::string& path) {

@@ -42,6 +42,9 @@ class peer_directory {
   // but not dialed: port 0) and its owner as the admin "owner".
   static result<peer_directory> from_zone_config(const zone_config& config);
 
+  // One more admin (a user of /users/); refused when the name or key is taken.
+  status add_admin(const std::string& name, const public_key& key, const std::string& where);
+
   std::optional<peer_identity> authorize(const public_key& key) const;
   const peer_entry* node(const std::string& node_id) const;
   const std::vector<peer_entry>& entries() const { return entries_; }

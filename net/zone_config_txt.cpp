@@ -19,9 +19,21 @@ status bad(const std::string& why) { return status(status_code::invalid_argument
 
 std::string zone_config_txt_name(const std::string& zone_id) { return "_bucky." + zone_id; }
 
+std::string signed_zone_config_to_text(const signed_zone_config& document) { return to_base64url(encode(document)); }
+
+result<signed_zone_config> signed_zone_config_from_text(std::string_view text, const char* what) {
+  auto refused = [what](const std::string& why) { return status(status_code::invalid_argument, fmt::format("{}: {}", what, why)); };
+  if (text.size() % 4 == 1) return refused("the base64url text has an impossible length");
+  auto bytes = from_base64url(text, text.size() * 3 / 4, what);
+  if (!bytes) return refused(bytes.error().message().substr(0, 200));
+  auto document = decode<signed_zone_config>(
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()));
+  if (!document) return refused(document.error().message());
+  return *document;
+}
+
 std::vector<std::string> zone_config_txt_strings(const signed_zone_config& document) {
-  auto bytes = encode(document);
-  auto text = to_base64url(bytes);
+  auto text = signed_zone_config_to_text(document);
   std::size_t parts = (text.size() + txt_chunk_chars_max - 1) / txt_chunk_chars_max;
   std::vector<std::string> strings;
   for (std::size_t i = 0; i < parts; ++i) {
@@ -57,13 +69,7 @@ result<signed_zone_config> parse_zone_config_txt(const std::vector<std::string>&
   if (chunks.size() != parts) return bad(fmt::format("{} of {} parts present", chunks.size(), parts));
   std::string text;
   for (const auto& [part, chunk] : chunks) text += chunk;
-  if (text.size() % 4 == 1) return bad("the base64url text has an impossible length");
-  auto bytes = from_base64url(text, text.size() * 3 / 4, "zone config TXT data");
-  if (!bytes) return bad(bytes.error().message().substr(0, 200));
-  auto document = decode<signed_zone_config>(
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size()));
-  if (!document) return bad(document.error().message());
-  return *document;
+  return signed_zone_config_from_text(text, "zone config TXT record data");
 }
 
 }  // namespace bucky::net

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "messages/zone_config.hpp"
@@ -17,6 +18,13 @@ inline constexpr std::size_t txt_chunk_chars_max = 200;  // + "bucky1 nn/nn " st
 inline constexpr std::size_t txt_parts_max = 64;
 
 std::string zone_config_txt_name(const std::string& zone_id);  // "_bucky.<zone_id>"
+
+// The signed document as one base64url string of its msgpack (what the TXT parts
+// carry, and the "signed" field of /system/zone_config). Decoding only checks shape:
+// verify_zone_config still decides whether to trust it.
+std::string signed_zone_config_to_text(const signed_zone_config& document);
+result<signed_zone_config> signed_zone_config_from_text(std::string_view text, const char* what);
+
 std::vector<std::string> zone_config_txt_strings(const signed_zone_config& document);
 result<signed_zone_config> parse_zone_config_txt(const std::vector<std::string>& strings);
 

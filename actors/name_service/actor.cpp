@@ -1,11 +1,15 @@
 #include "actors/name_service/actor.hpp"
 
 #include <mutex>
+#include <set>
+#include <random>
 
 #include <caf/all.hpp>
 #include <fmt/format.h>
 
+#include "actors/name_service/zone_state_view.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/state_client/actor.hpp"
 #include "actors/transport/remote.hpp"
 #include "actors/transport/wire_types.hpp"
 #include "messages/zone_sync.hpp"
@@ -39,6 +43,12 @@ class zone_cell {
   mutable std::mutex mutex_;
   std::shared_ptr<const net::verified_zone_config> zone_;
 };
+
+// Its own client id for the zone state's retry table, apart from other local clients.
+std::uint64_t random_client_id() {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) | device() | 1;
+}
 
 class name_service : public component_actor {
  public:
@@ -77,6 +87,7 @@ class name_service : public component_actor {
         },
         [this](gossip_atom) {
           gossip();
+          sync_with_zone_state();
           delayed_send(this, std::chrono::milliseconds(config_.gossip_interval_ms), gossip_atom::value);
         },
     };
@@ -94,7 +105,8 @@ class name_service : public component_actor {
     if (!config) return config.error();
     if (config->version == current_.config.version && document.config == current_.document.config) return {};
     if (auto update = net::check_zone_update(current_.config, *config); !update.is_ok()) return update;
-    auto peers = net::peer_directory::from_zone_config(*config);
+    std::vector<std::string> skipped;
+    auto peers = trusted_directory(*config, users_, skipped);
     if (!peers) return peers.error();
     if (auto saved = net::save_zone_config_file(cache_path(), document); !saved.is_ok()) {
       throw std::runtime_error("cannot keep zone config version " + std::to_string(config->version) + ": " +
@@ -133,9 +145,71 @@ class name_service : public component_actor {
   }
 
   void publish_peers() {
-    auto peers = net::peer_directory::from_zone_config(current_.config);
+    std::vector<std::string> skipped;
+    auto peers = trusted_directory(current_.config, users_, skipped);
     if (!peers) throw std::runtime_error(peers.error().message());
+    for (const auto& why : skipped) warn_once("user not admitted: " + why);
     publish(std::move(*peers));
+  }
+
+  // Users and the mirrored zone config, read back from the zone state; one read in
+  // flight at a time. When the zone state does not answer, the last users stay.
+  void sync_with_zone_state() {
+    auto zone_state = local_zone_state(system());
+    if (reading_ || !zone_state) return;
+    reading_ = true;
+    kv_client_request read{client_id_, ++sequence_, zone_state_view_request(), true, 0};
+    request(zone_state, std::chrono::milliseconds(config_.gossip_interval_ms), std::move(read))
+        .then(
+            [this](kv_client_response& answer) {
+              reading_ = false;
+              if (!answer.ok) return log().debug("zone state not read: {}", answer.error_message);
+              auto view = read_zone_state_view(answer.response);
+              if (!view) return log().warn("zone state read back unusable: {}", view.error().message());
+              for (const auto& problem : view->problems) warn_once(problem);
+              admit(std::move(view->users));
+              mirror(*view);
+            },
+            [this](caf::error& error) {
+              reading_ = false;
+              log().debug("zone state not read: {}", to_string(error));
+            });
+  }
+
+  void admit(std::vector<user_record> users) {
+    if (users == users_) return;
+    std::string names;
+    for (const auto& user : users) names += (names.empty() ? "" : ", ") + user.name;
+    log().info("admins of {} from {}: {}", current_.config.zone_id, system_keys::users_prefix,
+               names.empty() ? "none" : names);
+    users_ = std::move(users);
+    publish_peers();
+  }
+
+  // A state node holding a newer version than the zone state writes it there.
+  void mirror(const zone_state_view& view) {
+    auto& nodes = current_.config.state_nodes;
+    if (view.mirrored_version >= current_.config.version) return;
+    if (std::find(nodes.begin(), nodes.end(), config_.node_id) == nodes.end()) return;
+    auto write = write_typed<zone_config_document>("", current_, view.mirror_mod_revision);
+    auto version = current_.config.version;
+    auto expected = view.mirror_mod_revision;
+    request(local_zone_state(system()), std::chrono::milliseconds(config_.gossip_interval_ms),
+            kv_client_request{client_id_, ++sequence_, std::move(write), false, 0})
+        .then(
+            [this, version, expected](kv_client_response& answer) {
+              if (!answer.ok) return log().debug("zone config not mirrored: {}", answer.error_message);
+              auto written = write_document_answer(system_keys::zone_config, expected, answer.response);
+              if (!written) return log().debug("zone config not mirrored: {}", written.error().message());
+              log().info("zone config version {} mirrored at {} (revision {})", version, system_keys::zone_config,
+                         *written);
+            },
+            [this](caf::error& error) { log().debug("zone config not mirrored: {}", to_string(error)); });
+  }
+
+  void warn_once(const std::string& problem) {
+    if (warned_.size() > 1'000) warned_.clear();
+    if (warned_.insert(problem).second) log().warn("{}", problem);
   }
 
   // The transport authorizes and dials from the new directory at once.
@@ -161,6 +235,11 @@ class name_service : public component_actor {
 
   name_service_config config_;
   net::verified_zone_config current_;
+  std::vector<user_record> users_;  // admitted as admins, from /users/
+  std::uint64_t client_id_ = random_client_id();
+  std::uint64_t sequence_ = 0;
+  bool reading_ = false;
+  std::set<std::string> warned_;
   std::shared_ptr<zone_cell> dns_zone_ = std::make_shared<zone_cell>();
   std::unique_ptr<net::dns_server> dns_;
 };

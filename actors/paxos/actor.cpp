@@ -33,12 +33,14 @@ caf::behavior paxos_actor::make_behavior() {
       [this](peer_message_atom, const std::string& peer, paxos_snapshot_chunk& m) { on_snapshot_chunk(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_snapshot_ack& m) { on_snapshot_ack(peer, m); },
       [this](kv_client_request& request) -> caf::result<kv_client_response> {
+        if (auto bad = check_documents(request.request); !bad.is_ok()) return refused(bad, config_.node_id);
         auto promise = make_response_promise<kv_client_response>();
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
       },
       [this](const caller& from, kv_client_request& request) -> caf::result<kv_client_response> {
         if (auto denied = check_caller(from, request.request); !denied.is_ok()) return refused(denied, config_.node_id);
+        if (auto bad = check_documents(request.request); !bad.is_ok()) return refused(bad, config_.node_id);
         auto promise = make_response_promise<kv_client_response>();
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
@@ -83,6 +85,20 @@ template <class Request>
 status paxos_actor::check_caller(const caller& from, const Request& request) {
   auto checked = check_access(current_acl(), from, request);
   if (!checked.is_ok()) log().info("refused a request of {}: {}", from.name, checked.message());
+  return checked;
+}
+
+// System documents are checked here, before the log, whoever writes them.
+status paxos_actor::check_documents(const kv_request& request) {
+  document_context context{config_.zone_owner, [this]() -> std::optional<zone_config> {
+                             auto answer = kv_->read(read_document_request(system_keys::zone_config));
+                             if (!answer) return std::nullopt;
+                             auto mirrored = read_typed<zone_config_document>("", *answer);
+                             if (!mirrored || !*mirrored) return std::nullopt;
+                             return (*mirrored)->value.config;
+                           }};
+  auto checked = check_document_writes(request, context);
+  if (!checked.is_ok()) log().info("refused a system document write: {}", checked.message());
   return checked;
 }
 

@@ -13,11 +13,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/component.hpp"
+#include "net/keys.hpp"
 
 namespace bucky {
 
@@ -44,6 +46,9 @@ struct paxos_config {
   // replaced): it votes only after rebuilding it from the others (replica_config::
   // rejoining), then removes the file. Written at activation.
   std::string rejoin_marker;
+  // The zone's owner: a /system/zone_config write must carry its signature (none for
+  // a development node without a zone config).
+  std::optional<net::public_key> zone_owner;
 };
 
 caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config);

@@ -21,6 +21,7 @@
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/state_store/acl.hpp"
+#include "actors/state_store/system_config.hpp"
 #include "actors/state_store/kv_store.hpp"
 #include "actors/transport/remote.hpp"
 #include "actors/transport/wire_types.hpp"
@@ -68,6 +69,7 @@ class paxos_actor : public component_actor {
   const acl_config& current_acl();
   template <class Request>
   status check_caller(const caller& from, const Request& request);
+  status check_documents(const kv_request& request);
 
   slot_id applied_below() const { return kv_->applied_below(); }
 

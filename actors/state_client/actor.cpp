@@ -100,6 +100,11 @@ class state_client : public component_actor {
 
 }  // namespace
 
+caf::actor local_zone_state(caf::actor_system& system) {
+  if (auto replica = system.registry().get<caf::actor>(caf::atom("paxos"))) return replica;
+  return system.registry().get<caf::actor>(caf::atom_from_string(state_client_actor));
+}
+
 caf::actor spawn_state_client(caf::actor_system& system, const child_context& context, state_client_config config) {
   return system.spawn<state_client>(context, std::move(config));
 }

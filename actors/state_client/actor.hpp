@@ -28,6 +28,10 @@ struct state_client_config {
   std::uint64_t ready_probe_interval_ms = 500;
 };
 
+// The actor a local component asks for the zone state: the replica ("paxos") on a
+// state node, the state client elsewhere; an invalid handle while neither runs.
+caf::actor local_zone_state(caf::actor_system& system);
+
 caf::actor spawn_state_client(caf::actor_system& system, const child_context& context, state_client_config config);
 
 }  // namespace bucky

@@ -152,9 +152,6 @@ status check_access(const acl_config& acl, const caller& who, const kv_request& 
   for (const auto* ops : {&request.success, &request.failure}) {
     for (const auto& op : *ops) {
       if (auto ok = check_op(acl, who, op); !ok.is_ok()) return ok;
-      if (op.kind == kv_op_kind::put && op.key == acl_key) {
-        if (auto parsed = parse_acl(op.value); !parsed) return parsed.error();
-      }
     }
   }
   return {};

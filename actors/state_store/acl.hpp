@@ -12,7 +12,8 @@
 // The zone owner may do everything, whatever the rules say (so no rule can lock the
 // owner out). Without /system/acl the defaults apply: admins read and write all;
 // nodes read all and write /nodes/{self}/, /nodes/*/config (the scheduler places
-// services) and /scheduler/. A write of /system/acl must parse, or it is refused.
+// services) and /scheduler/. (That a write of /system/acl parses is checked with the
+// other system documents: system_config.hpp.)
 //
 // A request is allowed when every key it reads or writes is covered by a rule
 // granting that access: a range by the prefix all its keys share; a lease

@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/zone_config.hpp"
+#include "net/peer_directory.hpp"
+#include "net/zone_config_sign.hpp"
+#include "net/zone_config_txt.hpp"
 
 namespace bucky {
 
@@ -23,13 +26,117 @@ result<user_record> user_document::parse(std::string_view text) {
   }
   user_record user{json["name"], json["public_key"], json["role"]};
   if (!valid_node_id(user.name)) return bad("\"name\" must be one DNS label (a-z, 0-9, -)");
-  if (user.public_key.size() != 43) return bad("\"public_key\" must be a 43-character base64url Ed25519 key");
-  if (user.role != "admin" && user.role != "user") return bad("\"role\" must be \"admin\" or \"user\"");
+  if (user.name == net::owner_admin_name) return bad("\"name\": \"owner\" is the zone owner's; pick another name");
+  if (!net::public_key::from_text(user.public_key)) {
+    return bad("\"public_key\" must be a 43-character base64url Ed25519 key (bucky key create prints one)");
+  }
+  if (user.role != "admin") return bad("\"role\" must be \"admin\" (the only role so far)");
   return user;
 }
 
 std::string user_document::render(const user_record& user) {
   return nlohmann::json{{"name", user.name}, {"public_key", user.public_key}, {"role", user.role}}.dump();
+}
+
+namespace {
+
+nlohmann::json zone_config_json(const net::verified_zone_config& zone) {
+  const auto& config = zone.config;
+  auto nodes = nlohmann::json::array();
+  for (const auto& node : config.nodes) {
+    nodes.push_back({{"node_id", node.node_id}, {"public_key", node.public_key}, {"address", node.address}});
+  }
+  return {{"zone_id", config.zone_id},
+          {"version", config.version},
+          {"owner_key", config.owner_key},
+          {"state_nodes", config.state_nodes},
+          {"nodes", nodes},
+          {"revoked_keys", config.revoked_keys},
+          {"signed", net::signed_zone_config_to_text(zone.document)}};
+}
+
+}  // namespace
+
+result<net::verified_zone_config> zone_config_document::parse(std::string_view text) {
+  auto bad = [](const std::string& what) { return status(status_code::invalid_argument, "zone_config: " + what); };
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object()) return bad("not a JSON object");
+  if (!json.contains("signed") || !json["signed"].is_string()) {
+    return bad("\"signed\" must be a string (the owner-signed document, base64url)");
+  }
+  auto document = net::signed_zone_config_from_text(json["signed"].get<std::string>(), "zone_config \"signed\"");
+  if (!document) return document.error();
+  auto config = net::verify_zone_config(*document, std::nullopt);
+  if (!config) return bad(config.error().message());
+  net::verified_zone_config zone{std::move(*document), std::move(*config)};
+  if (zone_config_json(zone) != json) return bad("the readable fields differ from the signed document");
+  return zone;
+}
+
+std::string zone_config_document::render(const net::verified_zone_config& zone) { return zone_config_json(zone).dump(); }
+
+namespace {
+
+status check_zone_config_write(const std::string& value, const document_context& context) {
+  auto zone = zone_config_document::parse(value);
+  if (!zone) return zone.error();
+  if (context.zone_owner && zone->config.owner_key != context.zone_owner->to_text()) {
+    return status(status_code::permission_denied,
+                  fmt::format("{}: signed by {}, not by this zone's owner", system_keys::zone_config,
+                              zone->config.owner_key));
+  }
+  auto mirrored = context.mirrored_zone ? context.mirrored_zone() : std::nullopt;
+  if (!mirrored || *mirrored == zone->config) return {};
+  if (auto update = net::check_zone_update(*mirrored, zone->config); !update.is_ok()) {
+    return status(update.code(), fmt::format("{}: version {} may not replace the mirrored version {}: {}",
+                                              system_keys::zone_config, zone->config.version, mirrored->version,
+                                              update.message()));
+  }
+  return {};
+}
+
+// A user may not take a node's name, nor the owner's or a node's key.
+status check_user_against_zone(const user_record& user, const document_context& context) {
+  auto zone = context.mirrored_zone ? context.mirrored_zone() : std::nullopt;
+  if (!zone) return {};
+  auto refuse = [&](const std::string& why) {
+    return status(status_code::invalid_argument,
+                  fmt::format("{}: {} in zone {}", system_keys::user(user.name), why, zone->zone_id));
+  };
+  if (user.public_key == zone->owner_key) return refuse("the key is the owner's (the owner needs no user)");
+  for (const auto& node : zone->nodes) {
+    if (node.node_id == user.name) return refuse("the name is taken by a node");
+    if (node.public_key == user.public_key) return refuse("the key is node " + node.node_id + "'s");
+  }
+  return {};
+}
+
+status check_document_write(const std::string& key, const std::string& value, const document_context& context) {
+  if (key == acl_key) return parse_acl(value).error();
+  if (key == system_keys::zone_config) return check_zone_config_write(value, context);
+  std::string_view users = system_keys::users_prefix;
+  if (key.compare(0, users.size(), users) == 0) {
+    auto user = user_document::parse(value);
+    if (!user) return status(user.error().code(), key + ": " + user.error().message());
+    if (key != system_keys::user(user->name)) {
+      return status(status_code::invalid_argument, fmt::format("{}: holds user \"{}\"; a user lives at {}", key,
+                                                               user->name, system_keys::user(user->name)));
+    }
+    return check_user_against_zone(*user, context);
+  }
+  return {};
+}
+
+}  // namespace
+
+status check_document_writes(const kv_request& request, const document_context& context) {
+  for (const auto* ops : {&request.success, &request.failure}) {
+    for (const auto& op : *ops) {
+      if (op.kind != kv_op_kind::put) continue;
+      if (auto checked = check_document_write(op.key, op.value, context); !checked.is_ok()) return checked;
+    }
+  }
+  return {};
 }
 
 kv_request read_document_request(const std::string& key) {
@@ -51,6 +158,14 @@ kv_request write_document_request(const std::string& key, const std::string& jso
   kv_request request;
   request.compares.push_back({key, kv_compare_target::mod_revision, kv_compare_result::equal, "", expected});
   request.success.push_back({kv_op_kind::put, key, "", json});
+  request.failure.push_back({kv_op_kind::range, key});
+  return request;
+}
+
+kv_request delete_document_request(const std::string& key, std::int64_t expected) {
+  kv_request request;
+  request.compares.push_back({key, kv_compare_target::mod_revision, kv_compare_result::equal, "", expected});
+  request.success.push_back({kv_op_kind::delete_range, key});
   request.failure.push_back({kv_op_kind::range, key});
   return request;
 }

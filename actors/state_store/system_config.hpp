@@ -6,16 +6,23 @@
 // loser gets a conflict naming both revisions and reads again.
 //
 //   /system/acl               acl_config (actors/state_store/acl.hpp)
+//   /system/zone_config       the owner-signed zone config, mirrored by the state
+//                             nodes' name_service (so the scheduler reads the nodes
+//                             in the same snapshot as everything else)
 //   /users/<name>             user_record: a person's key and role in the zone
 //   /nodes/<node_id>/config   node_config (issue 6: what the node must run)
 //   /nodes/<node_id>/status   node status (issue 6, under the node's lease)
 //   /services/<name>/spec     service spec (issue 6)
 //
 // These are request builders and answer readers, usable from actors (scheduler,
-// node loop) and from the CLI alike; they do no I/O.
+// node loop) and from the CLI alike; they do no I/O. check_document_writes is the
+// zone state's own gate: a put of a system document that does not parse (or, for
+// the zone config, is not signed by the zone's owner or does not succeed the
+// mirrored version) is refused before it reaches the log.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +30,7 @@
 #include "actors/state_store/acl.hpp"
 #include "messages/common/status.hpp"
 #include "messages/kv.hpp"
+#include "net/zone_config_file.hpp"
 
 namespace bucky {
 
@@ -31,15 +39,21 @@ std::string node_config(const std::string& node_id);
 std::string node_status(const std::string& node_id);
 std::string service_spec(const std::string& name);
 std::string user(const std::string& name);
+inline constexpr const char* users_prefix = "/users/";
+inline constexpr const char* zone_config = "/system/zone_config";
 }  // namespace system_keys
 
-// A person allowed into the zone besides the owner.
+// A person allowed into the zone besides the owner: the transport admits the key as
+// an admin named `name` (acl rules "admin" and "admin:<name>" apply to it). "owner"
+// is reserved for the owner key. "admin" is the only role so far; narrower roles
+// come with apps.
 struct user_record {
-  std::string name;        // one DNS label
+  std::string name;        // one DNS label, not "owner"
   std::string public_key;  // base64url Ed25519
-  std::string role;        // "admin" or "user"
+  std::string role;        // "admin"
   bool operator==(const user_record&) const = default;
 };
+inline constexpr std::size_t users_max = 256;
 
 struct acl_document {
   using type = acl_config;
@@ -55,6 +69,30 @@ struct user_document {
   static std::string render(const user_record& user);
 };
 
+// The zone config as JSON a person can read, plus "signed": the owner-signed
+// document (base64url) the readable fields were rendered from. Parsing verifies the
+// signature under the owner key the document names and that the readable fields
+// say exactly what the signed document says; a reader that pins the owner compares
+// config.owner_key with its own.
+struct zone_config_document {
+  using type = net::verified_zone_config;
+  static std::string key(const std::string&) { return system_keys::zone_config; }
+  static result<net::verified_zone_config> parse(std::string_view json);
+  static std::string render(const net::verified_zone_config& zone);
+};
+
+// What the zone state checks a system-document write against.
+struct document_context {
+  std::optional<net::public_key> zone_owner;  // the zone's owner (none in development)
+  // The zone config mirrored in the applied state now, if any.
+  std::function<std::optional<zone_config>()> mirrored_zone;
+};
+
+// Every put of a system document in `request` (either branch) must parse; a zone
+// config must carry the zone owner's signature and succeed the mirrored one (same
+// version and bytes again are fine). Errors name the key and the field.
+status check_document_writes(const kv_request& request, const document_context& context);
+
 template <class Value>
 struct versioned {
   Value value;
@@ -66,8 +104,10 @@ kv_request read_document_request(const std::string& key);
 result<std::optional<versioned<std::string>>> read_document_answer(const std::string& key, const kv_response& answer);
 // Put `json` at `key` if its mod_revision is still `expected` (0: absent).
 kv_request write_document_request(const std::string& key, const std::string& json, std::int64_t expected_mod_revision);
-// The new mod_revision, or a conflict (status already_exists) naming the revision
-// the key has now.
+// Delete `key` if its mod_revision is still `expected` (read it first).
+kv_request delete_document_request(const std::string& key, std::int64_t expected_mod_revision);
+// Of a write or a delete: the new revision, or a conflict (status already_exists)
+// naming the revision the key has now.
 result<std::int64_t> write_document_answer(const std::string& key, std::int64_t expected_mod_revision,
                                            const kv_response& answer);
 

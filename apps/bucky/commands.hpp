@@ -15,5 +15,8 @@ int lease_command(const cli_options& options, kv_op_kind kind);  // grant, revok
 int watch_command(const cli_options& options);
 int acl_get_command(const cli_options& options);
 int acl_set_command(const cli_options& options);
+int user_add_command(const cli_options& options);     // name in key, public key in value
+int user_list_command(const cli_options& options);
+int user_remove_command(const cli_options& options);  // name in key
 
 }  // namespace bucky::cli

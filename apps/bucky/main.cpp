@@ -135,6 +135,14 @@ int main(int argc, char** argv) {
   acl_set->add_option("--revision", options.expected_revision, "the revision bucky acl get showed (0: none stored yet)")
       ->required()
       ->check(CLI::NonNegativeNumber);
+  auto* user = app.add_subcommand("user", "people besides the owner who administer the zone (/users/<name>)");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "admit a person's key (from bucky key create) as admin NAME");
+  user_add->add_option("name", options.key, "a name: one DNS label, not \"owner\"")->required();
+  user_add->add_option("--public-key", options.value, "their public key, 43 characters base64url")->required();
+  auto* user_list = user->add_subcommand("list", "the users and their keys");
+  auto* user_remove = user->add_subcommand("remove", "take a user's key out; nodes close its sessions");
+  user_remove->add_option("name", options.key, "the user's name")->required();
   auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
   kv_del->add_option("key", options.key, "key")->required();
   kv_del->add_flag("--prefix", options.prefix, "every key that starts with KEY");
@@ -182,6 +190,9 @@ int main(int argc, char** argv) {
   if (acl_get->parsed()) return acl_get_command(options);
   if (acl_set->parsed()) return acl_set_command(options);
   if (kv_watch->parsed()) return watch_command(options);
+  if (user_add->parsed()) return user_add_command(options);
+  if (user_list->parsed()) return user_list_command(options);
+  if (user_remove->parsed()) return user_remove_command(options);
   if (lease_grant->parsed()) return lease_command(options, kv_op_kind::lease_grant);
   if (lease_revoke->parsed()) return lease_command(options, kv_op_kind::lease_revoke);
   if (lease_keepalive->parsed()) return lease_command(options, kv_op_kind::lease_keepalive);

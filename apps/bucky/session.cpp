@@ -87,6 +87,7 @@ result<admin_session> open_session(const cli_options& options, wait_for waiting)
                               plan->zone_id));
   }
   session.zone_id = plan->zone_id;
+  session.public_key = key->public_part().to_text();
   session.peers = peers;
   session.client = std::make_unique<admin_client>(*key, peers, name, plan->zone_id);
   if (waiting == wait_for::all_nodes) {
@@ -109,7 +110,7 @@ result<kv_client_response> kv_call(const cli_options& options, const kv_request&
   std::mt19937_64 random(std::random_device{}());
   kv_client_request call{random() | 1, 1, request, options.serializable, 0};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
-  status last(status_code::unavailable, "no node of the zone is reachable");
+  status last(status_code::unavailable, "no session with any node");
   for (std::size_t attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
     const auto& node = order[attempt % order.size()];
     if (session->client->connected().count(node)) {
@@ -120,7 +121,11 @@ result<kv_client_response> kv_call(const cli_options& options, const kv_request&
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return last;
+  if (last.code() != status_code::unavailable) return last;
+  return status(status_code::unavailable,
+                fmt::format("no node of zone {} answered ({}): they are down, or none admits key {} (the owner "
+                            "admits one with: bucky user add NAME --public-key {})",
+                            session->zone_id, last.message(), session->public_key, session->public_key));
 }
 
 }  // namespace bucky::cli

@@ -45,6 +45,7 @@ struct admin_session {
   std::unique_ptr<admin_client> client;
   net::peer_directory peers;
   std::string zone_id;
+  std::string public_key;             // this client's, as text
   std::vector<std::string> nodes;     // every node that listens somewhere
   std::vector<std::string> kv_nodes;  // those holding a zone-state replica
 };

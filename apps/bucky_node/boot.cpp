@@ -264,6 +264,7 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   paxos.compaction_step_slots = std::max<std::uint64_t>(1, options.log_retain_slots / 10);
   paxos.replicas = plan.replicas;
   paxos.rejoin_marker = options.data_dir + "/" + rejoin_marker_name;
+  if (plan.identity) paxos.zone_owner = plan.identity->owner_key;
   config.children.push_back({"paxos", restart_type::permanent, restart_strategy::one_for_one,
                              [paxos](caf::actor_system& system, const child_context& context) {
                                return spawn_paxos(system, context, paxos);

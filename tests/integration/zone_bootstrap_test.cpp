@@ -100,6 +100,14 @@ struct zone_dir {
   }
 };
 
+// The version of the zone config mirrored at /system/zone_config (0: none yet).
+std::uint64_t mirrored_version(zone_dir& zone) {
+  auto got = zone.cli({"kv", "get", "/system/zone_config"});
+  if (got.code != 0) return 0;
+  auto json = nlohmann::json::parse(got.out.substr(got.out.find('\n') + 1), nullptr, false);
+  return json.is_object() ? json["version"].get<std::uint64_t>() : 0;
+}
+
 nlohmann::json node_list(zone_dir& zone) {
   auto listed = zone.cli({"--json", "node", "list"});
   BOOST_TEST_REQUIRE(listed.code == 0, listed.err);
@@ -119,6 +127,33 @@ BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that
 
   BOOST_TEST_REQUIRE(zone.cli({"kv", "put", "photos/1", "beach"}).code == 0);
   BOOST_TEST(zone.get("photos/1") == "photos/1\nbeach\n");
+  // The state nodes mirror the newest zone config into the zone state.
+  BOOST_TEST(node_process::wait_for([&] { return mirrored_version(zone) == 4; }, 20s), mirrored_version(zone));
+
+  // A person besides the owner: admitted once the owner adds their key as a user,
+  // shut out again when removed.
+  auto alice_key_file = (zone.dir.path / "alice.key").string();
+  auto alice_key = zone.cli({"--key", alice_key_file, "key", "create"}).out;
+  alice_key = alice_key.substr(0, alice_key.find('\n'));
+  auto as_alice = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--key", alice_key_file});
+    return zone.cli(args);
+  };
+  auto stranger_call = as_alice({"kv", "put", "by-alice", "1"});
+  BOOST_TEST(stranger_call.code == 1);
+  BOOST_TEST(stranger_call.err.find("none admits key " + alice_key) != std::string::npos, stranger_call.err);
+  auto taken = zone.cli({"user", "add", "n2", "--public-key", alice_key});
+  BOOST_TEST(taken.code == 2);
+  BOOST_TEST(taken.err.find("the name is taken by a node") != std::string::npos, taken.err);
+  auto added = zone.cli({"user", "add", "alice", "--public-key", alice_key});
+  BOOST_TEST_REQUIRE(added.code == 0, added.err);
+  BOOST_TEST(node_process::wait_for([&] { return as_alice({"kv", "put", "by-alice", "1"}).code == 0; }, 20s));
+  auto users = nlohmann::json::parse(zone.cli({"--json", "user", "list"}).out)["users"];
+  BOOST_TEST(users.size() == 1);
+  BOOST_TEST(users[0]["public_key"] == alice_key);
+  BOOST_TEST_REQUIRE(zone.cli({"user", "remove", "alice"}).code == 0);
+  BOOST_TEST(node_process::wait_for([&] { return as_alice({"kv", "get", "by-alice"}).code == 1; }, 20s));
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("admins of home.test from /users/: none"), zone.nodes["n1"]->err());
 
   // n3's disk dies. A new machine (new key, empty data dir) takes the name n3.
   zone.nodes["n3"]->signal(SIGKILL);
@@ -184,6 +219,7 @@ BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that
   BOOST_TEST((zone.nodes["n4"]->wait_exit(20s) == std::optional<int>(1)));
   BOOST_TEST(zone.nodes["n4"]->err().find("this node leaves the zone") != std::string::npos);
   BOOST_TEST(zone.get("photos/2") == "photos/2\nforest\n");
+  BOOST_TEST(node_process::wait_for([&] { return mirrored_version(zone) == 7; }, 20s), mirrored_version(zone));
 }
 
 BOOST_AUTO_TEST_CASE(expired_misdirected_and_reused_activations_are_refused) {

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/state_store/acl.hpp"
+#include "actors/state_store/system_config.hpp"
 #include "actors/state_store/kv_machine.hpp"
 
 using namespace bucky;
@@ -110,6 +111,8 @@ BOOST_AUTO_TEST_CASE(rules_round_trip_and_bad_ones_are_refused_naming_the_rule) 
   BOOST_TEST(refused(R"({"rules": [{"who": "node", "prefix": "/", "access": "read"},
                                    {"who": "root", "prefix": "/", "access": "read"}]})", "rule 1: \"who\""));
   BOOST_TEST(refused(R"({"rules": [{"who": "node", "prefix": "/", "access": "all"}]})", "\"read\" or \"write\""));
-  // Writing a bad acl_config is refused before it reaches the log.
-  BOOST_TEST(!check_access(acl, owner, put(acl_key, "{broken")).is_ok());
+  // Writing a bad acl_config is refused before it reaches the log (the owner may
+  // write it, but not broken).
+  BOOST_TEST(check_access(acl, owner, put(acl_key, "{broken")).is_ok());
+  BOOST_TEST(!check_document_writes(put(acl_key, "{broken"), {}).is_ok());
 }

@@ -1,0 +1,89 @@
+// bucky user add / list / remove: the people besides the owner who may administer
+// the zone, as user documents at /users/<name> (revision-checked). Every node admits
+// a listed key as an admin within a few seconds (its name_service reads /users/).
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/state_store/kv_machine.hpp"
+#include "actors/state_store/system_config.hpp"
+#include "apps/bucky/commands.hpp"
+
+namespace bucky::cli {
+
+namespace {
+
+using json = nlohmann::json;
+
+int call_failed(const status& error) { return fail(error.code() == status_code::invalid_argument ? 2 : 1, error.to_string()); }
+
+}  // namespace
+
+int user_add_command(const cli_options& options) {
+  user_record user{options.key, options.value, "admin"};
+  if (auto valid = user_document::parse(user_document::render(user)); !valid) {
+    return fail(2, valid.error().message());
+  }
+  auto key = system_keys::user(user.name);
+  auto answer = kv_call(options, write_typed<user_document>(user.name, user, 0));
+  if (!answer) return call_failed(answer.error());
+  auto written = write_document_answer(key, 0, answer->response);
+  if (!written) {
+    return fail(1, fmt::format("user {} already exists ({}); bucky user remove {} first", user.name,
+                               written.error().message(), user.name));
+  }
+  std::cout << fmt::format("user {} added as admin at revision {}: nodes admit key {} within a few seconds\n",
+                           user.name, *written, user.public_key);
+  return 0;
+}
+
+int user_list_command(const cli_options& options) {
+  kv_request request;
+  kv_op users{kv_op_kind::range, system_keys::users_prefix};
+  users.range_end = prefix_range_end(system_keys::users_prefix);
+  request.success.push_back(std::move(users));
+  auto answer = kv_call(options, request);
+  if (!answer) return call_failed(answer.error());
+  json rows = json::array();
+  for (const auto& kv : answer->response.results.at(0).kvs) {
+    auto user = user_document::parse(kv.value);
+    json row = {{"key", kv.key}, {"mod_revision", kv.mod_revision}};
+    if (user) row.update({{"name", user->name}, {"role", user->role}, {"public_key", user->public_key}});
+    else row["error"] = user.error().message();
+    rows.push_back(row);
+  }
+  if (options.json_output) {
+    std::cout << json{{"users", rows}}.dump() << "\n";
+    return 0;
+  }
+  if (rows.empty()) std::cout << "no users besides the owner (bucky user add NAME --public-key KEY)\n";
+  for (const auto& row : rows) {
+    if (row.contains("error")) {
+      std::cout << fmt::format("{:<16} invalid: {}\n", row["key"].get<std::string>(), row["error"].get<std::string>());
+    } else {
+      std::cout << fmt::format("{:<16} {:<6} {} (revision {})\n", row["name"].get<std::string>(),
+                               row["role"].get<std::string>(), row["public_key"].get<std::string>(),
+                               row["mod_revision"].get<std::int64_t>());
+    }
+  }
+  return 0;
+}
+
+int user_remove_command(const cli_options& options) {
+  auto key = system_keys::user(options.key);
+  auto read = kv_call(options, read_document_request(key));
+  if (!read) return call_failed(read.error());
+  auto current = read_document_answer(key, read->response);
+  if (!current) return fail(1, current.error().message());
+  if (!*current) return fail(1, fmt::format("no user {} (bucky user list shows them)", options.key));
+  auto answer = kv_call(options, delete_document_request(key, (*current)->mod_revision));
+  if (!answer) return call_failed(answer.error());
+  auto removed = write_document_answer(key, (*current)->mod_revision, answer->response);
+  if (!removed) return fail(1, removed.error().message());
+  std::cout << fmt::format("user {} removed at revision {}: nodes close its sessions within a few seconds\n",
+                           options.key, *removed);
+  return 0;
+}
+
+}  // namespace bucky::cli
