@@ -12,9 +12,10 @@ using namespace bucky::net;
 
 namespace {
 
-std::string key_text(std::uint8_t value) {
+std::string key_text(std::uint16_t value) {
   std::array<std::uint8_t, seed_bytes> seed;
-  seed.fill(value);
+  seed.fill(static_cast<std::uint8_t>(value));
+  seed[0] = static_cast<std::uint8_t>(value >> 8);
   return key_pair::from_seed(seed).public_part().to_text();
 }
 
@@ -69,7 +70,7 @@ BOOST_AUTO_TEST_CASE(duplicate_names_and_keys_are_refused) {
 BOOST_AUTO_TEST_CASE(more_peers_than_the_limit_are_refused) {
   std::string text;
   for (int i = 0; i <= static_cast<int>(net::limits::peers_max); ++i) {
-    text += "admin a" + std::to_string(i) + " " + key_text(static_cast<std::uint8_t>(i + 1)) + "\n";
+    text += "admin a" + std::to_string(i) + " " + key_text(static_cast<std::uint16_t>(i + 1)) + "\n";
   }
   BOOST_TEST(parse_error(text).find("more than") != std::string::npos);
 }
