@@ -95,6 +95,30 @@ status check_zone_config_write(const std::string& value, const document_context&
   return {};
 }
 
+// "<prefix><id><suffix>" -> id (one path segment), else nullopt.
+std::optional<std::string> document_id(const std::string& key, std::string_view prefix, std::string_view suffix) {
+  if (key.size() <= prefix.size() + suffix.size() || key.compare(0, prefix.size(), prefix) != 0 ||
+      key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    return std::nullopt;
+  }
+  auto id = key.substr(prefix.size(), key.size() - prefix.size() - suffix.size());
+  if (id.find('/') != std::string::npos) return std::nullopt;
+  return id;
+}
+
+// The document parses and names the id its key names.
+template <class Document, class NameOf>
+status check_named(const std::string& key, const std::string& value, const std::string& id, NameOf name_of) {
+  auto parsed = Document::parse(value);
+  if (!parsed) return status(parsed.error().code(), key + ": " + parsed.error().message());
+  if (name_of(*parsed) != id) {
+    return status(status_code::invalid_argument,
+                  fmt::format("{}: the document names '{}'; it belongs at {}", key, name_of(*parsed),
+                              Document::key(name_of(*parsed))));
+  }
+  return {};
+}
+
 // A user may not take a node's name, nor the owner's or a node's key.
 status check_user_against_zone(const user_record& user, const document_context& context) {
   auto zone = context.mirrored_zone ? context.mirrored_zone() : std::nullopt;
@@ -114,6 +138,15 @@ status check_user_against_zone(const user_record& user, const document_context& 
 status check_document_write(const std::string& key, const std::string& value, const document_context& context) {
   if (key == acl_key) return parse_acl(value).error();
   if (key == system_keys::zone_config) return check_zone_config_write(value, context);
+  if (auto id = document_id(key, system_keys::services_prefix, "/spec")) {
+    return check_named<service_spec_document>(key, value, *id, [](const service_spec& s) { return s.name; });
+  }
+  if (auto id = document_id(key, system_keys::nodes_prefix, "/config")) {
+    return check_named<node_config_document>(key, value, *id, [](const node_config& c) { return c.node_id; });
+  }
+  if (auto id = document_id(key, system_keys::nodes_prefix, "/status")) {
+    return check_named<node_status_document>(key, value, *id, [](const node_status& s) { return s.node_id; });
+  }
   std::string_view users = system_keys::users_prefix;
   if (key.compare(0, users.size(), users) == 0) {
     auto user = user_document::parse(value);

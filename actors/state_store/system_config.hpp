@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "actors/state_store/acl.hpp"
+#include "actors/state_store/service_json.hpp"
 #include "messages/common/status.hpp"
 #include "messages/kv.hpp"
 #include "net/zone_config_file.hpp"
@@ -41,6 +42,8 @@ std::string service_spec(const std::string& name);
 std::string user(const std::string& name);
 inline constexpr const char* users_prefix = "/users/";
 inline constexpr const char* zone_config = "/system/zone_config";
+inline constexpr const char* services_prefix = "/services/";
+inline constexpr const char* nodes_prefix = "/nodes/";
 }  // namespace system_keys
 
 // A person allowed into the zone besides the owner: the transport admits the key as
@@ -67,6 +70,27 @@ struct user_document {
   static std::string key(const std::string& name) { return system_keys::user(name); }
   static result<user_record> parse(std::string_view json);
   static std::string render(const user_record& user);
+};
+
+struct service_spec_document {
+  using type = service_spec;
+  static std::string key(const std::string& name) { return system_keys::service_spec(name); }
+  static result<service_spec> parse(std::string_view json) { return parse_service_spec(json); }
+  static std::string render(const service_spec& spec) { return service_spec_to_json(spec); }
+};
+
+struct node_config_document {
+  using type = node_config;
+  static std::string key(const std::string& node_id) { return system_keys::node_config(node_id); }
+  static result<node_config> parse(std::string_view json) { return parse_node_config(json); }
+  static std::string render(const node_config& config) { return node_config_to_json(config); }
+};
+
+struct node_status_document {
+  using type = node_status;
+  static std::string key(const std::string& node_id) { return system_keys::node_status(node_id); }
+  static result<node_status> parse(std::string_view json) { return parse_node_status(json); }
+  static std::string render(const node_status& status) { return node_status_to_json(status); }
 };
 
 // The zone config as JSON a person can read, plus "signed": the owner-signed

@@ -1,0 +1,155 @@
+#include "actors/state_store/service_json.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/state_store/json_fields.hpp"
+#include "messages/zone_config.hpp"
+
+namespace bucky {
+
+using json = nlohmann::json;
+namespace lim = service_limits_max;
+
+const char* to_string(restart_policy policy) {
+  switch (policy) {
+    case restart_policy::always: return "always";
+    case restart_policy::on_failure: return "on-failure";
+    case restart_policy::never: return "never";
+  }
+  return "?";
+}
+
+const char* to_string(instance_state state) {
+  switch (state) {
+    case instance_state::starting: return "starting";
+    case instance_state::running: return "running";
+    case instance_state::stopping: return "stopping";
+    case instance_state::backoff: return "backoff";
+    case instance_state::exited: return "exited";
+    case instance_state::failed: return "failed";
+  }
+  return "?";
+}
+
+namespace {
+
+bool absolute_path(const std::string& path) { return !path.empty() && path[0] == '/' && path.size() <= lim::path_bytes_max; }
+
+bool valid_env_name(const std::string& name) {
+  if (name.empty() || name.size() > 256 || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+void check_spec(json_fields& f, const service_spec& spec) {
+  if (!f.ok()) return;
+  if (!valid_node_id(spec.name)) return f.fail("name", "must be one DNS label: 1-63 of a-z, 0-9, '-'");
+  if (spec.kind != "app" && spec.kind != "kernel") return f.fail("kind", "must be \"app\" or \"kernel\"");
+  if (spec.command.empty()) return f.fail("command", "must name the executable: [\"/absolute/path\", args...]");
+  if (spec.command.size() > lim::command_args_max) return f.fail("command", fmt::format("has more than {} words", lim::command_args_max));
+  if (!absolute_path(spec.command[0])) return f.fail("command", "must start with the absolute path of an executable");
+  for (const auto& arg : spec.command) {
+    if (arg.size() > lim::arg_bytes_max || arg.find('\0') != std::string::npos) {
+      return f.fail("command", fmt::format("has a word longer than {} bytes or with a NUL", lim::arg_bytes_max));
+    }
+  }
+  if (spec.env.size() > lim::env_entries_max) return f.fail("env", fmt::format("has more than {} entries", lim::env_entries_max));
+  for (const auto& [name, value] : spec.env) {
+    if (!valid_env_name(name)) return f.fail("env", fmt::format("name '{}' is not [A-Za-z_][A-Za-z0-9_]*", name.substr(0, 64)));
+    if (value.size() > lim::env_bytes_max || value.find('\0') != std::string::npos) {
+      return f.fail("env", fmt::format("value of {} is longer than {} bytes or has a NUL", name, lim::env_bytes_max));
+    }
+  }
+  if (!spec.work_dir.empty() && !absolute_path(spec.work_dir)) return f.fail("work_dir", "must be an absolute path (or \"\")");
+  if (spec.instances < 1 || spec.instances > lim::instances_max) {
+    return f.fail("instances", fmt::format("must be 1..{}", lim::instances_max));
+  }
+  for (const auto& node : spec.nodes) {
+    if (!valid_node_id(node)) return f.fail("nodes", fmt::format("'{}' is not a node name", node.substr(0, 64)));
+  }
+  if (std::set<std::string>(spec.nodes.begin(), spec.nodes.end()).size() != spec.nodes.size()) {
+    return f.fail("nodes", "names a node twice");
+  }
+  if (!spec.nodes.empty() && spec.instances > spec.nodes.size()) {
+    return f.fail("instances", fmt::format("is {} but \"nodes\" allows only {} (one instance per node)", spec.instances,
+                                           spec.nodes.size()));
+  }
+  if (spec.restart_backoff_ms_min < 1 || spec.restart_backoff_ms_min > spec.restart_backoff_ms_max ||
+      spec.restart_backoff_ms_max > lim::backoff_ms_max) {
+    return f.fail("restart_backoff_ms_min", fmt::format("must be 1 ≤ min ≤ max ≤ {}", lim::backoff_ms_max));
+  }
+  if (spec.stop_grace_ms > lim::stop_grace_ms_max) return f.fail("stop_grace_ms", fmt::format("must be ≤ {}", lim::stop_grace_ms_max));
+  if (spec.ports.size() > lim::ports_max) return f.fail("ports", fmt::format("has more than {}", lim::ports_max));
+  for (auto port : spec.ports) {
+    if (port == 0) return f.fail("ports", "must be 1..65535");
+  }
+}
+
+}  // namespace
+
+result<service_spec> service_spec_from_json(const json& object) {
+  service_spec spec;
+  json_fields f(object, "service spec");
+  f.get("name", spec.name, true);
+  f.get("kind", spec.kind);
+  f.get("command", spec.command, true);
+  f.get("env", spec.env);
+  f.get("work_dir", spec.work_dir);
+  f.get("instances", spec.instances);
+  f.get("nodes", spec.nodes);
+  std::string restart = to_string(spec.restart);
+  f.get("restart", restart);
+  if (restart == "always") spec.restart = restart_policy::always;
+  else if (restart == "on-failure") spec.restart = restart_policy::on_failure;
+  else if (restart == "never") spec.restart = restart_policy::never;
+  else f.fail("restart", "must be \"always\", \"on-failure\" or \"never\"");
+  f.get("restart_backoff_ms_min", spec.restart_backoff_ms_min);
+  f.get("restart_backoff_ms_max", spec.restart_backoff_ms_max);
+  f.get("stop_grace_ms", spec.stop_grace_ms);
+  f.get("ports", spec.ports);
+  if (f.ok() && object.contains("limits")) {
+    json_fields l(object["limits"], "service spec: \"limits\"");
+    l.get("memory_bytes_max", spec.limits.memory_bytes_max);
+    l.get("cpu_seconds_max", spec.limits.cpu_seconds_max);
+    l.get("open_files_max", spec.limits.open_files_max);
+    l.no_others();
+    if (!l.ok()) return l.error();
+  }
+  f.known("limits");
+  f.no_others();
+  check_spec(f, spec);
+  if (!f.ok()) return f.error();
+  return spec;
+}
+
+result<service_spec> parse_service_spec(std::string_view text) {
+  auto object = json::parse(text, nullptr, false);
+  if (object.is_discarded()) return status(status_code::invalid_argument, "service spec: not JSON");
+  return service_spec_from_json(object);
+}
+
+json service_spec_json(const service_spec& spec) {
+  return {{"name", spec.name},
+          {"kind", spec.kind},
+          {"command", spec.command},
+          {"env", spec.env},
+          {"work_dir", spec.work_dir},
+          {"instances", spec.instances},
+          {"nodes", spec.nodes},
+          {"restart", to_string(spec.restart)},
+          {"restart_backoff_ms_min", spec.restart_backoff_ms_min},
+          {"restart_backoff_ms_max", spec.restart_backoff_ms_max},
+          {"stop_grace_ms", spec.stop_grace_ms},
+          {"ports", spec.ports},
+          {"limits",
+           {{"memory_bytes_max", spec.limits.memory_bytes_max},
+            {"cpu_seconds_max", spec.limits.cpu_seconds_max},
+            {"open_files_max", spec.limits.open_files_max}}}};
+}
+
+std::string service_spec_to_json(const service_spec& spec) { return service_spec_json(spec).dump(); }
+
+}  // namespace bucky
