@@ -1,0 +1,55 @@
+// process_manager ("procs"): starts and stops this node's service processes as the
+// node loop asks, reaps them, and keeps the shared process_table current. It decides
+// nothing: whether an exited service starts again is the node loop's call (restart
+// policy, backoff). Every change (a start, an exit, a failed start) is told to the
+// node loop at once so it reconciles without waiting for its timer.
+//
+//   (start_atom, instance_assignment)  start it (an instance already alive is a bug
+//                                      in the caller: refused with a log line)
+//   (stop_atom, id)                    SIGTERM its group; SIGKILL after stop_grace_ms
+//   (forget_atom, id)                  drop the record of an exited instance
+//
+// Logs: <data_dir>/services/logs/<service>-<index>.log, rotated at
+// log_size_bytes_max with log_files_kept old files. Work dir: the spec's, else
+// <data_dir>/services/<service>.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include "actors/process_manager/process_table.hpp"
+#include "actors/runtime/component.hpp"
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::instance_assignment)
+
+namespace bucky {
+
+inline constexpr const char* process_manager_actor = "procs";
+
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+using changed_atom = caf::atom_constant<caf::atom("changed")>;  // procs -> node loop
+
+struct process_manager_config {
+  std::string node_id;
+  std::string data_dir;
+  std::shared_ptr<process_table> table;
+  std::string notify_actor = "nodeloop";  // told (changed_atom) of every change
+  std::uint64_t reap_interval_ms = 100;
+  std::uint64_t stable_run_ms = 10'000;  // an exit after a run this long resets the backoff
+  std::uint64_t log_size_bytes_max = 8 * 1024 * 1024;
+  int log_files_kept = 3;
+};
+
+caf::actor spawn_process_manager(caf::actor_system& system, const child_context& context,
+                                 process_manager_config config);
+
+// Milliseconds of a steady clock, the time base of process_record and reconcile.
+std::uint64_t process_clock_ms();
+
+}  // namespace bucky
