@@ -2,14 +2,13 @@
 
 #include <mutex>
 #include <set>
-#include <random>
 
 #include <caf/all.hpp>
 #include <fmt/format.h>
 
 #include "actors/name_service/zone_state_view.hpp"
 #include "actors/runtime/atoms.hpp"
-#include "actors/state_client/actor.hpp"
+#include "actors/state_client/kv_caller.hpp"
 #include "actors/transport/remote.hpp"
 #include "actors/transport/wire_types.hpp"
 #include "messages/zone_sync.hpp"
@@ -43,12 +42,6 @@ class zone_cell {
   mutable std::mutex mutex_;
   std::shared_ptr<const net::verified_zone_config> zone_;
 };
-
-// Its own client id for the zone state's retry table, apart from other local clients.
-std::uint64_t random_client_id() {
-  std::random_device device;
-  return (static_cast<std::uint64_t>(device()) << 32) | device() | 1;
-}
 
 class name_service : public component_actor {
  public:
@@ -155,25 +148,17 @@ class name_service : public component_actor {
   // Users and the mirrored zone config, read back from the zone state; one read in
   // flight at a time. When the zone state does not answer, the last users stay.
   void sync_with_zone_state() {
-    auto zone_state = local_zone_state(system());
-    if (reading_ || !zone_state) return;
+    if (reading_) return;
     reading_ = true;
-    kv_client_request read{client_id_, ++sequence_, zone_state_view_request(), true, 0};
-    request(zone_state, std::chrono::milliseconds(config_.gossip_interval_ms), std::move(read))
-        .then(
-            [this](kv_client_response& answer) {
-              reading_ = false;
-              if (!answer.ok) return log().debug("zone state not read: {}", answer.error_message);
-              auto view = read_zone_state_view(answer.response);
-              if (!view) return log().warn("zone state read back unusable: {}", view.error().message());
-              for (const auto& problem : view->problems) warn_once(problem);
-              admit(std::move(view->users));
-              mirror(*view);
-            },
-            [this](caf::error& error) {
-              reading_ = false;
-              log().debug("zone state not read: {}", to_string(error));
-            });
+    zone_state_.call(zone_state_view_request(), true, config_.gossip_interval_ms, [this](result<kv_response> answer) {
+      reading_ = false;
+      if (!answer) return log().debug("zone state not read: {}", answer.error().message());
+      auto view = read_zone_state_view(*answer);
+      if (!view) return log().warn("zone state read back unusable: {}", view.error().message());
+      for (const auto& problem : view->problems) warn_once(problem);
+      admit(std::move(view->users));
+      mirror(*view);
+    });
   }
 
   void admit(std::vector<user_record> users) {
@@ -191,20 +176,16 @@ class name_service : public component_actor {
     auto& nodes = current_.config.state_nodes;
     if (view.mirrored_version >= current_.config.version) return;
     if (std::find(nodes.begin(), nodes.end(), config_.node_id) == nodes.end()) return;
-    auto write = write_typed<zone_config_document>("", current_, view.mirror_mod_revision);
     auto version = current_.config.version;
     auto expected = view.mirror_mod_revision;
-    request(local_zone_state(system()), std::chrono::milliseconds(config_.gossip_interval_ms),
-            kv_client_request{client_id_, ++sequence_, std::move(write), false, 0})
-        .then(
-            [this, version, expected](kv_client_response& answer) {
-              if (!answer.ok) return log().debug("zone config not mirrored: {}", answer.error_message);
-              auto written = write_document_answer(system_keys::zone_config, expected, answer.response);
-              if (!written) return log().debug("zone config not mirrored: {}", written.error().message());
-              log().info("zone config version {} mirrored at {} (revision {})", version, system_keys::zone_config,
-                         *written);
-            },
-            [this](caf::error& error) { log().debug("zone config not mirrored: {}", to_string(error)); });
+    zone_state_.call(write_typed<zone_config_document>("", current_, expected), false, config_.gossip_interval_ms,
+                     [this, version, expected](result<kv_response> answer) {
+                       auto written = answer ? write_document_answer(system_keys::zone_config, expected, *answer)
+                                             : result<std::int64_t>(answer.error());
+                       if (!written) return log().debug("zone config not mirrored: {}", written.error().message());
+                       log().info("zone config version {} mirrored at {} (revision {})", version,
+                                  system_keys::zone_config, *written);
+                     });
   }
 
   void warn_once(const std::string& problem) {
@@ -236,8 +217,7 @@ class name_service : public component_actor {
   name_service_config config_;
   net::verified_zone_config current_;
   std::vector<user_record> users_;  // admitted as admins, from /users/
-  std::uint64_t client_id_ = random_client_id();
-  std::uint64_t sequence_ = 0;
+  kv_caller zone_state_{this};
   bool reading_ = false;
   std::set<std::string> warned_;
   std::shared_ptr<zone_cell> dns_zone_ = std::make_shared<zone_cell>();

@@ -37,8 +37,14 @@ class process_manager : public component_actor {
     if (!running.empty()) log().info("{} service processes known from before this actor started", running.size());
     delayed_send(this, std::chrono::milliseconds(config_.reap_interval_ms), tick_atom::value);
     return {
-        [this](start_atom, instance_assignment& wanted) { start(wanted); },
-        [this](stop_atom, const std::string& id) { stop(id); },
+        [this](start_atom, instance_assignment& wanted) {
+          start(wanted);
+          return true;
+        },
+        [this](stop_atom, const std::string& id) {
+          stop(id);
+          return true;
+        },
         [this](forget_atom, const std::string& id) {
           config_.table->update([&](records& all) {
             auto found = all.find(id);

@@ -1,0 +1,218 @@
+#include "actors/node_loop/actor.hpp"
+
+#include <set>
+
+#include <caf/all.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/node_loop/reconcile.hpp"
+#include "actors/node_loop/status_report.hpp"
+#include "actors/process_manager/actor.hpp"
+#include "actors/runtime/atoms.hpp"
+#include "actors/state_client/kv_caller.hpp"
+#include "actors/state_store/system_config.hpp"
+#include "storage/atomic_file.hpp"
+
+namespace bucky {
+
+namespace {
+
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
+using reread_atom = caf::atom_constant<caf::atom("reread")>;
+
+class node_loop : public component_actor {
+ public:
+  node_loop(caf::actor_config& actor_config, child_context context, node_loop_config config)
+      : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
+
+  caf::behavior make_behavior() override {
+    desired_.node_id = config_.node_id;
+    load_cache();
+    read_config();
+    send(this, tick_atom::value);
+    delayed_send(this, std::chrono::milliseconds(config_.config_reread_ms), reread_atom::value);
+    return {
+        [this](changed_atom) { converge(); },
+        [this](wake_atom) {
+          wake_at_ms_ = 0;
+          converge();
+        },
+        [this](tick_atom) {
+          keep_lease();
+          converge();
+          delayed_send(this, std::chrono::milliseconds(config_.keepalive_ms), tick_atom::value);
+        },
+        [this](reread_atom) {
+          read_config();
+          delayed_send(this, std::chrono::milliseconds(config_.config_reread_ms), reread_atom::value);
+        },
+    };
+  }
+
+ private:
+  std::string cache_path() const { return config_.data_dir + "/node_config"; }
+  std::string config_key() const { return system_keys::node_config(config_.node_id); }
+
+  // The node_config last seen, so a restart while the zone state is away still
+  // runs what it must.
+  void load_cache() {
+    auto text = read_small_file(cache_path());
+    if (!text) return;
+    auto json = nlohmann::json::parse(*text, nullptr, false);
+    if (!json.is_object() || !json.contains("config") || !json["mod_revision"].is_number_integer()) {
+      return log().warn("{} is not a node_config cache; ignored", cache_path());
+    }
+    auto config = parse_node_config(json["config"].dump());
+    if (!config || config->node_id != config_.node_id) return log().warn("{}: ignored: not this node's", cache_path());
+    desired_ = std::move(*config);
+    config_revision_ = json["mod_revision"].get<std::int64_t>();
+    log().info("node config revision {} from {}: {} instances", config_revision_, cache_path(), desired_.instances.size());
+  }
+
+  void save_cache() {
+    nlohmann::json json{{"mod_revision", config_revision_},
+                        {"config", nlohmann::json::parse(node_config_to_json(desired_))}};
+    if (auto saved = write_file_atomically(cache_path(), json.dump(), 0644); !saved.is_ok()) {
+      log().warn("cannot keep the node config in {}: {}", cache_path(), saved.message());
+    }
+  }
+
+  void read_config() {
+    zone_state_.call(read_document_request(config_key()), true, config_.request_timeout_ms,
+                     [this](result<kv_response> answer) {
+                       if (!answer) return log().debug("node config not read: {}", answer.error().message());
+                       auto doc = read_typed<node_config_document>(config_.node_id, *answer);
+                       if (!doc) return warn_once(doc.error().message());
+                       if (!*doc) adopt({config_.node_id, {}}, 0);
+                       else adopt(std::move((*doc)->value), (*doc)->mod_revision);
+                       if (!watching_) watch(answer->revision + 1, 0);
+                     });
+  }
+
+  // A long poll on the key; any change makes it read the config again.
+  void watch(std::int64_t from_revision, std::uint32_t from_index) {
+    watching_ = true;
+    kv_watch_request request{config_key(), "", from_revision, from_index, config_.watch_wait_ms, 16};
+    zone_state_.watch(request, config_.watch_wait_ms + config_.request_timeout_ms,
+                      [this](result<kv_watch_response> answer) {
+                        if (!answer) {
+                          watching_ = false;  // the next re-read starts it again
+                          return log().debug("node config watch ended: {}", answer.error().message());
+                        }
+                        if (!answer->events.empty()) read_config();
+                        watch(answer->next_revision, answer->next_index);
+                      });
+  }
+
+  void adopt(node_config config, std::int64_t revision) {
+    if (revision == config_revision_ && config == desired_) return;
+    if (config.node_id != config_.node_id) return warn_once(config_key() + " names node " + config.node_id);
+    std::string ids;
+    for (const auto& instance : config.instances) ids += (ids.empty() ? "" : ", ") + instance.id();
+    log().info("node config revision {} (was {}): {}", revision, config_revision_, ids.empty() ? "nothing to run" : ids);
+    desired_ = std::move(config);
+    config_revision_ = revision;
+    save_cache();
+    converge();
+  }
+
+  // One reconcile round: act on the plan, then report.
+  void converge() {
+    auto records = config_.table->snapshot();
+    std::vector<observed_instance> observed;
+    for (const auto& record : records) observed.push_back(record.observed());
+    auto now = process_clock_ms();
+    auto plan = reconcile(desired_.instances, observed, now);
+    for (auto& action : plan.actions) act(std::move(action));
+    if (plan.wake_at_ms && (wake_at_ms_ == 0 || *plan.wake_at_ms < wake_at_ms_)) {
+      wake_at_ms_ = *plan.wake_at_ms;
+      delayed_send(this, std::chrono::milliseconds(wake_at_ms_ - now), wake_atom::value);
+    }
+    write_status(make_node_status(config_.node_id, config_revision_, desired_, plan, records));
+  }
+
+  void act(reconcile_action action) {
+    auto procs = system().registry().get<caf::actor>(caf::atom_from_string(process_manager_actor));
+    if (!procs || pending_.count(action.id)) return;
+    if (action.what == reconcile_action::kind::forget) return send(procs, forget_atom::value, action.id);
+    pending_.insert(action.id);
+    auto done = [this, id = action.id] {
+      pending_.erase(id);
+      converge();
+    };
+    auto timeout = std::chrono::milliseconds(config_.request_timeout_ms);
+    auto failed = [done](caf::error&) { done(); };
+    if (action.what == reconcile_action::kind::start) {
+      request(procs, timeout, start_atom::value, std::move(action.assignment)).then([done](bool) { done(); }, failed);
+    } else {
+      request(procs, timeout, stop_atom::value, action.id).then([done](bool) { done(); }, failed);
+    }
+  }
+
+  void keep_lease() {
+    if (lease_busy_) return;
+    lease_busy_ = true;
+    kv_request request;
+    kv_op op;
+    op.kind = lease_id_ == 0 ? kv_op_kind::lease_grant : kv_op_kind::lease_keepalive;
+    op.lease = lease_id_;
+    op.ttl_s = config_.lease_ttl_s;
+    request.success.push_back(op);
+    zone_state_.call(request, false, config_.request_timeout_ms, [this](result<kv_response> answer) {
+      lease_busy_ = false;
+      if (answer && answer->error.empty() && !answer->results.empty()) {
+        if (lease_id_ == 0) {
+          lease_id_ = answer->results[0].lease;
+          written_.clear();
+          log().info("status lease {} (ttl {} s)", lease_id_, config_.lease_ttl_s);
+        }
+        return;
+      }
+      auto why = answer ? answer->error : answer.error().message();
+      if (lease_id_ != 0 && (answer || answer.error().code() == status_code::not_found)) {
+        log().warn("status lease {} lost ({}); taking a new one", lease_id_, why);
+        lease_id_ = 0;
+      }
+    });
+  }
+
+  void write_status(const node_status& status) {
+    auto json = node_status_to_json(status);
+    if (lease_id_ == 0 || status_busy_ || json == written_) return;
+    status_busy_ = true;
+    kv_request request;
+    request.success.push_back({kv_op_kind::put, system_keys::node_status(config_.node_id), "", json, lease_id_});
+    zone_state_.call(request, false, config_.request_timeout_ms, [this, json](result<kv_response> answer) {
+      status_busy_ = false;
+      if (answer && answer->error.empty()) written_ = json;
+      else log().debug("status not written: {}", answer ? answer->error : answer.error().message());
+    });
+  }
+
+  void warn_once(const std::string& problem) {
+    if (warned_.size() > 100) warned_.clear();
+    if (warned_.insert(problem).second) log().warn("{}", problem);
+  }
+
+  node_loop_config config_;
+  kv_caller zone_state_{this};
+  node_config desired_;
+  std::int64_t config_revision_ = 0;
+  bool watching_ = false;
+  std::set<std::string> pending_;  // asked of the process manager, not answered yet
+  std::uint64_t wake_at_ms_ = 0;
+  std::int64_t lease_id_ = 0;
+  bool lease_busy_ = false;
+  bool status_busy_ = false;
+  std::string written_;  // the status JSON in the zone state under lease_id_
+  std::set<std::string> warned_;
+};
+
+}  // namespace
+
+caf::actor spawn_node_loop(caf::actor_system& system, const child_context& context, node_loop_config config) {
+  return system.spawn<node_loop>(context, std::move(config));
+}
+
+}  // namespace bucky
