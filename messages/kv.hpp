@@ -87,6 +87,15 @@ struct kv_op {
   MSGPACK_DEFINE(kind, key, range_end, value, lease, limit, prev_kv, ttl_s);
 };
 
+// A range op over one key, or [key, range_end) when range_end is given.
+inline kv_op range_op(std::string key, std::string range_end = "", std::uint32_t limit = 0) {
+  kv_op op;
+  op.key = std::move(key);
+  op.range_end = std::move(range_end);
+  op.limit = limit;
+  return op;
+}
+
 enum class kv_compare_target : std::uint8_t { value = 0, version = 1, create_revision = 2, mod_revision = 3 };
 enum class kv_compare_result : std::uint8_t { equal = 0, not_equal = 1, greater = 2, less = 3 };
 

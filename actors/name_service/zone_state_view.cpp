@@ -10,11 +10,10 @@ namespace bucky {
 
 kv_request zone_state_view_request() {
   kv_request request;
-  kv_op users{kv_op_kind::range, system_keys::users_prefix};
-  users.range_end = prefix_range_end(system_keys::users_prefix);
+  auto users = range_op(system_keys::users_prefix, prefix_range_end(system_keys::users_prefix));
   users.limit = static_cast<std::uint32_t>(users_max);
   request.success.push_back(std::move(users));
-  request.success.push_back({kv_op_kind::range, system_keys::zone_config});
+  request.success.push_back(range_op(system_keys::zone_config));
   return request;
 }
 

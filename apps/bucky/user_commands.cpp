@@ -40,9 +40,7 @@ int user_add_command(const cli_options& options) {
 
 int user_list_command(const cli_options& options) {
   kv_request request;
-  kv_op users{kv_op_kind::range, system_keys::users_prefix};
-  users.range_end = prefix_range_end(system_keys::users_prefix);
-  request.success.push_back(std::move(users));
+  request.success.push_back(range_op(system_keys::users_prefix, prefix_range_end(system_keys::users_prefix)));
   auto answer = kv_call(options, request);
   if (!answer) return call_failed(answer.error());
   json rows = json::array();

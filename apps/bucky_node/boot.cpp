@@ -11,6 +11,9 @@
 #include "actors/activation/actor.hpp"
 #include "actors/log_tail/actor.hpp"
 #include "actors/name_service/actor.hpp"
+#include "actors/node_loop/actor.hpp"
+#include "actors/process_manager/actor.hpp"
+#include "actors/scheduler/actor.hpp"
 #include "actors/paxos/actor.hpp"
 #include "actors/state_client/actor.hpp"
 #include "actors/runtime/logging.hpp"
@@ -205,6 +208,33 @@ void report_boot(const node_options& options, const boot_plan& plan) {
             state_node ? "holds a zone-state replica" : "is a zone-state client");
 }
 
+namespace {
+
+// DESIGN §5: the process manager, the node loop and a scheduler candidate, after
+// the zone state (they use it from their first message).
+void add_service_children(node_daemon_config& config, const node_options& options, const boot_plan& plan) {
+  process_manager_config procs{options.node_id, options.data_dir, plan.processes};
+  config.children.push_back({process_manager_actor, restart_type::permanent, restart_strategy::one_for_one,
+                             [procs](caf::actor_system& system, const child_context& context) {
+                               return spawn_process_manager(system, context, procs);
+                             },
+                             1'000});
+  node_loop_config loop{options.node_id, options.data_dir, plan.processes};
+  config.children.push_back({node_loop_actor, restart_type::permanent, restart_strategy::one_for_one,
+                             [loop](caf::actor_system& system, const child_context& context) {
+                               return spawn_node_loop(system, context, loop);
+                             },
+                             1'000});
+  scheduler_config scheduler{options.node_id};
+  config.children.push_back({scheduler_actor, restart_type::permanent, restart_strategy::one_for_one,
+                             [scheduler](caf::actor_system& system, const child_context& context) {
+                               return spawn_scheduler(system, context, scheduler);
+                             },
+                             1'000});
+}
+
+}  // namespace
+
 node_daemon_config make_daemon_config(const node_options& options, const boot_plan& plan,
                                       std::shared_ptr<ring_sink> tail) {
   node_daemon_config config;
@@ -255,6 +285,7 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
                                  return spawn_state_client(system, context, client);
                                },
                                1'000});
+    add_service_children(config, options, plan);
     return config;
   }
   paxos_config paxos;
@@ -270,6 +301,7 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
                                return spawn_paxos(system, context, paxos);
                              },
                              3'000});
+  add_service_children(config, options, plan);
   return config;
 }
 

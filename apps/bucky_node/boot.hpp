@@ -20,6 +20,7 @@
 
 #include "actors/log_tail/ring_sink.hpp"
 #include "actors/node_daemon/actor.hpp"
+#include "actors/process_manager/process_table.hpp"
 #include "apps/bucky_node/options.hpp"
 #include "net/node_identity.hpp"
 #include "net/trusted_peers.hpp"
@@ -38,6 +39,9 @@ struct boot_plan {
   std::string zone_source;                        // where the zone config came from
   std::vector<std::string> replicas;              // zone-state replicas, sorted
   std::optional<net::public_key> activation_owner;  // waiting: --owner-key
+  // The service processes: shared by the process manager and node loop across
+  // their restarts, and stopped by main when bucky-node exits.
+  std::shared_ptr<process_table> processes = std::make_shared<process_table>();
 };
 
 // A step that failed: which, why, and the exit code (2 usage, 1 otherwise).

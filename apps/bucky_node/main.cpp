@@ -132,6 +132,7 @@ int run_node(const node_options& options, const boot_plan& plan, std::shared_ptr
   });
   io.stop();
   signal_thread.join();
+  plan.processes->terminate_all(10'000);
   log->info("bucky-node exits with status {}", exit_code);
   logging::flush();
   return exit_code;

@@ -17,14 +17,6 @@ kv_op put_op(std::string key, std::string value, bool prev = false) {
   op.prev_kv = prev;
   return op;
 }
-kv_op range_op(std::string key, std::string end = "", std::uint32_t limit = 0) {
-  kv_op op;
-  op.kind = kv_op_kind::range;
-  op.key = std::move(key);
-  op.range_end = std::move(end);
-  op.limit = limit;
-  return op;
-}
 kv_op delete_op(std::string key, std::string end = "", bool prev = false) {
   kv_op op;
   op.kind = kv_op_kind::delete_range;
