@@ -28,6 +28,7 @@ class node_loop : public component_actor {
 
   caf::behavior make_behavior() override {
     desired_.node_id = config_.node_id;
+    started_ms_ = process_clock_ms();
     load_cache();
     read_config();
     send(this, tick_atom::value);
@@ -84,6 +85,7 @@ class node_loop : public component_actor {
                        if (!answer) return log().debug("node config not read: {}", answer.error().message());
                        auto doc = read_typed<node_config_document>(config_.node_id, *answer);
                        if (!doc) return warn_once(doc.error().message());
+                       heard_ = true;
                        if (!*doc) adopt({config_.node_id, {}}, 0);
                        else adopt(std::move((*doc)->value), (*doc)->mod_revision);
                        if (!watching_) watch(answer->revision + 1, 0);
@@ -117,8 +119,21 @@ class node_loop : public component_actor {
     converge();
   }
 
+  // Act on the cached config only once the zone state had its chance to say more.
+  bool may_act() {
+    if (heard_) return true;
+    if (process_clock_ms() - started_ms_ < config_.cache_grace_ms) return false;
+    if (!grace_logged_) {
+      grace_logged_ = true;
+      log().warn("the zone state did not answer within {} ms: running node config revision {} from {}",
+                 config_.cache_grace_ms, config_revision_, cache_path());
+    }
+    return true;
+  }
+
   // One reconcile round: act on the plan, then report.
   void converge() {
+    if (!may_act()) return;
     auto records = config_.table->snapshot();
     std::vector<observed_instance> observed;
     for (const auto& record : records) observed.push_back(record.observed());
@@ -200,6 +215,9 @@ class node_loop : public component_actor {
   node_config desired_;
   std::int64_t config_revision_ = 0;
   bool watching_ = false;
+  std::uint64_t started_ms_ = 0;
+  bool heard_ = false;  // the zone state answered a config read since this actor started
+  bool grace_logged_ = false;
   std::set<std::string> pending_;  // asked of the process manager, not answered yet
   std::uint64_t wake_at_ms_ = 0;
   std::int64_t lease_id_ = 0;

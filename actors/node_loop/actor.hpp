@@ -6,7 +6,9 @@
 // keepalive_ms), so the scheduler sees a dead node's status vanish.
 //
 // When the zone state does not answer it keeps applying the node_config it has
-// (also after a restart, from the file): a store outage never stops services.
+// (also after a restart, from the file, once cache_grace_ms passed without an
+// answer: a node back from the dead first learns whether its instances moved
+// meanwhile): a store outage never stops services.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,7 @@ struct node_loop_config {
   std::uint64_t config_reread_ms = 10'000;
   std::uint32_t watch_wait_ms = 5'000;
   std::uint64_t request_timeout_ms = 3'000;
+  std::uint64_t cache_grace_ms = 5'000;
 };
 
 caf::actor spawn_node_loop(caf::actor_system& system, const child_context& context, node_loop_config config);

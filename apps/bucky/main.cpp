@@ -22,6 +22,7 @@
 
 #include "actors/runtime/logging.hpp"
 #include "apps/bucky/commands.hpp"
+#include "apps/bucky/service_commands.hpp"
 #include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/zone_commands.hpp"
 
@@ -143,6 +144,28 @@ int main(int argc, char** argv) {
   auto* user_list = user->add_subcommand("list", "the users and their keys");
   auto* user_remove = user->add_subcommand("remove", "take a user's key out; nodes close its sessions");
   user_remove->add_option("name", options.key, "the user's name")->required();
+  cli::service_options service_options;
+  auto* service = app.add_subcommand("service", "services the scheduler places and the nodes keep running");
+  service->require_subcommand(1);
+  auto* service_add = service->add_subcommand("add", "add (or with --revision, replace) a service: NAME -- COMMAND ARGS...");
+  service_add->add_option("name", service_options.name, "the service's name (one DNS label)");
+  service_add->add_option("command", service_options.command, "after --: absolute path of the program, then its arguments");
+  service_add->add_option("--file", service_options.file, "a JSON spec (see README) instead of the flags");
+  service_add->add_option("--instances", service_options.instances, "how many, at most one per node (default 1)");
+  service_add->add_option("--node", service_options.nodes, "only on these nodes (repeat; default any node)");
+  service_add->add_option("--restart", service_options.restart, "always (default), on-failure or never");
+  service_add->add_option("--env", service_options.env, "NAME=VALUE for its environment (repeat)");
+  service_add->add_option("--port", service_options.ports, "a TCP port it listens on (repeat; reported)");
+  service_add->add_option("--work-dir", service_options.work_dir, "absolute; default <data_dir>/services/<name>");
+  service_add->add_option("--kind", service_options.kind, "app (default) or kernel");
+  service_add->add_option("--memory-mb", service_options.memory_mb, "address-space limit (RLIMIT_AS); 0 none");
+  service_add->add_option("--revision", service_options.revision, "replace the spec at this revision (bucky service list)");
+  service_add->add_option("--wait-ms", service_options.wait_ms, "wait until every instance runs; print how long it took");
+  auto* service_remove = service->add_subcommand("remove", "remove a service: its instances stop");
+  service_remove->add_option("name", service_options.name, "the service")->required();
+  auto* service_list = service->add_subcommand("list", "the service specs and their revisions");
+  auto* service_status = service->add_subcommand("status", "every instance: node, state, pid, restarts, last exit");
+  service_status->add_option("name", service_options.name, "only this service");
   auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
   kv_del->add_option("key", options.key, "key")->required();
   kv_del->add_flag("--prefix", options.prefix, "every key that starts with KEY");
@@ -190,6 +213,10 @@ int main(int argc, char** argv) {
   if (acl_get->parsed()) return acl_get_command(options);
   if (acl_set->parsed()) return acl_set_command(options);
   if (kv_watch->parsed()) return watch_command(options);
+  if (service_add->parsed()) return cli::service_add(options, service_options);
+  if (service_remove->parsed()) return cli::service_remove(options, service_options);
+  if (service_list->parsed()) return cli::service_list(options);
+  if (service_status->parsed()) return cli::service_status(options, service_options);
   if (user_add->parsed()) return user_add_command(options);
   if (user_list->parsed()) return user_list_command(options);
   if (user_remove->parsed()) return user_remove_command(options);

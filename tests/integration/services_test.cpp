@@ -1,0 +1,172 @@
+// Services on a 3-node zone of real processes (made by the CLI): placed by the
+// scheduler, run by the node loops, restarted when their process is killed, moved
+// when their node dies, not moved back when it returns; the scheduler's node killed
+// while specs arrive leaves every placement whole, and one scheduler leads.
+#define BOOST_TEST_MODULE integration_services
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/cli_zone.hpp"
+
+using namespace bucky::testing;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+// A service that proves it runs: it rewrites `beat` in its work dir every 100 ms.
+const std::vector<std::string> heartbeat = {"--", "/bin/sh", "-c", "while :; do date +%s%N > beat; sleep 0.1; done"};
+
+struct zone_of_three : zone_dir {
+  zone_of_three() {
+    auto created = cli({"zone", "create", "home.test", "--state-nodes", "n1,n2,n3", "--out", zone_file});
+    BOOST_TEST_REQUIRE(created.code == 0, created.err);
+    for (auto name : {"n1", "n2", "n3"}) bring_up(name);
+  }
+
+  json instances(const std::string& service) {
+    auto status = cli({"--json", "service", "status", service});
+    BOOST_TEST_REQUIRE(status.code == 0, status.err);
+    return json::parse(status.out)["instances"];
+  }
+
+  // The instance row once `done` holds for it (or the last row seen).
+  json wait_instance(const std::string& service, std::function<bool(const json&)> done,
+                     std::chrono::seconds limit = 20s) {
+    json row;
+    node_process::wait_for(
+        [&] {
+          row = instances(service).at(0);
+          return done(row);
+        },
+        limit);
+    return row;
+  }
+
+  // The heartbeat file of `service` on `node` was written within the last second.
+  bool beating(const std::string& node, const std::string& service) {
+    struct stat info {};
+    auto path = data(node) + "/services/" + service + "/beat";
+    return node_process::wait_for(
+        [&] {
+          if (::stat(path.c_str(), &info) != 0) return false;
+          return std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(info.st_mtime) < 2s;
+        },
+        10s);
+  }
+
+  void restart(const std::string& node) {
+    nodes[node] = std::make_unique<node_process>(dir.path, std::vector<std::string>{"--data-dir", data(node)});
+    BOOST_TEST_REQUIRE(nodes[node]->wait_for_log("boot: ready"), nodes[node]->err());
+  }
+};
+
+bool running(const json& row) { return row["state"] == "running" && row["pid"].get<std::int64_t>() > 0; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_service_is_placed_restarted_moved_off_a_dead_node_and_not_moved_back) {
+  zone_of_three zone;
+  std::vector<std::string> add = {"service", "add", "hb", "--wait-ms", "20000"};
+  add.insert(add.end(), heartbeat.begin(), heartbeat.end());
+  auto added = zone.cli(add);
+  BOOST_TEST_REQUIRE(added.code == 0, added.err + added.out);
+  BOOST_TEST_MESSAGE("service add -> running: " << added.out);
+  auto first = zone.instances("hb").at(0);
+  BOOST_TEST_REQUIRE(running(first), first.dump());
+  auto node = first["node"].get<std::string>();
+  BOOST_TEST(zone.beating(node, "hb"));
+
+  // kill -9 of the service process: the node loop starts it again on the same node.
+  ::kill(static_cast<pid_t>(first["pid"].get<std::int64_t>()), SIGKILL);
+  auto again = zone.wait_instance("hb", [&](const json& row) { return running(row) && row["pid"] != first["pid"]; });
+  BOOST_TEST(running(again), again.dump());
+  BOOST_TEST(again["node"] == node);
+  BOOST_TEST(again["restarts"] == 1);
+  BOOST_TEST(again["last_exit"] == "signal 9 (Killed)");
+
+  // kill -9 of the whole node: its service dies with it; after its status lease
+  // (3 s) expires the scheduler moves the instance and another node runs it.
+  auto killed_at = std::chrono::steady_clock::now();
+  zone.nodes[node]->signal(SIGKILL);
+  zone.nodes[node]->wait_exit();
+  auto moved = zone.wait_instance("hb", [&](const json& row) { return running(row) && row["node"] != node; });
+  auto moved_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at);
+  BOOST_TEST_REQUIRE(running(moved), moved.dump());
+  BOOST_TEST_MESSAGE("node killed -> service running elsewhere after " << moved_ms.count() << " ms");
+  BOOST_TEST(moved_ms < 15s);
+  auto new_node = moved["node"].get<std::string>();
+  BOOST_TEST(zone.beating(new_node, "hb"));
+
+  // The node comes back: it learns the instance moved and runs nothing; no flapping.
+  zone.restart(node);
+  BOOST_TEST(zone.nodes[node]->wait_for_log("nothing to run"), zone.nodes[node]->err());
+  std::this_thread::sleep_for(3s);
+  auto settled = zone.instances("hb").at(0);
+  BOOST_TEST(settled["node"] == new_node);
+  BOOST_TEST(settled["pid"] == moved["pid"]);
+  BOOST_TEST(zone.nodes[node]->err().find("started hb/0") == std::string::npos);
+
+  // Removing the service stops it.
+  BOOST_TEST_REQUIRE(zone.cli({"service", "remove", "hb"}).code == 0);
+  auto pid = static_cast<pid_t>(moved["pid"].get<std::int64_t>());
+  BOOST_TEST(node_process::wait_for([&] { return ::kill(pid, 0) != 0; }, 10s));
+}
+
+BOOST_AUTO_TEST_CASE(killing_the_schedulers_node_while_specs_arrive_leaves_every_placement_whole) {
+  zone_of_three zone;
+  std::string leader;
+  BOOST_TEST_REQUIRE(node_process::wait_for([&] {
+    auto got = zone.cli({"kv", "get", "/scheduler/leader"});
+    if (got.code == 0) leader = got.out.substr(got.out.find('\n') + 1, 2);
+    return got.code == 0;
+  }));
+  // Two instances each; the scheduler's node dies after the third spec.
+  for (int i = 0; i < 6; ++i) {
+    std::vector<std::string> add = {"service", "add", "s" + std::to_string(i), "--instances", "2"};
+    add.insert(add.end(), heartbeat.begin(), heartbeat.end());
+    BOOST_TEST_REQUIRE(zone.cli(add).code == 0);
+    if (i == 2) zone.nodes[leader]->signal(SIGKILL);
+  }
+  zone.nodes[leader]->wait_exit();
+  // Two nodes are left: every service runs both instances, once each, on both.
+  BOOST_TEST(node_process::wait_for(
+      [&] {
+        auto rows = json::parse(zone.cli({"--json", "service", "status"}).out)["instances"];
+        std::set<std::string> placed;
+        for (const auto& row : rows) {
+          if (!running(row) || row["node"] == leader) return false;
+          placed.insert(row["service"].get<std::string>() + "@" + row["node"].get<std::string>());
+        }
+        return rows.size() == 12 && placed.size() == 12;  // no service twice on one node
+      },
+      30s));
+  // One scheduler leads now, and the other survivor waits for it.
+  auto now_leader = zone.cli({"kv", "get", "/scheduler/leader"}).out;
+  now_leader = now_leader.substr(now_leader.find('\n') + 1, 2);
+  BOOST_TEST(now_leader != leader);
+  for (const auto& [name, node] : zone.nodes) {
+    if (name == leader || name == now_leader) continue;
+    BOOST_TEST(node->wait_for_log(now_leader + " leads; this one waits"), node->err());
+  }
+  // Each node config names only instances of existing specs, each instance once.
+  std::map<std::string, int> seen;
+  for (auto name : {"n1", "n2", "n3"}) {
+    auto got = zone.cli({"kv", "get", std::string("/nodes/") + name + "/config"});
+    if (got.code != 0) continue;
+    auto config = json::parse(got.out.substr(got.out.find('\n') + 1));
+    for (const auto& instance : config["instances"]) {
+      ++seen[instance["service"].get<std::string>() + "/" + std::to_string(instance["instance"].get<int>())];
+    }
+  }
+  BOOST_TEST(seen.size() == 12u);
+  for (const auto& [id, count] : seen) BOOST_TEST(count == 1, id);
+}
