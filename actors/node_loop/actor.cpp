@@ -192,16 +192,25 @@ class node_loop : public component_actor {
     });
   }
 
+  // The newest status is written once the write in flight (if any) is done.
   void write_status(const node_status& status) {
-    auto json = node_status_to_json(status);
-    if (lease_id_ == 0 || status_busy_ || json == written_) return;
+    wanted_ = node_status_to_json(status);
+    flush_status();
+  }
+
+  void flush_status() {
+    if (lease_id_ == 0 || status_busy_ || wanted_ == written_) return;
     status_busy_ = true;
+    auto json = wanted_;
     kv_request request;
     request.success.push_back({kv_op_kind::put, system_keys::node_status(config_.node_id), "", json, lease_id_});
     zone_state_.call(request, false, config_.request_timeout_ms, [this, json](result<kv_response> answer) {
       status_busy_ = false;
-      if (answer && answer->error.empty()) written_ = json;
-      else log().debug("status not written: {}", answer ? answer->error : answer.error().message());
+      if (!answer || !answer->error.empty()) {
+        return log().debug("status not written: {}", answer ? answer->error : answer.error().message());
+      }
+      written_ = json;
+      flush_status();
     });
   }
 
@@ -224,6 +233,7 @@ class node_loop : public component_actor {
   bool lease_busy_ = false;
   bool status_busy_ = false;
   std::string written_;  // the status JSON in the zone state under lease_id_
+  std::string wanted_;   // the newest status JSON
   std::set<std::string> warned_;
 };
 

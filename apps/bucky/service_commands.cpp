@@ -58,11 +58,11 @@ struct zone_services {
   std::map<std::string, node_status> statuses;
 };
 
-result<zone_services> read_services(const cli_options& options) {
+result<zone_services> read_services(const cli_options& options, admin_session* session = nullptr) {
   kv_request request;
   request.success.push_back(range_op(system_keys::services_prefix, prefix_range_end(system_keys::services_prefix)));
   request.success.push_back(range_op(system_keys::nodes_prefix, prefix_range_end(system_keys::nodes_prefix)));
-  auto answer = kv_call(options, request);
+  auto answer = session ? kv_call(*session, options, request) : kv_call(options, request);
   if (!answer) return answer.error();
   zone_services out;
   for (const auto& kv : answer->response.results.at(0).kvs) {
@@ -126,23 +126,24 @@ void print_rows(const json& rows) {
 }
 
 // --wait: until every instance of `name` runs its current spec, or the deadline.
-int wait_running(const cli_options& options, const std::string& name, std::uint64_t wait_ms) {
-  auto started = std::chrono::steady_clock::now();
+int wait_running(admin_session& session, const cli_options& options, const std::string& name, std::uint64_t wait_ms,
+                 std::chrono::steady_clock::time_point started) {
   auto deadline = started + std::chrono::milliseconds(wait_ms);
   json rows;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto zone = read_services(options);
+    auto zone = read_services(options, &session);
     if (zone) {
       rows = instance_rows(*zone, name);
       bool all = !rows.empty();
       for (const auto& row : rows) all = all && row["state"] == "running";
       if (all) {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-        std::cout << fmt::format("{}: {} of {} instances running after {} ms\n", name, rows.size(), rows.size(), ms.count());
+        std::cout << fmt::format("{}: {} of {} instances running {} ms after the spec was written\n", name, rows.size(),
+                                 rows.size(), ms.count());
         return 0;
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (!rows.is_null()) print_rows(rows);
   return fail(1, fmt::format("{}: not every instance runs after {} ms (bucky service status {})", name, wait_ms, name));
@@ -154,7 +155,10 @@ int service_add(const cli_options& options, const service_options& service) {
   auto spec = spec_from_options(service);
   if (!spec) return fail(2, spec.error().message());
   auto key = system_keys::service_spec(spec->name);
-  auto answer = kv_call(options, write_typed<service_spec_document>(spec->name, *spec, service.revision));
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return call_failed(session.error());
+  auto written_at = std::chrono::steady_clock::now();
+  auto answer = kv_call(*session, options, write_typed<service_spec_document>(spec->name, *spec, service.revision));
   if (!answer) return call_failed(answer.error());
   auto written = write_document_answer(key, service.revision, answer->response);
   if (!written) {
@@ -165,7 +169,7 @@ int service_add(const cli_options& options, const service_options& service) {
   }
   std::cout << fmt::format("service {} {} at revision {}\n", spec->name, service.revision == 0 ? "added" : "replaced",
                            *written);
-  return service.wait_ms == 0 ? 0 : wait_running(options, spec->name, service.wait_ms);
+  return service.wait_ms == 0 ? 0 : wait_running(*session, options, spec->name, service.wait_ms, written_at);
 }
 
 int service_remove(const cli_options& options, const service_options& service) {

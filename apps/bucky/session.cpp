@@ -105,6 +105,11 @@ result<admin_session> open_session(const cli_options& options, wait_for waiting)
 result<kv_client_response> kv_call(const cli_options& options, const kv_request& request) {
   auto session = open_session(options, wait_for::any_node);
   if (!session) return session.error();
+  return kv_call(*session, options, request);
+}
+
+result<kv_client_response> kv_call(admin_session& session_ref, const cli_options& options, const kv_request& request) {
+  auto* session = &session_ref;
   std::vector<std::string> order = options.node.empty() ? session->kv_nodes : std::vector<std::string>{options.node};
   if (order.empty()) return status(status_code::unavailable, "no zone-state node of the zone is activated yet");
   std::mt19937_64 random(std::random_device{}());

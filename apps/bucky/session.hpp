@@ -59,5 +59,7 @@ result<admin_session> open_session(const cli_options& options, wait_for waiting 
 // retrying with the same (client, sequence) while no leader is known or the outcome
 // is unknown, until --timeout-ms.
 result<kv_client_response> kv_call(const cli_options& options, const kv_request& request);
+// The same through a session already open (repeated calls: no new handshakes).
+result<kv_client_response> kv_call(admin_session& session, const cli_options& options, const kv_request& request);
 
 }  // namespace bucky::cli
