@@ -306,14 +306,14 @@ BOOST_AUTO_TEST_CASE(a_node_answers_dns_for_its_zone_and_the_config_is_found_thr
     }
     return "no leader";
   };
-  BOOST_TEST(b_put("/nodes/b/status") == "ok");
-  BOOST_TEST(b_put("/nodes/a/status").find("node b may not write '/nodes/a/status'") != std::string::npos);
+  BOOST_TEST(b_put("/nodes/b/notes") == "ok");
+  BOOST_TEST(b_put("/nodes/a/notes").find("node b may not write '/nodes/a/notes'") != std::string::npos);
   BOOST_TEST(b_put("/services/photos/spec").find("may not write") != std::string::npos);
   auto rules = R"({"rules": [{"who": "node:b", "prefix": "/photos/", "access": "write"}]})";
   auto granted = zone.cli({"kv", "put", acl_key, rules});
   BOOST_TEST_REQUIRE(granted.code == 0, granted.err);
   BOOST_TEST(b_put("/photos/1") == "ok");
-  BOOST_TEST(b_put("/nodes/b/status").find("may not write") != std::string::npos);
+  BOOST_TEST(b_put("/nodes/b/notes").find("may not write") != std::string::npos);
   auto broken = zone.cli({"kv", "put", acl_key, "{\"rules\": [{\"who\": \"root\"}]}"});
   BOOST_TEST(broken.code == 2);  // bad input, refused before the log
   BOOST_TEST(broken.err.find("acl_config: rule 0") != std::string::npos, broken.err);
