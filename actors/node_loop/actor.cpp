@@ -20,6 +20,7 @@ namespace {
 
 using wake_atom = caf::atom_constant<caf::atom("wake")>;
 using reread_atom = caf::atom_constant<caf::atom("reread")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;  // the first read, again soon
 
 class node_loop : public component_actor {
  public:
@@ -44,6 +45,7 @@ class node_loop : public component_actor {
           converge();
           delayed_send(this, std::chrono::milliseconds(config_.keepalive_ms), tick_atom::value);
         },
+        [this](retry_atom) { read_config(); },
         [this](reread_atom) {
           read_config();
           delayed_send(this, std::chrono::milliseconds(config_.config_reread_ms), reread_atom::value);
@@ -80,9 +82,14 @@ class node_loop : public component_actor {
   }
 
   void read_config() {
-    zone_state_.call(read_document_request(config_key()), true, config_.request_timeout_ms,
+    // Linearizable: a node back from the dead must not trust its own stale replica.
+    zone_state_.call(read_document_request(config_key()), false, config_.request_timeout_ms,
                      [this](result<kv_response> answer) {
-                       if (!answer) return log().debug("node config not read: {}", answer.error().message());
+                       if (!answer) {
+                         // Until the zone state answered once, ask again soon (not every 10 s).
+                         if (!heard_) delayed_send(this, std::chrono::milliseconds(500), retry_atom::value);
+                         return log().debug("node config not read: {}", answer.error().message());
+                       }
                        auto doc = read_typed<node_config_document>(config_.node_id, *answer);
                        if (!doc) return warn_once(doc.error().message());
                        heard_ = true;

@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(a_service_is_placed_restarted_moved_off_a_dead_node_and_not
   auto settled = zone.instances("hb").at(0);
   BOOST_TEST(settled["node"] == new_node);
   BOOST_TEST(settled["pid"] == moved["pid"]);
-  BOOST_TEST(zone.nodes[node]->err().find("started hb/0") == std::string::npos);
+  BOOST_TEST(zone.nodes[node]->err().find("started hb/0") == std::string::npos, zone.nodes[node]->err());
 
   // Removing the service stops it.
   BOOST_TEST_REQUIRE(zone.cli({"service", "remove", "hb"}).code == 0);
@@ -169,4 +169,46 @@ BOOST_AUTO_TEST_CASE(killing_the_schedulers_node_while_specs_arrive_leaves_every
   }
   BOOST_TEST(seen.size() == 12u);
   for (const auto& [id, count] : seen) BOOST_TEST(count == 1, id);
+}
+
+BOOST_AUTO_TEST_CASE(a_node_keeps_its_services_running_while_the_zone_state_is_unreachable) {
+  zone_of_three zone;
+  std::vector<std::string> add = {"service", "add", "hb", "--node", "n3", "--wait-ms", "20000"};
+  add.insert(add.end(), heartbeat.begin(), heartbeat.end());
+  auto added = zone.cli(add);
+  BOOST_TEST_REQUIRE(added.code == 0, added.err + added.out);
+  auto first = zone.instances("hb").at(0);
+  BOOST_TEST_REQUIRE(first["node"] == "n3");
+  // n1 and n2 die: n3 alone has no quorum; the zone state answers nothing.
+  for (auto name : {"n1", "n2"}) {
+    zone.nodes[name]->signal(SIGKILL);
+    zone.nodes[name]->wait_exit();
+  }
+  std::this_thread::sleep_for(4s);  // past n3's status lease
+  BOOST_TEST(zone.beating("n3", "hb"));
+  // Its process is killed: the node loop restarts it without asking anyone.
+  ::kill(static_cast<pid_t>(first["pid"].get<std::int64_t>()), SIGKILL);
+  auto starts = [&] {
+    auto log = zone.nodes["n3"]->err();
+    std::size_t count = 0;
+    for (auto at = log.find("procs: started hb/0"); at != std::string::npos; at = log.find("procs: started hb/0", at + 1)) ++count;
+    return count;
+  };
+  BOOST_TEST(node_process::wait_for([&] { return starts() == 2; }, 10s), zone.nodes["n3"]->err());
+  BOOST_TEST(zone.beating("n3", "hb"));
+  // n3 itself restarts while the others are still dead: after 5 s without an
+  // answer it runs the node config it kept.
+  zone.nodes["n3"]->signal(SIGKILL);
+  zone.nodes["n3"]->wait_exit();
+  zone.nodes["n3"] = std::make_unique<node_process>(zone.dir.path, std::vector<std::string>{"--data-dir", zone.data("n3")});
+  BOOST_TEST(zone.nodes["n3"]->wait_for_log("did not answer within 5000 ms: running node config revision", 20s),
+             zone.nodes["n3"]->err());
+  BOOST_TEST(zone.nodes["n3"]->wait_for_log("procs: started hb/0"), zone.nodes["n3"]->err());
+  BOOST_TEST(zone.beating("n3", "hb"));
+  // The others return: the zone state answers again and reports it running.
+  zone.restart("n1");
+  zone.restart("n2");
+  auto back = zone.wait_instance("hb", [](const json& row) { return running(row); }, 30s);
+  BOOST_TEST(running(back), back.dump());
+  BOOST_TEST(back["node"] == "n3");
 }
