@@ -10,7 +10,7 @@
 #include "actors/node_loop/status_report.hpp"
 #include "actors/process_manager/actor.hpp"
 #include "actors/runtime/atoms.hpp"
-#include "actors/state_client/kv_caller.hpp"
+#include "actors/state_client/kept_lease.hpp"
 #include "actors/state_store/system_config.hpp"
 #include "storage/atomic_file.hpp"
 
@@ -173,30 +173,15 @@ class node_loop : public component_actor {
   }
 
   void keep_lease() {
-    if (lease_busy_) return;
-    lease_busy_ = true;
-    kv_request request;
-    kv_op op;
-    op.kind = lease_id_ == 0 ? kv_op_kind::lease_grant : kv_op_kind::lease_keepalive;
-    op.lease = lease_id_;
-    op.ttl_s = config_.lease_ttl_s;
-    request.success.push_back(op);
-    zone_state_.call(request, false, config_.request_timeout_ms, [this](result<kv_response> answer) {
-      lease_busy_ = false;
-      if (answer && answer->error.empty() && !answer->results.empty()) {
-        if (lease_id_ == 0) {
-          lease_id_ = answer->results[0].lease;
-          written_.clear();
-          log().info("status lease {} (ttl {} s)", lease_id_, config_.lease_ttl_s);
-        }
-        return;
-      }
-      auto why = answer ? answer->error : answer.error().message();
-      if (lease_id_ != 0 && (answer || answer.error().code() == status_code::not_found)) {
-        log().warn("status lease {} lost ({}); taking a new one", lease_id_, why);
-        lease_id_ = 0;
-      }
-    });
+    lease_.tick(
+        [this](std::int64_t lease) {
+          written_.clear();  // the status must be put again under the new lease
+          log().info("status lease {} (ttl {} s)", lease, config_.lease_ttl_s);
+          flush_status();
+        },
+        [this](std::int64_t lease, const std::string& why) {
+          log().warn("status lease {} lost ({}); taking a new one", lease, why);
+        });
   }
 
   // The newest status is written once the write in flight (if any) is done.
@@ -206,11 +191,11 @@ class node_loop : public component_actor {
   }
 
   void flush_status() {
-    if (lease_id_ == 0 || status_busy_ || wanted_ == written_) return;
+    if (lease_.id() == 0 || status_busy_ || wanted_ == written_) return;
     status_busy_ = true;
     auto json = wanted_;
     kv_request request;
-    request.success.push_back({kv_op_kind::put, system_keys::node_status(config_.node_id), "", json, lease_id_});
+    request.success.push_back({kv_op_kind::put, system_keys::node_status(config_.node_id), "", json, lease_.id()});
     zone_state_.call(request, false, config_.request_timeout_ms, [this, json](result<kv_response> answer) {
       status_busy_ = false;
       if (!answer || !answer->error.empty()) {
@@ -236,10 +221,9 @@ class node_loop : public component_actor {
   bool grace_logged_ = false;
   std::set<std::string> pending_;  // asked of the process manager, not answered yet
   std::uint64_t wake_at_ms_ = 0;
-  std::int64_t lease_id_ = 0;
-  bool lease_busy_ = false;
+  kept_lease lease_{zone_state_, config_.lease_ttl_s, config_.request_timeout_ms};
   bool status_busy_ = false;
-  std::string written_;  // the status JSON in the zone state under lease_id_
+  std::string written_;  // the status JSON in the zone state under lease_.id()
   std::string wanted_;   // the newest status JSON
   std::set<std::string> warned_;
 };

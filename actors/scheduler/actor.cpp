@@ -7,7 +7,7 @@
 
 #include "actors/runtime/atoms.hpp"
 #include "actors/scheduler/decision.hpp"
-#include "actors/state_client/kv_caller.hpp"
+#include "actors/state_client/kept_lease.hpp"
 #include "actors/state_store/kv_machine.hpp"
 #include "actors/state_store/system_config.hpp"
 
@@ -50,39 +50,26 @@ class scheduler : public component_actor {
   bool leading() const { return held_create_revision_ != 0; }
 
   void keep_lease() {
-    if (lease_busy_) return;
-    lease_busy_ = true;
-    kv_request request;
-    kv_op op;
-    op.kind = lease_id_ == 0 ? kv_op_kind::lease_grant : kv_op_kind::lease_keepalive;
-    op.lease = lease_id_;
-    op.ttl_s = config_.lease_ttl_s;
-    request.success.push_back(op);
-    zone_state_.call(request, false, config_.request_timeout_ms, [this](result<kv_response> answer) {
-      lease_busy_ = false;
-      if (answer && answer->error.empty() && !answer->results.empty()) {
-        if (lease_id_ == 0) lease_id_ = answer->results[0].lease;
-        if (!leading()) campaign();
-        return;
-      }
-      if (lease_id_ != 0 && (answer || answer.error().code() == status_code::not_found)) {
-        step_down(fmt::format("lease {} lost", lease_id_));
-        lease_id_ = 0;
-      }
-    });
+    lease_.tick([](std::int64_t) {},
+                [this](std::int64_t lease, const std::string& why) {
+                  step_down(fmt::format("lease {} lost: {}", lease, why));
+                },
+                [this] {
+                  if (!leading()) campaign();
+                });
   }
 
   // Take /scheduler/leader if nobody holds it.
   void campaign() {
     kv_request request;
     request.compares.push_back({scheduler_leader_key, kv_compare_target::create_revision, kv_compare_result::equal, "", 0});
-    request.success.push_back({kv_op_kind::put, scheduler_leader_key, "", config_.node_id, lease_id_});
+    request.success.push_back({kv_op_kind::put, scheduler_leader_key, "", config_.node_id, lease_.id()});
     request.failure.push_back(range_op(scheduler_leader_key));
     zone_state_.call(request, false, config_.request_timeout_ms, [this](result<kv_response> answer) {
       if (!answer || !answer->error.empty() || leading()) return;
       if (answer->succeeded) {
         held_create_revision_ = answer->revision;
-        log().info("leading (lease {}, revision {})", lease_id_, held_create_revision_);
+        log().info("leading (lease {}, revision {})", lease_.id(), held_create_revision_);
         start_watch(answer->revision + 1);
         schedule_decide();
         return;
@@ -196,8 +183,7 @@ class scheduler : public component_actor {
 
   scheduler_config config_;
   kv_caller zone_state_{this};
-  std::int64_t lease_id_ = 0;
-  bool lease_busy_ = false;
+  kept_lease lease_{zone_state_, config_.lease_ttl_s, config_.request_timeout_ms};
   std::int64_t held_create_revision_ = 0;  // of our leader key; 0: not leading
   std::uint64_t term_ = 0;                 // bumped on every step-down
   std::string seen_holder_;
