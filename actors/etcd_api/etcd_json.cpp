@@ -359,6 +359,41 @@ std::string render_answer(const call& asked, const kv_response& answer, const he
   return out.dump();
 }
 
+result<kv_watch_request> parse_watch(std::string_view text) {
+  auto body = json::parse(text, nullptr, false);
+  if (body.is_discarded()) return bad("the body is not JSON");
+  if (auto ok = only_fields(body, {"create_request"}, "watch"); !ok.is_ok()) return ok;
+  if (!body.contains("create_request")) return bad("watch: \"create_request\" is required");
+  const auto& create = body["create_request"];
+  if (auto ok = only_fields(create, {"key", "range_end", "start_revision"}, "create_request"); !ok.is_ok()) return ok;
+  kv_watch_request request;
+  TRY_ASSIGN(request.key, bytes_field(create, "key"));
+  TRY_ASSIGN(request.range_end, bytes_field(create, "range_end"));
+  TRY_ASSIGN(request.start_revision, int64_field(create, "start_revision"));
+  if (request.key.empty()) return bad("create_request: \"key\" is required");
+  if (request.start_revision < 0) return bad("create_request: \"start_revision\" must be 0 or more");
+  if (auto valid = validate(request); !valid.is_ok()) return valid;
+  return request;
+}
+
+std::string render_watch_created(const header& h) {
+  return json{{"result", {{"header", header_json(h)}, {"created", true}}}}.dump();
+}
+
+std::string render_watch_events(const header& h, const std::vector<kv_event>& events) {
+  json list = json::array();
+  for (const auto& event : events) {
+    json item = {{"kv", kv_json(event.kv, false)}};
+    if (event.kind == kv_event_kind::remove) item["type"] = "DELETE";
+    list.push_back(item);
+  }
+  return json{{"result", {{"header", header_json(h)}, {"events", list}}}}.dump();
+}
+
+std::string render_watch_canceled(const header& h, const std::string& reason) {
+  return json{{"result", {{"header", header_json(h)}, {"canceled", true}, {"cancel_reason", reason}}}}.dump();
+}
+
 error_body error_of(const status& problem) {
   switch (problem.code()) {
     case status_code::invalid_argument: return {400, 3, problem.message()};

@@ -21,6 +21,7 @@
 
 #include "messages/common/status.hpp"
 #include "messages/kv.hpp"
+#include "messages/kv_watch.hpp"
 
 namespace bucky::etcd {
 
@@ -46,6 +47,14 @@ struct header {
 };
 
 std::string render_answer(const call& asked, const kv_response& answer, const header& h);
+
+// /v3/watch: {"create_request": {key, range_end, start_revision}} -> where to watch
+// from (start_revision 0: changes after now). The answer is a stream of
+// {"result": {...}} objects: created, then batches of events, maybe canceled.
+result<kv_watch_request> parse_watch(std::string_view body);
+std::string render_watch_created(const header& h);
+std::string render_watch_events(const header& h, const std::vector<kv_event>& events);
+std::string render_watch_canceled(const header& h, const std::string& reason);
 
 // An error as etcd's gateway reports it: HTTP status and {"error", "code", "message"}.
 struct error_body {

@@ -5,6 +5,9 @@
 #include "apps/bucky/session.hpp"
 #include "messages/kv.hpp"
 
+#include <cstdint>
+#include <string>
+
 namespace bucky::cli {
 
 int key_create(const cli_options& options);
@@ -18,5 +21,7 @@ int acl_set_command(const cli_options& options);
 int user_add_command(const cli_options& options);     // name in key, public key in value
 int user_list_command(const cli_options& options);
 int user_remove_command(const cli_options& options);  // name in key
+// A bearer token for the HTTP API, signed by --key (the owner's by default).
+int api_token_command(const cli_options& options, std::string name, std::uint64_t valid_s);
 
 }  // namespace bucky::cli

@@ -166,6 +166,11 @@ int main(int argc, char** argv) {
   auto* service_list = service->add_subcommand("list", "the service specs and their revisions");
   auto* service_status = service->add_subcommand("status", "every instance: node, state, pid, restarts, last exit");
   service_status->add_option("name", service_options.name, "only this service");
+  std::string token_name;
+  std::uint64_t token_valid_s = 86'400;
+  auto* api_token = app.add_subcommand("api-token", "print a bearer token for the etcd v3 JSON API (bucky-node --api-listen)");
+  api_token->add_option("--name", token_name, "the user the --key belongs to (default: the owner, for the owner key)");
+  api_token->add_option("--valid-s", token_valid_s, "how long it is valid (default 86400, at most 90 days)");
   auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
   kv_del->add_option("key", options.key, "key")->required();
   kv_del->add_flag("--prefix", options.prefix, "every key that starts with KEY");
@@ -213,6 +218,7 @@ int main(int argc, char** argv) {
   if (acl_get->parsed()) return acl_get_command(options);
   if (acl_set->parsed()) return acl_set_command(options);
   if (kv_watch->parsed()) return watch_command(options);
+  if (api_token->parsed()) return api_token_command(options, token_name, token_valid_s);
   if (service_add->parsed()) return cli::service_add(options, service_options);
   if (service_remove->parsed()) return cli::service_remove(options, service_options);
   if (service_list->parsed()) return cli::service_list(options);

@@ -1,6 +1,7 @@
 // bucky user add / list / remove: the people besides the owner who may administer
 // the zone, as user documents at /users/<name> (revision-checked). Every node admits
 // a listed key as an admin within a few seconds (its name_service reads /users/).
+#include <chrono>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,6 +10,11 @@
 #include "actors/state_store/kv_machine.hpp"
 #include "actors/state_store/system_config.hpp"
 #include "apps/bucky/commands.hpp"
+#include "apps/bucky/node_commands.hpp"
+#include "net/api_token.hpp"
+#include "net/key_file.hpp"
+#include "net/peer_directory.hpp"
+#include "net/zone_config_file.hpp"
 
 namespace bucky::cli {
 
@@ -81,6 +87,24 @@ int user_remove_command(const cli_options& options) {
   if (!removed) return fail(1, removed.error().message());
   std::cout << fmt::format("user {} removed at revision {}: nodes close its sessions within a few seconds\n",
                            options.key, *removed);
+  return 0;
+}
+
+int api_token_command(const cli_options& options, std::string name, std::uint64_t valid_s) {
+  if (options.zone_path.empty()) return fail(2, "--zone FILE (or BUCKY_ZONE) is required: the token names the zone");
+  auto zone = net::load_zone_config_file(options.zone_path, std::nullopt);
+  if (!zone) return fail(1, zone.error().message());
+  auto key_path = options.key_path.empty() ? default_owner_key_path(zone->config.zone_id) : options.key_path;
+  auto key = net::load_key_file(key_path);
+  if (!key) return fail(1, key.error().message());
+  bool owner = key->public_part().to_text() == zone->config.owner_key;
+  if (name.empty() && !owner) return fail(2, "--name NAME is required: the user this key belongs to (bucky user list)");
+  if (name.empty()) name = net::owner_admin_name;
+  if (valid_s == 0 || valid_s > net::api_token_lifetime_s_max) {
+    return fail(2, fmt::format("--valid-s must be 1..{}", net::api_token_lifetime_s_max));
+  }
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  std::cout << net::make_api_token(*key, zone->config.zone_id, name, now.count() + valid_s) << "\n";
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "actors/activation/actor.hpp"
+#include "actors/etcd_api/actor.hpp"
 #include "actors/log_tail/actor.hpp"
 #include "actors/name_service/actor.hpp"
 #include "actors/node_loop/actor.hpp"
@@ -301,6 +302,14 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
                                return spawn_paxos(system, context, paxos);
                              },
                              3'000});
+  if (options.api) {
+    etcd_api_config api{options.node_id, options.zone_id, options.api_listen_host, options.api_listen_port, plan.peers};
+    config.children.push_back({etcd_api_actor, restart_type::permanent, restart_strategy::one_for_one,
+                               [api](caf::actor_system& system, const child_context& context) {
+                                 return spawn_etcd_api(system, context, api);
+                               },
+                               1'000});
+  }
   add_service_children(config, options, plan);
   return config;
 }

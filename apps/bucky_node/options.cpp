@@ -77,6 +77,10 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   app.add_option("--zone-config", options.zone_config_path,
                  "signed zone config file to boot with when newer than the copy in the data dir");
   std::string dns_listen;
+  std::string api_listen;
+  app.add_option("--api-listen", api_listen,
+                 "serve the etcd v3 JSON API (HTTP) here, <ip>:<port>; state nodes only; callers need a token "
+                 "from bucky api-token");
   app.add_option("--dns-listen", dns_listen,
                  "answer DNS (UDP) for the zone here, <ip>:<port>: <node>.<zone> A/AAAA and the zone config TXT");
   std::string zone_dns;
@@ -107,6 +111,10 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
     return early_exit{2, fmt::format("bucky-node: --dns-listen '{}' must be <ip>:<port>\n", dns_listen)};
   }
   options.dns = !dns_listen.empty();
+  if (!api_listen.empty() && !split_listen(api_listen, options.api_listen_host, options.api_listen_port)) {
+    return early_exit{2, fmt::format("bucky-node: --api-listen '{}' must be <ip>:<port>\n", api_listen)};
+  }
+  options.api = !api_listen.empty();
   if (!zone_dns.empty() && !split_listen(zone_dns, options.zone_dns_host, options.zone_dns_port)) {
     return early_exit{2, fmt::format("bucky-node: --zone-dns '{}' must be <ip>:<port>\n", zone_dns)};
   }

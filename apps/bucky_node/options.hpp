@@ -26,6 +26,9 @@ struct node_options {
   bool dns = false;  // answer DNS for the zone (--dns-listen)
   std::string dns_listen_host;
   std::uint16_t dns_listen_port = 0;
+  bool api = false;  // serve the etcd v3 JSON API (--api-listen; state nodes)
+  std::string api_listen_host;
+  std::uint16_t api_listen_port = 0;
   bool zone_dns = false;  // without a cached config: look it up in DNS here (--zone-dns)
   std::string zone_dns_host;
   std::uint16_t zone_dns_port = 0;
