@@ -101,6 +101,7 @@ class http_server::impl::session : public std::enable_shared_from_this<session> 
  public:
   session(impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
     boost::system::error_code error;
+    stream_.socket().set_option(tcp::no_delay(true), error);  // answers go out whole, at once
     auto remote = stream_.socket().remote_endpoint(error);
     if (!error) peer_ = fmt::format("{}:{}", remote.address().to_string(), remote.port());
   }
