@@ -85,9 +85,10 @@ BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that
   auto users = nlohmann::json::parse(zone.cli({"--json", "user", "list"}).out)["users"];
   BOOST_TEST(users.size() == 1);
   BOOST_TEST(users[0]["public_key"] == alice_key);
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("admins of home.test from /users/: alice", 20s), zone.nodes["n1"]->err());
   BOOST_TEST_REQUIRE(zone.cli({"user", "remove", "alice"}).code == 0);
   BOOST_TEST(node_process::wait_for([&] { return as_alice({"kv", "get", "by-alice"}).code == 1; }, 20s));
-  BOOST_TEST(zone.nodes["n1"]->wait_for_log("admins of home.test from /users/: none"), zone.nodes["n1"]->err());
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("admins of home.test from /users/: none", 20s), zone.nodes["n1"]->err());
 
   // n3's disk dies. A new machine (new key, empty data dir) takes the name n3.
   zone.nodes["n3"]->signal(SIGKILL);
