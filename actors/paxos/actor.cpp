@@ -71,7 +71,7 @@ const acl_config& paxos_actor::current_acl() {
   if (revision && acl_revision_ && *revision == *acl_revision_) return acl_;
   acl_ = default_acl();
   kv_request read;
-  read.success.push_back({kv_op_kind::range, acl_key});
+  read.success.push_back(range_op(acl_key));
   if (auto answer = kv_->read(read); answer && !answer->results.empty() && !answer->results[0].kvs.empty()) {
     auto parsed = parse_acl(answer->results[0].kvs[0].value);
     if (parsed) acl_ = std::move(*parsed);

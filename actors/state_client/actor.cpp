@@ -75,7 +75,7 @@ class state_client : public component_actor {
   // Boot step 4 for a node without a replica: one linearizable read through the relay.
   void probe_ready() {
     kv_client_request read{next_client_id(), 1, {}, false, 0};
-    read.request.success.push_back({kv_op_kind::range, acl_key});
+    read.request.success.push_back(range_op(acl_key));
     relay<kv_client_response>(read, 0, [this](result<kv_client_response> answer) {
       if (answer && answer->ok) {
         log().info("boot: ready: the zone state answers (through node {}, revision {})", answer->served_by,

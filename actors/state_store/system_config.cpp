@@ -174,7 +174,7 @@ status check_document_writes(const kv_request& request, const document_context& 
 
 kv_request read_document_request(const std::string& key) {
   kv_request request;
-  request.success.push_back({kv_op_kind::range, key});
+  request.success.push_back(range_op(key));
   return request;
 }
 
@@ -191,7 +191,7 @@ kv_request write_document_request(const std::string& key, const std::string& jso
   kv_request request;
   request.compares.push_back({key, kv_compare_target::mod_revision, kv_compare_result::equal, "", expected});
   request.success.push_back({kv_op_kind::put, key, "", json});
-  request.failure.push_back({kv_op_kind::range, key});
+  request.failure.push_back(range_op(key));
   return request;
 }
 
@@ -199,7 +199,7 @@ kv_request delete_document_request(const std::string& key, std::int64_t expected
   kv_request request;
   request.compares.push_back({key, kv_compare_target::mod_revision, kv_compare_result::equal, "", expected});
   request.success.push_back({kv_op_kind::delete_range, key});
-  request.failure.push_back({kv_op_kind::range, key});
+  request.failure.push_back(range_op(key));
   return request;
 }
 

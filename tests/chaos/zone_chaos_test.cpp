@@ -7,7 +7,9 @@
 //     each node's own applied state),
 //   - the history is linearizable (tests/sim/checker), so every acknowledged write
 //     is there or was overwritten by a later one.
-// (Watch checks and network partitions come next: see issue 7's notes.)
+//   - a watch from the first revision, asked of every node, delivers the same
+//     changes in the same order, each once, and every acknowledged put among them.
+// (Network partitions come next: see issue 7's notes.)
 // One row per run: scenario, seed, ops, unknown outcomes, faults, result.
 //
 // The seed fixes the fault timeline and the clients' choices; the OS schedules the
@@ -15,6 +17,7 @@
 // CI runs each scenario once, briefly; tools/chaos runs the matrix:
 //   BUCKY_CHAOS_SCENARIOS=kill_leader,pause BUCKY_CHAOS_SEEDS=1-5 BUCKY_CHAOS_SECONDS=20 build/tests/chaos_zone
 #define BOOST_TEST_MODULE chaos_zone
+#include <utility>
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
@@ -27,6 +30,9 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -251,6 +257,73 @@ std::map<std::string, std::string> replica_contents(chaos_zone& zone) {
   return contents;
 }
 
+// The values a watch from revision 1 on the workload's keys delivers through `node`,
+// in delivery order, read until the stream has been quiet for 2 s.
+std::vector<std::pair<std::int64_t, std::string>> watched(chaos_zone& zone, const std::string& node) {
+  namespace http = boost::beast::http;
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  boost::system::error_code error;
+  stream.connect({boost::asio::ip::make_address("127.0.0.1"), zone.api_ports[node]}, error);
+  if (error) return out;
+  http::request<http::string_body> request{http::verb::post, "/v3/watch", 11};
+  request.set(http::field::authorization, "Bearer " + zone.token);
+  request.body() = json{{"create_request", {{"key", etcd::to_base64("k")}, {"range_end", etcd::to_base64("l")},
+                                             {"start_revision", 1}}}}.dump();
+  request.prepare_payload();
+  http::write(stream, request, error);
+  boost::beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(512 * 1024 * 1024);
+  // Read until the stream has been quiet for 2 s (async: a blocking read has no timeout).
+  for (int reads = 0; reads < 1'000'000 && !error; ++reads) {
+    bool done = false;
+    http::async_read_some(stream, buffer, parser, [&](boost::system::error_code e, std::size_t) {
+      error = e;
+      done = true;
+    });
+    io.restart();
+    io.run_for(2s);
+    if (!done) {
+      stream.socket().close(error);
+      io.restart();
+      io.run();
+      break;
+    }
+  }
+  std::istringstream lines(parser.get().body());
+  for (std::string line; std::getline(lines, line);) {
+    auto item = json::parse(line, nullptr, false);
+    if (item.is_discarded() || !item.contains("result") || !item["result"].contains("events")) continue;
+    for (const auto& event : item["result"]["events"]) {
+      auto value = etcd::from_base64(event["kv"].value("value", ""), "value");
+      out.emplace_back(std::stoll(event["kv"].value("mod_revision", "0")), value ? *value : "?");
+    }
+  }
+  return out;
+}
+
+// The same changes through every node, in revision order, each once, and every
+// acknowledged put among them.
+std::string check_watches(chaos_zone& zone, const recorded_history& history) {
+  auto first = watched(zone, "n1");
+  for (const auto& node : {"n2", "n3"}) {
+    if (watched(zone, node) != first) return fmt::format("the watch through {} differs from the one through n1", node);
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    if (i > 0 && first[i].first <= first[i - 1].first) return fmt::format("revision {} after {}", first[i].first, first[i - 1].first);
+    if (!seen.insert(first[i].second).second) return "value " + first[i].second + " delivered twice";
+  }
+  for (const auto& op : history.operations) {
+    if (op.what == sim::kv_operation::kind::put && op.completed && !seen.count(*op.value)) {
+      return "acknowledged put " + *op.value + " never delivered";
+    }
+  }
+  return first.empty() ? "the watch delivered nothing" : "";
+}
+
 std::vector<std::uint64_t> seeds_from_env() {
   const char* text = std::getenv("BUCKY_CHAOS_SEEDS");  // "1-5" or "7"
   if (!text) return {1};
@@ -314,9 +387,11 @@ bool run_one(const std::string& scenario, std::uint64_t seed, double seconds) {
   auto contents = replica_contents(zone);
   bool same = contents.size() == 3 && contents["n1"] == contents["n2"] && contents["n2"] == contents["n3"];
   auto checked = sim::check_linearizable(history.operations);
+  auto watch_problem = check_watches(zone, history);
   std::size_t unknown = 0;
   for (const auto& op : history.operations) unknown += op.completed ? 0 : 1;
-  bool ok = same && checked.linearizable && !checked.budget_exhausted && history.acknowledged > 50;
+  bool ok = same && checked.linearizable && !checked.budget_exhausted && history.acknowledged > 50 &&
+            watch_problem.empty();
   auto row = fmt::format("chaos {:<14} seed {:>4}  ops {:>6}  unknown {:>4}  faults {:>3}  {}", scenario, seed,
                          history.acknowledged.load(), unknown, zone.faults,
                          ok ? "ok" : "FAILED");
@@ -325,6 +400,7 @@ bool run_one(const std::string& scenario, std::uint64_t seed, double seconds) {
                                           << " n3 " << contents["n3"].substr(0, 300));
   BOOST_TEST(checked.linearizable, "not linearizable on key " << checked.key << ": " << checked.explanation);
   BOOST_TEST(!checked.budget_exhausted);
+  BOOST_TEST(watch_problem.empty(), watch_problem);
   BOOST_TEST(history.acknowledged > 50u, "too little progress: " << history.acknowledged);
   if (!ok) {
     std::printf("  replay: BUCKY_CHAOS_SCENARIOS=%s BUCKY_CHAOS_SEEDS=%llu BUCKY_CHAOS_SECONDS=%.0f %s\n",

@@ -1,6 +1,8 @@
 // A blocking HTTP/1.1 client for process tests of the etcd v3 JSON API: one
 // keep-alive connection, POST a JSON body, get the status and body back. Errors
 // (refused, reset, timeout) come back as status 0 with the reason, never thrown.
+// The timeout holds even against a stopped (SIGSTOP) server: the I/O is async and
+// run for at most that long (Beast's expiry does not apply to blocking calls).
 #pragma once
 
 #include <utility>
@@ -27,32 +29,59 @@ class http_client {
 
   reply post(const std::string& target, const std::string& body, std::chrono::milliseconds timeout) {
     namespace http = boost::beast::http;
-    try {
-      if (!stream_) {
-        stream_.emplace(io_);
-        stream_->expires_after(timeout);
-        stream_->connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address(host_), port_));
-        stream_->socket().set_option(boost::asio::ip::tcp::no_delay(true));
-      }
-      http::request<http::string_body> request{http::verb::post, target, 11};
-      request.set(http::field::host, host_);
-      request.set(http::field::authorization, "Bearer " + token_);
-      request.body() = body;
-      request.prepare_payload();
-      stream_->expires_after(timeout);
-      http::write(*stream_, request);
-      http::response<http::string_body> response;
-      http::read(*stream_, buffer_, response);
-      if (!response.keep_alive()) stream_.reset();
-      return {static_cast<int>(response.result_int()), response.body()};
-    } catch (const std::exception& error) {
-      stream_.reset();
-      buffer_.clear();
-      return {0, error.what()};
+    http::request<http::string_body> request{http::verb::post, target, 11};
+    request.set(http::field::host, host_);
+    request.set(http::field::authorization, "Bearer " + token_);
+    request.body() = body;
+    request.prepare_payload();
+    http::response<http::string_body> response;
+    boost::system::error_code error = boost::asio::error::would_block;
+    if (!stream_) stream_.emplace(io_);
+    auto send = [&] {
+      http::async_write(*stream_, request, [&](boost::system::error_code e, std::size_t) {
+        if (e) return void(error = e);
+        http::async_read(*stream_, buffer_, response, [&](boost::system::error_code e2, std::size_t) { error = e2; });
+      });
+    };
+    if (!connected_) {
+      stream_->async_connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address(host_), port_),
+                             [&](boost::system::error_code e) {
+                               if (e) return void(error = e);
+                               connected_ = true;
+                               stream_->socket().set_option(boost::asio::ip::tcp::no_delay(true));
+                               send();
+                             });
+    } else {
+      send();
     }
+    io_.restart();
+    io_.run_for(timeout);
+    if (error == boost::asio::error::would_block) {  // timed out: drop the connection
+      reset();
+      return {0, "timeout"};
+    }
+    if (error) {
+      reset();
+      return {0, error.message()};
+    }
+    if (!response.keep_alive()) reset();
+    return {static_cast<int>(response.result_int()), response.body()};
   }
 
  private:
+  void reset() {
+    if (stream_) {
+      boost::system::error_code ignored;
+      stream_->socket().close(ignored);
+    }
+    io_.restart();
+    io_.run();  // let the cancelled handlers finish
+    stream_.reset();
+    buffer_.clear();
+    connected_ = false;
+  }
+
+  bool connected_ = false;
   std::string host_;
   std::uint16_t port_;
   std::string token_;
