@@ -37,6 +37,16 @@ result<instance_assignment> assignment_from_json(const json& object, std::size_t
 
 bool by_id(const auto& a, const auto& b) { return a.id() < b.id(); }
 
+// What node configs and statuses share: a node's name and a bounded instance list.
+status check_node_and_instances(const std::string& node_id, const json& instances, const char* where) {
+  if (!valid_node_id(node_id)) return status(status_code::invalid_argument, fmt::format("{}: \"node_id\" is not a node name", where));
+  if (!instances.is_array() || instances.size() > service_limits_max::node_instances_max) {
+    return status(status_code::invalid_argument, fmt::format("{}: \"instances\" must be an array of at most {}", where,
+                                                             service_limits_max::node_instances_max));
+  }
+  return {};
+}
+
 }  // namespace
 
 result<node_config> parse_node_config(std::string_view text) {
@@ -49,11 +59,7 @@ result<node_config> parse_node_config(std::string_view text) {
   f.get("instances", instances);
   f.no_others();
   if (!f.ok()) return f.error();
-  if (!valid_node_id(config.node_id)) return status(status_code::invalid_argument, "node config: \"node_id\" is not a node name");
-  if (!instances.is_array() || instances.size() > service_limits_max::node_instances_max) {
-    return status(status_code::invalid_argument, fmt::format("node config: \"instances\" must be an array of at most {}",
-                                                             service_limits_max::node_instances_max));
-  }
+  if (auto checked = check_node_and_instances(config.node_id, instances, "node config"); !checked.is_ok()) return checked;
   for (std::size_t i = 0; i < instances.size(); ++i) {
     auto assignment = assignment_from_json(instances[i], i);
     if (!assignment) return assignment.error();
@@ -88,9 +94,7 @@ result<node_status> parse_node_status(std::string_view text) {
   f.get("instances", instances);
   f.no_others();
   if (!f.ok()) return f.error();
-  if (!instances.is_array() || instances.size() > service_limits_max::node_instances_max) {
-    return status(status_code::invalid_argument, "node status: \"instances\" must be a short array");
-  }
+  if (auto checked = check_node_and_instances(out.node_id, instances, "node status"); !checked.is_ok()) return checked;
   for (std::size_t i = 0; i < instances.size(); ++i) {
     instance_status s;
     std::string state;

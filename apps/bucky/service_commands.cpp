@@ -18,8 +18,6 @@ namespace {
 
 using json = nlohmann::json;
 
-int call_failed(const status& error) { return fail(error.code() == status_code::invalid_argument ? 2 : 1, error.to_string()); }
-
 result<service_spec> spec_from_options(const service_options& o) {
   if (!o.file.empty()) {
     auto text = read_small_file(o.file);
@@ -156,10 +154,10 @@ int service_add(const cli_options& options, const service_options& service) {
   if (!spec) return fail(2, spec.error().message());
   auto key = system_keys::service_spec(spec->name);
   auto session = open_session(options, wait_for::any_node);
-  if (!session) return call_failed(session.error());
+  if (!session) return fail_with(session.error());
   auto written_at = std::chrono::steady_clock::now();
   auto answer = kv_call(*session, options, write_typed<service_spec_document>(spec->name, *spec, service.revision));
-  if (!answer) return call_failed(answer.error());
+  if (!answer) return fail_with(answer.error());
   auto written = write_document_answer(key, service.revision, answer->response);
   if (!written) {
     return fail(1, service.revision == 0 ? fmt::format("service {} exists ({}); to change it, give its revision "
@@ -173,15 +171,8 @@ int service_add(const cli_options& options, const service_options& service) {
 }
 
 int service_remove(const cli_options& options, const service_options& service) {
-  auto key = system_keys::service_spec(service.name);
-  auto read = kv_call(options, read_document_request(key));
-  if (!read) return call_failed(read.error());
-  auto current = read_document_answer(key, read->response);
-  if (!current) return fail(1, current.error().message());
-  if (!*current) return fail(1, fmt::format("no service {} (bucky service list shows them)", service.name));
-  auto answer = kv_call(options, delete_document_request(key, (*current)->mod_revision));
-  if (!answer) return call_failed(answer.error());
-  auto removed = write_document_answer(key, (*current)->mod_revision, answer->response);
+  auto removed = remove_document(options, system_keys::service_spec(service.name),
+                                 "service " + service.name + " (bucky service list shows them)");
   if (!removed) return fail(1, removed.error().message());
   std::cout << fmt::format("service {} removed at revision {}: its instances stop\n", service.name, *removed);
   return 0;
@@ -189,7 +180,7 @@ int service_remove(const cli_options& options, const service_options& service) {
 
 int service_list(const cli_options& options) {
   auto zone = read_services(options);
-  if (!zone) return call_failed(zone.error());
+  if (!zone) return fail_with(zone.error());
   json rows = json::array();
   for (const auto& [name, spec] : zone->specs) {
     rows.push_back({{"name", name}, {"revision", spec.mod_revision}, {"spec", service_spec_json(spec.value)}});
@@ -211,7 +202,7 @@ int service_list(const cli_options& options) {
 
 int service_status(const cli_options& options, const service_options& service) {
   auto zone = read_services(options);
-  if (!zone) return call_failed(zone.error());
+  if (!zone) return fail_with(zone.error());
   if (!service.name.empty() && !zone->specs.count(service.name)) return fail(1, "no service " + service.name);
   auto rows = instance_rows(*zone, service.name);
   if (options.json_output) {

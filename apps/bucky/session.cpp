@@ -58,6 +58,21 @@ result<session_plan> plan_session(const cli_options& options) {
 
 }  // namespace
 
+int fail_with(const status& problem) {
+  return fail(problem.code() == status_code::invalid_argument ? 2 : 1, problem.to_string());
+}
+
+result<std::int64_t> remove_document(const cli_options& options, const std::string& key, const std::string& what) {
+  auto read = kv_call(options, read_document_request(key));
+  if (!read) return read.error();
+  auto current = read_document_answer(key, read->response);
+  if (!current) return current.error();
+  if (!*current) return status(status_code::not_found, "no " + what);
+  auto answer = kv_call(options, delete_document_request(key, (*current)->mod_revision));
+  if (!answer) return answer.error();
+  return write_document_answer(key, (*current)->mod_revision, answer->response);
+}
+
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "bucky: %s\n", message.c_str());
   return code;

@@ -40,6 +40,8 @@ struct cli_options {
 
 // Prints "bucky: <message>" on stderr and returns `code` (1 failure, 2 usage).
 int fail(int code, const std::string& message);
+// The same for a refusal: 2 when the input was invalid, 1 otherwise.
+int fail_with(const status& problem);
 
 struct admin_session {
   std::unique_ptr<admin_client> client;
@@ -59,6 +61,10 @@ result<admin_session> open_session(const cli_options& options, wait_for waiting 
 // retrying with the same (client, sequence) while no leader is known or the outcome
 // is unknown, until --timeout-ms.
 result<kv_client_response> kv_call(const cli_options& options, const kv_request& request);
+// Deletes the system document at `key` at the revision it has now (read first, so a
+// concurrent change makes the delete fail rather than vanish); `what` names it in
+// the error when it does not exist. The revision of the delete.
+result<std::int64_t> remove_document(const cli_options& options, const std::string& key, const std::string& what);
 // The same through a session already open (repeated calls: no new handshakes).
 result<kv_client_response> kv_call(admin_session& session, const cli_options& options, const kv_request& request);
 

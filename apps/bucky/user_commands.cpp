@@ -22,8 +22,6 @@ namespace {
 
 using json = nlohmann::json;
 
-int call_failed(const status& error) { return fail(error.code() == status_code::invalid_argument ? 2 : 1, error.to_string()); }
-
 }  // namespace
 
 int user_add_command(const cli_options& options) {
@@ -33,7 +31,7 @@ int user_add_command(const cli_options& options) {
   }
   auto key = system_keys::user(user.name);
   auto answer = kv_call(options, write_typed<user_document>(user.name, user, 0));
-  if (!answer) return call_failed(answer.error());
+  if (!answer) return fail_with(answer.error());
   auto written = write_document_answer(key, 0, answer->response);
   if (!written) {
     return fail(1, fmt::format("user {} already exists ({}); bucky user remove {} first", user.name,
@@ -48,7 +46,7 @@ int user_list_command(const cli_options& options) {
   kv_request request;
   request.success.push_back(range_op(system_keys::users_prefix, prefix_range_end(system_keys::users_prefix)));
   auto answer = kv_call(options, request);
-  if (!answer) return call_failed(answer.error());
+  if (!answer) return fail_with(answer.error());
   json rows = json::array();
   for (const auto& kv : answer->response.results.at(0).kvs) {
     auto user = user_document::parse(kv.value);
@@ -75,15 +73,8 @@ int user_list_command(const cli_options& options) {
 }
 
 int user_remove_command(const cli_options& options) {
-  auto key = system_keys::user(options.key);
-  auto read = kv_call(options, read_document_request(key));
-  if (!read) return call_failed(read.error());
-  auto current = read_document_answer(key, read->response);
-  if (!current) return fail(1, current.error().message());
-  if (!*current) return fail(1, fmt::format("no user {} (bucky user list shows them)", options.key));
-  auto answer = kv_call(options, delete_document_request(key, (*current)->mod_revision));
-  if (!answer) return call_failed(answer.error());
-  auto removed = write_document_answer(key, (*current)->mod_revision, answer->response);
+  auto removed = remove_document(options, system_keys::user(options.key),
+                                 "user " + options.key + " (bucky user list shows them)");
   if (!removed) return fail(1, removed.error().message());
   std::cout << fmt::format("user {} removed at revision {}: nodes close its sessions within a few seconds\n",
                            options.key, *removed);
