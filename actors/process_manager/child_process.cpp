@@ -120,6 +120,8 @@ result<pid_t> start_child(const child_launch& launch) {
 }
 
 std::optional<child_exit> reap_child(pid_t pid) {
+  // waitpid(0 or -1) would reap someone else's child: never ask for those.
+  if (pid <= 0) return child_exit{false, "no process"};
   int wstatus = 0;
   pid_t done = ::waitpid(pid, &wstatus, WNOHANG);
   if (done == 0) return std::nullopt;
