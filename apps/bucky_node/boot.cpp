@@ -207,6 +207,10 @@ void report_boot(const node_options& options, const boot_plan& plan) {
   log->info("boot: zone config: version {} from {} verified; {} nodes, state nodes {}; this node {}", config.version,
             plan.zone_source, config.nodes.size(), fmt::join(plan.replicas, ","),
             state_node ? "holds a zone-state replica" : "is a zone-state client");
+  if (options.api && !state_node) {
+    log->warn("--api-listen ignored: node {} holds no zone-state replica; the etcd API runs on the state nodes ({})",
+              options.node_id, fmt::join(plan.replicas, ","));
+  }
 }
 
 namespace {
