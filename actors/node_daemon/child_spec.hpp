@@ -43,4 +43,16 @@ auto spawn_component(Args... args) {
   };
 }
 
+// A permanent, one_for_one child spawned by a function of the runtime's usual form
+// spawn_x(system, context, config), with its config copied into every incarnation.
+template <class Config>
+child_spec permanent_child(std::string name, caf::actor (*spawn)(caf::actor_system&, const child_context&, Config),
+                           Config config, std::uint64_t stop_timeout_ms) {
+  return {std::move(name), restart_type::permanent, restart_strategy::one_for_one,
+          [spawn, config = std::move(config)](caf::actor_system& system, const child_context& context) {
+            return spawn(system, context, config);
+          },
+          stop_timeout_ms};
+}
+
 }  // namespace bucky

@@ -219,23 +219,11 @@ namespace {
 // the zone state (they use it from their first message).
 void add_service_children(node_daemon_config& config, const node_options& options, const boot_plan& plan) {
   process_manager_config procs{options.node_id, options.data_dir, plan.processes};
-  config.children.push_back({process_manager_actor, restart_type::permanent, restart_strategy::one_for_one,
-                             [procs](caf::actor_system& system, const child_context& context) {
-                               return spawn_process_manager(system, context, procs);
-                             },
-                             1'000});
+  config.children.push_back(permanent_child(process_manager_actor, spawn_process_manager, procs, 1'000));
   node_loop_config loop{options.node_id, options.data_dir, plan.processes};
-  config.children.push_back({node_loop_actor, restart_type::permanent, restart_strategy::one_for_one,
-                             [loop](caf::actor_system& system, const child_context& context) {
-                               return spawn_node_loop(system, context, loop);
-                             },
-                             1'000});
+  config.children.push_back(permanent_child(node_loop_actor, spawn_node_loop, loop, 1'000));
   scheduler_config scheduler{options.node_id};
-  config.children.push_back({scheduler_actor, restart_type::permanent, restart_strategy::one_for_one,
-                             [scheduler](caf::actor_system& system, const child_context& context) {
-                               return spawn_scheduler(system, context, scheduler);
-                             },
-                             1'000});
+  config.children.push_back(permanent_child(scheduler_actor, spawn_scheduler, scheduler, 1'000));
 }
 
 }  // namespace
@@ -253,11 +241,7 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
     names.dns = options.dns;
     names.dns_listen_host = options.dns_listen_host;
     names.dns_listen_port = options.dns_listen_port;
-    config.children.push_back({name_service_actor, restart_type::permanent, restart_strategy::one_for_one,
-                               [names](caf::actor_system& system, const child_context& context) {
-                                 return spawn_name_service(system, context, names);
-                               },
-                               1'000});
+    config.children.push_back(permanent_child(name_service_actor, spawn_name_service, names, 1'000));
   }
   transport_config transport;
   transport.node_id = options.node_id;
@@ -267,29 +251,17 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   transport.listen_host = options.listen_host;
   transport.listen_port = options.listen_port;
   transport.connection.zone_id = plan.mode == node_mode::waiting ? activation_zone_id : options.zone_id;
-  config.children.push_back({"transport", restart_type::permanent, restart_strategy::one_for_one,
-                             [transport](caf::actor_system& system, const child_context& context) {
-                               return spawn_transport(system, context, transport);
-                             },
-                             3'000});
+  config.children.push_back(permanent_child("transport", spawn_transport, transport, 3'000));
   if (plan.mode == node_mode::waiting) {
     activation_config activation{options.data_dir, options.node_id_given ? options.node_id : "",
                                  plan.key->public_part(), plan.activation_owner};
-    config.children.push_back({guest_actor, restart_type::permanent, restart_strategy::one_for_one,
-                               [activation](caf::actor_system& system, const child_context& context) {
-                                 return spawn_activation(system, context, activation);
-                               },
-                               1'000});
+    config.children.push_back(permanent_child(guest_actor, spawn_activation, activation, 1'000));
     return config;
   }
   if (std::find(plan.replicas.begin(), plan.replicas.end(), options.node_id) == plan.replicas.end()) {
     if (plan.mode != node_mode::zone_member) return config;
     state_client_config client{options.node_id, plan.replicas};
-    config.children.push_back({state_client_actor, restart_type::permanent, restart_strategy::one_for_one,
-                               [client](caf::actor_system& system, const child_context& context) {
-                                 return spawn_state_client(system, context, client);
-                               },
-                               1'000});
+    config.children.push_back(permanent_child(state_client_actor, spawn_state_client, client, 1'000));
     add_service_children(config, options, plan);
     return config;
   }
@@ -301,18 +273,10 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   paxos.replicas = plan.replicas;
   paxos.rejoin_marker = options.data_dir + "/" + rejoin_marker_name;
   if (plan.identity) paxos.zone_owner = plan.identity->owner_key;
-  config.children.push_back({"paxos", restart_type::permanent, restart_strategy::one_for_one,
-                             [paxos](caf::actor_system& system, const child_context& context) {
-                               return spawn_paxos(system, context, paxos);
-                             },
-                             3'000});
+  config.children.push_back(permanent_child("paxos", spawn_paxos, paxos, 3'000));
   if (options.api) {
     etcd_api_config api{options.node_id, options.zone_id, options.api_listen_host, options.api_listen_port, plan.peers};
-    config.children.push_back({etcd_api_actor, restart_type::permanent, restart_strategy::one_for_one,
-                               [api](caf::actor_system& system, const child_context& context) {
-                                 return spawn_etcd_api(system, context, api);
-                               },
-                               1'000});
+    config.children.push_back(permanent_child(etcd_api_actor, spawn_etcd_api, api, 1'000));
   }
   add_service_children(config, options, plan);
   return config;

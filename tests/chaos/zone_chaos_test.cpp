@@ -133,6 +133,13 @@ void sleep_ms(std::mt19937_64& random, int low, int high) {
   std::this_thread::sleep_for(std::chrono::milliseconds(low + int(random() % std::uint64_t(high - low + 1))));
 }
 
+// kill -9, down for low..high ms, started again.
+void bounce(chaos_zone& zone, const std::string& node, std::mt19937_64& random, int low_ms, int high_ms) {
+  zone.kill(node);
+  sleep_ms(random, low_ms, high_ms);
+  zone.start(node);
+}
+
 const std::map<std::string, timeline> scenarios = {
     {"kill_leader",
      [](chaos_zone& zone, std::mt19937_64& random, auto until) {
@@ -140,9 +147,7 @@ const std::map<std::string, timeline> scenarios = {
          sleep_ms(random, 800, 1'500);
          auto leader = zone.leader();
          if (leader.empty()) continue;
-         zone.kill(leader);
-         sleep_ms(random, 300, 1'200);
-         zone.start(leader);
+         bounce(zone, leader, random, 300, 1'200);
        }
      }},
     {"kill_random",
@@ -150,9 +155,7 @@ const std::map<std::string, timeline> scenarios = {
        while (std::chrono::steady_clock::now() < until) {
          sleep_ms(random, 500, 1'500);
          auto victim = node_names[random() % node_names.size()];
-         zone.kill(victim);
-         sleep_ms(random, 200, 1'500);
-         zone.start(victim);
+         bounce(zone, victim, random, 200, 1'500);
        }
      }},
     {"pause",
@@ -171,9 +174,7 @@ const std::map<std::string, timeline> scenarios = {
        while (std::chrono::steady_clock::now() < until) {
          for (int burst = 0; burst < 6 && std::chrono::steady_clock::now() < until; ++burst) {
            auto victim = node_names[random() % node_names.size()];
-           zone.kill(victim);
-           sleep_ms(random, 50, 300);
-           zone.start(victim);
+           bounce(zone, victim, random, 50, 300);
          }
          sleep_ms(random, 1'000, 2'000);  // let it recover between storms
        }
