@@ -199,13 +199,16 @@ int node_activate(node_command_options options) {
     if (auto* bad = std::get_if<failure>(&committed)) return fail(*bad);
     zone = std::get<net::verified_zone_config>(committed);
   }
-  // A state node joins a zone state that may already have voted (f+1 other state
-  // nodes are listed): its acceptor is rebuilt from them, never started empty. That
-  // covers every replaced machine; for a node of a new zone it costs one round trip.
+  // A state node that was listed before (a replaced machine, or an activation run
+  // again) may have voted under its name: its acceptor is rebuilt from f+1 others,
+  // never started empty. A name listed for the first time never voted: no peer
+  // accepts a replica's message before the zone config names its key, so it votes
+  // at once (a zone whose last state node just joined survives losing another).
   const auto& state = zone.config.state_nodes;
   std::size_t others_listed = 0;
   for (const auto& id : state) others_listed += id != options.node_id && zone.config.find(id) != nullptr;
-  bool rejoin = std::find(state.begin(), state.end(), options.node_id) != state.end() &&
+  bool listed_before = side.zone.config.find(options.node_id) != nullptr;
+  bool rejoin = listed_before && std::find(state.begin(), state.end(), options.node_id) != state.end() &&
                 others_listed >= state.size() / 2 + 1;
   auto reply = send_activation(options, side, zone, rejoin);
   if (auto* bad = std::get_if<failure>(&reply)) return fail(*bad);

@@ -133,7 +133,8 @@ BOOST_AUTO_TEST_CASE(killing_the_schedulers_node_while_specs_arrive_leaves_every
   for (int i = 0; i < 6; ++i) {
     std::vector<std::string> add = {"service", "add", "s" + std::to_string(i), "--instances", "2"};
     add.insert(add.end(), heartbeat.begin(), heartbeat.end());
-    BOOST_TEST_REQUIRE(zone.cli(add).code == 0);
+    auto added = zone.cli(add);
+    BOOST_TEST_REQUIRE(added.code == 0, added.err + added.out);
     if (i == 2) zone.nodes[leader]->signal(SIGKILL);
   }
   zone.nodes[leader]->wait_exit();

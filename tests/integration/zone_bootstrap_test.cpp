@@ -55,6 +55,8 @@ BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that
   auto created = zone.cli({"zone", "create", "home.test", "--state-nodes", "n1,n2,n3", "--out", zone.zone_file});
   BOOST_TEST_REQUIRE(created.code == 0, created.err);
   for (auto name : {"n1", "n2", "n3"}) zone.bring_up(name);
+  // A state node named for the first time never voted: it votes at once, no rebuild.
+  BOOST_TEST(zone.nodes["n3"]->err().find("acceptor state was lost") == std::string::npos, zone.nodes["n3"]->err());
   auto listed = node_list(zone);
   BOOST_TEST(listed["version"] == 4);
   for (const auto& row : listed["nodes"]) BOOST_TEST(row["up"] == true, row.dump());
