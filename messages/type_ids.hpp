@@ -46,6 +46,8 @@ enum class message_type : std::uint16_t {
   zone_state_status = 37,
   paxos_rejoin_request = 38,
   paxos_rejoin_state = 39,
+  fault_request = 40,
+  fault_state = 41,
 };
 
 }  // namespace bucky

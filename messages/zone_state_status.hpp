@@ -16,7 +16,7 @@ struct zone_state_status {
   static constexpr message_type type_id = message_type::zone_state_status;
   static constexpr const char* type_name = "zone_state_status";
   std::string node_id;
-  std::string role;    // "leader", "follower", "candidate"
+  std::string role;    // "leader", "follower", "candidate", "disk_unwritable" (takes no part)
   std::string leader;  // node_id of the leader this replica knows, "" if none
   std::uint64_t ballot_round = 0;  // the highest ballot this replica led or promised
   std::uint64_t chosen_below = 0;   // every slot below is chosen (known here)

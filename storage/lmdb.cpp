@@ -135,6 +135,7 @@ status read_txn::scan(const lmdb_table& table, std::string_view from, std::size_
 write_txn::~write_txn() = default;  // read_txn's destructor aborts an uncommitted txn
 
 status write_txn::put(const lmdb_table& table, std::string_view key, std::string_view value) {
+  wrote_ = true;
   BUCKY_CHECK(txn_ != nullptr);
   MDB_val k = as_val(key), v = as_val(value);
   int rc = mdb_put(txn_, table.handle, &k, &v, 0);
@@ -143,6 +144,7 @@ status write_txn::put(const lmdb_table& table, std::string_view key, std::string
 }
 
 result<bool> write_txn::erase(const lmdb_table& table, std::string_view key) {
+  wrote_ = true;
   BUCKY_CHECK(txn_ != nullptr);
   MDB_val k = as_val(key);
   int rc = mdb_del(txn_, table.handle, &k, nullptr);
@@ -152,6 +154,7 @@ result<bool> write_txn::erase(const lmdb_table& table, std::string_view key) {
 }
 
 result<std::size_t> write_txn::erase_below(const lmdb_table& table, std::string_view end, std::size_t limit) {
+  wrote_ = true;
   std::vector<std::string> doomed;
   auto scanned = scan(table, "", limit, [&](std::string_view key, std::string_view) {
     if (key >= end) return false;
@@ -166,6 +169,7 @@ result<std::size_t> write_txn::erase_below(const lmdb_table& table, std::string_
 }
 
 status write_txn::clear(const lmdb_table& table) {
+  wrote_ = true;
   BUCKY_CHECK(txn_ != nullptr);
   int rc = mdb_drop(txn_, table.handle, 0);
   if (rc != 0) return env_->error(rc, "clearing " + table.name);
@@ -174,6 +178,13 @@ status write_txn::clear(const lmdb_table& table) {
 
 status write_txn::commit() {
   BUCKY_CHECK(txn_ != nullptr);
+  if (const auto& hook = env_->options().before_commit; hook && wrote_) {
+    if (auto allowed = hook(); !allowed.is_ok()) {
+      mdb_txn_abort(txn_);
+      txn_ = nullptr;
+      return allowed;
+    }
+  }
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;  // committed or aborted by LMDB either way
   if (rc != 0) return env_->error(rc, "committing");

@@ -27,6 +27,10 @@ struct lmdb_options {
   unsigned tables_max = 32;
   unsigned readers_max = 126;
   bool sync = true;  // false: no fsync on commit (never for acceptor state)
+  // Tests only (injected slow or full disk): runs before every commit that writes
+  // something (as a real disk, an unchanged txn never touches it); a failure
+  // aborts the transaction and is what commit() returns.
+  std::function<status()> before_commit;
 };
 
 class lmdb_env;
@@ -75,6 +79,7 @@ class write_txn : public read_txn {
  private:
   friend class lmdb_env;
   using read_txn::read_txn;
+  bool wrote_ = false;  // something changed: commit() writes (and runs before_commit)
 };
 
 class lmdb_env {

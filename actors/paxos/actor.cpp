@@ -11,9 +11,14 @@ namespace bucky::paxos_shell {
 
 caf::behavior paxos_actor::make_behavior() {
   open_state();
+  check_disk();
   schedule_tick();
   return {
       [this](tick_atom) {
+        if (disk_unwritable()) {
+          check_disk();
+          return schedule_tick();
+        }
         take(core_->on_tick(steady_ms()));
         tick_snapshots();
         expire_leases();
@@ -110,6 +115,7 @@ zone_state_status paxos_actor::status_report() {
     case replica_role::candidate: out.role = "candidate"; break;
     case replica_role::follower: out.role = "follower"; break;
   }
+  if (disk_unwritable()) out.role = "disk_unwritable";
   if (auto leader = core_->leader_hint()) out.leader = config_.replicas[*leader];
   if (core_->role() == replica_role::leader) out.leader = config_.node_id;
   out.ballot_round = std::max(core_->current_ballot().round, core_->acceptor().promised().round);
@@ -139,6 +145,7 @@ void paxos_actor::open_state() {
   storage::lmdb_options options;
   options.path = config_.state_dir;
   options.map_size_bytes = config_.map_size_bytes;
+  if (config_.faults) options.before_commit = [faults = config_.faults] { return faults->before_disk_write(); };
   auto env = storage::lmdb_env::open(options);
   if (!env) throw std::runtime_error(env.error().message());
   env_ = std::move(*env);

@@ -13,12 +13,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/component.hpp"
+#include "actors/runtime/injected_faults.hpp"
 #include "net/keys.hpp"
 
 namespace bucky {
@@ -49,6 +51,8 @@ struct paxos_config {
   // The zone's owner: a /system/zone_config write must carry its signature (none for
   // a development node without a zone config).
   std::optional<net::public_key> zone_owner;
+  // Tests only: an injected slow or full disk and clock jumps (none in production).
+  std::shared_ptr<const injected_faults> faults;
 };
 
 caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config);

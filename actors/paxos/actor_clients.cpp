@@ -85,6 +85,7 @@ void paxos_actor::serve(kv_client_request& request, reply_fn done) {
     if (!answer) return done(refused(answer.error(), config_.node_id));
     return done(kv_client_response{true, std::move(*answer), 0, {}, config_.node_id});
   }
+  if (disk_unwritable()) return done(refused_for_disk());
   if (core_->role() != replica_role::leader) return forward(std::move(request), std::move(done));
   if (reads_only) return read_linearizable(request, std::move(done));
   propose(request, std::move(done));

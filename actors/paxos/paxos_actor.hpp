@@ -40,11 +40,6 @@ void append(std::vector<T>& to, std::vector<T>& from) {
   for (auto& item : from) to.push_back(std::move(item));
 }
 
-inline std::uint64_t steady_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
 
 // Client answers (actor_clients.cpp).
 kv_client_response refused(const status& why, const std::string& node);
@@ -64,6 +59,11 @@ class paxos_actor : public component_actor {
   using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
 
   void open_state();
+  // A full (or failing) disk: the replica stops taking part rather than crash-loop
+  // (disk_probe.cpp).
+  void check_disk();
+  bool disk_unwritable() const { return disk_problem_.has_value(); }
+  kv_client_response refused_for_disk() const;
   bool rejoin_requested(std::uint32_t replicas);
   zone_state_status status_report();
   const acl_config& current_acl();
@@ -73,6 +73,14 @@ class paxos_actor : public component_actor {
 
   slot_id applied_below() const { return kv_->applied_below(); }
 
+  // The replica's monotonic clock (elections, lease expiry, snapshot pacing); a
+  // test's injected clock jump moves it forward.
+  std::uint64_t steady_ms() const {
+    auto now = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now().time_since_epoch())
+                                              .count());
+    return config_.faults ? now + config_.faults->clock_offset_ms() : now;
+  }
   void schedule_tick() { delayed_send(this, std::chrono::milliseconds(config_.tick_ms), tick_atom::value); }
 
   std::optional<std::uint32_t> replica_index(const std::string& node) const {
@@ -88,6 +96,7 @@ class paxos_actor : public component_actor {
       log().warn("dropped {} from {}: not a state node", Message::type_name, peer);
       return;
     }
+    if (disk_unwritable()) return;  // no vote without a disk to keep it on
     take(core_->on_message(*index, message, steady_ms()));
   }
 
@@ -192,6 +201,8 @@ class paxos_actor : public component_actor {
   std::map<std::uint64_t, watcher> watchers_;
   std::uint64_t last_watch_id_ = 0;
   bool ready_logged_ = false;               // "boot: ready" said once per start
+  std::optional<status> disk_problem_;       // the probe write failed: no votes, no writes
+  std::uint64_t disk_probe_next_ms_ = 0;
   acl_config acl_;                          // current_acl()
   std::optional<std::int64_t> acl_revision_;  // the store revision it was read at
   std::int64_t polled_revision_ = -1;  // the revision watchers were last checked at

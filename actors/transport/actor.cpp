@@ -86,8 +86,10 @@ class transport_actor : public component_actor {
     io_config.listen_host = config_.listen_host;
     io_config.listen_port = config_.listen_port;
     io_config.options = config_.connection;
-    io_config.authorize = [peers = config_.peers, guests = config_.accept_guests](const net::public_key& key) {
+    io_config.authorize = [peers = config_.peers, guests = config_.accept_guests,
+                           faults = config_.faults](const net::public_key& key) {
       auto known = peers->current()->authorize(key);
+      if (known && faults && faults->blocks(known->name)) return std::optional<net::peer_identity>();
       if (known || !guests) return known;
       return std::optional<net::peer_identity>(
           net::peer_identity{net::peer_identity::kind::guest, "guest-" + key.to_text().substr(0, 8), key});
@@ -145,14 +147,35 @@ class transport_actor : public component_actor {
   // keys it no longer trusts (a revoked or removed node).
   void on_peers_changed() {
     sync_dials();
+    redial_unblocked();
     auto peers = config_.peers->current();
     for (const auto& [session_id, peer] : session_peers_) {
       if (peer.role == net::peer_identity::kind::guest) continue;
+      if (config_.faults && config_.faults->blocks(peer.name)) {
+        log().info("closing session {} with {}: blocked by an injected fault", session_id, peer.name);
+        io_->close(session_id, "blocked by an injected fault");
+        continue;
+      }
       auto now = peers->authorize(peer.key);
       if (now && now->name == peer.name && now->role == peer.role) continue;
       log().info("closing session {} with {}: its key is no longer trusted by the zone config", session_id, peer.name);
       io_->close(session_id, "key no longer trusted");
     }
+  }
+
+  // A node no longer blocked by an injected fault is dialled at once, not after
+  // the backoff its refusals built up (a healed partition heals now).
+  void redial_unblocked() {
+    if (!config_.faults) return;
+    auto blocked = config_.faults->blocked();
+    for (const auto& name : blocked_) {
+      auto dialled = dialled_.find(name);
+      if (blocked.count(name) || dialled == dialled_.end()) continue;
+      io_->forget(name, "unblocked: dialling again");
+      const auto& entry = dialled->second;
+      io_->keep_connected(name, entry.identity.key, entry.host, entry.port);
+    }
+    blocked_ = std::move(blocked);
   }
 
   std::shared_ptr<spdlog::logger> logging_handle();
@@ -417,6 +440,7 @@ class transport_actor : public component_actor {
   std::map<std::string, std::uint64_t> routes_;                 // node_id -> session
   std::map<std::string, net::peer_entry> dialled_;              // nodes kept connected
   std::map<std::uint64_t, net::peer_identity> session_peers_;   // established sessions
+  std::set<std::string> blocked_;  // by injected faults, as of the last `peers` message
   std::map<std::uint64_t, pending_request> pending_;
   std::uint64_t next_request_id_ = 1;
   std::size_t inbound_in_progress_ = 0;

@@ -14,6 +14,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/runtime/component.hpp"
+#include "actors/runtime/injected_faults.hpp"
 #include "actors/transport/remote.hpp"
 #include "net/trusted_peers.hpp"
 #include "net/tcp_io.hpp"
@@ -25,6 +26,7 @@ struct transport_config {
   bool admin_client = false; // dials every node, listens nowhere
   std::shared_ptr<const net::key_pair> key;
   std::shared_ptr<net::trusted_peers> peers;  // read at every handshake; `peers` message: it changed
+  std::shared_ptr<const injected_faults> faults;  // tests: blocked nodes are refused (`peers` message: changed)
   // A node waiting for activation lets unknown keys in as guests, who may reach
   // only the `activation` actor (and never send one-way messages).
   bool accept_guests = false;

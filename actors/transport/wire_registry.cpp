@@ -83,6 +83,7 @@ const wire_registry& wire_registry::standard() {
     r.add_request<zone_config_push>();
     r.add_request<activation_request>();
     r.add_request<zone_state_status_request>();
+    r.add_request_with_caller<fault_request>();
     r.add_one_way<paxos_prepare>();
     r.add_one_way<paxos_promise>();
     r.add_one_way<paxos_accept>();

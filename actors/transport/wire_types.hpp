@@ -8,6 +8,7 @@
 #include "messages/actor_table.hpp"
 #include "messages/caller.hpp"
 #include "messages/echo.hpp"
+#include "messages/fault.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/paxos.hpp"
@@ -49,3 +50,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::zone_state_status_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::caller)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_rejoin_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_rejoin_state)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fault_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fault_state)

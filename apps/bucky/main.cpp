@@ -10,6 +10,7 @@
 //   bucky acl get|set                    who may read or write which keys
 //   bucky kv watch KEY [--prefix]        its changes, in order, across node failures
 //   bucky kv lease grant|revoke|keepalive  leases; bucky kv put --lease ID attaches keys
+//   bucky fault partition|heal|disk|clock|show  faults in a test zone (BUCKY_FAULT_INJECTION=1)
 // Exit codes: 0 ok, 1 failure (a node down or unreachable), 2 usage.
 #include <utility>
 
@@ -22,6 +23,7 @@
 
 #include "actors/runtime/logging.hpp"
 #include "apps/bucky/commands.hpp"
+#include "apps/bucky/fault_commands.hpp"
 #include "apps/bucky/service_commands.hpp"
 #include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/zone_commands.hpp"
@@ -171,6 +173,22 @@ int main(int argc, char** argv) {
   auto* api_token = app.add_subcommand("api-token", "print a bearer token for the etcd v3 JSON API (bucky-node --api-listen)");
   api_token->add_option("--name", token_name, "the user the --key belongs to (default: the owner, for the owner key)");
   api_token->add_option("--valid-s", token_valid_s, "how long it is valid (default 86400, at most 90 days)");
+  cli::fault_options fault_options;
+  auto* fault = app.add_subcommand("fault", "inject faults into a test zone (nodes run with BUCKY_FAULT_INJECTION=1)");
+  fault->require_subcommand(1);
+  auto* fault_partition_cmd = fault->add_subcommand("partition", "cut links: nodes reach each other only within a group");
+  fault_partition_cmd->add_option("groups", fault_options.groups, "groups like n1,n2|n3 (a node may be in several)")
+      ->required();
+  auto* fault_heal_cmd = fault->add_subcommand("heal", "every link and every disk healthy again");
+  auto* fault_disk_cmd = fault->add_subcommand("disk", "make a node's zone-state disk slow or full (neither: healthy)");
+  fault_disk_cmd->add_option("node", fault_options.node, "node")->required();
+  fault_disk_cmd->add_option("--delay-ms", fault_options.delay_ms, "wait this long before every commit")
+      ->check(CLI::Range(0, 10'000));
+  fault_disk_cmd->add_flag("--full", fault_options.full, "every commit fails: no space left on device");
+  auto* fault_clock_cmd = fault->add_subcommand("clock", "jump a node's zone-state clock forward");
+  fault_clock_cmd->add_option("node", fault_options.node, "node")->required();
+  fault_clock_cmd->add_option("--jump-ms", fault_options.jump_ms, "how far forward")->required();
+  auto* fault_show_cmd = fault->add_subcommand("show", "the faults each node has now");
   auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
   kv_del->add_option("key", options.key, "key")->required();
   kv_del->add_flag("--prefix", options.prefix, "every key that starts with KEY");
@@ -226,6 +244,11 @@ int main(int argc, char** argv) {
   if (user_add->parsed()) return user_add_command(options);
   if (user_list->parsed()) return user_list_command(options);
   if (user_remove->parsed()) return user_remove_command(options);
+  if (fault_partition_cmd->parsed()) return cli::fault_partition(options, fault_options);
+  if (fault_heal_cmd->parsed()) return cli::fault_heal(options);
+  if (fault_disk_cmd->parsed()) return cli::fault_disk(options, fault_options);
+  if (fault_clock_cmd->parsed()) return cli::fault_clock(options, fault_options);
+  if (fault_show_cmd->parsed()) return cli::fault_show(options);
   if (lease_grant->parsed()) return lease_command(options, kv_op_kind::lease_grant);
   if (lease_revoke->parsed()) return lease_command(options, kv_op_kind::lease_revoke);
   if (lease_keepalive->parsed()) return lease_command(options, kv_op_kind::lease_keepalive);

@@ -102,7 +102,7 @@ void print_zone_state(const json& rows) {
   auto leader = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
   std::cout << fmt::format("zone state: leader {}, revision {}\n", leader == named.end() ? "none" : leader->first,
                            revision);
-  std::cout << fmt::format("{:<12} {:<10} {:>7} {:>10} {:>10} {:>6}\n", "REPLICA", "ROLE", "BALLOT", "CHOSEN",
+  std::cout << fmt::format("{:<12} {:<15} {:>7} {:>10} {:>10} {:>6}\n", "REPLICA", "ROLE", "BALLOT", "CHOSEN",
                            "APPLIED", "LAG");
   for (const auto& r : rows) {
     if (!r.contains("zone_state")) continue;
@@ -112,7 +112,7 @@ void print_zone_state(const json& rows) {
       continue;
     }
     auto applied = z["applied_below"].get<std::uint64_t>();
-    std::cout << fmt::format("{:<12} {:<10} {:>7} {:>10} {:>10} {:>6}\n", r["node"].get<std::string>(),
+    std::cout << fmt::format("{:<12} {:<15} {:>7} {:>10} {:>10} {:>6}\n", r["node"].get<std::string>(),
                              z["role"].get<std::string>(), z["ballot"].get<std::uint64_t>(),
                              z["chosen_below"].get<std::uint64_t>(), applied,
                              chosen_max > applied ? chosen_max - applied : 0);

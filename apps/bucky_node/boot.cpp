@@ -10,6 +10,7 @@
 
 #include "actors/activation/actor.hpp"
 #include "actors/etcd_api/actor.hpp"
+#include "actors/fault_injector/actor.hpp"
 #include "actors/log_tail/actor.hpp"
 #include "actors/name_service/actor.hpp"
 #include "actors/node_loop/actor.hpp"
@@ -235,6 +236,14 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   config.intensity = {options.restarts_max, options.restart_period_ms};
   config.children.push_back({"log_tail", restart_type::permanent, restart_strategy::one_for_one,
                              spawn_component<log_tail_actor>(std::move(tail)), 1'000});
+  // Chaos tests only (BUCKY_FAULT_INJECTION=1): faults they inject, shared by the
+  // components they affect and kept across actor restarts.
+  std::shared_ptr<injected_faults> faults;
+  if (fault_injection_enabled() && plan.mode == node_mode::zone_member) {
+    faults = std::make_shared<injected_faults>();
+    config.children.push_back(permanent_child(fault_injector_actor, spawn_fault_injector,
+                                              fault_injector_config{faults}, 1'000));
+  }
   if (plan.mode == node_mode::zone_member) {
     name_service_config names{options.node_id, options.data_dir, plan.identity->owner_key, plan.key->public_part(),
                               plan.peers};
@@ -251,6 +260,7 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   transport.listen_host = options.listen_host;
   transport.listen_port = options.listen_port;
   transport.connection.zone_id = plan.mode == node_mode::waiting ? activation_zone_id : options.zone_id;
+  transport.faults = faults;
   config.children.push_back(permanent_child("transport", spawn_transport, transport, 3'000));
   if (plan.mode == node_mode::waiting) {
     activation_config activation{options.data_dir, options.node_id_given ? options.node_id : "",
@@ -273,6 +283,7 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   paxos.replicas = plan.replicas;
   paxos.rejoin_marker = options.data_dir + "/" + rejoin_marker_name;
   if (plan.identity) paxos.zone_owner = plan.identity->owner_key;
+  paxos.faults = faults;
   config.children.push_back(permanent_child("paxos", spawn_paxos, paxos, 3'000));
   if (options.api) {
     etcd_api_config api{options.node_id, options.zone_id, options.api_listen_host, options.api_listen_port, plan.peers};
