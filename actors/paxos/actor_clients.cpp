@@ -189,4 +189,20 @@ void paxos_actor::expire(std::uint64_t client_id, std::uint64_t sequence) {
   waiting_.erase(waiting);
 }
 
+void paxos_actor::on_exit() {
+  status stopped(status_code::unavailable,
+                 fmt::format("the zone-state replica on {} stopped (it restarts); retry, here or at another node; a "
+                             "write's outcome is unknown",
+                             config_.node_id));
+  for (auto& [key, done] : waiting_) done(refused(stopped, config_.node_id));
+  for (auto& waiting : forwards_) waiting.done(refused(stopped, config_.node_id));
+  for (auto& [id, read] : reads_) read.done(refused(stopped, config_.node_id));
+  for (auto& [id, watching] : watchers_) watching.promise.deliver(watch_refused(stopped));
+  waiting_.clear();
+  forwards_.clear();
+  reads_.clear();
+  watchers_.clear();
+  component_actor::on_exit();
+}
+
 }  // namespace bucky::paxos_shell

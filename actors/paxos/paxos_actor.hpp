@@ -54,6 +54,8 @@ class paxos_actor : public component_actor {
       : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
 
   caf::behavior make_behavior() override;
+  // Crash or shutdown: everyone still waiting here is told now, not at their timeout.
+  void on_exit() override;
 
  private:
   using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)

@@ -33,6 +33,15 @@ kv_operation get(std::string key, std::optional<std::string> seen, std::uint64_t
   return op;
 }
 
+kv_operation cas(std::string key, std::optional<std::string> expected, std::string value, bool succeeded,
+                 std::uint64_t invoke, std::uint64_t complete, bool completed = true) {
+  auto op = put(std::move(key), std::move(value), invoke, complete, completed);
+  op.what = kind::cas;
+  op.expected = std::move(expected);
+  op.succeeded = succeeded;
+  return op;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_sequential_history_is_linearizable) {
@@ -104,4 +113,26 @@ BOOST_AUTO_TEST_CASE(random_correct_histories_pass_and_a_corrupted_read_fails) {
     }
     BOOST_TEST_REQUIRE(!check_linearizable(history).linearizable, "round " << round);
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_compare_and_set_holds_exactly_when_the_register_had_the_expected_value) {
+  // Created when absent, then swapped 1 -> 2; a swap expecting 1 afterwards fails.
+  BOOST_TEST(check_linearizable({cas("k", std::nullopt, "1", true, 0, 1), cas("k", "1", "2", true, 2, 3),
+                                 cas("k", "1", "3", false, 4, 5), get("k", "2", 6, 7)})
+                 .linearizable);
+  // A failed compare that should have held, and a success on a stale value: both wrong.
+  BOOST_TEST(!check_linearizable({put("k", "1", 0, 1), cas("k", "1", "2", false, 2, 3)}).linearizable);
+  BOOST_TEST(!check_linearizable({put("k", "1", 0, 1), put("k", "2", 2, 3), cas("k", "1", "3", true, 4, 5)})
+                  .linearizable);
+  // Two concurrent swaps from the same value: at most one may win.
+  BOOST_TEST(!check_linearizable({put("k", "1", 0, 1), cas("k", "1", "a", true, 2, 5), cas("k", "1", "b", true, 3, 6)})
+                  .linearizable);
+  BOOST_TEST(check_linearizable({put("k", "1", 0, 1), cas("k", "1", "a", true, 2, 5), cas("k", "1", "b", false, 3, 6),
+                                 get("k", "a", 7, 8)})
+                 .linearizable);
+  // A swap with an unknown outcome took effect (the later read sees it) or not.
+  BOOST_TEST(check_linearizable({put("k", "1", 0, 1), cas("k", "1", "2", false, 2, 0, false), get("k", "2", 9, 10)})
+                 .linearizable);
+  BOOST_TEST(check_linearizable({put("k", "1", 0, 1), cas("k", "1", "2", false, 2, 0, false), get("k", "1", 9, 10)})
+                 .linearizable);
 }

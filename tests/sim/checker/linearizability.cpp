@@ -14,11 +14,17 @@ constexpr std::uint64_t never = std::numeric_limits<std::uint64_t>::max();
 using register_state = std::optional<std::string>;
 
 bool apply_to_register(const kv_operation& op, register_state& state) {
-  if (op.what == kv_operation::kind::put) {
-    state = op.value;
-    return true;
+  switch (op.what) {
+    case kv_operation::kind::put: state = op.value; return true;
+    case kv_operation::kind::get: return !op.completed || op.value == state;  // unknown: constrains nothing
+    case kv_operation::kind::cas: {
+      bool holds = state == op.expected;
+      if (op.completed && holds != op.succeeded) return false;
+      if (holds) state = op.value;
+      return true;
+    }
   }
-  return !op.completed || op.value == state;  // a get with unknown outcome constrains nothing
+  return false;
 }
 
 std::string memo_key(const std::vector<bool>& done, const register_state& state) {

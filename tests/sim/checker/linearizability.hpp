@@ -15,10 +15,13 @@
 namespace bucky::sim {
 
 struct kv_operation {
-  enum class kind : std::uint8_t { put, get };
+  // cas: compare-and-set, one txn "if key == expected then put value".
+  enum class kind : std::uint8_t { put, get, cas };
   kind what = kind::get;
   std::string key;
-  std::optional<std::string> value;   // put: the value written; get: what was read (nullopt: absent)
+  std::optional<std::string> value;   // put, cas: the value written; get: what was read (nullopt: absent)
+  std::optional<std::string> expected;  // cas: the value compared with (nullopt: absent)
+  bool succeeded = false;               // cas, completed: whether the compare held
   bool completed = true;              // false: the client never learned the outcome
   std::uint64_t invoke_ns = 0;
   std::uint64_t complete_ns = std::numeric_limits<std::uint64_t>::max();
