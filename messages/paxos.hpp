@@ -122,6 +122,28 @@ struct paxos_catchup_reply {
   MSGPACK_DEFINE(from_slot, values);
 };
 
+// Pre-vote: before a replica starts an election (a higher ballot, which would
+// depose a working leader), it asks whether the others would take part. They say
+// yes only when they have not heard from a leader for an election timeout and
+// `proposal` is above what they promised. Nothing is promised or persisted: a node
+// cut off by a partition keeps its ballot low and rejoins without a disruption.
+struct paxos_prevote {
+  static constexpr message_type type_id = message_type::paxos_prevote;
+  static constexpr const char* type_name = "paxos_prevote";
+  ballot proposal;
+  slot_id chosen_below = 0;
+  MSGPACK_DEFINE(proposal, chosen_below);
+};
+
+struct paxos_prevote_reply {
+  static constexpr message_type type_id = message_type::paxos_prevote_reply;
+  static constexpr const char* type_name = "paxos_prevote_reply";
+  ballot proposal;  // the one asked about
+  bool granted = false;
+  ballot promised;  // the answerer's: a refused asker starts above it next time
+  MSGPACK_DEFINE(proposal, granted, promised);
+};
+
 // A replica whose acceptor state was lost (its machine was replaced) asks the others
 // for theirs before it votes again.
 struct paxos_rejoin_request {

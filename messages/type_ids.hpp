@@ -48,6 +48,8 @@ enum class message_type : std::uint16_t {
   paxos_rejoin_state = 39,
   fault_request = 40,
   fault_state = 41,
+  paxos_prevote = 42,
+  paxos_prevote_reply = 43,
 };
 
 }  // namespace bucky

@@ -35,6 +35,8 @@ caf::behavior paxos_actor::make_behavior() {
       [this](peer_message_atom, const std::string& peer, paxos_beat_ack& m) { from_peer(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_rejoin_request& m) { from_peer(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_rejoin_state& m) { from_peer(peer, m); },
+      [this](peer_message_atom, const std::string& peer, paxos_prevote& m) { from_peer(peer, m); },
+      [this](peer_message_atom, const std::string& peer, paxos_prevote_reply& m) { from_peer(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_snapshot_chunk& m) { on_snapshot_chunk(peer, m); },
       [this](peer_message_atom, const std::string& peer, paxos_snapshot_ack& m) { on_snapshot_ack(peer, m); },
       [this](kv_client_request& request) -> caf::result<kv_client_response> {

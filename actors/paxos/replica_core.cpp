@@ -30,6 +30,7 @@ replica_core::replica_core(replica_config config, acceptor_core acceptor, slot_i
   BUCKY_CHECK(config_.replicas >= 1 && config_.self < config_.replicas);
   BUCKY_CHECK(config_.election_timeout_ms_min > config_.heartbeat_interval_ms);
   BUCKY_CHECK(config_.election_timeout_ms_min <= config_.election_timeout_ms_max);
+  BUCKY_CHECK(config_.leader_alive_ms <= config_.election_timeout_ms_min);
   BUCKY_CHECK(config_.window_slots_max >= 1 && config_.batch_commands_max >= 1 && config_.compaction_step_slots >= 1);
   BUCKY_CHECK_MSG(acceptor_.compacted_below() <= applied_below,
                   fmt::format("the acceptor forgot slots below {} but only {} are applied",
@@ -96,8 +97,47 @@ replica_output replica_core::on_tick(std::uint64_t now_ms) {
     }
     return out;
   }
-  if (now_ms >= election_deadline_ms_) start_election(now_ms, out);
+  if (now_ms >= election_deadline_ms_) {
+    if (config_.pre_vote && config_.replicas > 1) start_prevote(now_ms, out);
+    else start_election(now_ms, out);
+  }
   return out;
+}
+
+void replica_core::start_prevote(std::uint64_t now_ms, replica_output& out) {
+  prevote_ballot_ = {std::max(highest_round_seen_, acceptor_.promised().round) + 1, config_.self};
+  prevoted_by_ = {config_.self};
+  reset_election_timer(now_ms);  // no quorum of yes by then: ask again
+  broadcast(paxos_prevote{prevote_ballot_, chosen_below_}, out);
+}
+
+// Yes only when this replica would promise `proposal` and has not heard a leader
+// (other than the asker) for leader_alive_ms.
+void replica_core::on_prevote(std::uint32_t from, const paxos_prevote& m, replica_output& out, std::uint64_t now_ms) {
+  bool leader_alive = role_ == replica_role::leader ||
+                      (leader_heard_ms_ && now_ms < *leader_heard_ms_ + config_.leader_alive_ms &&
+                       leader_hint_ != from);
+  bool granted = !rejoining_ && !leader_alive && m.proposal > acceptor_.promised();
+  out.sends.push_back({from, paxos_prevote_reply{m.proposal, granted, acceptor_.promised()}});
+}
+
+void replica_core::on_prevote_reply(std::uint32_t from, const paxos_prevote_reply& m, replica_output& out,
+                                    std::uint64_t now_ms) {
+  highest_round_seen_ = std::max(highest_round_seen_, m.promised.round);
+  if (prevote_ballot_.is_zero() || m.proposal != prevote_ballot_ || !m.granted) return;
+  prevoted_by_.insert(from);
+  if (prevoted_by_.size() < config_.replicas / 2 + 1 || role_ == replica_role::leader) return;
+  prevote_ballot_ = {};
+  prevoted_by_.clear();
+  start_election(now_ms, out);
+}
+
+void replica_core::heard_leader(std::uint32_t leader, std::uint64_t now_ms) {
+  leader_hint_ = leader;
+  leader_heard_ms_ = now_ms;
+  prevote_ballot_ = {};
+  prevoted_by_.clear();
+  reset_election_timer(now_ms);
 }
 
 void replica_core::start_election(std::uint64_t now_ms, replica_output& out) {
@@ -142,7 +182,9 @@ replica_output replica_core::on_message(std::uint32_t from, const paxos_message&
         else if constexpr (std::is_same_v<T, paxos_catchup_request>) on_catchup_request(from, m, out);
         else if constexpr (std::is_same_v<T, paxos_catchup_reply>) on_catchup_reply(m, out);
         else if constexpr (std::is_same_v<T, paxos_rejoin_request>) on_rejoin_request(from, out);
-        else on_rejoin_state(from, m);
+        else if constexpr (std::is_same_v<T, paxos_rejoin_state>) on_rejoin_state(from, m);
+        else if constexpr (std::is_same_v<T, paxos_prevote>) on_prevote(from, m, out, now_ms);
+        else on_prevote_reply(from, m, out, now_ms);
       },
       message);
   return out;
@@ -250,8 +292,7 @@ void replica_core::on_accept(std::uint32_t from, const paxos_accept& m, replica_
   highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
   if (answer.reply.ok && from != config_.self) {
     if (role_ != replica_role::follower && m.proposal > ballot_) step_down(m.proposal, now_ms, out);
-    leader_hint_ = m.proposal.replica;
-    reset_election_timer(now_ms);
+    heard_leader(m.proposal.replica, now_ms);
   }
   reply(from, answer.reply, out, now_ms);
 }
@@ -375,10 +416,7 @@ void replica_core::on_commit(std::uint32_t from, const paxos_commit& m, replica_
   out.sends.push_back({from, paxos_beat_ack{m.leader, m.beat, true, acceptor_.promised()}});
   highest_round_seen_ = std::max(highest_round_seen_, m.leader.round);
   if (role_ != replica_role::follower && m.leader > ballot_) step_down(m.leader, now_ms, out);
-  if (role_ == replica_role::follower) {
-    leader_hint_ = m.leader.replica;
-    reset_election_timer(now_ms);
-  }
+  if (role_ == replica_role::follower) heard_leader(m.leader.replica, now_ms);
   std::optional<slot_id> missing;
   for (slot_id slot = chosen_below_; slot < m.chosen_below; ++slot) {
     if (learned_.count(slot)) continue;

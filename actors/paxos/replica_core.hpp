@@ -5,8 +5,11 @@
 // the chosen values in order. (DESIGN §5.)
 //
 // - Leader election: a replica that has not heard a leader for its randomized
-//   election timeout runs phase 1 with ballot (highest round seen + 1, self) for
-//   every slot from its first unchosen one.
+//   election timeout first asks the others (pre-vote, no state changes) whether
+//   they too have lost the leader; with a quorum of yes it runs phase 1 with ballot
+//   (highest round seen + 1, self) for every slot from its first unchosen one. A
+//   replica cut off by a partition, or too slow to hear its leader in time, thus
+//   never deposes a leader that a quorum still follows.
 // - A new leader re-proposes, in its ballot, the highest-ballot accepted value of
 //   every open slot it learned from the promises and fills gaps with no-ops; then
 //   it batches client commands into slots, at most window_slots_max in flight.
@@ -69,12 +72,17 @@ struct replica_config {
   // that state durably and votes again. Needs at least 3 replicas.
   bool rejoining = false;
   std::uint64_t rejoin_ask_interval_ms = 200;
+  // Ask before electing (paxos_prevote): off only to compare in tests. A replica
+  // that heard a leader within leader_alive_ms refuses pre-votes (at most the
+  // smallest election timeout of any replica).
+  bool pre_vote = true;
+  std::uint64_t leader_alive_ms = 200;
   std::size_t rejoin_entries_max = 1'024;
 };
 
 using paxos_message = std::variant<paxos_prepare, paxos_promise, paxos_accept, paxos_accepted, paxos_commit,
                                    paxos_beat_ack, paxos_catchup_request, paxos_catchup_reply, paxos_rejoin_request,
-                                   paxos_rejoin_state>;
+                                   paxos_rejoin_state, paxos_prevote, paxos_prevote_reply>;
 
 struct outgoing_message {
   std::uint32_t to = 0;
@@ -139,6 +147,10 @@ class replica_core {
 
   std::size_t quorum() const { return config_.replicas / 2 + 1; }
   void reset_election_timer(std::uint64_t now_ms);
+  void start_prevote(std::uint64_t now_ms, replica_output& out);
+  void on_prevote(std::uint32_t from, const paxos_prevote& m, replica_output& out, std::uint64_t now_ms);
+  void on_prevote_reply(std::uint32_t from, const paxos_prevote_reply& m, replica_output& out, std::uint64_t now_ms);
+  void heard_leader(std::uint32_t leader, std::uint64_t now_ms);
   void start_election(std::uint64_t now_ms, replica_output& out);
   void become_leader(replica_output& out, std::uint64_t now_ms);
   bool lost_quorum(std::uint64_t now_ms);
@@ -176,6 +188,9 @@ class replica_core {
   std::uint64_t highest_round_seen_ = 0;
   std::optional<std::uint32_t> leader_hint_;
   std::uint64_t election_deadline_ms_ = 0;
+  std::optional<std::uint64_t> leader_heard_ms_;  // a leader's accept or commit last arrived then
+  ballot prevote_ballot_;                         // zero: no pre-vote under way
+  std::set<std::uint32_t> prevoted_by_;
   std::uint64_t next_heartbeat_ms_ = 0;
   std::set<std::uint32_t> promised_by_;
   std::map<slot_id, accepted_entry> promised_entries_;  // highest-ballot accepted per open slot

@@ -96,6 +96,8 @@ const wire_registry& wire_registry::standard() {
     r.add_one_way<paxos_snapshot_ack>();
     r.add_one_way<paxos_rejoin_request>();
     r.add_one_way<paxos_rejoin_state>();
+    r.add_one_way<paxos_prevote>();
+    r.add_one_way<paxos_prevote_reply>();
     r.add_one_way<zone_config_version>();
     r.add_one_way<signed_zone_config>();
     return r;

@@ -20,11 +20,12 @@ struct envelope_in_flight {
 // Three (or n) replicas; messages wait in `wire` until deliver() runs; `cut`
 // replicas neither send nor receive.
 struct cluster {
-  explicit cluster(std::uint32_t n, slot_id retain = 10'000, slot_id step = 1'000) {
+  explicit cluster(std::uint32_t n, slot_id retain = 10'000, slot_id step = 1'000, bool pre_vote = true) {
     for (std::uint32_t r = 0; r < n; ++r) {
       replica_config config;
       config.self = r;
       config.replicas = n;
+      config.pre_vote = pre_vote;
       config.log_retain_slots = retain;
       config.compaction_step_slots = step;
       // Replica 0 times out first, so it leads unless the test says otherwise.
@@ -281,4 +282,49 @@ BOOST_AUTO_TEST_CASE(a_rejoining_replica_runs_no_election_until_others_answer) {
   BOOST_TEST(c.write(leader, 7, 1));
   c.advance(200);
   for (std::uint32_t r = 0; r < 3; ++r) BOOST_TEST(c.replicas[r].chosen_below() == c.replicas[leader].chosen_below());
+}
+
+// A replica cut off for many election timeouts comes back as a follower of the
+// same leader in the same ballot: its pre-votes found no quorum, so it never raised
+// its ballot. Without pre-vote (the comparison) it deposes the leader on return.
+BOOST_AUTO_TEST_CASE(a_replica_back_from_a_partition_does_not_depose_a_working_leader) {
+  for (bool pre_vote : {true, false}) {
+    cluster c(3, 10'000, 1'000, pre_vote);
+    c.advance(400);
+    BOOST_TEST_REQUIRE((c.replicas[0].role() == replica_role::leader));
+    auto ballot_before = c.replicas[0].current_ballot();
+    c.cut = {2};
+    c.advance(3'000);  // replica 2 times out again and again
+    BOOST_TEST(c.write(0, 7, 1));
+    c.cut.clear();
+    c.advance(1'000);
+    bool same_leader = c.replicas[0].role() == replica_role::leader && c.replicas[0].current_ballot() == ballot_before;
+    BOOST_TEST(same_leader == pre_vote, "pre_vote " << pre_vote);
+    if (pre_vote) {
+      BOOST_TEST((c.replicas[2].role() == replica_role::follower));
+      BOOST_TEST((c.replicas[2].leader_hint() == std::optional<std::uint32_t>(0)));
+      BOOST_TEST(c.replicas[2].chosen_below() == c.replicas[0].chosen_below());
+    }
+  }
+}
+
+// While a quorum still hears the leader, a replica that stopped hearing it gets no
+// pre-vote; once the leader is gone for everyone, one of the others takes over.
+BOOST_AUTO_TEST_CASE(pre_votes_are_refused_while_the_leader_is_heard_and_granted_once_it_is_gone) {
+  cluster c(3);
+  c.advance(400);
+  BOOST_TEST_REQUIRE((c.replicas[0].role() == replica_role::leader));
+  auto prevote = [&](std::uint32_t to) {
+    paxos_prevote ask{{c.replicas[2].current_ballot().round + 100, 2}, 0};
+    auto out = c.replicas[to].on_message(2, ask, c.now_ms);
+    BOOST_TEST_REQUIRE(out.sends.size() == 1u);
+    return std::get<paxos_prevote_reply>(out.sends[0].message).granted;
+  };
+  BOOST_TEST(!prevote(0));  // the leader itself
+  BOOST_TEST(!prevote(1));  // heard the leader's heartbeat just now
+  c.cut = {0};
+  c.advance(250);           // past leader_alive_ms (200), before 1's own timeout (500)
+  BOOST_TEST(prevote(1));
+  c.advance(1'000);
+  BOOST_TEST((c.replicas[1].role() == replica_role::leader));
 }
