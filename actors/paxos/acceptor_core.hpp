@@ -57,6 +57,8 @@ class acceptor_core {
 
  private:
   void check_invariants() const;
+  void check_entry(slot_id slot, const accepted_entry& entry) const;
+  void check_compacted() const;
 
   ballot promised_;
   std::map<slot_id, accepted_entry> accepted_;
