@@ -134,7 +134,13 @@ result<kv_client_response> kv_call(admin_session& session_ref, const cli_options
   for (std::size_t attempt = 0; std::chrono::steady_clock::now() < deadline; ++attempt) {
     const auto& node = order[attempt % order.size()];
     if (session->client->connected().count(node)) {
-      auto answer = session->client->call(node, "paxos", call, std::chrono::milliseconds(options.timeout_ms));
+      // One attempt gets a third of the budget (at least 1 s), never past the
+      // deadline: a node that dies under the call leaves time to ask another.
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto attempt_timeout = std::min(left, std::max(std::chrono::milliseconds(options.timeout_ms / 3),
+                                                     std::chrono::milliseconds(1'000)));
+      if (attempt_timeout.count() <= 0) break;
+      auto answer = session->client->call(node, "paxos", call, attempt_timeout);
       if (answer && answer->ok) return *answer;
       last = answer ? status(static_cast<status_code>(answer->error_code), answer->error_message) : answer.error();
       if (answer && last.code() != status_code::unavailable && last.code() != status_code::timeout) return last;
