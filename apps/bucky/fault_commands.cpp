@@ -31,7 +31,8 @@ int send_to_nodes(const cli_options& options, admin_session& session,
                       : result<fault_state>(status(status_code::unavailable, "no session (node down?)"));
     if (!answer) {
       auto why = answer.error().message();
-      if (why.find("unknown actor") != std::string::npos) {
+      // The transport's words for a node that runs no `faults` actor.
+      if (why.find(fmt::format("no actor '{}'", fault_injector_actor)) != std::string::npos) {
         why = "it was not started with BUCKY_FAULT_INJECTION=1 (faults are for test zones only)";
       }
       row["error"] = why;
