@@ -50,6 +50,11 @@ enum class message_type : std::uint16_t {
   fault_state = 41,
   paxos_prevote = 42,
   paxos_prevote_reply = 43,
+  log_tail_request = 44,
+  log_tail_reply = 45,
+  admin_action_reply = 46,
+  actor_restart_request = 47,
+  step_down_request = 48,
 };
 
 }  // namespace bucky

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/transport/wire_types.hpp"
 
 namespace bucky {
 
@@ -22,6 +23,20 @@ caf::behavior log_tail_actor::make_behavior() {
           out.push_back(std::to_string(line.sequence) + "\t" + line.text);
         }
         return out;
+      },
+      [this](const caller& from, const log_tail_request& request) -> caf::result<log_tail_reply> {
+        // Nodes have no business reading each other's logs.
+        if (from.role != caller::kind::owner && from.role != caller::kind::admin) {
+          return caf::make_error(caf::sec::runtime_error, "only the owner or an admin may read a node's log");
+        }
+        log_tail_reply reply;
+        reply.node_id = context().node_id;
+        reply.newest_sequence = sink_->newest_sequence();
+        auto bounded = std::min<std::size_t>(request.lines_max, log_tail_reply_lines_max);
+        for (auto& line : sink_->lines_after(request.after_sequence, request.level_min, bounded)) {
+          reply.lines.push_back({line.sequence, line.level, std::move(line.text)});
+        }
+        return reply;
       },
   };
 }

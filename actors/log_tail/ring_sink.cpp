@@ -29,4 +29,9 @@ std::vector<log_line> ring_sink::lines_after(std::uint64_t after_sequence, int l
   return out;
 }
 
+std::uint64_t ring_sink::newest_sequence() {
+  std::lock_guard lock(mutex_);
+  return next_sequence_ - 1;
+}
+
 }  // namespace bucky

@@ -27,6 +27,8 @@ class ring_sink final : public spdlog::sinks::base_sink<std::mutex> {
   // oldest first.
   std::vector<log_line> lines_after(std::uint64_t after_sequence, int level_min,
                                     std::size_t lines_max);
+  // The sequence of the newest line kept (0: none yet).
+  std::uint64_t newest_sequence();
 
  protected:
   void sink_it_(const spdlog::details::log_msg& message) override;

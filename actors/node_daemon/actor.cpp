@@ -4,6 +4,8 @@
 #include <deque>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include <caf/all.hpp>
 
 #include "actors/runtime/atoms.hpp"
@@ -80,6 +82,9 @@ class node_daemon_actor : public caf::event_based_actor {
         },
         [this](table_atom) -> caf::result<actor_table> { return collect_table(); },
         [this](actor_table_request) -> caf::result<actor_table> { return collect_table(); },
+        [this](const caller& from, const actor_restart_request& request) -> admin_action_reply {
+          return restart_requested(from, request.name);
+        },
         [this](stop_tmo_atom, std::size_t child, std::uint64_t incarnation) {
           on_stop_timeout(child, incarnation);
         },
@@ -166,6 +171,33 @@ class node_daemon_actor : public caf::event_based_actor {
                          config_.children[child].name, config_.probe_timeout_ms);
               send(this, probe_atom::value, child, incarnation);
             });
+  }
+
+  // An operator's restart (owner or admin keys only; nodes may not).
+  admin_action_reply restart_requested(const caller& from, const std::string& name) {
+    admin_action_reply reply{config_.node_id, false, {}};
+    if (from.role != caller::kind::owner && from.role != caller::kind::admin) {
+      reply.message = "only the owner or an admin may restart actors";
+      return reply;
+    }
+    auto found = std::find_if(config_.children.begin(), config_.children.end(),
+                              [&](const child_spec& spec) { return spec.name == name; });
+    if (found == config_.children.end()) {
+      reply.message = fmt::format("node {} has no actor '{}'", config_.node_id, name.substr(0, 64));
+      return reply;
+    }
+    auto child = static_cast<std::size_t>(found - config_.children.begin());
+    auto answer = core_.on_restart_requested(child);
+    if (!answer.accepted) {
+      reply.message = answer.refusal;
+      return reply;
+    }
+    log_->info("restarting child '{}' as {} {} asked", name, from.role == caller::kind::owner ? "owner" : "admin",
+               from.name);
+    run(std::move(answer.commands));
+    reply.done = true;
+    reply.message = fmt::format("'{}' on {} is restarting", name, config_.node_id);
+    return reply;
   }
 
   void stop_child(std::size_t child) {

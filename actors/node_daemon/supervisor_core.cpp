@@ -132,20 +132,42 @@ supervisor_commands supervisor_core::decide(std::size_t child, exit_kind how,
                        how == exit_kind::crash ? "crashed: " + reason : "exited"));
   }
   schedule_restart(child);
-  if (entry.policy.strategy == restart_strategy::rest_for_one) {
-    // Later children depend on this one: stop them newest first, start all in order.
-    for (std::size_t later = children_.size(); later-- > child + 1;) {
-      auto& dependent = children_[later];
-      const bool temporary = dependent.policy.restart == restart_type::temporary;
-      if (dependent.alive) {
-        stop_queue_.push_back(later);
-        dependent.status.state = temporary ? actor_state::stopping : actor_state::restarting;
-      }
-      if (!temporary) schedule_restart(later);
-    }
-    std::sort(start_queue_.begin(), start_queue_.end());
-  }
+  restart_dependents(child);
   return advance();
+}
+
+// rest_for_one: later children depend on this one: stop them newest first, start
+// all in order.
+void supervisor_core::restart_dependents(std::size_t child) {
+  if (slot(child).policy.strategy != restart_strategy::rest_for_one) return;
+  for (std::size_t later = children_.size(); later-- > child + 1;) {
+    auto& dependent = children_[later];
+    const bool temporary = dependent.policy.restart == restart_type::temporary;
+    if (dependent.alive) {
+      stop_queue_.push_back(later);
+      dependent.status.state = temporary ? actor_state::stopping : actor_state::restarting;
+    }
+    if (!temporary) schedule_restart(later);
+  }
+  std::sort(start_queue_.begin(), start_queue_.end());
+}
+
+supervisor_core::restart_answer supervisor_core::on_restart_requested(std::size_t child) {
+  auto& entry = slot(child);
+  auto refuse = [&](std::string why) { return restart_answer{false, fmt::format("'{}' {}", entry.policy.name, why), {}}; };
+  if (shutdown_) return refuse("is not restarted: the node is shutting down");
+  if (!entry.alive || entry.status.state != actor_state::running) {
+    return refuse(fmt::format("is not running (it is {}); node_daemon restarts it by itself",
+                              actor_state_name(entry.status.state)));
+  }
+  if (entry.policy.restart == restart_type::temporary) return refuse("is temporary: it is never restarted");
+  if (plan_in_progress()) return refuse("is not restarted now: another restart is under way; try again");
+  // Dependents stop first (newest first), then the child; then all start in order.
+  restart_dependents(child);
+  stop_queue_.push_back(child);
+  schedule_restart(child);
+  std::sort(start_queue_.begin(), start_queue_.end());
+  return {true, {}, advance()};
 }
 
 void supervisor_core::schedule_restart(std::size_t child) {

@@ -81,6 +81,18 @@ class supervisor_core {
                                     clock_reading now);
   // SIGTERM, or an exit request from outside: stop everything, exit 0.
   supervisor_commands on_shutdown_requested(const std::string& reason);
+  // An operator asks to restart a running child (the inspector's action). It is
+  // stopped and started again by its strategy (rest_for_one: with the children
+  // after it), as a crash would be, but the restart does not use the intensity
+  // budget: an operator must not be able to take the node down by restarting.
+  // Refused, with the reason in words, while shutting down or while another plan
+  // runs, for a child that is not running, and for temporary children.
+  struct restart_answer {
+    bool accepted = false;
+    std::string refusal;
+    supervisor_commands commands;
+  };
+  restart_answer on_restart_requested(std::size_t child);
 
   std::size_t child_count() const { return children_.size(); }
   const child_policy& policy(std::size_t child) const;
@@ -115,6 +127,7 @@ class supervisor_core {
   bool plan_in_progress() const;
   bool restart_budget_exhausted(std::uint64_t now_monotonic_ms);
   void schedule_restart(std::size_t child);
+  void restart_dependents(std::size_t child);
   void forget_from_stop_queue(std::size_t child);
   child_slot& slot(std::size_t child);
 

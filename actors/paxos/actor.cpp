@@ -69,6 +69,7 @@ caf::behavior paxos_actor::make_behavior() {
       [this](kv_watch_request& request) -> caf::result<kv_watch_response> { return serve_watch(request); },
       [this](expire_watch_atom, std::uint64_t id) { expire_watch(id); },
       [this](zone_state_status_request&) { return status_report(); },
+      [this](const caller& from, const step_down_request&) { return step_down(from); },
   };
 }
 
@@ -271,6 +272,29 @@ void paxos_actor::commit(const replica_output& out) {
   if (auto committed = txn->commit(); !committed.is_ok()) {
     throw std::runtime_error("committing replica state: " + committed.to_string());
   }
+}
+
+// The operator's step-down (owner or admin keys only).
+admin_action_reply paxos_actor::step_down(const caller& from) {
+  admin_action_reply reply{config_.node_id, false, {}};
+  if (from.role != caller::kind::owner && from.role != caller::kind::admin) {
+    reply.message = "only the owner or an admin may ask the leader to step down";
+    return reply;
+  }
+  replica_output out;
+  if (!core_ || !core_->abdicate(steady_ms(), out)) {
+    auto hint = core_ ? core_->leader_hint() : std::nullopt;
+    reply.message = fmt::format("{} does not lead the zone state (leader: {}); ask the leader", config_.node_id,
+                                hint ? config_.replicas[*hint] : std::string("none known"));
+    return reply;
+  }
+  log().info("stepping down as leader of the zone state in ballot ({},{}), as {} {} asked",
+             core_->current_ballot().round, core_->current_ballot().replica,
+             from.role == caller::kind::owner ? "owner" : "admin", from.name);
+  take(std::move(out));
+  reply.done = true;
+  reply.message = fmt::format("{} stepped down; another replica takes over within about a second", config_.node_id);
+  return reply;
 }
 
 void paxos_actor::note_role() {

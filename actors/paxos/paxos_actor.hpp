@@ -107,6 +107,7 @@ class paxos_actor : public component_actor {
   void flush();
   void commit(const replica_output& out);
   void note_role();
+  admin_action_reply step_down(const caller& from);
   void track_leases(const command_outcome& outcome);
   void expire_leases();
   void answer(command_outcome& outcome);

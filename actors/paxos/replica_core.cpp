@@ -97,7 +97,7 @@ replica_output replica_core::on_tick(std::uint64_t now_ms) {
     }
     return out;
   }
-  if (now_ms >= election_deadline_ms_) {
+  if (now_ms >= election_deadline_ms_ && now_ms >= quiet_until_ms_) {
     if (config_.pre_vote && config_.replicas > 1) start_prevote(now_ms, out);
     else start_election(now_ms, out);
   }
@@ -151,6 +151,14 @@ void replica_core::start_election(std::uint64_t now_ms, replica_output& out) {
   paxos_prepare prepare{ballot_, chosen_below_};
   broadcast(prepare, out);
   deliver_to_self(prepare, out, now_ms);
+}
+
+bool replica_core::abdicate(std::uint64_t now_ms, replica_output& out) {
+  if (role_ != replica_role::leader) return false;
+  step_down(ballot_, now_ms, out);
+  leader_hint_.reset();
+  quiet_until_ms_ = now_ms + 2 * config_.election_timeout_ms_max;
+  return true;
 }
 
 void replica_core::step_down(const ballot& higher, std::uint64_t now_ms, replica_output& out) {

@@ -124,6 +124,11 @@ class replica_core {
   bool on_read(std::uint64_t read_id, replica_output& output);
   // The shell installed a snapshot: the state machine now holds every slot below.
   replica_output on_snapshot_installed(slot_id applied_below);
+  // An operator asks the leader to step down: it stops leading at once (waiting
+  // commands and reads are dropped; their clients retry at the new leader) and
+  // runs no election for 2 x election_timeout_ms_max, so another replica takes
+  // over. False, with nothing changed, when this replica does not lead.
+  bool abdicate(std::uint64_t now_ms, replica_output& output);
 
   replica_role role() const { return role_; }
   std::optional<std::uint32_t> leader_hint() const { return leader_hint_; }
@@ -188,6 +193,7 @@ class replica_core {
   std::uint64_t highest_round_seen_ = 0;
   std::optional<std::uint32_t> leader_hint_;
   std::uint64_t election_deadline_ms_ = 0;
+  std::uint64_t quiet_until_ms_ = 0;              // after abdicate(): no election before
   std::optional<std::uint64_t> leader_heard_ms_;  // a leader's accept or commit last arrived then
   ballot prevote_ballot_;                         // zero: no pre-vote under way
   std::set<std::uint32_t> prevoted_by_;

@@ -43,6 +43,8 @@ void read_nodes(const kv_op_result& nodes, scheduler_view& view) {
     if (node.empty()) continue;
     if (what == "status") {
       view.input.live.insert(node);
+    } else if (what == "drain") {
+      view.input.drained.insert(node);
     } else if (what == "config") {
       auto config = parse_node_config(kv.value);
       view.config_revisions[node] = kv.mod_revision;

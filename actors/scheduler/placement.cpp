@@ -12,7 +12,7 @@ namespace bucky {
 namespace {
 
 bool allowed(const service_spec& spec, const std::string& node, const placement_input& input) {
-  if (!input.live.count(node)) return false;
+  if (!input.live.count(node) || input.drained.count(node)) return false;
   if (std::find(input.nodes.begin(), input.nodes.end(), node) == input.nodes.end()) return false;
   return spec.nodes.empty() || std::find(spec.nodes.begin(), spec.nodes.end(), node) != spec.nodes.end();
 }

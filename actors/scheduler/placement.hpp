@@ -4,7 +4,8 @@
 //
 // Rules, in order of priority:
 //   1. An instance runs only on a live node (its status key exists: its lease is
-//      alive) that the spec allows ("nodes", or any node of the zone config).
+//      alive), not drained by an operator (/nodes/<id>/drain exists), that the
+//      spec allows ("nodes", or any node of the zone config).
 //   2. At most one instance of a service per node.
 //   3. Stability: an instance stays where it is while rule 1 holds (a changed spec
 //      is updated in place; a node coming back gets nothing moved back to it).
@@ -32,6 +33,7 @@ struct placement_input {
   std::map<std::string, placed_spec> specs;       // by service name
   std::vector<std::string> nodes;                 // the zone config's nodes
   std::set<std::string> live;                     // nodes with a status (lease alive)
+  std::set<std::string> drained;                  // nodes an operator drained
   std::map<std::string, node_config> current;     // by node_id; absent: none yet
 };
 

@@ -13,6 +13,7 @@ namespace bucky {
 namespace system_keys {
 std::string node_config(const std::string& node_id) { return "/nodes/" + node_id + "/config"; }
 std::string node_status(const std::string& node_id) { return "/nodes/" + node_id + "/status"; }
+std::string node_drain(const std::string& node_id) { return "/nodes/" + node_id + "/drain"; }
 std::string service_spec(const std::string& name) { return "/services/" + name + "/spec"; }
 std::string user(const std::string& name) { return "/users/" + name; }
 }  // namespace system_keys

@@ -38,6 +38,7 @@ namespace bucky {
 namespace system_keys {
 std::string node_config(const std::string& node_id);
 std::string node_status(const std::string& node_id);
+std::string node_drain(const std::string& node_id);  // present: the scheduler moves everything off it
 std::string service_spec(const std::string& name);
 std::string user(const std::string& name);
 inline constexpr const char* users_prefix = "/users/";

@@ -84,6 +84,9 @@ const wire_registry& wire_registry::standard() {
     r.add_request<activation_request>();
     r.add_request<zone_state_status_request>();
     r.add_request_with_caller<fault_request>();
+    r.add_request_with_caller<log_tail_request>();
+    r.add_request_with_caller<actor_restart_request>();
+    r.add_request_with_caller<step_down_request>();
     r.add_one_way<paxos_prepare>();
     r.add_one_way<paxos_promise>();
     r.add_one_way<paxos_accept>();

@@ -5,12 +5,14 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "messages/activation.hpp"
+#include "messages/admin_action.hpp"
 #include "messages/actor_table.hpp"
 #include "messages/caller.hpp"
 #include "messages/echo.hpp"
 #include "messages/fault.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
+#include "messages/log_tail.hpp"
 #include "messages/paxos.hpp"
 #include "messages/session_list.hpp"
 #include "messages/zone_state_status.hpp"
@@ -54,3 +56,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fault_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fault_state)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_prevote)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::paxos_prevote_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::log_tail_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::log_tail_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::admin_action_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_restart_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::step_down_request)

@@ -252,3 +252,43 @@ BOOST_AUTO_TEST_CASE(child_names_must_be_unique_and_fit_an_atom) {
   BOOST_CHECK_THROW(supervisor_core({{"eleven_char"}}, {}), invariant_violation);
   BOOST_CHECK_THROW(supervisor_core({}, {}), invariant_violation);
 }
+
+// The operator's restart: stop, then start by the strategy, outside the budget.
+BOOST_AUTO_TEST_CASE(a_requested_restart_follows_the_strategy_and_uses_no_budget) {
+  supervisor_core core(three(restart_type::permanent, restart_strategy::rest_for_one), {1, 10'000});
+  core.start();
+  for (std::size_t i = 0; i < 3; ++i) core.on_child_ready(i);
+  for (int round = 0; round < 3; ++round) {  // more than restarts_max (1): still no exit
+    auto answer = core.on_restart_requested(1);
+    BOOST_TEST_REQUIRE(answer.accepted);
+    BOOST_TEST((answer.commands == supervisor_commands{stop(2)}));  // dependents first
+    BOOST_TEST((core.on_restart_requested(0).refusal == "'a' is not restarted now: another restart is under way; try again"));
+    BOOST_TEST((core.on_child_down(2, exit_kind::shutdown, "shutdown", at(100 + round)) == supervisor_commands{stop(1)}));
+    BOOST_TEST((core.on_child_down(1, exit_kind::shutdown, "shutdown", at(101 + round)) ==
+                supervisor_commands{start(1), start(2)}));
+    core.on_child_ready(1);
+    core.on_child_ready(2);
+  }
+  BOOST_TEST(core.status(1).restart_count == 3u);
+  BOOST_TEST(core.status(2).restart_count == 3u);
+  BOOST_TEST(core.status(1).last_crash_reason.empty());  // not a crash
+  BOOST_TEST(core.restarts_in_period(200) == 0u);
+  BOOST_TEST(!core.shutting_down());
+}
+
+BOOST_AUTO_TEST_CASE(a_requested_restart_is_refused_with_the_reason) {
+  std::vector<child_policy> children = {{"a", restart_type::permanent, restart_strategy::one_for_one},
+                                        {"t", restart_type::temporary, restart_strategy::one_for_one}};
+  supervisor_core core(children, {});
+  core.start();
+  BOOST_TEST(core.on_restart_requested(0).refusal ==
+             "'a' is not running (it is starting); node_daemon restarts it by itself");
+  core.on_child_ready(0);
+  core.on_child_ready(1);
+  BOOST_TEST(core.on_restart_requested(1).refusal == "'t' is temporary: it is never restarted");
+  auto one = core.on_restart_requested(0);
+  BOOST_TEST((one.commands == supervisor_commands{stop(0)}));
+  BOOST_TEST((core.on_child_down(0, exit_kind::shutdown, "shutdown", at(1)) == supervisor_commands{start(0)}));
+  core.on_shutdown_requested("test");
+  BOOST_TEST(core.on_restart_requested(0).refusal == "'a' is not restarted: the node is shutting down");
+}

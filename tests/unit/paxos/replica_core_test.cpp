@@ -328,3 +328,34 @@ BOOST_AUTO_TEST_CASE(pre_votes_are_refused_while_the_leader_is_heard_and_granted
   c.advance(1'000);
   BOOST_TEST((c.replicas[1].role() == replica_role::leader));
 }
+
+// The operator's step-down: the leader stops at once, another replica takes over
+// (the old one stays out of the election), and writes go on through the new one.
+BOOST_AUTO_TEST_CASE(an_abdicating_leader_hands_over_to_another_replica) {
+  cluster c(3);
+  c.advance(400);
+  BOOST_TEST_REQUIRE((c.replicas[0].role() == replica_role::leader));
+  BOOST_TEST(c.write(0, 7, 1));
+  c.advance(100);
+  replica_output refused;
+  BOOST_TEST(!c.replicas[1].abdicate(c.now_ms, refused));  // only the leader may
+  BOOST_TEST(refused.sends.empty());
+  BOOST_TEST(c.read(0, 1));  // waiting when it abdicates: dropped, the reader retries
+  replica_output out;
+  BOOST_TEST(c.replicas[0].abdicate(c.now_ms, out));
+  c.take(0, std::move(out));
+  BOOST_TEST(c.dropped.count(1) == 1u);
+  BOOST_TEST((c.replicas[0].role() == replica_role::follower));
+  BOOST_TEST(!c.replicas[0].leader_hint().has_value());
+  BOOST_TEST(!c.write(0, 7, 2));
+  c.advance(1'000);  // replica 0 would time out first (300 ms) but keeps quiet
+  BOOST_TEST((c.replicas[1].role() == replica_role::leader));
+  BOOST_TEST((c.replicas[0].leader_hint() == std::optional<std::uint32_t>(1)));
+  BOOST_TEST(c.write(1, 7, 2));
+  c.advance(100);
+  for (std::uint32_t r = 0; r < 3; ++r) BOOST_TEST(c.chosen[r] == c.chosen[1]);
+  // Once the quiet time is over it may lead again when the new leader is lost.
+  c.cut = {1};
+  c.advance(2'000);
+  BOOST_TEST((c.replicas[0].role() == replica_role::leader));
+}

@@ -70,6 +70,27 @@ BOOST_AUTO_TEST_CASE(a_dead_nodes_instances_move_and_do_not_move_back) {
   BOOST_TEST((place(input).configs == moved.configs));
 }
 
+// An operator's drain moves everything off a live node; undrained, nothing moves back.
+BOOST_AUTO_TEST_CASE(a_drained_nodes_instances_move_off_and_stay_away_after_undrain) {
+  auto input = zone();
+  input.specs["a"] = spec("a", 2);
+  input.specs["b"] = spec("b", 1);
+  input.current = place(input).configs;
+  BOOST_TEST((where(place(input)) == layout{{"n1", {"a/0"}}, {"n2", {"a/1"}}, {"n3", {"b/0"}}}));
+  input.drained = {"n1"};
+  auto moved = place(input);
+  BOOST_TEST((where(moved) == layout{{"n2", {"a/1"}}, {"n3", {"a/0", "b/0"}}}));
+  BOOST_TEST(moved.configs.at("n1").instances.empty());
+  input.drained = {"n1", "n2"};  // one node left for a service of 2 instances
+  input.current = moved.configs;
+  auto squeezed = place(input);
+  BOOST_TEST(squeezed.unplaced.size() == 1u);
+  BOOST_TEST((where(squeezed) == layout{{"n3", {"a/0", "b/0"}}}));
+  input.drained.clear();
+  input.current = moved.configs;
+  BOOST_TEST((place(input).configs == moved.configs));
+}
+
 BOOST_AUTO_TEST_CASE(too_few_allowed_nodes_leave_instances_unplaced_and_named) {
   auto input = zone({"n1"});
   input.specs["a"] = spec("a", 2, {"n1", "n2"});
@@ -116,6 +137,7 @@ BOOST_AUTO_TEST_CASE(random_inputs_keep_the_rules) {
     for (const auto& node : all) {
       if (random() % 5) input.nodes.push_back(node);
       if (random() % 3) input.live.insert(node);
+      if (random() % 6 == 0) input.drained.insert(node);
     }
     for (int s = 0; s < int(random() % 5); ++s) {
       std::vector<std::string> allowed;
@@ -142,6 +164,7 @@ BOOST_AUTO_TEST_CASE(random_inputs_keep_the_rules) {
       for (const auto& instance : config.instances) {
         const auto& wanted = input.specs.at(instance.service);  // removed services are gone
         BOOST_TEST_REQUIRE(input.live.count(node));
+        BOOST_TEST_REQUIRE(!input.drained.count(node));
         BOOST_TEST_REQUIRE((std::find(input.nodes.begin(), input.nodes.end(), node) != input.nodes.end()));
         BOOST_TEST_REQUIRE((wanted.spec.nodes.empty() || std::count(wanted.spec.nodes.begin(), wanted.spec.nodes.end(), node)));
         BOOST_TEST_REQUIRE(services_here.insert(instance.service).second);  // one per node
