@@ -168,11 +168,6 @@ std::variant<activation_reply, failure> send_activation(const node_command_optio
 
 }  // namespace
 
-std::string default_owner_key_path(const std::string& zone_id) {
-  const char* home = std::getenv("HOME");
-  return fmt::format("{}/.bucky/{}.owner.key", home && *home ? home : ".", zone_id);
-}
-
 int node_activate(node_command_options options) {
   if (!valid_node_id(options.node_id)) {
     return fail({2, fmt::format("node id '{}' must be one DNS label: 1-63 of a-z, 0-9, '-'", options.node_id)});

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "apps/bucky/key_paths.hpp"
+
 namespace bucky::cli {
 
 struct node_command_options {
@@ -29,7 +31,5 @@ int node_activate(node_command_options options);
 int node_list(node_command_options options);
 // Removes a node (not a state node) in a new version, its key revoked.
 int node_remove(node_command_options options);
-
-std::string default_owner_key_path(const std::string& zone_id);
 
 }  // namespace bucky::cli

@@ -14,7 +14,6 @@
 
 #include "actors/state_store/kv_machine.hpp"
 #include "actors/state_store/system_config.hpp"
-#include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/session.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/session_list.hpp"
@@ -71,6 +70,11 @@ result<std::int64_t> remove_document(const cli_options& options, const std::stri
   auto answer = kv_call(options, delete_document_request(key, (*current)->mod_revision));
   if (!answer) return answer.error();
   return write_document_answer(key, (*current)->mod_revision, answer->response);
+}
+
+std::string default_owner_key_path(const std::string& zone_id) {
+  const char* home = std::getenv("HOME");
+  return fmt::format("{}/.bucky/{}.owner.key", home && *home ? home : ".", zone_id);
 }
 
 int fail(int code, const std::string& message) {

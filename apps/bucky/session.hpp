@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/transport/admin_client.hpp"
+#include "apps/bucky/key_paths.hpp"
 #include "messages/kv_client.hpp"
 #include "net/peer_directory.hpp"
 

@@ -1,0 +1,104 @@
+#include "apps/bucky_inspect/zone_reading.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "actors/scheduler/decision.hpp"
+#include "actors/state_store/kv_machine.hpp"
+#include "actors/state_store/system_config.hpp"
+
+namespace bucky::inspect {
+
+namespace {
+
+// "/nodes/<id>/<what>" -> (id, what); empty id for any other shape.
+std::pair<std::string, std::string> split_node_key(const std::string& key) {
+  std::string_view rest(key);
+  std::string_view prefix(system_keys::nodes_prefix);
+  if (rest.substr(0, prefix.size()) != prefix) return {};
+  rest.remove_prefix(prefix.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return {};
+  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
+}
+
+node_view& node_named(zone_snapshot& zone, const std::string& name) {
+  for (auto& n : zone.nodes) {
+    if (n.name == name) return n;
+  }
+  node_view added;
+  added.name = name;
+  added.error = "not in the zone config";
+  zone.nodes.push_back(std::move(added));
+  return zone.nodes.back();
+}
+
+instance_view& instance_named(node_view& node, const std::string& id) {
+  for (auto& i : node.services) {
+    if (i.id == id) return i;
+  }
+  instance_view added;
+  added.id = id;
+  added.state = "not reported";
+  node.services.push_back(std::move(added));
+  return node.services.back();
+}
+
+}  // namespace
+
+kv_request zone_state_request() {
+  kv_request request;
+  request.success.push_back(range_op(system_keys::nodes_prefix, prefix_range_end(system_keys::nodes_prefix)));
+  request.success.push_back(range_op(scheduler_leader_key));
+  return request;
+}
+
+void apply_zone_state(const kv_response& answer, zone_snapshot& zone) {
+  if (answer.results.size() != 2) {
+    zone.zone_state_error = "unexpected answer from the zone state";
+    return;
+  }
+  for (const auto& kv : answer.results[0].kvs) {
+    auto [name, what] = split_node_key(kv.key);
+    if (name.empty()) continue;
+    if (what == "drain") {
+      node_named(zone, name).drained = true;
+    } else if (what == "config") {
+      auto config = parse_node_config(kv.value);
+      if (!config) continue;
+      auto& node = node_named(zone, name);
+      for (const auto& placed : config->instances) instance_named(node, placed.id()).desired = true;
+    } else if (what == "status") {
+      auto status = parse_node_status(kv.value);
+      auto& node = node_named(zone, name);
+      node.reports_status = true;
+      if (!status) continue;
+      for (const auto& s : status->instances) {
+        auto& row = instance_named(node, s.id());
+        row.state = to_string(s.state);
+        row.pid = s.pid;
+        row.restarts = s.restarts;
+        row.last_exit = s.last_exit;
+        row.last_error = s.last_error;
+      }
+    }
+  }
+  for (auto& node : zone.nodes) {
+    std::sort(node.services.begin(), node.services.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  }
+  zone.scheduler = answer.results[1].kvs.empty() ? "" : answer.results[1].kvs[0].value;
+}
+
+void summarize_replicas(zone_snapshot& zone) {
+  std::map<std::string, int> named;
+  for (const auto& n : zone.nodes) {
+    if (!n.replica || !n.replica->error.empty()) continue;
+    if (!n.replica->leader.empty()) ++named[n.replica->leader];
+    zone.ballot = std::max(zone.ballot, n.replica->ballot);
+    zone.revision = std::max(zone.revision, n.replica->revision);
+  }
+  auto most = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  zone.leader = most == named.end() ? "" : most->first;
+}
+
+}  // namespace bucky::inspect
