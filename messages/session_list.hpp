@@ -19,7 +19,8 @@ struct session_row {
   std::uint64_t age_ms = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
-  MSGPACK_DEFINE(peer, remote_address, outbound, established, age_ms, bytes_in, bytes_out);
+  std::uint64_t errors = 0;    // error answers to requests, sent or received on this session
+  MSGPACK_DEFINE(peer, remote_address, outbound, established, age_ms, bytes_in, bytes_out, errors);
 };
 
 struct session_list {

@@ -16,6 +16,9 @@ namespace bucky {
 
 namespace {
 
+// An operator's restart waits this long, so its answer leaves before the restart.
+constexpr std::uint64_t restart_delay_ms = 100;
+
 std::vector<child_policy> policies_of(const node_daemon_config& config) {
   std::vector<child_policy> policies;
   for (const auto& spec : config.children) {
@@ -88,6 +91,7 @@ class node_daemon_actor : public caf::event_based_actor {
         [this](stop_tmo_atom, std::size_t child, std::uint64_t incarnation) {
           on_stop_timeout(child, incarnation);
         },
+        [this](restart_atom, std::size_t child) { restart_now(child); },
         [this](probe_atom, std::size_t child, std::uint64_t incarnation) {
           probe(child, incarnation);
         },
@@ -187,17 +191,26 @@ class node_daemon_actor : public caf::event_based_actor {
       return reply;
     }
     auto child = static_cast<std::size_t>(found - config_.children.begin());
-    auto answer = core_.on_restart_requested(child);
-    if (!answer.accepted) {
-      reply.message = answer.refusal;
+    if (auto refusal = core_.restart_refusal(child)) {
+      reply.message = *refusal;
       return reply;
     }
     log_->info("restarting child '{}' as {} {} asked", name, from.role == caller::kind::owner ? "owner" : "admin",
                from.name);
-    run(std::move(answer.commands));
+    // The answer leaves first: restarting the transport would otherwise cut it off.
+    delayed_send(this, std::chrono::milliseconds(restart_delay_ms), restart_atom::value, child);
     reply.done = true;
-    reply.message = fmt::format("'{}' on {} is restarting", name, config_.node_id);
+    reply.message = fmt::format("'{}' on {} restarts now", name, config_.node_id);
     return reply;
+  }
+
+  void restart_now(std::size_t child) {
+    auto answer = core_.on_restart_requested(child);
+    if (!answer.accepted) {
+      log_->warn("requested restart not done: {}", answer.refusal);
+      return;
+    }
+    run(std::move(answer.commands));
   }
 
   void stop_child(std::size_t child) {

@@ -152,16 +152,22 @@ void supervisor_core::restart_dependents(std::size_t child) {
   std::sort(start_queue_.begin(), start_queue_.end());
 }
 
-supervisor_core::restart_answer supervisor_core::on_restart_requested(std::size_t child) {
-  auto& entry = slot(child);
-  auto refuse = [&](std::string why) { return restart_answer{false, fmt::format("'{}' {}", entry.policy.name, why), {}}; };
-  if (shutdown_) return refuse("is not restarted: the node is shutting down");
+std::optional<std::string> supervisor_core::restart_refusal(std::size_t child) const {
+  BUCKY_CHECK(child < children_.size());
+  const auto& entry = children_[child];
+  auto why = [&](std::string text) { return fmt::format("'{}' {}", entry.policy.name, text); };
+  if (shutdown_) return why("is not restarted: the node is shutting down");
   if (!entry.alive || entry.status.state != actor_state::running) {
-    return refuse(fmt::format("is not running (it is {}); node_daemon restarts it by itself",
-                              actor_state_name(entry.status.state)));
+    return why(fmt::format("is not running (it is {}); node_daemon restarts it by itself",
+                           actor_state_name(entry.status.state)));
   }
-  if (entry.policy.restart == restart_type::temporary) return refuse("is temporary: it is never restarted");
-  if (plan_in_progress()) return refuse("is not restarted now: another restart is under way; try again");
+  if (entry.policy.restart == restart_type::temporary) return why("is temporary: it is never restarted");
+  if (plan_in_progress()) return why("is not restarted now: another restart is under way; try again");
+  return std::nullopt;
+}
+
+supervisor_core::restart_answer supervisor_core::on_restart_requested(std::size_t child) {
+  if (auto refusal = restart_refusal(child)) return {false, *refusal, {}};
   // Dependents stop first (newest first), then the child; then all start in order.
   restart_dependents(child);
   stop_queue_.push_back(child);

@@ -93,6 +93,8 @@ class supervisor_core {
     supervisor_commands commands;
   };
   restart_answer on_restart_requested(std::size_t child);
+  // Why on_restart_requested(child) would refuse now; nothing when it would not.
+  std::optional<std::string> restart_refusal(std::size_t child) const;
 
   std::size_t child_count() const { return children_.size(); }
   const child_policy& policy(std::size_t child) const;

@@ -11,6 +11,7 @@ using table_atom = caf::atom_constant<caf::atom("table")>;        // daemon -> a
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;  // stop children, exit
 using stop_tmo_atom = caf::atom_constant<caf::atom("stop_tmo")>;  // a stop took too long
 using probe_atom = caf::atom_constant<caf::atom("probe")>;        // re-probe starting child
+using restart_atom = caf::atom_constant<caf::atom("restart")>;    // an operator's restart, now
 using crash_atom = caf::atom_constant<caf::atom("crash")>;        // tests: throw now
 using tail_atom = caf::atom_constant<caf::atom("tail")>;          // log_tail lines
 using sessions_atom = caf::atom_constant<caf::atom("sessions")>;  // transport sessions

@@ -184,7 +184,9 @@ class transport_actor : public component_actor {
     session_list out;
     out.node_id = config_.node_id;
     for (auto& s : io_->sessions()) {
-      out.sessions.push_back({s.peer, s.remote_address, s.outbound, s.established, s.age_ms, s.bytes_in, s.bytes_out});
+      auto errors = session_errors_.find(s.session_id);
+      out.sessions.push_back({s.peer, s.remote_address, s.outbound, s.established, s.age_ms, s.bytes_in, s.bytes_out,
+                              errors == session_errors_.end() ? 0 : errors->second});
     }
     return out;
   }
@@ -239,6 +241,7 @@ class transport_actor : public component_actor {
     }
     auto peer = known->second.name;
     session_peers_.erase(known);
+    session_errors_.erase(event.session_id);
     if (auto route = routes_.find(peer); route != routes_.end() && route->second == event.session_id) {
       routes_.erase(route);
     }
@@ -336,6 +339,7 @@ class transport_actor : public component_actor {
       out.kind = envelope_kind::error;
       out.type = static_cast<std::uint16_t>(message_type::error_reply);
       out.payload = encode(error_reply::from(outcome.error()));
+      ++session_errors_[session_id];
     }
     io_->send(session_id, encode(out), 0);
   }
@@ -394,6 +398,7 @@ class transport_actor : public component_actor {
     }
     auto failure = decode<error_reply>(response.payload);
     auto reason = failure ? failure->to_status() : failure.error();
+    ++session_errors_[event.session_id];
     waiting.promise.deliver(remote_error(reason.code(), fmt::format("{}: {}", waiting.target, reason.to_string())));
   }
 
@@ -447,6 +452,7 @@ class transport_actor : public component_actor {
   static constexpr std::size_t rejection_reasons_max = 64;
   static constexpr std::uint64_t forward_timeout_ms = 3'000;
   std::map<std::string, std::uint64_t> rejections_;  // reason -> times seen
+  std::map<std::uint64_t, std::uint64_t> session_errors_;  // session -> error answers sent and received
 };
 
 std::shared_ptr<spdlog::logger> transport_actor::logging_handle() { return logging::get(context().name); }

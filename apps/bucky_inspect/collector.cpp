@@ -57,7 +57,7 @@ node_view collector::collect_node(const std::string& name) {
   }
   if (auto sessions = session_.client->call(name, "transport", session_list_request{}, call_timeout_)) {
     for (const auto& s : sessions->sessions) {
-      node.sessions.push_back({s.peer, s.remote_address, s.outbound, s.established, s.age_ms, s.bytes_in, s.bytes_out});
+      node.sessions.push_back({s.peer, s.remote_address, s.outbound, s.established, s.age_ms, s.bytes_in, s.bytes_out, s.errors});
     }
   } else {
     node.error = "sessions: " + sessions.error().to_string();

@@ -38,6 +38,13 @@ std::string age_text(std::uint64_t ms) {
   return fmt::format("{}h", s / 3600);
 }
 
+// "2026-11-26T12:55:04.938 info ..." -> "12:55:04.938 info ...": the time is what
+// a tail needs, and the width is short.
+std::string without_date(const std::string& line) {
+  bool dated = line.size() > 11 && line[4] == '-' && line[7] == '-' && line[10] == 'T';
+  return dated ? line.substr(11) : line;
+}
+
 bool matches(const std::string& text, const std::string& filter) {
   return filter.empty() || text.find(filter) != std::string::npos;
 }
@@ -124,9 +131,9 @@ std::vector<std::string> session_rows(const node_view& n, const ui_state& ui) {
   std::vector<std::string> rows;
   for (const auto& s : n.sessions) {
     if (!matches(s.peer, ui.filter)) continue;
-    rows.push_back(fmt::format("{:<10} {:<21} {:<3} {:<11} {:>5} {:>7} {:>7}", s.peer, s.remote_address,
-                               s.outbound ? "out" : "in", s.established ? "established" : "handshake",
-                               age_text(s.age_ms), bytes_text(s.bytes_in), bytes_text(s.bytes_out)));
+    rows.push_back(fmt::format("{:<10} {:<21} {:<3} {:<5} {:>5} {:>7} {:>7} {:>6}", s.peer, s.remote_address,
+                               s.outbound ? "out" : "in", s.established ? "up" : "hello", age_text(s.age_ms),
+                               bytes_text(s.bytes_in), bytes_text(s.bytes_out), s.errors));
   }
   return rows;
 }
@@ -142,7 +149,12 @@ std::vector<std::string> service_rows(const node_view& n, const ui_state& ui) {
   return rows;
 }
 
-void node_page(page& out, const zone_snapshot& zone, const ui_state& ui, std::size_t room) {
+// `text` in lines of at most `width` characters, at most lines_max of them.
+void add_wrapped(page& out, const std::string& text, std::size_t width, std::size_t lines_max) {
+  for (std::size_t at = 0, n = 0; at < text.size() && n < lines_max; at += width, ++n) out.add(text.substr(at, width));
+}
+
+void node_page(page& out, const zone_snapshot& zone, const ui_state& ui, std::size_t room, std::size_t width) {
   const auto* n = zone.node(ui.node);
   if (!n) {
     out.add(fmt::format("node {} is not in the zone any more (Esc: back)", ui.node));
@@ -167,8 +179,8 @@ void node_page(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
       rows = actor_rows(*n, ui);
       break;
     case node_section::sessions:
-      out.add(fmt::format("  {:<10} {:<21} {:<3} {:<11} {:>5} {:>7} {:>7}", "PEER", "ADDRESS", "DIR", "STATE", "AGE",
-                          "IN", "OUT"),
+      out.add(fmt::format("  {:<10} {:<21} {:<3} {:<5} {:>5} {:>7} {:>7} {:>6}", "PEER", "ADDRESS", "DIR", "STATE",
+                          "AGE", "IN", "OUT", "ERRORS"),
               false, true);
       rows = session_rows(*n, ui);
       break;
@@ -180,8 +192,25 @@ void node_page(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
       if (rows.empty() && ui.filter.empty()) out.add(n->reports_status ? "  nothing placed here" : "  no status reported");
       break;
   }
-  auto used = out.lines.size();
+  // The selected actor's last crash, whole: the row has room for its start only.
+  const actor_row* crashed = nullptr;
+  if (ui.section == node_section::actors && !rows.empty()) {
+    std::vector<const actor_row*> shown;
+    for (const auto& a : n->actors) {
+      if (matches(a.name, ui.filter)) shown.push_back(&a);
+    }
+    crashed = shown[std::min(ui.section_row, shown.size() - 1)];
+    if (crashed->last_crash_reason.empty()) crashed = nullptr;
+  }
+  constexpr std::size_t crash_lines_max = 3;
+  auto used = out.lines.size() + (crashed ? crash_lines_max + 1 : 0);
   add_rows(out, rows, ui.section_row, room > used ? room - used : 1);
+  if (!crashed) return;
+  out.add("");
+  add_wrapped(out,
+              fmt::format("{} crashed at {} UTC: {}", crashed->name, clock_text(crashed->last_crash_unix_ms),
+                          crashed->last_crash_reason),
+              width, crash_lines_max);
 }
 
 void log_page(page& out, const std::vector<log_tail_line>& log, const ui_state& ui, std::size_t room) {
@@ -194,7 +223,7 @@ void log_page(page& out, const std::vector<log_tail_line>& log, const ui_state& 
   }
   std::size_t space = room > 1 ? room - 1 : 0;
   std::size_t first = shown.size() > space ? shown.size() - space : 0;
-  for (std::size_t i = first; i < shown.size(); ++i) out.add(shown[i]->text);
+  for (std::size_t i = first; i < shown.size(); ++i) out.add(without_date(shown[i]->text));
   if (shown.empty()) out.add("  (no lines)");
 }
 
@@ -247,7 +276,7 @@ std::vector<screen_line> render(const zone_snapshot& zone, const std::vector<log
   page body;
   switch (ui.view) {
     case view_kind::zone: zone_view(body, zone, ui, room); break;
-    case view_kind::node: node_page(body, zone, ui, room); break;
+    case view_kind::node: node_page(body, zone, ui, room, static_cast<std::size_t>(width)); break;
     case view_kind::log: log_page(body, log, ui, room); break;
     case view_kind::help: help_page(body); break;
   }

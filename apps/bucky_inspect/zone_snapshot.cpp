@@ -68,7 +68,7 @@ json node_json(const zone_snapshot& zone, const node_view& n) {
   for (const auto& s : n.sessions) {
     out["sessions"].push_back({{"peer", s.peer}, {"remote_address", s.remote_address}, {"outbound", s.outbound},
                                {"established", s.established}, {"age_ms", s.age_ms}, {"bytes_in", s.bytes_in},
-                               {"bytes_out", s.bytes_out}});
+                               {"bytes_out", s.bytes_out}, {"errors", s.errors}});
   }
   out["services"] = json::array();
   for (const auto& i : n.services) {

@@ -34,6 +34,7 @@ struct session_view {
   std::uint64_t age_ms = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  std::uint64_t errors = 0;  // error answers sent or received
 };
 
 struct replica_view {
