@@ -1,0 +1,125 @@
+// bucky-inspect end to end: the TUI runs in tmux (80 x 24) against a 3-node zone
+// on loopback; keys go in with send-keys, the screen comes back with capture-pane.
+// It shows the nodes and the leader, restarts an actor, tails a log, asks the
+// leader to step down, marks a killed node DOWN, and quits cleanly.
+#define BOOST_TEST_MODULE integration_inspect_tui
+#include <boost/test/unit_test.hpp>
+
+#include <regex>
+
+#include "tests/support/cli_zone.hpp"
+
+using namespace bucky;
+using namespace bucky::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct zone_of_three : zone_dir {
+  zone_of_three() {
+    auto created = cli({"zone", "create", "home.test", "--state-nodes", "n1,n2,n3", "--out", zone_file});
+    BOOST_TEST_REQUIRE(created.code == 0, created.err);
+    for (auto name : {"n1", "n2", "n3"}) bring_up(name);
+  }
+};
+
+// One tmux server of its own (-L), one 80 x 24 window running `command`.
+class tmux_window {
+ public:
+  tmux_window(zone_dir& zone, const std::string& command)
+      : zone_(zone), socket_("bucky-inspect-test-" + std::to_string(::getpid())) {
+    auto started = tmux({"new-session", "-d", "-s", "inspect", "-x", "80", "-y", "24", command});
+    BOOST_TEST_REQUIRE(started.code == 0, started.err);
+  }
+  ~tmux_window() { tmux({"kill-server"}); }
+
+  std::string screen() { return tmux({"capture-pane", "-p", "-t", "inspect"}).out; }
+
+  void keys(std::vector<std::string> names) {
+    names.insert(names.begin(), {"send-keys", "-t", "inspect"});
+    tmux(names);
+    std::this_thread::sleep_for(150ms);  // one key loop turn (100 ms) and a redraw
+  }
+
+  // Waits until the screen holds `fragment`; false (with the screen in the log) if not.
+  bool wait_for(const std::string& fragment, std::chrono::seconds limit = 15s) {
+    std::string last;
+    bool found = node_process::wait_for(
+        [&] {
+          last = screen();
+          return last.find(fragment) != std::string::npos;
+        },
+        limit);
+    if (!found) BOOST_TEST_MESSAGE("screen without '" << fragment << "':\n" << last);
+    return found;
+  }
+
+ private:
+  cli_run tmux(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-L", socket_, "-f", "/dev/null"});
+    node_process run(zone_.dir.path, std::move(args), {}, TMUX_BINARY);
+    auto code = run.wait_exit(10s);
+    return {code.value_or(-1), run.out(), run.err()};
+  }
+
+  zone_dir& zone_;
+  std::string socket_;
+};
+
+std::string leader_in(const std::string& screen) {
+  std::smatch match;
+  return std::regex_search(screen, match, std::regex("leader (n[123]) ")) ? match[1].str() : "";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_tui_shows_the_zone_acts_on_it_sees_a_node_die_and_quits_cleanly) {
+  zone_of_three zone;
+  auto exit_file = (zone.dir.path / "inspect-exit").string();
+  auto command = "HOME=" + (zone.dir.path / "home").string() + " TERM=screen " + BUCKY_INSPECT_BINARY + " --zone " +
+                 zone.zone_file + "; echo exit=$? > " + exit_file;
+  tmux_window tui(zone, command);
+  for (auto row : {"n1       127.0.0.1", "n2       127.0.0.1", "n3       127.0.0.1"}) BOOST_TEST_REQUIRE(tui.wait_for(row));
+  std::string leader;
+  node_process::wait_for([&] { return !(leader = leader_in(tui.screen())).empty(); }, 15s);
+  BOOST_TEST_REQUIRE(!leader.empty(), tui.screen());
+  BOOST_TEST(tui.wait_for(" up      leader "));
+
+  // The leader's node view; restart its name service (second child) through node_daemon.
+  for (char n = '1'; n < leader.back(); ++n) tui.keys({"Down"});
+  tui.keys({"Enter"});
+  BOOST_TEST_REQUIRE(tui.wait_for("node " + leader + " (127.0.0.1:"));
+  BOOST_TEST(tui.wait_for("[Actors]"));
+  BOOST_TEST(tui.wait_for("|- paxos          running"));
+  tui.keys({"Down", "r"});
+  BOOST_TEST_REQUIRE(tui.wait_for("restart actor 'name_svc' on " + leader + "? (y/n)"));
+  tui.keys({"y"});
+  BOOST_TEST(tui.wait_for("done: 'name_svc' on " + leader + " restarts now"));
+  BOOST_TEST(tui.wait_for("|- name_svc       running           1"));
+  tui.keys({"Tab"});
+  BOOST_TEST(tui.wait_for("[Sessions]"));
+  BOOST_TEST(tui.wait_for("owner"));  // this inspector's own session
+  tui.keys({"l"});
+  BOOST_TEST(tui.wait_for("log of " + leader + ": level info and above"));
+  BOOST_TEST(tui.wait_for("restarting child 'name_svc'"));
+
+  // Back to the zone; the leader steps down and another takes over.
+  tui.keys({"Escape"});
+  tui.keys({"Escape"});
+  BOOST_TEST_REQUIRE(tui.wait_for("[zone]"));
+  tui.keys({"s"});
+  BOOST_TEST_REQUIRE(tui.wait_for("ask " + leader + " to step down as leader of the zone state? (y/n)"));
+  tui.keys({"y"});
+  BOOST_TEST(tui.wait_for("done: " + leader + " stepped down"));
+  std::string next;
+  node_process::wait_for([&] { return (next = leader_in(tui.screen())) != leader && !next.empty(); }, 15s);
+  BOOST_TEST((next != leader && !next.empty()), tui.screen());
+
+  // A node killed with SIGKILL is marked DOWN.
+  std::string victim = leader == "n3" || next == "n3" ? (leader == "n2" || next == "n2" ? "n1" : "n2") : "n3";
+  zone.nodes[victim]->signal(SIGKILL);
+  BOOST_TEST(tui.wait_for(victim + "       127.0.0.1:" + std::to_string(zone.ports[victim]) + " DOWN"));
+
+  tui.keys({"q"});
+  BOOST_TEST(node_process::wait_for([&] { return read_file(exit_file) == "exit=0\n"; }, 10s), read_file(exit_file));
+}
