@@ -115,6 +115,10 @@ void on_node_key(ui_state& ui, const zone_snapshot& zone, key_input key) {
   if (key.what == code::left || key.what == code::escape || key.what == code::backspace) {
     ui.view = view_kind::zone;
     ui.filter.clear();
+    auto rows = shown_nodes(zone, ui);  // back on the row of the node just seen
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (zone.nodes[rows[i]].name == ui.node) ui.zone_row = i;
+    }
     return;
   }
   if (key.what != code::character) return;

@@ -7,6 +7,8 @@
 
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/cli_zone.hpp"
 
 using namespace bucky;
@@ -66,6 +68,16 @@ class tmux_window {
   std::string socket_;
 };
 
+using json = nlohmann::json;
+
+// The node running instance 0 of `service` ("" until it runs somewhere).
+std::string running_on(zone_dir& zone, const std::string& service) {
+  auto status = zone.cli({"--json", "service", "status", service});
+  if (status.code != 0) return "";
+  auto row = json::parse(status.out)["instances"].at(0);
+  return row["state"] == "running" ? row["node"].get<std::string>() : "";
+}
+
 std::string leader_in(const std::string& screen) {
   std::smatch match;
   return std::regex_search(screen, match, std::regex("leader (n[123]) ")) ? match[1].str() : "";
@@ -120,6 +132,57 @@ BOOST_AUTO_TEST_CASE(the_tui_shows_the_zone_acts_on_it_sees_a_node_die_and_quits
   zone.nodes[victim]->signal(SIGKILL);
   BOOST_TEST(tui.wait_for(victim + "       127.0.0.1:" + std::to_string(zone.ports[victim]) + " DOWN"));
 
+  tui.keys({"q"});
+  BOOST_TEST(node_process::wait_for([&] { return read_file(exit_file) == "exit=0\n"; }, 10s), read_file(exit_file));
+}
+
+// Drain from the TUI: the scheduler moves the service off the drained node; undrain
+// lets services back (nothing moves back by itself). --once --json for scripts.
+BOOST_AUTO_TEST_CASE(draining_a_node_in_the_tui_moves_its_service_and_once_json_prints_the_zone) {
+  zone_of_three zone;
+  auto added = zone.cli({"service", "add", "sleeper", "--wait-ms", "15000", "--", "/bin/sleep", "3600"});
+  BOOST_TEST_REQUIRE(added.code == 0, added.err);
+  std::string first;
+  node_process::wait_for([&] { return !(first = running_on(zone, "sleeper")).empty(); }, 15s);
+  BOOST_TEST_REQUIRE(!first.empty());
+
+  auto exit_file = (zone.dir.path / "inspect-exit").string();
+  auto command = "HOME=" + (zone.dir.path / "home").string() + " TERM=screen " + BUCKY_INSPECT_BINARY + " --zone " +
+                 zone.zone_file + " --node " + first + "; echo exit=$? > " + exit_file;
+  tmux_window tui(zone, command);
+  BOOST_TEST_REQUIRE(tui.wait_for("node " + first + " (127.0.0.1:"));
+  tui.keys({"Tab", "Tab"});
+  BOOST_TEST(tui.wait_for("sleeper/0          yes    running"));
+  tui.keys({"d"});
+  BOOST_TEST_REQUIRE(tui.wait_for("drain " + first + ": move every service off it? (y/n)"));
+  tui.keys({"y"});
+  BOOST_TEST(tui.wait_for("done: " + first + " drained"));
+  std::string second;
+  node_process::wait_for([&] { return (second = running_on(zone, "sleeper")) != first && !second.empty(); }, 20s);
+  BOOST_TEST((second != first && !second.empty()), second);
+  BOOST_TEST(tui.wait_for("nothing placed here"));  // the drained node's services tab
+  tui.keys({"Escape"});
+  BOOST_TEST(tui.wait_for(first + "       127.0.0.1:" + std::to_string(zone.ports[first]) + " drained"));
+
+  auto once = node_process(zone.dir.path, {"--zone", zone.zone_file, "--once", "--json"},
+                           {"HOME=" + (zone.dir.path / "home").string()}, BUCKY_INSPECT_BINARY);
+  BOOST_TEST_REQUIRE((once.wait_exit(30s) == std::optional<int>(0)), once.err());
+  auto snapshot = json::parse(once.out());
+  BOOST_TEST(snapshot["nodes"].size() == 3u);
+  BOOST_TEST(!snapshot["leader"].get<std::string>().empty());
+  BOOST_TEST(!snapshot["scheduler"].get<std::string>().empty());
+  for (const auto& node : snapshot["nodes"]) {
+    BOOST_TEST(node["up"].get<bool>());
+    BOOST_TEST(node["drained"].get<bool>() == (node["node"] == first));
+    BOOST_TEST(node["actors"].size() >= 7u);
+    BOOST_TEST(!node["actors"][0]["messages_per_s"].is_null());  // two samples: rates known
+  }
+
+  tui.keys({"d"});
+  tui.keys({"y"});
+  BOOST_TEST(tui.wait_for("done: " + first + " undrained"));
+  BOOST_TEST(tui.wait_for(first + "       127.0.0.1:" + std::to_string(zone.ports[first]) + " up"));
+  BOOST_TEST(running_on(zone, "sleeper") == second);  // stable: nothing moves back
   tui.keys({"q"});
   BOOST_TEST(node_process::wait_for([&] { return read_file(exit_file) == "exit=0\n"; }, 10s), read_file(exit_file));
 }

@@ -135,6 +135,7 @@ BOOST_AUTO_TEST_CASE(keys_move_the_selection_open_a_node_switch_sections_and_go_
   BOOST_TEST((ui.section == node_section::actors));
   on_key(ui, zone, {code::escape});
   BOOST_TEST((ui.view == view_kind::zone));
+  BOOST_TEST(ui.zone_row == 2u);  // back on n3's row
   on_key(ui, zone, ch('?'));
   BOOST_TEST((ui.view == view_kind::help));
   BOOST_TEST(has(render(zone, {}, ui, 80, 24), "restart the selected actor"));
