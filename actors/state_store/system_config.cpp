@@ -173,6 +173,18 @@ status check_document_writes(const kv_request& request, const document_context& 
   return {};
 }
 
+kv_request node_drain_request(const std::string& node_id, bool drained, std::int64_t unix_ms) {
+  kv_request request;
+  auto key = system_keys::node_drain(node_id);
+  if (drained) {
+    nlohmann::json note = {{"node", node_id}, {"drained_unix_ms", unix_ms}};
+    request.success.push_back({kv_op_kind::put, key, "", note.dump()});
+  } else {
+    request.success.push_back({kv_op_kind::delete_range, key, "", ""});
+  }
+  return request;
+}
+
 kv_request read_document_request(const std::string& key) {
   kv_request request;
   request.success.push_back(range_op(key));

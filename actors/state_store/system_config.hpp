@@ -125,6 +125,9 @@ struct versioned {
 };
 
 kv_request read_document_request(const std::string& key);
+// Drains a node (puts /nodes/<id>/drain: the scheduler moves its services off it and
+// places nothing there) or undrains it (deletes the key; nothing moves back).
+kv_request node_drain_request(const std::string& node_id, bool drained, std::int64_t unix_ms);
 // The raw JSON and its revision, or nullopt when the key does not exist.
 result<std::optional<versioned<std::string>>> read_document_answer(const std::string& key, const kv_response& answer);
 // Put `json` at `key` if its mod_revision is still `expected` (0: absent).

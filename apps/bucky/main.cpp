@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->required();
   cli::node_command_options node_options;
-  auto* node = app.add_subcommand("node", "the zone's machines: activate, list, remove (owner key)");
+  auto* node = app.add_subcommand("node", "the zone's machines: activate, list, remove (owner key), drain, undrain");
   node->require_subcommand(1);
   node->add_option("--owner-key", node_options.owner_key_path,
                    "owner key file (default: --key, else ~/.bucky/<zone_id>.owner.key)");
@@ -89,6 +89,10 @@ int main(int argc, char** argv) {
   auto* node_list_cmd = node->add_subcommand("list", "the zone's nodes and whether each answers now");
   auto* node_remove_cmd = node->add_subcommand("remove", "take a node (not a state node) out of the zone; revokes its key");
   node_remove_cmd->add_option("node_id", node_options.node_id, "the node's name")->required();
+  auto* node_drain_cmd = node->add_subcommand("drain", "move every service off a node and place none there");
+  node_drain_cmd->add_option("node_id", node_options.node_id, "the node's name")->required();
+  auto* node_undrain_cmd = node->add_subcommand("undrain", "let the scheduler place services on a drained node again");
+  node_undrain_cmd->add_option("node_id", node_options.node_id, "the node's name")->required();
   auto* zone_show_cmd = zone->add_subcommand("show", "verify a signed zone config file and print it");
   zone_show_cmd->add_option("file", zone_file, "signed zone config file")->required();
   zone_show_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
@@ -220,6 +224,8 @@ int main(int argc, char** argv) {
   if (node_activate_cmd->parsed()) return cli::node_activate(node_options);
   if (node_list_cmd->parsed()) return cli::node_list(node_options);
   if (node_remove_cmd->parsed()) return cli::node_remove(node_options);
+  if (node_drain_cmd->parsed()) return cli::node_drain(options, node_options.node_id, true);
+  if (node_undrain_cmd->parsed()) return cli::node_drain(options, node_options.node_id, false);
   if (zone_show_cmd->parsed()) return cli::zone_show(zone_file, owner_text, options.json_output);
   if (zone_dns_cmd->parsed()) return cli::zone_dns(zone_file, owner_text);
   if (zone_fetch_cmd->parsed()) {

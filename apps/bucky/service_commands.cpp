@@ -214,4 +214,21 @@ int service_status(const cli_options& options, const service_options& service) {
   return 0;
 }
 
+int node_drain(const cli_options& options, const std::string& node, bool drained) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail_with(session.error());
+  if (std::find(session->nodes.begin(), session->nodes.end(), node) == session->nodes.end()) {
+    return fail(2, fmt::format("zone {} has no node '{}' (its nodes: {})", session->zone_id, node,
+                               fmt::join(session->nodes, ", ")));
+  }
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  auto answer = kv_call(*session, options, node_drain_request(node, drained, now_ms));
+  if (!answer) return fail_with(answer.error());
+  std::cout << (drained ? fmt::format("{} drained: the scheduler moves its services to other nodes and places none "
+                                      "there (bucky node undrain {} lets them back)\n", node, node)
+                        : fmt::format("{} undrained: new instances may be placed there again\n", node));
+  return 0;
+}
+
 }  // namespace bucky::cli

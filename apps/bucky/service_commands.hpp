@@ -31,5 +31,7 @@ int service_add(const cli_options& options, const service_options& service);
 int service_remove(const cli_options& options, const service_options& service);
 int service_list(const cli_options& options);
 int service_status(const cli_options& options, const service_options& service);
+// bucky node drain|undrain NODE: the scheduler moves every service off a drained node.
+int node_drain(const cli_options& options, const std::string& node, bool drained);
 
 }  // namespace bucky::cli

@@ -111,13 +111,7 @@ admin_action_reply collector::step_down(const std::string& node) {
 }
 
 admin_action_reply collector::set_drained(const std::string& node, bool drained) {
-  kv_request request;
-  auto key = system_keys::node_drain(node);
-  if (drained) {
-    request.success.push_back({kv_op_kind::put, key, "", fmt::format(R"({{"node":"{}","drained_unix_ms":{}}})", node, unix_ms_now())});
-  } else {
-    request.success.push_back({kv_op_kind::delete_range, key, "", ""});
-  }
+  auto request = node_drain_request(node, drained, unix_ms_now());
   auto answer = cli::kv_call(session_, options_, request);
   if (!answer) return failed(node, answer.error());
   return {node, true,
