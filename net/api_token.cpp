@@ -57,8 +57,12 @@ status check_api_token(std::string_view token, const std::string& zone_id, const
                         bytes_of(*signature))) {
     return refused(fmt::format("the signature is not {}'s for zone {}", claim->name, zone_id));
   }
-  if (claim->expires_unix_s <= now_unix_s) return refused(fmt::format("expired {} s ago", now_unix_s - claim->expires_unix_s));
-  if (claim->expires_unix_s - now_unix_s > api_token_lifetime_s_max) {
+  return check_api_token_lifetime(*claim, now_unix_s);
+}
+
+status check_api_token_lifetime(const api_token_claim& claim, std::uint64_t now_unix_s) {
+  if (claim.expires_unix_s <= now_unix_s) return refused(fmt::format("expired {} s ago", now_unix_s - claim.expires_unix_s));
+  if (claim.expires_unix_s - now_unix_s > api_token_lifetime_s_max) {
     return refused(fmt::format("valid for longer than {} days", api_token_lifetime_s_max / 86400));
   }
   return {};

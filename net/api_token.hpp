@@ -35,4 +35,7 @@ result<api_token_claim> read_api_token(std::string_view token);
 status check_api_token(std::string_view token, const std::string& zone_id, const public_key& signer,
                        std::uint64_t now_unix_s);
 
+// The time part of that check alone: not expired, not valid for too long.
+status check_api_token_lifetime(const api_token_claim& claim, std::uint64_t now_unix_s);
+
 }  // namespace bucky::net

@@ -8,7 +8,7 @@
 
 #include "actors/etcd_api/etcd_json.hpp"
 #include "actors/transport/wire_types.hpp"
-#include "net/api_token.hpp"
+#include "net/api_token_cache.hpp"
 #include "net/http_server.hpp"
 #include "net/peer_directory.hpp"
 
@@ -90,7 +90,7 @@ class etcd_api : public component_actor {
     auto directory = config_.peers->current();
     for (const auto& entry : directory->entries()) {
       if (entry.identity.role != net::peer_identity::kind::admin || entry.identity.name != claim->name) continue;
-      auto checked = net::check_api_token(request.authorization, config_.zone_id, entry.identity.key, unix_now_s());
+      auto checked = tokens_.check(request.authorization, config_.zone_id, entry.identity.key, unix_now_s());
       if (!checked.is_ok()) return checked;
       return caller{claim->name == net::owner_admin_name ? caller::kind::owner : caller::kind::admin, claim->name};
     }
@@ -178,6 +178,7 @@ class etcd_api : public component_actor {
   std::uint64_t client_id_ = 0;
   std::uint64_t sequence_ = 0;
   std::size_t watches_ = 0;
+  net::api_token_cache tokens_;  // verified once, then looked up (only this actor's thread touches it)
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "net/api_token.hpp"
+#include "net/api_token_cache.hpp"
 #include "tests/support/test_keys.hpp"
 
 using namespace bucky;
@@ -45,4 +46,36 @@ BOOST_AUTO_TEST_CASE(a_token_verifies_for_its_signer_zone_and_time_only) {
   for (auto junk : {"", "bucky1.", "bucky1.a.b.c", "Bearer x", "bucky1.alice.12x.sig"}) {
     BOOST_TEST(!check_api_token(junk, "home.example", alice.public_part(), now).is_ok(), junk);
   }
+}
+
+// The cache answers exactly what check_api_token answers, for every token above,
+// whether it is asked first or again, and stays within its bound.
+BOOST_AUTO_TEST_CASE(the_token_cache_answers_like_the_check_and_stays_bounded) {
+  auto alice = key(1);
+  api_token_cache cache(4);
+  auto token = make_api_token(alice, "home.example", "alice", now + 3'600);
+  std::vector<std::string> tokens = {token, "Bearer " + token, make_api_token(key(2), "home.example", "alice", now + 60),
+                                     make_api_token(alice, "home.example", "alice", now + api_token_lifetime_s_max + 9),
+                                     "bucky1.alice.12x.sig", ""};
+  for (std::size_t i = 0; i < token.size(); i += 7) {
+    auto broken = token;
+    broken[i] = broken[i] == 'A' ? 'B' : 'A';
+    tokens.push_back(broken);
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& t : tokens) {
+      for (const auto& zone : {"home.example", "other.example"}) {
+        for (const auto& signer : {alice.public_part(), key(2).public_part()}) {
+          for (auto at : {now, now + 3'599, now + 3'600}) {
+            auto expected = check_api_token(t, zone, signer, at);
+            auto cached = cache.check(t, zone, signer, at);
+            BOOST_TEST(cached.is_ok() == expected.is_ok(), t << " " << zone << " " << at);
+            BOOST_TEST(cached.message() == expected.message());
+            BOOST_TEST(cache.size() <= 4u);
+          }
+        }
+      }
+    }
+  }
+  BOOST_TEST(cache.size() >= 1u);  // valid tokens were kept
 }
