@@ -3,7 +3,10 @@
 #include "apps/bucky_inspect/tui.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include <ncurses.h>
 
@@ -71,6 +74,82 @@ class log_follower {
   std::vector<log_tail_line> lines_;
 };
 
+// Snapshots and log lines gathered on a thread of their own, so a node that hangs
+// (each call to it waits up to the call timeout) never freezes the keys.
+class refresher {
+ public:
+  refresher(collector& source, std::uint64_t refresh_ms) : source_(source), refresh_ms_(refresh_ms) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~refresher() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  // The log to follow ("": none), fetched at the next turn.
+  void follow_log(const std::string& node, int level_min) {
+    std::lock_guard lock(mutex_);
+    if (node == log_node_ && level_min == log_level_) return;
+    log_node_ = node;
+    log_level_ = level_min;
+    now_ = true;
+    wake_.notify_all();
+  }
+
+  void refresh_now() {
+    std::lock_guard lock(mutex_);
+    now_ = true;
+    wake_.notify_all();
+  }
+
+  // The newest state, if it changed since the last call.
+  bool take(zone_snapshot& zone, std::vector<log_tail_line>& log) {
+    std::lock_guard lock(mutex_);
+    if (version_ == taken_) return false;
+    taken_ = version_;
+    zone = zone_;
+    log = log_;
+    return true;
+  }
+
+ private:
+  void run() {
+    log_follower follower;
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      now_ = false;
+      auto node = log_node_;
+      auto level = log_level_;
+      lock.unlock();
+      auto zone = source_.collect();
+      if (!node.empty()) follower.update(source_, node, level);
+      lock.lock();
+      zone_ = std::move(zone);
+      log_ = node.empty() ? std::vector<log_tail_line>{} : follower.lines();
+      ++version_;
+      wake_.wait_for(lock, std::chrono::milliseconds(refresh_ms_), [this] { return stop_ || now_; });
+    }
+  }
+
+  collector& source_;
+  const std::uint64_t refresh_ms_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool now_ = false;
+  std::string log_node_;
+  int log_level_ = 0;
+  zone_snapshot zone_;
+  std::vector<log_tail_line> log_;
+  std::uint64_t version_ = 0;
+  std::uint64_t taken_ = 0;
+  std::thread thread_;  // last: starts after everything it uses
+};
+
 void draw(const std::vector<screen_line>& lines) {
   erase();
   for (std::size_t row = 0; row < lines.size(); ++row) {
@@ -106,19 +185,18 @@ int run_tui(collector& source, const tui_options& options) {
   timeout(100);
   ui_state ui;
   if (!options.start_node.empty()) ui.view = view_kind::node, ui.node = options.start_node;
-  log_follower log;
   zone_snapshot zone;
-  auto next_refresh = std::chrono::steady_clock::now();
+  std::vector<log_tail_line> log;
+  refresher fresh(source, options.refresh_ms);
   bool dirty = true;
+  std::pair<std::string, int> followed;
   while (!ui.quit) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= next_refresh) {
-      zone = source.collect();
-      if (ui.view == view_kind::log) log.update(source, ui.node, ui.log_level_min);
-      next_refresh = now + std::chrono::milliseconds(options.refresh_ms);
-      dirty = true;
-    }
-    if (dirty) draw(render(zone, log.lines(), ui, COLS, LINES));
+    std::pair<std::string, int> wanted{ui.view == view_kind::log ? ui.node : "", ui.log_level_min};
+    if (wanted != followed) log.clear();  // no lines of another node or level meanwhile
+    followed = wanted;
+    fresh.follow_log(wanted.first, wanted.second);
+    dirty = fresh.take(zone, log) || dirty;
+    if (dirty) draw(render(zone, log, ui, COLS, LINES));
     dirty = false;
     int ch = getch();
     if (ch == KEY_RESIZE) {
@@ -127,15 +205,11 @@ int run_tui(collector& source, const tui_options& options) {
     }
     auto key = key_of(ch);
     if (!key) continue;
-    auto before = ui.view;
-    auto level = ui.log_level_min;
     auto chosen = on_key(ui, zone, *key);
     if (chosen.kind != action_kind::none) {
+      draw(render(zone, log, ui, COLS, LINES));  // "...: asked" while it runs
       carry_out(source, chosen, ui);
-      next_refresh = std::chrono::steady_clock::now();  // show the effect soon
-    }
-    if (ui.view == view_kind::log && (before != view_kind::log || level != ui.log_level_min)) {
-      log.update(source, ui.node, ui.log_level_min);
+      fresh.refresh_now();  // show the effect soon
     }
     dirty = true;
   }

@@ -88,8 +88,9 @@ std::string leader_in(const std::string& screen) {
 BOOST_AUTO_TEST_CASE(the_tui_shows_the_zone_acts_on_it_sees_a_node_die_and_quits_cleanly) {
   zone_of_three zone;
   auto exit_file = (zone.dir.path / "inspect-exit").string();
+  // A long call timeout: a hung node would hold a refresh for 3 s.
   auto command = "HOME=" + (zone.dir.path / "home").string() + " TERM=screen " + BUCKY_INSPECT_BINARY + " --zone " +
-                 zone.zone_file + "; echo exit=$? > " + exit_file;
+                 zone.zone_file + " --call-timeout-ms 3000; echo exit=$? > " + exit_file;
   tmux_window tui(zone, command);
   for (auto row : {"n1       127.0.0.1", "n2       127.0.0.1", "n3       127.0.0.1"}) BOOST_TEST_REQUIRE(tui.wait_for(row));
   std::string leader;
@@ -127,8 +128,18 @@ BOOST_AUTO_TEST_CASE(the_tui_shows_the_zone_acts_on_it_sees_a_node_die_and_quits
   node_process::wait_for([&] { return (next = leader_in(tui.screen())) != leader && !next.empty(); }, 15s);
   BOOST_TEST((next != leader && !next.empty()), tui.screen());
 
-  // A node killed with SIGKILL is marked DOWN.
+  // A node that hangs (SIGSTOP) does not freeze the keys: snapshots are taken on
+  // a thread of their own.
   std::string victim = leader == "n3" || next == "n3" ? (leader == "n2" || next == "n2" ? "n1" : "n2") : "n3";
+  zone.nodes[victim]->signal(SIGSTOP);
+  std::this_thread::sleep_for(1500ms);  // a refresh is now waiting on the stopped node
+  tui.keys({"?"});
+  BOOST_TEST(tui.wait_for("Keys", 1s));
+  tui.keys({"x"});
+  BOOST_TEST(tui.wait_for("[zone]", 1s));
+  zone.nodes[victim]->signal(SIGCONT);
+
+  // A node killed with SIGKILL is marked DOWN.
   zone.nodes[victim]->signal(SIGKILL);
   BOOST_TEST(tui.wait_for(victim + "       127.0.0.1:" + std::to_string(zone.ports[victim]) + " DOWN"));
 
