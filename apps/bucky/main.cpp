@@ -33,19 +33,12 @@ using namespace bucky::cli;
 
 namespace {
 
-std::string env_or(const char* name, std::string fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
 
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  cli_options options;
-  options.key_path = env_or("BUCKY_KEY", "");
-  options.peers_path = env_or("BUCKY_PEERS", "");
-  options.zone_path = env_or("BUCKY_ZONE", "");
+  auto options = options_from_environment();
   CLI::App app{"bucky: manage a BuckyOS zone", "bucky"};
   app.set_version_flag("--version", std::string("bucky ") + BUCKY_VERSION);
   app.require_subcommand(1);

@@ -77,6 +77,18 @@ std::string default_owner_key_path(const std::string& zone_id) {
   return fmt::format("{}/.bucky/{}.owner.key", home && *home ? home : ".", zone_id);
 }
 
+cli_options options_from_environment() {
+  auto env_or_empty = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value ? value : "");
+  };
+  cli_options options;
+  options.key_path = env_or_empty("BUCKY_KEY");
+  options.peers_path = env_or_empty("BUCKY_PEERS");
+  options.zone_path = env_or_empty("BUCKY_ZONE");
+  return options;
+}
+
 int fail(int code, const std::string& message) {
   std::fprintf(stderr, "bucky: %s\n", message.c_str());
   return code;

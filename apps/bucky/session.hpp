@@ -39,6 +39,9 @@ struct cli_options {
 };
 
 
+// Options with the key, peers and zone files from BUCKY_KEY, BUCKY_PEERS, BUCKY_ZONE.
+cli_options options_from_environment();
+
 // Prints "bucky: <message>" on stderr and returns `code` (1 failure, 2 usage).
 int fail(int code, const std::string& message);
 // The same for a refusal: 2 when the input was invalid, 1 otherwise.

@@ -27,10 +27,6 @@ using namespace bucky::inspect;
 
 namespace {
 
-std::string env_or(const char* name, std::string fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
-}
 
 int fail(int code, const std::string& message) {
   std::cerr << "bucky-inspect: " << message << "\n";
@@ -61,10 +57,7 @@ int print_once(collector& source, bool json, std::uint64_t refresh_ms) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  cli::cli_options options;
-  options.key_path = env_or("BUCKY_KEY", "");
-  options.peers_path = env_or("BUCKY_PEERS", "");
-  options.zone_path = env_or("BUCKY_ZONE", "");
+  auto options = cli::options_from_environment();
   bool once = false;
   std::uint64_t refresh_ms = 1'000;
   std::uint64_t call_timeout_ms = 800;

@@ -22,26 +22,32 @@ std::pair<std::string, std::string> split_node_key(const std::string& key) {
   return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
 }
 
-node_view& node_named(zone_snapshot& zone, const std::string& name) {
-  for (auto& n : zone.nodes) {
-    if (n.name == name) return n;
+// The element of `list` whose `name` is `name`, added by `make` when there is none.
+template <class List, class Make>
+auto& named(List& list, const std::string& name, std::string List::value_type::*field, Make make) {
+  for (auto& item : list) {
+    if (item.*field == name) return item;
   }
-  node_view added;
-  added.name = name;
-  added.error = "not in the zone config";
-  zone.nodes.push_back(std::move(added));
-  return zone.nodes.back();
+  list.push_back(make());
+  return list.back();
+}
+
+node_view& node_named(zone_snapshot& zone, const std::string& name) {
+  return named(zone.nodes, name, &node_view::name, [&] {
+    node_view added;
+    added.name = name;
+    added.error = "not in the zone config";
+    return added;
+  });
 }
 
 instance_view& instance_named(node_view& node, const std::string& id) {
-  for (auto& i : node.services) {
-    if (i.id == id) return i;
-  }
-  instance_view added;
-  added.id = id;
-  added.state = "not reported";
-  node.services.push_back(std::move(added));
-  return node.services.back();
+  return named(node.services, id, &instance_view::id, [&] {
+    instance_view added;
+    added.id = id;
+    added.state = "not reported";
+    return added;
+  });
 }
 
 }  // namespace
