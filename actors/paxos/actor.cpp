@@ -15,6 +15,7 @@ caf::behavior paxos_actor::make_behavior() {
   schedule_tick();
   return {
       [this](tick_atom) {
+        expire_due();
         if (disk_unwritable()) {
           check_disk();
           return schedule_tick();
@@ -64,8 +65,6 @@ caf::behavior paxos_actor::make_behavior() {
         return serve_watch(request);
       },
       [this](forward_flush_atom) { flush_forwards(); },
-      [this](expire_atom, std::uint64_t client_id, std::uint64_t sequence) { expire(client_id, sequence); },
-      [this](expire_read_atom, std::uint64_t read_id) { expire_read(read_id); },
       [this](kv_watch_request& request) -> caf::result<kv_watch_response> { return serve_watch(request); },
       [this](expire_watch_atom, std::uint64_t id) { expire_watch(id); },
       [this](zone_state_status_request&) { return status_report(); },
@@ -348,7 +347,7 @@ void paxos_actor::answer(command_outcome& outcome) {
   track_leases(outcome);
   auto waiting = waiting_.find({outcome.client_id, outcome.sequence});
   if (waiting == waiting_.end()) return;
-  auto done = std::move(waiting->second);
+  auto done = std::move(waiting->second.done);
   waiting_.erase(waiting);
   if (outcome.response) done(answered(std::move(*outcome.response), config_.node_id));
   else done(refused(outcome.error, config_.node_id));

@@ -46,8 +46,9 @@ void paxos_actor::read_linearizable(const kv_client_request& request, reply_fn d
                                                                config_.node_id, core_->reads_pending())},
                         config_.node_id));
   }
-  reads_.emplace(id, pending_read{request.request, std::move(done)});
-  delayed_send(this, std::chrono::milliseconds(config_.request_timeout_ms), expire_read_atom::value, id);
+  auto deadline_ms = steady_ms() + config_.request_timeout_ms;
+  reads_.emplace(id, pending_read{request.request, std::move(done), deadline_ms});
+  read_deadlines_.add(deadline_ms, id);
   take(std::move(out));
 }
 
@@ -72,9 +73,6 @@ void paxos_actor::fail_read(std::uint64_t id, const status& why) {
   reads_.erase(read);
 }
 
-void paxos_actor::expire_read(std::uint64_t id) {
-  fail_read(id, {status_code::timeout, "the leader could not confirm its leadership in time; retry"});
-}
 
 // Every client request ends in exactly one call of `done`.
 void paxos_actor::serve(kv_client_request& request, reply_fn done) {
@@ -132,8 +130,9 @@ void paxos_actor::propose(const kv_client_request& request, reply_fn done) {
   if (!core_->on_client_command({request.client_id, request.sequence, std::move(operation)}, out)) {
     return done(refused({status_code::unavailable, "the leader's queue is full"}, config_.node_id));
   }
-  waiting_.emplace(key, std::move(done));
-  delayed_send(this, std::chrono::milliseconds(config_.request_timeout_ms), expire_atom::value, key.first, key.second);
+  auto deadline_ms = steady_ms() + config_.request_timeout_ms;
+  waiting_.emplace(key, waiting_write{std::move(done), deadline_ms});
+  write_deadlines_.add(deadline_ms, key);
   take(std::move(out));
 }
 
@@ -180,13 +179,22 @@ void paxos_actor::flush_forwards() {
   }
 }
 
-void paxos_actor::expire(std::uint64_t client_id, std::uint64_t sequence) {
-  auto waiting = waiting_.find({client_id, sequence});
-  if (waiting == waiting_.end()) return;
-  waiting->second(refused({status_code::timeout, "not applied in time (leader change?); the outcome is "
-                                                 "unknown: retry with the same sequence"},
-                          config_.node_id));
-  waiting_.erase(waiting);
+void paxos_actor::expire_due() {
+  auto now_ms = steady_ms();
+  write_deadlines_.take_due(now_ms, [this](std::uint64_t deadline_ms, const request_key& key) {
+    auto waiting = waiting_.find(key);
+    if (waiting == waiting_.end() || waiting->second.deadline_ms != deadline_ms) return;  // answered, or retried
+    auto done = std::move(waiting->second.done);
+    waiting_.erase(waiting);
+    done(refused({status_code::timeout, "not applied in time (leader change?); the outcome is unknown: retry with "
+                                        "the same sequence"},
+                 config_.node_id));
+  });
+  read_deadlines_.take_due(now_ms, [this](std::uint64_t deadline_ms, std::uint64_t id) {
+    auto read = reads_.find(id);
+    if (read == reads_.end() || read->second.deadline_ms != deadline_ms) return;
+    fail_read(id, {status_code::timeout, "the leader could not confirm its leadership in time; retry"});
+  });
 }
 
 void paxos_actor::on_exit() {
@@ -194,7 +202,7 @@ void paxos_actor::on_exit() {
                  fmt::format("the zone-state replica on {} stopped (it restarts); retry, here or at another node; a "
                              "write's outcome is unknown",
                              config_.node_id));
-  for (auto& [key, done] : waiting_) done(refused(stopped, config_.node_id));
+  for (auto& [key, waiting] : waiting_) waiting.done(refused(stopped, config_.node_id));
   for (auto& waiting : forwards_) waiting.done(refused(stopped, config_.node_id));
   for (auto& [id, read] : reads_) read.done(refused(stopped, config_.node_id));
   for (auto& [id, watching] : watchers_) watching.promise.deliver(watch_refused(stopped));

@@ -16,6 +16,7 @@
 
 #include "actors/paxos/acceptor_store.hpp"
 #include "actors/paxos/actor.hpp"
+#include "actors/paxos/deadline_queue.hpp"
 #include "actors/paxos/lease_timers.hpp"
 #include "actors/paxos/replica_core.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
@@ -28,8 +29,6 @@
 
 namespace bucky::paxos_shell {
 
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
-using expire_read_atom = caf::atom_constant<caf::atom("expireread")>;
 using expire_watch_atom = caf::atom_constant<caf::atom("expirewtch")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using forward_flush_atom = caf::atom_constant<caf::atom("fwdflush")>;
@@ -117,7 +116,6 @@ class paxos_actor : public component_actor {
   void read_linearizable(const kv_client_request& request, reply_fn done);
   void answer_read(std::uint64_t id);
   void fail_read(std::uint64_t id, const status& why);
-  void expire_read(std::uint64_t id);
 
   // --- snapshots for replicas behind the compacted log ---
 
@@ -171,7 +169,8 @@ class paxos_actor : public component_actor {
             });
   }
 
-  void expire(std::uint64_t client_id, std::uint64_t sequence);
+  // Fails the writes and reads whose deadline passed (on every tick).
+  void expire_due();
 
   paxos_config config_;
   std::unique_ptr<storage::lmdb_env> env_;
@@ -181,6 +180,11 @@ class paxos_actor : public component_actor {
   struct pending_read {
     kv_request request;
     reply_fn done;
+    std::uint64_t deadline_ms = 0;
+  };
+  struct waiting_write {
+    reply_fn done;
+    std::uint64_t deadline_ms = 0;
   };
   struct forwarded {
     kv_client_request request;
@@ -197,7 +201,9 @@ class paxos_actor : public component_actor {
     caf::response_promise promise;
   };
 
-  std::map<request_key, reply_fn> waiting_;
+  std::map<request_key, waiting_write> waiting_;
+  deadline_queue<request_key> write_deadlines_;
+  deadline_queue<std::uint64_t> read_deadlines_;
   std::vector<forwarded> forwards_;  // gathered until the next forward flush
   bool forward_flush_queued_ = false;
   std::map<std::uint64_t, pending_read> reads_;

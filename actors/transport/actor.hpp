@@ -33,7 +33,10 @@ struct transport_config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;
   net::connection_options connection;
-  std::uint64_t inbound_request_timeout_ms = 5'000;
+  // A safety net only: every component answers by its own deadline (the zone state
+  // within its 5 s request timeout, a watch within its wait of up to 30 s), and must
+  // win the race, or a caller gets "timeout" instead of the component's own words.
+  std::uint64_t inbound_request_timeout_ms = 35'000;
   std::size_t pending_requests_max = 4'096;   // our requests waiting for answers
   std::size_t inbound_requests_max = 1'024;   // peers' requests being served here
 };

@@ -295,3 +295,31 @@ BOOST_AUTO_TEST_CASE(a_waiting_watch_wakes_on_the_next_change_and_a_quiet_one_ti
   BOOST_TEST(empty->events.empty());
   BOOST_TEST(empty->next_revision > 1);
 }
+
+// A write the leader takes but cannot get chosen (both followers hang) is answered
+// when its time is up, in the zone state's words (its outcome is unknown: retry
+// with the same sequence), not with a transport timeout that wins the race; the
+// zone goes on once they return.
+BOOST_AUTO_TEST_CASE(a_write_that_cannot_be_chosen_times_out_with_its_outcome_unknown) {
+  running_zone running;
+  BOOST_TEST_REQUIRE(running.client.run(put_request("/t/first", "1")).has_value());
+  auto leader = current_leader(running.zone);
+  BOOST_TEST_REQUIRE(!leader.empty());
+  std::vector<std::string> followers;
+  for (auto& id : running.zone.ids) {
+    if (id != leader) followers.push_back(id);
+  }
+  for (auto& id : followers) running.zone.nodes[id]->signal(SIGSTOP);
+  kv_client_request call{running.client.client_id, ++running.client.sequence, put_request("/t/stuck", "x"), false, 0};
+  auto started = std::chrono::steady_clock::now();
+  auto answer = running.admin.call(leader, "paxos", call, 10s);
+  auto waited = std::chrono::steady_clock::now() - started;
+  for (auto& id : followers) running.zone.nodes[id]->signal(SIGCONT);
+  auto log = running.zone.nodes[leader]->err();
+  BOOST_TEST_REQUIRE(answer.has_value(), answer.error().message() << "\n" << log.substr(log.size() > 3'000 ? log.size() - 3'000 : 0));
+  BOOST_TEST(!answer->ok);
+  BOOST_TEST(answer->error_code == static_cast<std::uint8_t>(status_code::timeout));
+  BOOST_TEST(answer->error_message.find("not applied in time") != std::string::npos, answer->error_message);
+  BOOST_TEST((waited >= 4500ms && waited < 8s), std::chrono::duration_cast<std::chrono::milliseconds>(waited).count());
+  BOOST_TEST(running.client.run(put_request("/t/after", "2")).has_value());
+}
