@@ -357,7 +357,7 @@ class transport_actor : public component_actor {
       out.kind = envelope_kind::error;
       out.type = static_cast<std::uint16_t>(message_type::error_reply);
       out.payload = encode(error_reply::from(outcome.error()));
-      ++session_errors_[session_id];
+      if (session_peers_.count(session_id)) ++session_errors_[session_id];  // (not for one that closed meanwhile)
     }
     io_->send(session_id, encode(out), 0);
   }
