@@ -1,5 +1,7 @@
 #include "apps/bucky_inspect/view_model.hpp"
 
+#include "apps/bucky_inspect/view_rows.hpp"
+
 #include <algorithm>
 #include <ctime>
 
@@ -9,42 +11,14 @@ namespace bucky::inspect {
 
 namespace {
 
-bool matches(const std::string& text, const std::string& filter) {
-  return filter.empty() || text.find(filter) != std::string::npos;
-}
-
-// Rows of each list as shown: filtered, in order. Indexes into the snapshot's vectors.
-std::vector<std::size_t> shown_nodes(const zone_snapshot& zone, const ui_state& ui) {
-  std::vector<std::size_t> rows;
-  for (std::size_t i = 0; i < zone.nodes.size(); ++i) {
-    if (matches(zone.nodes[i].name, ui.filter)) rows.push_back(i);
-  }
-  return rows;
-}
-
-template <class Row, class Name>
-std::vector<std::size_t> shown(const std::vector<Row>& list, const std::string& filter, Name name) {
-  std::vector<std::size_t> rows;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (matches(name(list[i]), filter)) rows.push_back(i);
-  }
-  return rows;
-}
-
 std::size_t section_rows(const node_view* node, const ui_state& ui) {
   if (!node) return 0;
   switch (ui.section) {
-    case node_section::actors: return shown(node->actors, ui.filter, [](const actor_row& a) { return a.name; }).size();
-    case node_section::sessions: return shown(node->sessions, ui.filter, [](const session_view& s) { return s.peer; }).size();
-    case node_section::services: return shown(node->services, ui.filter, [](const instance_view& i) { return i.id; }).size();
+    case node_section::actors: return actors_shown(*node, ui.filter).size();
+    case node_section::sessions: return sessions_shown(*node, ui.filter).size();
+    case node_section::services: return services_shown(*node, ui.filter).size();
   }
   return 0;
-}
-
-const node_view* selected_node(const zone_snapshot& zone, const ui_state& ui) {
-  auto rows = shown_nodes(zone, ui);
-  if (rows.empty()) return nullptr;
-  return &zone.nodes[rows[std::min(ui.zone_row, rows.size() - 1)]];
 }
 
 void move(std::size_t& row, std::size_t count, long delta) {
@@ -83,13 +57,14 @@ void ask_drain(ui_state& ui, const node_view* node) {
 }
 
 void on_zone_key(ui_state& ui, const zone_snapshot& zone, key_input key) {
-  auto count = shown_nodes(zone, ui).size();
+  auto shown = nodes_shown(zone, ui.filter);
+  auto count = shown.size();
   using code = key_input::code;
   if (key.what == code::up) move(ui.zone_row, count, -1);
   if (key.what == code::down) move(ui.zone_row, count, 1);
   if (key.what == code::page_up) move(ui.zone_row, count, -10);
   if (key.what == code::page_down) move(ui.zone_row, count, 10);
-  const auto* node = selected_node(zone, ui);
+  const auto* node = row_at(shown, ui.zone_row);
   if ((key.what == code::enter || key.what == code::right) && node) open_node(ui, node->name);
   if (key.what != code::character) return;
   if (key.ch == 's') ask_step_down(ui, zone);
@@ -115,9 +90,9 @@ void on_node_key(ui_state& ui, const zone_snapshot& zone, key_input key) {
   if (key.what == code::left || key.what == code::escape || key.what == code::backspace) {
     ui.view = view_kind::zone;
     ui.filter.clear();
-    auto rows = shown_nodes(zone, ui);  // back on the row of the node just seen
+    auto rows = nodes_shown(zone, ui.filter);  // back on the row of the node just seen
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (zone.nodes[rows[i]].name == ui.node) ui.zone_row = i;
+      if (rows[i]->name == ui.node) ui.zone_row = i;
     }
     return;
   }
@@ -130,9 +105,8 @@ void on_node_key(ui_state& ui, const zone_snapshot& zone, key_input key) {
       ui.message = "r restarts the selected actor: Tab to the actors first";
       return;
     }
-    auto rows = shown(node->actors, ui.filter, [](const actor_row& a) { return a.name; });
-    if (rows.empty()) return;
-    ask(ui, {action_kind::restart_actor, node->name, node->actors[rows[std::min(ui.section_row, rows.size() - 1)]].name});
+    const auto* actor = row_at(actors_shown(*node, ui.filter), ui.section_row);
+    if (actor) ask(ui, {action_kind::restart_actor, node->name, actor->name});
   }
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "apps/bucky_inspect/view_model.hpp"
+#include "apps/bucky_inspect/view_rows.hpp"
 
 namespace bucky::inspect {
 
@@ -45,10 +46,6 @@ std::string without_date(const std::string& line) {
   return dated ? line.substr(11) : line;
 }
 
-bool matches(const std::string& text, const std::string& filter) {
-  return filter.empty() || text.find(filter) != std::string::npos;
-}
-
 // Adds rows[offset..] so the selected one is visible in `room` lines.
 void add_rows(page& out, const std::vector<std::string>& rows, std::size_t selected, std::size_t room) {
   if (rows.empty() || room == 0) return;
@@ -74,10 +71,9 @@ void zone_view(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
                       "BALLOT", "CHOSEN", "APPLIED", "LAG", "ACTOR"),
           false, true);
   std::vector<std::string> rows;
-  std::vector<const node_view*> shown;
-  for (const auto& n : zone.nodes) {
-    if (!matches(n.name, ui.filter)) continue;
-    shown.push_back(&n);
+  auto shown = nodes_shown(zone, ui.filter);
+  for (const auto* node : shown) {
+    const auto& n = *node;
     std::string role = "-", ballot = "-", chosen = "-", applied = "-", lag = "-";
     if (n.replica && n.replica->error.empty()) {
       role = n.replica->role;
@@ -94,7 +90,7 @@ void zone_view(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
     rows.push_back(fmt::format("{:<8} {:<15} {:<7} {:<9} {:>6} {:>7} {:>7} {:>4} {:>5}", n.name, n.address, state, role,
                                ballot, chosen, applied, lag, actors));
   }
-  const node_view* selected = shown.empty() ? nullptr : shown[std::min(ui.zone_row, shown.size() - 1)];
+  const auto* selected = row_at(shown, ui.zone_row);
   std::size_t below = zone.zone_state_error.empty() ? 3 : 4;  // blank, selected node's notes, summary (, error)
   add_rows(out, rows, ui.zone_row, room > below + 1 ? room - below - 1 : 1);
   if (rows.empty()) out.add(ui.filter.empty() ? "  (no nodes)" : "  (no node matches the filter)");
@@ -111,10 +107,7 @@ void zone_view(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
 
 std::vector<std::string> actor_rows(const node_view& n, const ui_state& ui) {
   std::vector<std::string> rows;
-  std::vector<const actor_row*> shown;
-  for (const auto& a : n.actors) {
-    if (matches(a.name, ui.filter)) shown.push_back(&a);
-  }
+  auto shown = actors_shown(n, ui.filter);
   for (std::size_t i = 0; i < shown.size(); ++i) {
     const auto& a = *shown[i];
     auto rate = a.messages_per_s < 0 ? std::string("-") : fmt::format("{:.0f}", a.messages_per_s);
@@ -129,8 +122,8 @@ std::vector<std::string> actor_rows(const node_view& n, const ui_state& ui) {
 
 std::vector<std::string> session_rows(const node_view& n, const ui_state& ui) {
   std::vector<std::string> rows;
-  for (const auto& s : n.sessions) {
-    if (!matches(s.peer, ui.filter)) continue;
+  for (const auto* session : sessions_shown(n, ui.filter)) {
+    const auto& s = *session;
     rows.push_back(fmt::format("{:<10} {:<21} {:<3} {:<5} {:>5} {:>7} {:>7} {:>6}", s.peer, s.remote_address,
                                s.outbound ? "out" : "in", s.established ? "up" : "hello", age_text(s.age_ms),
                                bytes_text(s.bytes_in), bytes_text(s.bytes_out), s.errors));
@@ -140,8 +133,8 @@ std::vector<std::string> session_rows(const node_view& n, const ui_state& ui) {
 
 std::vector<std::string> service_rows(const node_view& n, const ui_state& ui) {
   std::vector<std::string> rows;
-  for (const auto& i : n.services) {
-    if (!matches(i.id, ui.filter)) continue;
+  for (const auto* instance : services_shown(n, ui.filter)) {
+    const auto& i = *instance;
     auto last = i.last_error.empty() ? i.last_exit : i.last_error;
     rows.push_back(fmt::format("{:<18} {:<6} {:<12} {:>7} {:>8}  {}", i.id, i.desired ? "yes" : "no", i.state,
                                i.pid ? std::to_string(i.pid) : "-", i.restarts, last.empty() ? "-" : last));
@@ -194,14 +187,8 @@ void node_page(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
   }
   // The selected actor's last crash, whole: the row has room for its start only.
   const actor_row* crashed = nullptr;
-  if (ui.section == node_section::actors && !rows.empty()) {
-    std::vector<const actor_row*> shown;
-    for (const auto& a : n->actors) {
-      if (matches(a.name, ui.filter)) shown.push_back(&a);
-    }
-    crashed = shown[std::min(ui.section_row, shown.size() - 1)];
-    if (crashed->last_crash_reason.empty()) crashed = nullptr;
-  }
+  if (ui.section == node_section::actors) crashed = row_at(actors_shown(*n, ui.filter), ui.section_row);
+  if (crashed && crashed->last_crash_reason.empty()) crashed = nullptr;
   constexpr std::size_t crash_lines_max = 3;
   auto used = out.lines.size() + (crashed ? crash_lines_max + 1 : 0);
   add_rows(out, rows, ui.section_row, room > used ? room - used : 1);
@@ -219,7 +206,7 @@ void log_page(page& out, const std::vector<log_tail_line>& log, const ui_state& 
           false, true);
   std::vector<const log_tail_line*> shown;
   for (const auto& line : log) {
-    if (line.level >= ui.log_level_min && matches(line.text, ui.filter)) shown.push_back(&line);
+    if (line.level >= ui.log_level_min && filter_keeps(line.text, ui.filter)) shown.push_back(&line);
   }
   std::size_t space = room > 1 ? room - 1 : 0;
   std::size_t first = shown.size() > space ? shown.size() - space : 0;
