@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE integration_inspect_tui
 #include <boost/test/unit_test.hpp>
 
+#include <functional>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -78,6 +79,27 @@ std::string running_on(zone_dir& zone, const std::string& service) {
   return row["state"] == "running" ? row["node"].get<std::string>() : "";
 }
 
+// The shell command tmux runs: the inspector as the zone's owner, then its exit
+// code written to `exit_file`.
+std::string inspect_command(zone_dir& zone, const std::string& args, const std::string& exit_file) {
+  return "HOME=" + (zone.dir.path / "home").string() + " TERM=screen " + BUCKY_INSPECT_BINARY + " --zone " +
+         zone.zone_file + " " + args + "; echo exit=$? > " + exit_file;
+}
+
+// Polls `read` until it gives a value other than `old` and ""; that value, or ""
+// when the limit passed first.
+std::string wait_for_change(const std::function<std::string()>& read, const std::string& old,
+                            std::chrono::seconds limit) {
+  std::string now;
+  bool changed = node_process::wait_for([&] { return (now = read()) != old && !now.empty(); }, limit);
+  return changed ? now : "";
+}
+
+void quit_cleanly(tmux_window& tui, const std::string& exit_file) {
+  tui.keys({"q"});
+  BOOST_TEST(node_process::wait_for([&] { return read_file(exit_file) == "exit=0\n"; }, 10s), read_file(exit_file));
+}
+
 std::string leader_in(const std::string& screen) {
   std::smatch match;
   return std::regex_search(screen, match, std::regex("leader (n[123]) ")) ? match[1].str() : "";
@@ -89,9 +111,7 @@ BOOST_AUTO_TEST_CASE(the_tui_shows_the_zone_acts_on_it_sees_a_node_die_and_quits
   zone_of_three zone;
   auto exit_file = (zone.dir.path / "inspect-exit").string();
   // A long call timeout: a hung node would hold a refresh for 3 s.
-  auto command = "HOME=" + (zone.dir.path / "home").string() + " TERM=screen " + BUCKY_INSPECT_BINARY + " --zone " +
-                 zone.zone_file + " --call-timeout-ms 3000; echo exit=$? > " + exit_file;
-  tmux_window tui(zone, command);
+  tmux_window tui(zone, inspect_command(zone, "--call-timeout-ms 3000", exit_file));
   for (auto row : {"n1       127.0.0.1", "n2       127.0.0.1", "n3       127.0.0.1"}) BOOST_TEST_REQUIRE(tui.wait_for(row));
   std::string leader;
   node_process::wait_for([&] { return !(leader = leader_in(tui.screen())).empty(); }, 15s);
@@ -124,9 +144,8 @@ BOOST_AUTO_TEST_CASE(the_tui_shows_the_zone_acts_on_it_sees_a_node_die_and_quits
   BOOST_TEST_REQUIRE(tui.wait_for("ask " + leader + " to step down as leader of the zone state? (y/n)"));
   tui.keys({"y"});
   BOOST_TEST(tui.wait_for("done: " + leader + " stepped down"));
-  std::string next;
-  node_process::wait_for([&] { return (next = leader_in(tui.screen())) != leader && !next.empty(); }, 15s);
-  BOOST_TEST((next != leader && !next.empty()), tui.screen());
+  auto next = wait_for_change([&] { return leader_in(tui.screen()); }, leader, 15s);
+  BOOST_TEST(!next.empty(), tui.screen());
 
   // A node that hangs (SIGSTOP) does not freeze the keys: snapshots are taken on
   // a thread of their own.
@@ -143,8 +162,7 @@ BOOST_AUTO_TEST_CASE(the_tui_shows_the_zone_acts_on_it_sees_a_node_die_and_quits
   zone.nodes[victim]->signal(SIGKILL);
   BOOST_TEST(tui.wait_for(victim + "       127.0.0.1:" + std::to_string(zone.ports[victim]) + " DOWN"));
 
-  tui.keys({"q"});
-  BOOST_TEST(node_process::wait_for([&] { return read_file(exit_file) == "exit=0\n"; }, 10s), read_file(exit_file));
+  quit_cleanly(tui, exit_file);
 }
 
 // Drain from the TUI: the scheduler moves the service off the drained node; undrain
@@ -158,9 +176,7 @@ BOOST_AUTO_TEST_CASE(draining_a_node_in_the_tui_moves_its_service_and_once_json_
   BOOST_TEST_REQUIRE(!first.empty());
 
   auto exit_file = (zone.dir.path / "inspect-exit").string();
-  auto command = "HOME=" + (zone.dir.path / "home").string() + " TERM=screen " + BUCKY_INSPECT_BINARY + " --zone " +
-                 zone.zone_file + " --node " + first + "; echo exit=$? > " + exit_file;
-  tmux_window tui(zone, command);
+  tmux_window tui(zone, inspect_command(zone, "--node " + first, exit_file));
   BOOST_TEST_REQUIRE(tui.wait_for("node " + first + " (127.0.0.1:"));
   tui.keys({"Tab", "Tab"});
   BOOST_TEST(tui.wait_for("sleeper/0          yes    running"));
@@ -168,9 +184,8 @@ BOOST_AUTO_TEST_CASE(draining_a_node_in_the_tui_moves_its_service_and_once_json_
   BOOST_TEST_REQUIRE(tui.wait_for("drain " + first + ": move every service off it? (y/n)"));
   tui.keys({"y"});
   BOOST_TEST(tui.wait_for("done: " + first + " drained"));
-  std::string second;
-  node_process::wait_for([&] { return (second = running_on(zone, "sleeper")) != first && !second.empty(); }, 20s);
-  BOOST_TEST((second != first && !second.empty()), second);
+  auto second = wait_for_change([&] { return running_on(zone, "sleeper"); }, first, 20s);
+  BOOST_TEST(!second.empty());
   BOOST_TEST(tui.wait_for("nothing placed here"));  // the drained node's services tab
   tui.keys({"Escape"});
   BOOST_TEST(tui.wait_for(first + "       127.0.0.1:" + std::to_string(zone.ports[first]) + " drained"));
@@ -194,6 +209,5 @@ BOOST_AUTO_TEST_CASE(draining_a_node_in_the_tui_moves_its_service_and_once_json_
   BOOST_TEST(tui.wait_for("done: " + first + " undrained"));
   BOOST_TEST(tui.wait_for(first + "       127.0.0.1:" + std::to_string(zone.ports[first]) + " up"));
   BOOST_TEST(running_on(zone, "sleeper") == second);  // stable: nothing moves back
-  tui.keys({"q"});
-  BOOST_TEST(node_process::wait_for([&] { return read_file(exit_file) == "exit=0\n"; }, 10s), read_file(exit_file));
+  quit_cleanly(tui, exit_file);
 }
