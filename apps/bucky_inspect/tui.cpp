@@ -3,6 +3,7 @@
 #include "apps/bucky_inspect/tui.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -17,6 +18,9 @@ namespace bucky::inspect {
 namespace {
 
 constexpr std::size_t log_lines_kept_max = 2'000;
+
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void on_stop_signal(int) { stop_requested = 1; }
 constexpr std::uint32_t log_lines_first_read = 500;
 
 std::optional<key_input> key_of(int ch) {
@@ -176,6 +180,9 @@ void carry_out(collector& source, const action& a, ui_state& ui) {
 }  // namespace
 
 int run_tui(collector& source, const tui_options& options) {
+  // Ctrl-C and SIGTERM quit like `q`: the terminal is restored, not left in curses mode.
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   setenv("ESCDELAY", "25", 0);
   initscr();
   cbreak();
@@ -190,7 +197,7 @@ int run_tui(collector& source, const tui_options& options) {
   refresher fresh(source, options.refresh_ms);
   bool dirty = true;
   std::pair<std::string, int> followed;
-  while (!ui.quit) {
+  while (!ui.quit && !stop_requested) {
     std::pair<std::string, int> wanted{ui.view == view_kind::log ? ui.node : "", ui.log_level_min};
     if (wanted != followed) log.clear();  // no lines of another node or level meanwhile
     followed = wanted;

@@ -95,8 +95,9 @@ std::string wait_for_change(const std::function<std::string()>& read, const std:
   return changed ? now : "";
 }
 
-void quit_cleanly(tmux_window& tui, const std::string& exit_file) {
-  tui.keys({"q"});
+// `q`, or Ctrl-C: either way the inspector ends with exit code 0.
+void quit_cleanly(tmux_window& tui, const std::string& exit_file, const std::string& key = "q") {
+  tui.keys({key});
   BOOST_TEST(node_process::wait_for([&] { return read_file(exit_file) == "exit=0\n"; }, 10s), read_file(exit_file));
 }
 
@@ -209,5 +210,5 @@ BOOST_AUTO_TEST_CASE(draining_a_node_in_the_tui_moves_its_service_and_once_json_
   BOOST_TEST(tui.wait_for("done: " + first + " undrained"));
   BOOST_TEST(tui.wait_for(first + "       127.0.0.1:" + std::to_string(zone.ports[first]) + " up"));
   BOOST_TEST(running_on(zone, "sleeper") == second);  // stable: nothing moves back
-  quit_cleanly(tui, exit_file);
+  quit_cleanly(tui, exit_file, "C-c");
 }
