@@ -16,4 +16,21 @@ struct caller {
   std::string name;
 };
 
+// "owner", "admin", "node", "guest".
+inline const char* role_name(caller::kind role) {
+  switch (role) {
+    case caller::kind::owner: return "owner";
+    case caller::kind::admin: return "admin";
+    case caller::kind::node: return "node";
+    case caller::kind::guest: return "guest";
+  }
+  return "?";
+}
+
+// The owner and admins: the people who may act on a node itself (restart its
+// actors, make its replica step down, read its log, inject faults).
+inline bool is_owner_or_admin(const caller& who) {
+  return who.role == caller::kind::owner || who.role == caller::kind::admin;
+}
+
 }  // namespace bucky

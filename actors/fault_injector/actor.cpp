@@ -37,7 +37,7 @@ class fault_injector : public component_actor {
 
   // The reason the request is refused, or "" once applied.
   std::string apply(const caller& from, const fault_request& asked) {
-    if (from.role != caller::kind::owner && from.role != caller::kind::admin) {
+    if (!is_owner_or_admin(from)) {
       return fmt::format("{} may not inject faults: only the owner or an admin may", from.name);
     }
     switch (asked.what) {

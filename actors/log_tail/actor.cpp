@@ -26,7 +26,7 @@ caf::behavior log_tail_actor::make_behavior() {
       },
       [this](const caller& from, const log_tail_request& request) -> caf::result<log_tail_reply> {
         // Nodes have no business reading each other's logs.
-        if (from.role != caller::kind::owner && from.role != caller::kind::admin) {
+        if (!is_owner_or_admin(from)) {
           return caf::make_error(caf::sec::runtime_error, "only the owner or an admin may read a node's log");
         }
         log_tail_reply reply;

@@ -180,7 +180,7 @@ class node_daemon_actor : public caf::event_based_actor {
   // An operator's restart (owner or admin keys only; nodes may not).
   admin_action_reply restart_requested(const caller& from, const std::string& name) {
     admin_action_reply reply{config_.node_id, false, {}};
-    if (from.role != caller::kind::owner && from.role != caller::kind::admin) {
+    if (!is_owner_or_admin(from)) {
       reply.message = "only the owner or an admin may restart actors";
       return reply;
     }
@@ -195,7 +195,7 @@ class node_daemon_actor : public caf::event_based_actor {
       reply.message = *refusal;
       return reply;
     }
-    log_->info("restarting child '{}' as {} {} asked", name, from.role == caller::kind::owner ? "owner" : "admin",
+    log_->info("restarting child '{}' as {} {} asked", name, role_name(from.role),
                from.name);
     // The answer leaves first: restarting the transport would otherwise cut it off.
     delayed_send(this, std::chrono::milliseconds(restart_delay_ms), restart_atom::value, child);

@@ -276,7 +276,7 @@ void paxos_actor::commit(const replica_output& out) {
 // The operator's step-down (owner or admin keys only).
 admin_action_reply paxos_actor::step_down(const caller& from) {
   admin_action_reply reply{config_.node_id, false, {}};
-  if (from.role != caller::kind::owner && from.role != caller::kind::admin) {
+  if (!is_owner_or_admin(from)) {
     reply.message = "only the owner or an admin may ask the leader to step down";
     return reply;
   }
@@ -289,7 +289,7 @@ admin_action_reply paxos_actor::step_down(const caller& from) {
   }
   log().info("stepping down as leader of the zone state in ballot ({},{}), as {} {} asked",
              core_->current_ballot().round, core_->current_ballot().replica,
-             from.role == caller::kind::owner ? "owner" : "admin", from.name);
+             role_name(from.role), from.name);
   take(std::move(out));
   reply.done = true;
   reply.message = fmt::format("{} stepped down; another replica takes over within about a second", config_.node_id);

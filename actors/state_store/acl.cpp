@@ -11,15 +11,6 @@ namespace bucky {
 
 namespace {
 
-const char* role_name(caller::kind role) {
-  switch (role) {
-    case caller::kind::owner: return "owner";
-    case caller::kind::admin: return "admin";
-    case caller::kind::node: return "node";
-    case caller::kind::guest: return "guest";
-  }
-  return "?";
-}
 
 bool rule_applies(const acl_rule& rule, const caller& who) {
   if (who.role == caller::kind::guest) return false;
