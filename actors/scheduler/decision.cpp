@@ -13,15 +13,6 @@ namespace {
 
 kv_op prefix_range(const std::string& prefix) { return range_op(prefix, prefix_range_end(prefix)); }
 
-// "/nodes/<id>/<what>" -> (id, what); empty id when the key has another shape.
-std::pair<std::string, std::string> split_node_key(const std::string& key) {
-  std::string_view rest(key);
-  rest.remove_prefix(std::string_view(system_keys::nodes_prefix).size());
-  auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return {};
-  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
-}
-
 void read_specs(const kv_op_result& services, scheduler_view& view) {
   for (const auto& kv : services.kvs) {
     auto spec = parse_service_spec(kv.value);
@@ -39,7 +30,7 @@ void read_specs(const kv_op_result& services, scheduler_view& view) {
 
 void read_nodes(const kv_op_result& nodes, scheduler_view& view) {
   for (const auto& kv : nodes.kvs) {
-    auto [node, what] = split_node_key(kv.key);
+    auto [node, what] = system_keys::split_node_key(kv.key);
     if (node.empty()) continue;
     if (what == "status") {
       view.input.live.insert(node);

@@ -14,6 +14,16 @@ namespace system_keys {
 std::string node_config(const std::string& node_id) { return "/nodes/" + node_id + "/config"; }
 std::string node_status(const std::string& node_id) { return "/nodes/" + node_id + "/status"; }
 std::string node_drain(const std::string& node_id) { return "/nodes/" + node_id + "/drain"; }
+
+std::pair<std::string, std::string> split_node_key(const std::string& key) {
+  std::string_view rest(key);
+  std::string_view prefix(nodes_prefix);
+  if (rest.substr(0, prefix.size()) != prefix) return {};
+  rest.remove_prefix(prefix.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return {};
+  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
+}
 std::string service_spec(const std::string& name) { return "/services/" + name + "/spec"; }
 std::string user(const std::string& name) { return "/users/" + name; }
 }  // namespace system_keys

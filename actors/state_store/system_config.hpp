@@ -39,6 +39,8 @@ namespace system_keys {
 std::string node_config(const std::string& node_id);
 std::string node_status(const std::string& node_id);
 std::string node_drain(const std::string& node_id);  // present: the scheduler moves everything off it
+// "/nodes/<id>/<what>" -> (id, what); an empty id for a key of any other shape.
+std::pair<std::string, std::string> split_node_key(const std::string& key);
 std::string service_spec(const std::string& name);
 std::string user(const std::string& name);
 inline constexpr const char* users_prefix = "/users/";

@@ -11,17 +11,6 @@ namespace bucky::inspect {
 
 namespace {
 
-// "/nodes/<id>/<what>" -> (id, what); empty id for any other shape.
-std::pair<std::string, std::string> split_node_key(const std::string& key) {
-  std::string_view rest(key);
-  std::string_view prefix(system_keys::nodes_prefix);
-  if (rest.substr(0, prefix.size()) != prefix) return {};
-  rest.remove_prefix(prefix.size());
-  auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return {};
-  return {std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1))};
-}
-
 // The element of `list` whose `name` is `name`, added by `make` when there is none.
 template <class List, class Make>
 auto& named(List& list, const std::string& name, std::string List::value_type::*field, Make make) {
@@ -65,7 +54,7 @@ void apply_zone_state(const kv_response& answer, zone_snapshot& zone) {
     return;
   }
   for (const auto& kv : answer.results[0].kvs) {
-    auto [name, what] = split_node_key(kv.key);
+    auto [name, what] = system_keys::split_node_key(kv.key);
     if (name.empty()) continue;
     if (what == "drain") {
       node_named(zone, name).drained = true;
