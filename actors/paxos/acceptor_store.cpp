@@ -90,17 +90,31 @@ result<acceptor_core> acceptor_store::load() const {
   return acceptor_core(promised, std::move(entries), compacted_below);
 }
 
-status acceptor_store::persist(const acceptor_output& output) { return persist_all({output}); }
-
-status acceptor_store::persist_all(const std::vector<acceptor_output>& outputs) {
-  bool any = false;
-  for (const auto& output : outputs) {
-    any = any || output.persist_promised || output.persist_accepted || output.persist_compacted_below;
-  }
-  if (!any) return {};
+status acceptor_store::persist(const acceptor_output& output) {
+  if (!output.persist_promised && !output.persist_accepted && !output.persist_compacted_below) return {};
   auto txn = env_->begin_write();
   if (!txn) return txn.error();
-  if (auto written = write(*txn, outputs); !written.is_ok()) return written;
+  if (auto written = write(*txn, {output}); !written.is_ok()) return written;
+  return txn->commit();
+}
+
+result<bool> acceptor_store::empty() const {
+  auto txn = env_->begin_read();
+  if (!txn) return txn.error();
+  bool empty = true;
+  for (const auto* table : {&meta_, &log_}) {
+    auto scanned = txn->scan(*table, "", 1, [&](std::string_view, std::string_view) { return empty = false; });
+    if (!scanned.is_ok()) return scanned;
+  }
+  return empty;
+}
+
+status acceptor_store::clear() {
+  auto txn = env_->begin_write();
+  if (!txn) return txn.error();
+  for (const auto* table : {&meta_, &log_}) {
+    if (auto cleared = txn->clear(*table); !cleared.is_ok()) return cleared;
+  }
   return txn->commit();
 }
 

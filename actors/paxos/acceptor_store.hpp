@@ -1,5 +1,8 @@
-// Where an acceptor's promises and accepted values live: two LMDB tables in the
-// node's environment, written in one synced transaction per step, before any reply.
+// Where an acceptor's promises and accepted values lived before the acceptor log
+// (acceptor_log.hpp): two LMDB tables in the zone state's environment. A replica
+// of an earlier version finds its acceptor state here once: the shell copies it
+// into a fresh acceptor log and clears the tables. persist() writes the old format
+// (for tests of that copy).
 //   paxos.meta  "promised" -> msgpack ballot
 //               "compacted_below" -> 8-byte big-endian slot (entries below are gone)
 //   paxos.log   8-byte big-endian slot -> msgpack accepted_entry
@@ -20,16 +23,16 @@ class acceptor_store {
 
   // The acceptor as it was at the last commit.
   result<acceptor_core> load() const;
+  // Whether the tables hold anything.
+  result<bool> empty() const;
+  // Empties both tables (one synced transaction).
+  status clear();
   // Makes one step's output durable (one transaction, fsynced). A no-op output
   // writes nothing.
   status persist(const acceptor_output& output);
-  // Every output of one replica step in one transaction (one fsync).
-  status persist_all(const std::vector<acceptor_output>& outputs);
-  // The same writes inside the caller's transaction (group commit: the shell adds
-  // the state machine's effects and commits once).
-  status write(storage::write_txn& txn, const std::vector<acceptor_output>& outputs);
 
  private:
+  status write(storage::write_txn& txn, const std::vector<acceptor_output>& outputs);
   acceptor_store(storage::lmdb_env& env, storage::lmdb_table meta, storage::lmdb_table log)
       : env_(&env), meta_(std::move(meta)), log_(std::move(log)) {}
   storage::lmdb_env* env_;

@@ -21,6 +21,7 @@ caf::behavior paxos_actor::make_behavior() {
           return schedule_tick();
         }
         take(core_->on_tick(steady_ms()));
+        if (steady_ms() >= batch_committed_ms_ + config_.batch_interval_ms) commit_batch();
         tick_snapshots();
         expire_leases();
         schedule_tick();
@@ -151,11 +152,7 @@ void paxos_actor::open_state() {
   auto env = storage::lmdb_env::open(options);
   if (!env) throw std::runtime_error(env.error().message());
   env_ = std::move(*env);
-  auto acceptors = acceptor_store::open(*env_);
-  if (!acceptors) throw std::runtime_error(acceptors.error().message());
-  acceptors_.emplace(std::move(*acceptors));
-  auto acceptor = acceptors_->load();
-  if (!acceptor) throw std::runtime_error(acceptor.error().message());  // corrupt: do not vote
+  acceptor_core acceptor = open_acceptor_log();  // throws when corrupt: do not vote
   auto kv = kv_store::open(*env_);
   if (!kv) throw std::runtime_error(kv.error().message());
   kv_.emplace(std::move(*kv));
@@ -169,10 +166,33 @@ void paxos_actor::open_state() {
   replica.log_retain_slots = config_.log_retain_slots;
   replica.compaction_step_slots = config_.compaction_step_slots;
   replica.rejoining = rejoin_requested(replica.replicas);
-  core_.emplace(replica, std::move(*acceptor), applied_below(), [engine] { return (*engine)(); }, steady_ms());
+  core_.emplace(replica, std::move(acceptor), applied_below(), [engine] { return (*engine)(); }, steady_ms());
   log().info("replica {} of {} ({}); state in {}, applied below slot {}, promised ballot ({},{})", replica.self,
              replica.replicas, fmt::join(config_.replicas, ","), config_.state_dir, applied_below(),
              core_->acceptor().promised().round, core_->acceptor().promised().replica);
+}
+
+// The acceptor log in <state_dir>/acceptor/ (or, from an earlier version, the
+// LMDB tables it replaces: see acceptor_log::open).
+acceptor_core paxos_actor::open_acceptor_log() {
+  storage::append_log_options options;
+  options.dir = config_.state_dir + "/acceptor";
+  options.segment_size_bytes = config_.acceptor_segment_bytes;
+  if (config_.faults) options.before_write = [faults = config_.faults] { return faults->before_disk_write(); };
+  acceptor_core acceptor;
+  auto opened = acceptor_log::open(options, *env_, acceptor);
+  if (!opened) throw std::runtime_error(opened.error().message());
+  acceptor_log_ = std::move(*opened);
+  if (acceptor_log_->torn_bytes_zeroed() > 0) {
+    log().warn("the acceptor log in {} ended in a write cut short by a crash (never acknowledged): {} bytes zeroed",
+               options.dir, acceptor_log_->torn_bytes_zeroed());
+  }
+  if (acceptor_log_->moved_from_tables()) {
+    log().info("acceptor state moved from the LMDB tables to the acceptor log in {} (promised ballot ({},{}), {} "
+               "accepted entries)",
+               options.dir, acceptor.promised().round, acceptor.promised().replica, acceptor.accepted().size());
+  }
+  return acceptor;
 }
 
 // Group commit: core outputs gather until the flush message, which is queued
@@ -242,25 +262,18 @@ void paxos_actor::flush() {
   }
 }
 
-// Clients are answered before the commit: a chosen slot is already durable on a
-// quorum of acceptors, and its outcome is a function of the log, so a crash before
-// this commit re-applies it with the same answer. Everything else (Paxos messages,
-// reads of the applied state) waits for the commit.
+// Chosen slots go into the state machine's batch and their clients are answered
+// at once: a chosen slot is durable on a quorum of acceptors and its outcome is a
+// function of the log, so a crash before the batch commits applies it again with
+// the same answer. The acceptor's writes are synced before this returns, and
+// nothing else (Paxos messages, read answers) leaves before that. The acceptor may
+// forget slots only below what the state machine holds durably: a compaction step
+// commits the batch first.
 void paxos_actor::commit(const replica_output& out) {
   std::vector<command_outcome> outcomes;
-  bool writes = !out.chosen.empty();
-  for (const auto& p : out.persist) {
-    writes = writes || p.persist_promised || p.persist_accepted || p.persist_compacted_below;
-  }
-  if (!writes) return;
-  auto txn = env_->begin_write();
-  if (!txn) throw std::runtime_error("persisting replica state: " + txn.error().to_string());
-  if (auto written = acceptors_->write(*txn, out.persist); !written.is_ok()) {
-    throw std::runtime_error("persisting acceptor state: " + written.to_string());
-  }
   for (const auto& chosen : out.chosen) {
     if (chosen.slot < applied_below()) continue;  // a snapshot got there first
-    auto applied = kv_->apply_slot(*txn, chosen.slot, chosen.value);
+    auto applied = kv_->apply_to_batch(chosen.slot, chosen.value);
     if (!applied) {
       throw std::runtime_error("applying slot " + std::to_string(chosen.slot) + ": " + applied.error().to_string());
     }
@@ -268,9 +281,27 @@ void paxos_actor::commit(const replica_output& out) {
   }
   note_role();
   for (auto& outcome : outcomes) answer(outcome);
-  if (auto committed = txn->commit(); !committed.is_ok()) {
-    throw std::runtime_error("committing replica state: " + committed.to_string());
+  for (const auto& p : out.persist) {
+    if (p.persist_compacted_below && *p.persist_compacted_below > kv_->durable_applied_below()) {
+      commit_batch();
+      BUCKY_CHECK_MSG(*p.persist_compacted_below <= kv_->durable_applied_below(),
+                      fmt::format("compacting below {} with slots applied below {}", *p.persist_compacted_below,
+                                  kv_->durable_applied_below()));
+    }
   }
+  if (auto written = acceptor_log_->persist_all(out.persist); !written.is_ok()) {
+    throw std::runtime_error("persisting acceptor state: " + written.to_string());
+  }
+  if (kv_->batch_slots() >= config_.batch_slots_max) commit_batch();
+}
+
+// The state machine's batch becomes durable (synced); then the next one starts.
+void paxos_actor::commit_batch() {
+  if (kv_->batch_slots() == 0) return;
+  if (auto committed = kv_->commit_batch(); !committed.is_ok()) {
+    throw std::runtime_error("committing the zone state: " + committed.to_string());
+  }
+  batch_committed_ms_ = steady_ms();
 }
 
 // The operator's step-down (owner or admin keys only).
@@ -358,7 +389,9 @@ void paxos_actor::answer(command_outcome& outcome) {
 namespace bucky {
 
 caf::actor spawn_paxos(caf::actor_system& system, const child_context& context, paxos_config config) {
-  return system.spawn<paxos_shell::paxos_actor>(context, std::move(config));
+  // Detached: the state machine's batch is an LMDB write transaction, which lives
+  // on the thread that began it.
+  return system.spawn<paxos_shell::paxos_actor, caf::detached>(context, std::move(config));
 }
 
 }  // namespace bucky

@@ -1,14 +1,15 @@
 // paxos: the replica of the zone state on a state node (DESIGN §5): the thin CAF
-// shell around replica_core. It persists acceptor state (one synced LMDB commit per
-// step) before any message leaves, talks to the other replicas through the
+// shell around replica_core. It persists acceptor state (one synced append to the
+// acceptor log per step) before any message leaves, talks to the other replicas through the
 // transport (one-way envelopes to their "paxos" actors), applies chosen slots to
 // the kv_store, and serves kv_client_request: writes go through the log on the
 // leader and linearizable reads through its read index (followers forward both);
 // serializable reads answer from this node's applied state.
 //
 // Group commit: outputs of the core gather until a flush message queued behind the
-// mailbox; one synced LMDB transaction then holds every acceptor write and every
-// chosen slot's effect, and only after it commits do messages and answers leave.
+// mailbox; one synced append then holds every acceptor write, and only after it do
+// messages leave. Chosen slots are applied into the state machine's batch (an LMDB
+// transaction committed every batch_interval_ms), so the actor is detached.
 // A replica behind the leader's compacted log gets a snapshot in acknowledged chunks.
 #pragma once
 
@@ -40,6 +41,11 @@ struct paxos_config {
   // against ~3,100 with 4 and ~1,800 with 16); machines with more cores and fast
   // disks may want more.
   std::size_t window_slots_max = 1;
+  // The state machine commits its batch of applied slots this often (synced), and
+  // after this many slots; the acceptor log alone is synced per step.
+  std::uint64_t batch_interval_ms = 100;
+  std::size_t batch_slots_max = 1'000;
+  std::size_t acceptor_segment_bytes = std::size_t{64} << 20;  // acceptor log segment size
   std::uint64_t log_retain_slots = 10'000;     // chosen values kept for catch-up
   std::uint64_t compaction_step_slots = 1'000;
   snapshot_limits snapshot;

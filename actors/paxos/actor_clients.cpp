@@ -210,6 +210,13 @@ void paxos_actor::on_exit() {
   forwards_.clear();
   reads_.clear();
   watchers_.clear();
+  // The batch lives on this thread and must end here: kept on a requested stop,
+  // dropped after a crash (it may hold half a slot; the log applies it again).
+  if (kv_) {
+    bool asked_to_stop = !fail_state() || fail_state() == caf::exit_reason::user_shutdown ||
+                         fail_state() == caf::exit_reason::normal;
+    if (!asked_to_stop || !kv_->commit_batch().is_ok()) kv_->abort_batch();
+  }
   component_actor::on_exit();
 }
 

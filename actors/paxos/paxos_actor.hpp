@@ -14,6 +14,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/paxos/acceptor_log.hpp"
 #include "actors/paxos/acceptor_store.hpp"
 #include "actors/paxos/actor.hpp"
 #include "actors/paxos/deadline_queue.hpp"
@@ -60,6 +61,7 @@ class paxos_actor : public component_actor {
   using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
 
   void open_state();
+  acceptor_core open_acceptor_log();
   // A full (or failing) disk: the replica stops taking part rather than crash-loop
   // (disk_probe.cpp).
   void check_disk();
@@ -105,6 +107,7 @@ class paxos_actor : public component_actor {
   void send_accepts_early(std::vector<outgoing_message>& sends);
   void flush();
   void commit(const replica_output& out);
+  void commit_batch();
   void note_role();
   admin_action_reply step_down(const caller& from);
   void track_leases(const command_outcome& outcome);
@@ -174,8 +177,9 @@ class paxos_actor : public component_actor {
 
   paxos_config config_;
   std::unique_ptr<storage::lmdb_env> env_;
-  std::optional<acceptor_store> acceptors_;
+  std::unique_ptr<acceptor_log> acceptor_log_;
   std::optional<kv_store> kv_;
+  std::uint64_t batch_committed_ms_ = 0;  // the state machine's batch last committed then
   std::optional<replica_core> core_;
   struct pending_read {
     kv_request request;

@@ -73,7 +73,7 @@ struct client_record {
 // restoring).
 class lmdb_kv_backend final : public kv_backend {
  public:
-  lmdb_kv_backend(storage::read_txn& txn, storage::write_txn* writer, const storage::lmdb_table& data,
+  lmdb_kv_backend(const storage::read_txn& txn, storage::write_txn* writer, const storage::lmdb_table& data,
                   const storage::lmdb_table& meta, const lease_tables* leases = nullptr,
                   const storage::lmdb_table* events = nullptr)
       : txn_(txn), writer_(writer), data_(data), meta_(meta), leases_(leases), events_(events) {}
@@ -177,7 +177,7 @@ class lmdb_kv_backend final : public kv_backend {
     return decoded->value;
   }
 
-  storage::read_txn& txn_;
+  const storage::read_txn& txn_;
   storage::write_txn* writer_;
   const storage::lmdb_table& data_;
   const storage::lmdb_table& meta_;
@@ -209,7 +209,7 @@ result<kv_store> kv_store::open(storage::lmdb_env& env) {
   if (!txn) return txn.error();
   auto applied = store.read_applied_below(*txn, store.meta_);
   if (!applied) return applied.error();
-  store.applied_below_ = *applied;
+  store.applied_below_ = store.durable_applied_below_ = *applied;
   return store;
 }
 
@@ -220,7 +220,8 @@ result<slot_id> kv_store::read_applied_below(const storage::read_txn& txn, const
   return storage::from_big_endian_key(**stored, env_->options().path + ": " + meta.name + " applied_below");
 }
 
-result<kv_snapshot_reader> kv_store::begin_snapshot() const {
+result<kv_snapshot_reader> kv_store::begin_snapshot() {
+  if (auto committed = commit_batch(); !committed.is_ok()) return committed;
   auto txn = env_->begin_read();
   if (!txn) return txn.error();
   auto applied = read_applied_below(*txn, meta_);
@@ -229,6 +230,7 @@ result<kv_snapshot_reader> kv_store::begin_snapshot() const {
 }
 
 status kv_store::stage_snapshot_chunk(const paxos_snapshot_chunk& chunk) {
+  if (auto committed = commit_batch(); !committed.is_ok()) return committed;
   auto txn = env_->begin_write();
   if (!txn) return txn.error();
   if (chunk.chunk == 0) {
@@ -250,6 +252,7 @@ status kv_store::stage_snapshot_chunk(const paxos_snapshot_chunk& chunk) {
 }
 
 status kv_store::install_staged_snapshot(slot_id applied_below) {
+  if (auto committed = commit_batch(); !committed.is_ok()) return committed;
   auto txn = env_->begin_write();
   if (!txn) return txn.error();
   auto staged_applied = read_applied_below(*txn, staged_[1]);
@@ -271,26 +274,64 @@ status kv_store::install_staged_snapshot(slot_id applied_below) {
     if (auto cleared = txn->clear(staged_[t]); !cleared.is_ok()) return cleared;
   }
   if (auto committed = txn->commit(); !committed.is_ok()) return committed;
-  applied_below_ = applied_below;
+  applied_below_ = durable_applied_below_ = applied_below;
   return {};
 }
 
 result<std::vector<command_outcome>> kv_store::apply_slot(slot_id slot, const std::vector<std::uint8_t>& value) {
-  auto txn = env_->begin_write();
-  if (!txn) return txn.error();
-  auto outcomes = apply_slot(*txn, slot, value);
+  auto outcomes = apply_to_batch(slot, value);
   if (!outcomes) return outcomes;
-  if (auto committed = txn->commit(); !committed.is_ok()) {
-    applied_below_ = slot;
-    return committed;
-  }
+  if (auto committed = commit_batch(); !committed.is_ok()) return committed;
   return outcomes;
 }
 
-result<std::int64_t> kv_store::revision() const {
+result<std::vector<command_outcome>> kv_store::apply_to_batch(slot_id slot, const std::vector<std::uint8_t>& value) {
+  if (!batch_) {
+    auto txn = env_->begin_write();
+    if (!txn) return txn.error();
+    batch_.emplace(std::move(*txn));
+  }
+  auto outcomes = apply_slot(*batch_, slot, value);
+  if (!outcomes) {
+    abort_batch();
+    return outcomes;
+  }
+  ++batch_slots_;
+  return outcomes;
+}
+
+status kv_store::commit_batch() {
+  if (!batch_) return {};
+  auto committed = batch_->commit();
+  batch_.reset();
+  batch_slots_ = 0;
+  if (!committed.is_ok()) {
+    applied_below_ = durable_applied_below_;
+    return committed;
+  }
+  durable_applied_below_ = applied_below_;
+  return {};
+}
+
+void kv_store::abort_batch() {
+  batch_.reset();
+  batch_slots_ = 0;
+  applied_below_ = durable_applied_below_;
+}
+
+result<const storage::read_txn*> kv_store::reader(std::optional<storage::read_txn>& fresh) const {
+  if (batch_) return static_cast<const storage::read_txn*>(&*batch_);
   auto txn = env_->begin_read();
   if (!txn) return txn.error();
-  lmdb_kv_backend backend(*txn, nullptr, data_, meta_);
+  fresh.emplace(std::move(*txn));
+  return static_cast<const storage::read_txn*>(&*fresh);
+}
+
+result<std::int64_t> kv_store::revision() const {
+  std::optional<storage::read_txn> fresh;
+  auto txn = reader(fresh);
+  if (!txn) return txn.error();
+  lmdb_kv_backend backend(**txn, nullptr, data_, meta_);
   return backend.revision();
 }
 
@@ -415,12 +456,13 @@ status kv_store::trim_events(storage::write_txn& txn) {
 
 result<watch_batch> kv_store::watch(const kv_watch_request& request) const {
   if (auto valid = validate(request); !valid.is_ok()) return valid;
-  auto txn = env_->begin_read();
+  std::optional<storage::read_txn> fresh;
+  auto txn = reader(fresh);
   if (!txn) return txn.error();
-  lmdb_kv_backend backend(*txn, nullptr, data_, meta_);
+  lmdb_kv_backend backend(**txn, nullptr, data_, meta_);
   watch_batch batch;
   batch.revision = backend.revision();
-  auto from = events_from(*txn);
+  auto from = events_from(**txn);
   if (!from) return from.error();
   batch.compact_revision = *from;
   batch.next_revision = request.start_revision == 0 ? batch.revision + 1 : request.start_revision;
@@ -432,7 +474,7 @@ result<watch_batch> kv_store::watch(const kv_watch_request& request) const {
                               batch.next_revision, *from, batch.revision, batch.revision + 1));
   }
   std::size_t scanned_count = 0, bytes = 0;
-  auto scanned = txn->scan(events_, event_key(batch.next_revision, batch.next_index), watch_limits::scanned_events_max,
+  auto scanned = (*txn)->scan(events_, event_key(batch.next_revision, batch.next_index), watch_limits::scanned_events_max,
                            [&](std::string_view key, std::string_view value) {
                              auto event = decode<stored_event>(as_bytes(value));
                              BUCKY_CHECK_MSG(event.has_value(), event.error().to_string());
@@ -457,11 +499,12 @@ result<watch_batch> kv_store::watch(const kv_watch_request& request) const {
 }
 
 result<std::vector<lease_record>> kv_store::leases() const {
-  auto txn = env_->begin_read();
+  std::optional<storage::read_txn> fresh;
+  auto txn = reader(fresh);
   if (!txn) return txn.error();
   std::vector<lease_record> all;
   status problem;
-  auto scanned = txn->scan(leases_.leases, "", SIZE_MAX, [&](std::string_view, std::string_view value) {
+  auto scanned = (*txn)->scan(leases_.leases, "", SIZE_MAX, [&](std::string_view, std::string_view value) {
     auto lease = decode<lease_record>(as_bytes(value));
     if (!lease) {
       problem = status(status_code::corruption, env_->options().path + ": kv.leases: " + lease.error().message());
@@ -484,9 +527,10 @@ result<kv_response> kv_store::read(const kv_request& request) const {
       }
     }
   }
-  auto txn = env_->begin_read();
+  std::optional<storage::read_txn> fresh;
+  auto txn = reader(fresh);
   if (!txn) return txn.error();
-  lmdb_kv_backend backend(*txn, nullptr, data_, meta_, &leases_);
+  lmdb_kv_backend backend(**txn, nullptr, data_, meta_, &leases_);
   return apply_kv_request(backend, request);
 }
 

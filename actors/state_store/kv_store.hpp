@@ -1,7 +1,12 @@
-// The zone state on disk: applies chosen Paxos slots to LMDB. One slot is one write
-// transaction holding every effect of its commands, the client table that makes a
+// The zone state on disk: applies chosen Paxos slots to LMDB. Slots are applied into
+// a batch, one write transaction kept open across slots and committed (synced) by
+// the owner every ~100 ms; reads through this store see the batch at once. Each
+// commit holds every effect of its slots' commands, the client table that makes a
 // retried (client_id, sequence) apply once, the revision, and the applied index, so
-// a restart resumes exactly where the last commit left off (DESIGN §5).
+// a restart resumes exactly where the last commit left off (DESIGN §5); the slots
+// of a batch lost in a crash are chosen already and are applied again from the
+// Paxos log. The batch ties the store to one thread: its owner must be that thread
+// (the paxos actor is detached) and must commit or abort before it goes away.
 //   kv.data     key -> msgpack key_value
 //   kv.meta     "revision", "applied_below" -> 8-byte big-endian numbers
 //   kv.clients  8-byte big-endian client_id -> msgpack {sequence, encoded kv_response, slot}
@@ -61,24 +66,29 @@ class kv_store {
 
   static result<kv_store> open(storage::lmdb_env& env);
 
-  // Applies the chosen value of `slot`, which must be applied_below(), inside the
-  // caller's transaction (the paxos shell commits acceptor writes with it). If the
-  // commit fails the caller must crash: applied_below() already counts the slot.
-  result<std::vector<command_outcome>> apply_slot(storage::write_txn& txn, slot_id slot,
-                                                  const std::vector<std::uint8_t>& value);
-  // The same in a transaction of its own.
+  // Applies the chosen value of `slot`, which must be applied_below(), into the
+  // batch (begun if none is open). A failure aborts the batch: applied_below() goes
+  // back to durable_applied_below().
+  result<std::vector<command_outcome>> apply_to_batch(slot_id slot, const std::vector<std::uint8_t>& value);
+  // Makes the batch durable (one synced commit). A failure loses it, as abort_batch().
+  status commit_batch();
+  void abort_batch();
+  // apply_to_batch, then commit_batch.
   result<std::vector<command_outcome>> apply_slot(slot_id slot, const std::vector<std::uint8_t>& value);
+  std::size_t batch_slots() const { return batch_slots_; }
 
-  // The whole state at the last commit, for a replica behind the compacted log.
-  result<kv_snapshot_reader> begin_snapshot() const;
+  // The whole state, for a replica behind the compacted log (commits the batch first).
+  result<kv_snapshot_reader> begin_snapshot();
   // Stores one received chunk in the staging tables (chunk 0 clears them first).
   status stage_snapshot_chunk(const paxos_snapshot_chunk& chunk);
   // Replaces the state with the staged snapshot in one transaction; it must hold
-  // exactly the slots below `applied_below`.
+  // exactly the slots below `applied_below`. Both commit the batch first.
   status install_staged_snapshot(slot_id applied_below);
-  // The next slot to apply. Read from disk at open; kv_store is the only writer of
-  // the tables, so it keeps the number in memory after each commit.
+  // The next slot to apply, counting the batch. Read from disk at open; kv_store is
+  // the only writer of the tables, so it keeps the number in memory.
   slot_id applied_below() const { return applied_below_; }
+  // The same as of the last commit: what a crash now would leave.
+  slot_id durable_applied_below() const { return durable_applied_below_; }
   result<std::int64_t> revision() const;
   // A read-only request (ranges only) against the last applied state.
   result<kv_response> read(const kv_request& request) const;
@@ -99,6 +109,11 @@ class kv_store {
         clients_by_slot_(live.at(6)),
         live_(std::move(live)),
         staged_(std::move(staged)) {}
+  result<std::vector<command_outcome>> apply_slot(storage::write_txn& txn, slot_id slot,
+                                                  const std::vector<std::uint8_t>& value);
+  // What reads go through: the open batch (its changes count) or a new read
+  // transaction kept in `fresh`.
+  result<const storage::read_txn*> reader(std::optional<storage::read_txn>& fresh) const;
   status trim_events(storage::write_txn& txn);
   status forget_clients(storage::write_txn& txn, slot_id slot);
   result<std::int64_t> events_from(const storage::read_txn& txn) const;
@@ -114,6 +129,9 @@ class kv_store {
   std::vector<storage::lmdb_table> live_;    // every table a snapshot carries
   std::vector<storage::lmdb_table> staged_;  // the same, "snap." prefixed, same order
   slot_id applied_below_ = 0;
+  slot_id durable_applied_below_ = 0;
+  std::optional<storage::write_txn> batch_;
+  std::size_t batch_slots_ = 0;
 };
 
 }  // namespace bucky

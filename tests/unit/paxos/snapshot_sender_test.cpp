@@ -43,8 +43,8 @@ BOOST_AUTO_TEST_CASE(a_snapshot_arrives_whole_through_lost_acks_and_replaces_the
   temp_dir a_dir, b_dir;
   auto a_env = bucky::testing::open_test_env(a_dir.path.string());
   auto b_env = bucky::testing::open_test_env(b_dir.path.string());
-  auto a = kv_store::open(*a_env).value();
-  auto b = kv_store::open(*b_env).value();
+  auto a = std::move(kv_store::open(*a_env).value());
+  auto b = std::move(kv_store::open(*b_env).value());
   for (slot_id s = 0; s < 20; ++s) BOOST_TEST(a.apply_slot(s, batch_of_puts(1, s + 1, 10)).has_value());
   BOOST_TEST(b.apply_slot(0, batch_of_puts(2, 1, 3)).has_value());  // stale state to be replaced
 
@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_arrives_whole_through_lost_acks_and_replaces_the
 BOOST_AUTO_TEST_CASE(a_refused_chunk_ends_the_transfer_and_silence_abandons_it) {
   temp_dir dir;
   auto env = bucky::testing::open_test_env(dir.path.string());
-  auto store = kv_store::open(*env).value();
+  auto store = std::move(kv_store::open(*env).value());
   BOOST_TEST(store.apply_slot(0, batch_of_puts(1, 1, 5)).has_value());
   snapshot_limits limits;
   limits.chunk_bytes_max = 100;
@@ -127,7 +127,7 @@ BOOST_AUTO_TEST_CASE(a_refused_chunk_ends_the_transfer_and_silence_abandons_it) 
 BOOST_AUTO_TEST_CASE(a_chunk_naming_an_unknown_table_is_refused) {
   temp_dir dir;
   auto env = bucky::testing::open_test_env(dir.path.string());
-  auto store = kv_store::open(*env).value();
+  auto store = std::move(kv_store::open(*env).value());
   paxos_snapshot_chunk chunk{1, 5, 0, true, {{"paxos.meta", "promised", "x"}}};
   auto staged = store.stage_snapshot_chunk(chunk);
   BOOST_TEST(!staged.is_ok());

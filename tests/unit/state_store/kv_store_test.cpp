@@ -1,4 +1,5 @@
-// kv_store: chosen slots applied to LMDB with the applied index in the same commit,
+// kv_store: chosen slots applied to LMDB with the applied index in the same commit
+// (slots gather in a batch that reads see at once and that commits or drops whole),
 // retries applied once, and a crash mid-apply leaving the previous slot's state.
 #define BOOST_TEST_MODULE state_store_kv_store
 #include <boost/test/unit_test.hpp>
@@ -159,7 +160,7 @@ kv_watch_request watch_from(std::string key, std::string range_end, std::int64_t
 BOOST_AUTO_TEST_CASE(a_watch_sees_every_matching_change_once_in_order_from_any_position) {
   temp_dir dir;
   auto env = bucky::testing::open_test_env(dir.path.string());
-  auto store = kv_store::open(*env).value();
+  auto store = std::move(kv_store::open(*env).value());
   BOOST_TEST(store.apply_slot(0, batch({command(1, 1, put_request("a/1", "x")), command(1, 2, put_request("b/1", "y")),
                                         command(1, 3, put_request("a/2", "z"))}))
                  .has_value());                                                               // revisions 1, 2, 3
@@ -205,7 +206,7 @@ BOOST_AUTO_TEST_CASE(a_watch_sees_every_matching_change_once_in_order_from_any_p
 BOOST_AUTO_TEST_CASE(a_watch_before_the_kept_history_is_refused_with_what_to_do) {
   temp_dir dir;
   auto env = bucky::testing::open_test_env(dir.path.string(), std::size_t{256} << 20);
-  auto store = kv_store::open(*env).value();
+  auto store = std::move(kv_store::open(*env).value());
   const std::int64_t puts = kv_store::events_retain_revisions + kv_store::events_trim_step_revisions + 10;
   std::vector<client_command> commands;
   slot_id slot = 0;
@@ -230,7 +231,7 @@ BOOST_AUTO_TEST_CASE(a_watch_before_the_kept_history_is_refused_with_what_to_do)
 BOOST_AUTO_TEST_CASE(bad_watches_are_refused_naming_the_field) {
   temp_dir dir;
   auto env = bucky::testing::open_test_env(dir.path.string());
-  auto store = kv_store::open(*env).value();
+  auto store = std::move(kv_store::open(*env).value());
   auto request = watch_from("k", "", 1);
   request.wait_ms = watch_limits::wait_ms_max + 1;
   BOOST_TEST(store.watch(request).error().message().find("wait_ms") != std::string::npos);
@@ -238,4 +239,35 @@ BOOST_AUTO_TEST_CASE(bad_watches_are_refused_naming_the_field) {
   BOOST_TEST((store.watch(request).error().code() == status_code::too_large));
   request = watch_from("k", "", -1);
   BOOST_TEST(store.watch(request).error().message().find("negative") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_is_read_at_once_lost_whole_when_dropped_and_durable_once_committed) {
+  temp_dir dir;
+  {
+    auto env = bucky::testing::open_test_env(dir.path.string());
+    auto store = std::move(kv_store::open(*env).value());
+    BOOST_TEST_REQUIRE(store.apply_to_batch(0, batch({command(1, 1, put_request("a", "1"))})).has_value());
+    BOOST_TEST_REQUIRE(store.apply_to_batch(1, batch({command(1, 2, put_request("b", "2"))})).has_value());
+    BOOST_TEST(value_of(store, "b") == std::optional<std::string>("2"));  // reads see the batch
+    BOOST_TEST(store.applied_below() == 2u);
+    BOOST_TEST(store.durable_applied_below() == 0u);
+    BOOST_TEST(store.batch_slots() == 2u);
+    store.abort_batch();  // as after a crash: both slots are gone, the log applies them again
+    BOOST_TEST(store.applied_below() == 0u);
+    BOOST_TEST(value_of(store, "a") == std::nullopt);
+    BOOST_TEST_REQUIRE(store.apply_to_batch(0, batch({command(1, 1, put_request("a", "1"))})).has_value());
+    BOOST_TEST_REQUIRE(store.commit_batch().is_ok());
+    BOOST_TEST(store.durable_applied_below() == 1u);
+    BOOST_TEST(store.batch_slots() == 0u);
+    BOOST_TEST_REQUIRE(store.apply_to_batch(1, batch({command(1, 2, put_request("b", "3"))})).has_value());
+    // A snapshot is of committed state only: starting one commits the batch.
+    auto reader = store.begin_snapshot();
+    BOOST_TEST_REQUIRE(reader.has_value());
+    BOOST_TEST(reader->applied_below() == 2u);
+    BOOST_TEST(store.durable_applied_below() == 2u);
+  }
+  auto env = bucky::testing::open_test_env(dir.path.string());
+  auto store = std::move(kv_store::open(*env).value());
+  BOOST_TEST(store.applied_below() == 2u);
+  BOOST_TEST(value_of(store, "b") == std::optional<std::string>("3"));
 }

@@ -1,0 +1,192 @@
+#include "actors/paxos/acceptor_log.hpp"
+
+#include "actors/paxos/acceptor_store.hpp"
+
+#include <fmt/format.h>
+
+#include "messages/codec.hpp"
+#include "messages/common/check.hpp"
+#include "storage/encoding.hpp"
+
+namespace bucky {
+
+namespace {
+
+constexpr std::uint8_t has_promised = 1, has_accepted = 2, has_compacted = 4;
+
+struct log_record {
+  static constexpr const char* type_name = "acceptor log record";
+  std::vector<acceptor_log::step> steps;
+  MSGPACK_DEFINE(steps);
+};
+
+acceptor_log::step to_step(const acceptor_output& output) {
+  acceptor_log::step s;
+  if (output.persist_promised) s.has |= has_promised, s.promised = *output.persist_promised;
+  if (output.persist_accepted) s.has |= has_accepted, s.accepted = *output.persist_accepted;
+  if (output.persist_compacted_below) s.has |= has_compacted, s.compacted_below = *output.persist_compacted_below;
+  return s;
+}
+
+acceptor_log::step restatement(const ballot& promised, slot_id compacted_below) {
+  return {has_promised | has_compacted, promised, {}, compacted_below};
+}
+
+std::size_t approximate_bytes(const acceptor_log::step& s) { return 64 + s.accepted.value.size(); }
+
+}  // namespace
+
+result<std::unique_ptr<acceptor_log>> acceptor_log::open(const storage::append_log_options& options,
+                                                         storage::lmdb_env& env, acceptor_core& replayed) {
+  auto log = replay_all(options, replayed);
+  if (!log) return log;
+  auto tables = acceptor_store::open(env);
+  if (!tables) return tables.error();
+  auto empty = tables->empty();
+  if (!empty) return empty.error();
+  if ((*log)->log_->segments().empty()) {
+    auto earlier = tables->load();
+    if (!earlier) return earlier.error();
+    if (auto started = (*log)->start(*earlier); !started.is_ok()) return started;
+    (*log)->moved_from_tables_ = !*empty;
+    replayed = std::move(*earlier);
+  }
+  if (!*empty) {
+    if (auto cleared = tables->clear(); !cleared.is_ok()) return cleared;
+  }
+  return log;
+}
+
+result<std::unique_ptr<acceptor_log>> acceptor_log::replay_all(const storage::append_log_options& options,
+                                                               acceptor_core& replayed) {
+  std::map<slot_id, accepted_entry> entries;
+  acceptor_log* self = nullptr;
+  std::unique_ptr<acceptor_log> owner;
+  auto visit = [&](std::uint64_t segment, std::string_view payload) -> status {
+    auto record = decode<log_record>(storage::as_bytes(payload), options.record_size_bytes_max);
+    if (!record) {
+      return status(status_code::corruption, fmt::format("{}/{:020}.log: a record passed its checksum but does "
+                                                         "not decode ({})",
+                                                         options.dir, segment, record.error().message()));
+    }
+    for (const auto& s : record->steps) {
+      if (auto replayed_step = self->replay(segment, s, entries); !replayed_step.is_ok()) return replayed_step;
+    }
+    return {};
+  };
+  owner.reset(new acceptor_log(nullptr));
+  self = owner.get();
+  auto log = storage::append_log::open(options, visit);
+  if (!log) {
+    return status(log.error().code(), log.error().message() + "; this replica will not vote until its data dir is "
+                                                              "restored or it rejoins (bucky-node rejoin)");
+  }
+  owner->log_ = std::move(*log);
+  for (const auto& [slot, entry] : entries) {
+    if (entry.accepted_in > owner->promised_) {
+      return status(status_code::corruption,
+                    fmt::format("{}: slot {} accepted in a ballot above the promised one; this replica will not "
+                                "vote",
+                                options.dir, slot));
+    }
+  }
+  std::vector<accepted_entry> kept;
+  for (auto& [slot, entry] : entries) kept.push_back(std::move(entry));
+  replayed = acceptor_core(owner->promised_, std::move(kept), owner->compacted_below_);
+  return owner;
+}
+
+status acceptor_log::replay(std::uint64_t segment, const step& s, std::map<slot_id, accepted_entry>& entries) {
+  auto where = [&] { return fmt::format("{}/{:020}.log", log_ ? log_->options().dir : std::string("acceptor log"),
+                                        segment); };
+  if ((s.has & has_promised) && s.promised < promised_) {
+    return status(status_code::corruption, fmt::format("{}: the promised ballot goes down from ({},{}) to ({},{})",
+                                                       where(), promised_.round, promised_.replica, s.promised.round,
+                                                       s.promised.replica));
+  }
+  if ((s.has & has_compacted) && s.compacted_below < compacted_below_) {
+    return status(status_code::corruption, fmt::format("{}: the compaction point goes down from {} to {}", where(),
+                                                       compacted_below_, s.compacted_below));
+  }
+  if ((s.has & has_accepted) && s.accepted.slot >= std::max(compacted_below_,
+                                                            (s.has & has_compacted) ? s.compacted_below : 0)) {
+    entries[s.accepted.slot] = s.accepted;
+  }
+  if (s.has & has_compacted) entries.erase(entries.begin(), entries.lower_bound(s.compacted_below));
+  track(segment, s);
+  return {};
+}
+
+void acceptor_log::track(std::uint64_t segment, const step& s) {
+  if (s.has & has_promised) promised_ = s.promised;
+  if (s.has & has_compacted) compacted_below_ = s.compacted_below;
+  auto& end = segment_slots_end_[segment];
+  if (s.has & has_accepted) end = std::max(end, s.accepted.slot + 1);
+}
+
+status acceptor_log::start(const acceptor_core& acceptor) {
+  BUCKY_CHECK(log_->segments().empty());
+  std::vector<step> steps{restatement(acceptor.promised(), acceptor.compacted_below())};
+  for (const auto& [slot, entry] : acceptor.accepted()) steps.push_back({has_accepted, {}, entry, 0});
+  return write_steps(std::move(steps));
+}
+
+status acceptor_log::persist_all(const std::vector<acceptor_output>& outputs) {
+  std::vector<step> steps;
+  for (const auto& output : outputs) {
+    auto s = to_step(output);
+    if (s.has != 0) steps.push_back(std::move(s));
+  }
+  if (steps.empty()) return {};
+  return write_steps(std::move(steps));
+}
+
+status acceptor_log::write_steps(std::vector<step> steps) {
+  auto compacted_before = compacted_below_;
+  std::vector<step> chunk;
+  std::size_t chunk_bytes = 0;
+  for (auto& s : steps) {
+    if (!chunk.empty() && (chunk_bytes + approximate_bytes(s) > record_bytes_target || chunk.size() == record_steps_max)) {
+      if (auto written = write_record(std::move(chunk)); !written.is_ok()) return written;
+      chunk.clear();
+      chunk_bytes = 0;
+    }
+    chunk_bytes += approximate_bytes(s);
+    chunk.push_back(std::move(s));
+  }
+  if (auto written = write_record(std::move(chunk)); !written.is_ok()) return written;
+  return compacted_below_ != compacted_before ? remove_obsolete_segments() : status{};
+}
+
+// One record, in a new segment (headed by the state before it) when the current
+// one is full.
+status acceptor_log::write_record(std::vector<step> steps) {
+  auto encoded = encode(log_record{steps});
+  if (!log_->fits(encoded.size())) {
+    if (auto started = log_->start_segment(); !started.is_ok()) return started;
+    steps.insert(steps.begin(), restatement(promised_, compacted_below_));
+    encoded = encode(log_record{steps});
+    BUCKY_CHECK_MSG(log_->fits(encoded.size()),
+                    fmt::format("a {}-byte acceptor record does not fit in an empty segment", encoded.size()));
+  }
+  if (auto appended = log_->append(storage::as_text(encoded)); !appended.is_ok()) return appended;
+  for (const auto& s : steps) track(log_->segments().back(), s);
+  return {};
+}
+
+// The oldest segments go while every entry in them is below the compaction point.
+status acceptor_log::remove_obsolete_segments() {
+  std::uint64_t keep_from = log_->segments().back();
+  for (auto segment : log_->segments()) {
+    if (segment_slots_end_[segment] > compacted_below_) {
+      keep_from = std::min(keep_from, segment);
+      break;
+    }
+  }
+  auto removed = log_->remove_below(keep_from);
+  if (!removed.is_ok()) return removed;
+  segment_slots_end_.erase(segment_slots_end_.begin(), segment_slots_end_.lower_bound(keep_from));
+  return {};
+}
+
+}  // namespace bucky

@@ -1,0 +1,285 @@
+#include "storage/append_log.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/crc.hpp>
+#include <fmt/format.h>
+
+#include "messages/common/check.hpp"
+
+namespace bucky::storage {
+
+namespace {
+
+constexpr std::size_t segment_digits = 20;
+
+status os_error(const std::string& action, const std::string& path, int error = errno) {
+  return status(status_code::io_error, fmt::format("cannot {} {}: {}", action, path, std::strerror(error)));
+}
+
+std::uint32_t crc32_of(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
+
+std::uint32_t read_le32(const char* p) {
+  std::uint32_t value = 0;
+  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<std::uint8_t>(p[i]);
+  return value;
+}
+
+void write_le32(char* p, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+std::size_t padded_bytes(std::size_t payload_bytes) {
+  std::size_t raw = append_log::record_header_bytes + payload_bytes;
+  return (raw + append_log::block_size_bytes - 1) / append_log::block_size_bytes * append_log::block_size_bytes;
+}
+
+bool pread_all(int fd, char* into, std::size_t size, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, into + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool pwrite_all(int fd, const char* from, std::size_t size, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pwrite(fd, from + done, size - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// One segment file opened for reading its records.
+class segment_file {
+ public:
+  enum class found { end, record, bad };
+
+  segment_file(int fd, std::uint64_t size_bytes, std::size_t record_size_bytes_max)
+      : fd_(fd), size_bytes_(size_bytes), record_size_bytes_max_(record_size_bytes_max) {}
+
+  // What starts at `offset` (a block boundary); a record's payload goes to `payload`.
+  result<found> at(std::uint64_t offset, std::string& payload) const {
+    if (offset + append_log::record_header_bytes > size_bytes_) return found::end;
+    char header[append_log::record_header_bytes];
+    if (!pread_all(fd_, header, sizeof header, offset)) return os_error("read", "a log segment");
+    std::uint32_t size = read_le32(header), crc = read_le32(header + 4);
+    if (size == 0 && crc == 0) return found::end;
+    if (size == 0 || size > record_size_bytes_max_ || offset + append_log::record_header_bytes + size > size_bytes_) {
+      return found::bad;
+    }
+    payload.resize(size);
+    if (!pread_all(fd_, payload.data(), size, offset + append_log::record_header_bytes)) {
+      return os_error("read", "a log segment");
+    }
+    return crc32_of(payload) == crc ? found::record : found::bad;
+  }
+
+  // After a bad record at `offset`: whether a valid record starts at a later block
+  // (then the bad one is damage, not a torn last write), and where the last block
+  // holding anything but zeros ends.
+  result<std::pair<bool, std::uint64_t>> scan_after(std::uint64_t offset) const {
+    std::uint64_t nonzero_end = offset + append_log::block_size_bytes;
+    std::string block(append_log::block_size_bytes, '\0'), payload;
+    for (std::uint64_t b = offset + append_log::block_size_bytes; b + block.size() <= size_bytes_; b += block.size()) {
+      if (!pread_all(fd_, block.data(), block.size(), b)) return os_error("read", "a log segment");
+      if (std::all_of(block.begin(), block.end(), [](char c) { return c == 0; })) continue;
+      nonzero_end = b + block.size();
+      auto what = at(b, payload);
+      if (!what) return what.error();
+      if (*what == found::record) return std::pair{true, nonzero_end};
+    }
+    return std::pair{false, std::min(nonzero_end, size_bytes_)};
+  }
+
+ private:
+  int fd_;
+  std::uint64_t size_bytes_;
+  std::size_t record_size_bytes_max_;
+};
+
+}  // namespace
+
+std::string append_log::segment_path(std::uint64_t segment) const {
+  return fmt::format("{}/{:0{}}.log", options_.dir, segment, segment_digits);
+}
+
+result<std::unique_ptr<append_log>> append_log::open(const append_log_options& options, const visitor& visit) {
+  BUCKY_CHECK(options.segment_size_bytes % block_size_bytes == 0);
+  BUCKY_CHECK(padded_bytes(options.record_size_bytes_max) <= options.segment_size_bytes);
+  std::error_code error;
+  std::filesystem::create_directories(options.dir, error);
+  if (error) return status(status_code::io_error, fmt::format("cannot create {}: {}", options.dir, error.message()));
+  std::unique_ptr<append_log> log(new append_log(options));
+  for (const auto& entry : std::filesystem::directory_iterator(options.dir, error)) {
+    auto name = entry.path().filename().string();
+    if (name.ends_with(".log.tmp")) {
+      std::filesystem::remove(entry.path(), error);  // a segment whose creation a crash cut short
+      continue;
+    }
+    if (name.size() != segment_digits + 4 || !name.ends_with(".log")) continue;
+    auto digits = name.substr(0, segment_digits);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    log->segments_.push_back(std::stoull(digits));
+  }
+  if (error) return status(status_code::io_error, fmt::format("cannot list {}: {}", options.dir, error.message()));
+  std::sort(log->segments_.begin(), log->segments_.end());
+  for (std::size_t i = 0; i < log->segments_.size(); ++i) {
+    auto read = log->read_segment(log->segments_[i], i + 1 == log->segments_.size(), visit);
+    if (!read.is_ok()) return read;
+  }
+  return log;
+}
+
+// Reads one segment's records to `visit`. The newest stays open for appends.
+status append_log::read_segment(std::uint64_t segment, bool newest, const visitor& visit) {
+  auto path = segment_path(segment);
+  int fd = ::open(path.c_str(), (newest ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0) return os_error("open", path);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    auto failure = os_error("stat", path);
+    ::close(fd);
+    return failure;
+  }
+  auto size_bytes = static_cast<std::uint64_t>(info.st_size);
+  segment_file file(fd, size_bytes, options_.record_size_bytes_max);
+  std::uint64_t offset = 0;
+  std::string payload;
+  status problem;
+  while (problem.is_ok()) {
+    auto what = file.at(offset, payload);
+    if (!what) {
+      problem = status(status_code::io_error, what.error().message() + " (" + path + ")");
+      break;
+    }
+    if (*what == segment_file::found::end) break;
+    if (*what == segment_file::found::record) {
+      problem = visit(segment, payload);
+      offset += padded_bytes(payload.size());
+      continue;
+    }
+    auto after = file.scan_after(offset);
+    if (!after) {
+      problem = after.error();
+    } else if (!newest || after->first) {
+      problem = status(status_code::corruption,
+                       fmt::format("{}: the record at byte {} does not check out and valid records follow it: the "
+                                   "file is damaged (not a write cut short by a crash)",
+                                   path, offset));
+    } else {
+      std::string zeros(after->second - offset, '\0');
+      if (!pwrite_all(fd, zeros.data(), zeros.size(), offset) || ::fdatasync(fd) != 0) {
+        problem = os_error("zero the torn end of", path);
+      }
+      torn_bytes_zeroed_ += zeros.size();
+    }
+    break;
+  }
+  if (!problem.is_ok() || !newest) {
+    ::close(fd);
+    return problem;
+  }
+  fd_ = fd;
+  offset_bytes_ = offset;
+  capacity_bytes_ = size_bytes;
+  return {};
+}
+
+append_log::~append_log() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool append_log::fits(std::size_t payload_bytes) const {
+  if (fd_ < 0 || payload_bytes == 0 || payload_bytes > options_.record_size_bytes_max) return false;
+  return offset_bytes_ + padded_bytes(payload_bytes) <= capacity_bytes_;
+}
+
+status append_log::append(std::string_view payload) {
+  BUCKY_CHECK_MSG(fits(payload.size()), fmt::format("a {}-byte record does not fit at byte {} of segment {}",
+                                                    payload.size(), offset_bytes_, segments_.back()));
+  if (options_.before_write) {
+    if (auto allowed = options_.before_write(); !allowed.is_ok()) return allowed;
+  }
+  std::string record(padded_bytes(payload.size()), '\0');
+  write_le32(record.data(), static_cast<std::uint32_t>(payload.size()));
+  write_le32(record.data() + 4, crc32_of(payload));
+  std::memcpy(record.data() + record_header_bytes, payload.data(), payload.size());
+  if (!pwrite_all(fd_, record.data(), record.size(), offset_bytes_) || ::fdatasync(fd_) != 0) {
+    return os_error("append a record to", segment_path(segments_.back()));
+  }
+  offset_bytes_ += record.size();
+  return {};
+}
+
+status append_log::start_segment() {
+  if (options_.before_write) {
+    if (auto allowed = options_.before_write(); !allowed.is_ok()) return allowed;
+  }
+  std::uint64_t segment = segments_.empty() ? 1 : segments_.back() + 1;
+  auto path = segment_path(segment), temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return os_error("create", temporary);
+  int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(options_.segment_size_bytes));
+  if (allocated != 0 || ::fsync(fd) != 0) {
+    auto failure = allocated != 0 ? os_error(fmt::format("allocate {} MiB for", options_.segment_size_bytes >> 20),
+                                             temporary, allocated)
+                                  : os_error("fsync", temporary);
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return failure;
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    auto failure = os_error("rename into", path);
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return failure;
+  }
+  if (auto synced = sync_dir(); !synced.is_ok()) {
+    ::close(fd);
+    return synced;
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  offset_bytes_ = 0;
+  capacity_bytes_ = options_.segment_size_bytes;
+  segments_.push_back(segment);
+  return {};
+}
+
+status append_log::remove_below(std::uint64_t segment) {
+  bool removed = false;
+  while (segments_.size() > 1 && segments_.front() < segment) {
+    auto path = segment_path(segments_.front());
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return os_error("remove", path);
+    segments_.erase(segments_.begin());
+    removed = true;
+  }
+  return removed ? sync_dir() : status{};
+}
+
+status append_log::sync_dir() const {
+  int fd = ::open(options_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return os_error("open directory", options_.dir);
+  int synced = ::fsync(fd);
+  ::close(fd);
+  return synced == 0 ? status{} : os_error("fsync directory", options_.dir);
+}
+
+}  // namespace bucky::storage

@@ -1,0 +1,84 @@
+// An append-only log of checksummed records in preallocated segment files, for
+// state that must be durable before a reply and is read back whole only at start
+// (the Paxos acceptor's promises and accepted values). One append is one pwrite
+// and one fdatasync into a file whose size does not change: on this project's
+// 2-core VM ~0.16 ms, against ~0.7 ms for an LMDB commit of ~20 scattered pages.
+//
+// On disk, in `dir`:
+//   <20-digit segment number>.log   segment_size_bytes long, allocated up front
+//   record   4-byte little-endian payload size, 4-byte CRC-32 of the payload,
+//            the payload, zeros up to the next block_size_bytes boundary
+// A record starts on a block boundary; a zero size ends a segment's records. A new
+// segment is written under a .tmp name and renamed once allocated and synced.
+//
+// At open every record is read, oldest segment first. A record that does not
+// check out is a write torn by a crash when nothing valid follows it in the newest
+// segment (it was never acknowledged: acknowledgement waits for the sync); it is
+// zeroed, with what followed it, and the count is kept in torn_bytes_zeroed().
+// Anywhere else it is damage: open fails with a corruption status naming the file
+// and byte, and nothing is changed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "messages/common/status.hpp"
+
+namespace bucky::storage {
+
+struct append_log_options {
+  std::string dir;  // created if missing
+  std::size_t segment_size_bytes = std::size_t{64} << 20;
+  std::size_t record_size_bytes_max = std::size_t{16} << 20;  // also bounds what open() accepts
+  // Tests only (injected slow or full disk): runs before every write; a failure is
+  // what the write returns, with nothing written.
+  std::function<status()> before_write;
+};
+
+class append_log {
+ public:
+  static constexpr std::size_t block_size_bytes = 4096;
+  static constexpr std::size_t record_header_bytes = 8;
+  // Gets each record's payload in order; a failure stops open() and is returned.
+  using visitor = std::function<status(std::uint64_t segment, std::string_view payload)>;
+
+  static result<std::unique_ptr<append_log>> open(const append_log_options& options, const visitor& visit);
+  ~append_log();
+  append_log(const append_log&) = delete;
+  append_log& operator=(const append_log&) = delete;
+
+  // Writes one record into the current segment and syncs it. There must be a
+  // current segment with room: see fits() and start_segment().
+  status append(std::string_view payload);
+  // Whether a payload of this size fits in what is left of the current segment.
+  bool fits(std::size_t payload_bytes) const;
+  // Creates the next segment (allocated, synced, renamed, directory synced); later
+  // appends go there.
+  status start_segment();
+  // Deletes every segment numbered below `segment`, never the current one.
+  status remove_below(std::uint64_t segment);
+
+  // Segment numbers on disk, oldest first; empty for a log never written.
+  const std::vector<std::uint64_t>& segments() const { return segments_; }
+  std::uint64_t torn_bytes_zeroed() const { return torn_bytes_zeroed_; }
+  const append_log_options& options() const { return options_; }
+  std::string segment_path(std::uint64_t segment) const;
+
+ private:
+  explicit append_log(append_log_options options) : options_(std::move(options)) {}
+  status read_segment(std::uint64_t segment, bool newest, const visitor& visit);
+  status sync_dir() const;
+
+  append_log_options options_;
+  std::vector<std::uint64_t> segments_;
+  int fd_ = -1;                   // the newest segment, open for writing
+  std::uint64_t offset_bytes_ = 0;  // where its next record goes
+  std::uint64_t capacity_bytes_ = 0;  // its size
+  std::uint64_t torn_bytes_zeroed_ = 0;
+};
+
+}  // namespace bucky::storage
