@@ -2,12 +2,18 @@
 // an acceptor's answer is worth only what it has made durable. The first failed
 // commit crashes the actor (the in-memory state is then ahead of the disk, and
 // only a restart from the disk is sure to be right). The new incarnation probes
-// with a small real write before it takes part: while that fails it answers
+// with real writes before it takes part (64 KiB through LMDB, and room for the
+// acceptor log's next segment, allocated and given back): while that fails it answers
 // nothing to its peers, refuses writes and linearizable reads with the reason
 // (serializable reads of what it holds still work), and probes again every second.
 // The node, its services and its other actors stay up; node_daemon sees one crash
 // per episode, not a crash loop.
 #include "actors/paxos/paxos_actor.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -32,6 +38,22 @@ status probe_write(storage::lmdb_env& env) {
   return {};
 }
 
+// The acceptor log starts a new segment of this size when its current one fills:
+// that must be possible too, or the replica would crash again at the next one.
+// (A leftover of a crash here ends in .log.tmp, which the log removes at open.)
+status probe_segment_room(const std::string& dir, std::size_t bytes) {
+  auto path = dir + "/probe.log.tmp";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return status(status_code::io_error, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+  int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (allocated == 0) return {};
+  return status(status_code::io_error, fmt::format("cannot allocate {} MiB for the acceptor log's next segment in "
+                                                   "{}: {}",
+                                                   bytes >> 20, dir, std::strerror(allocated)));
+}
+
 }  // namespace
 
 void paxos_actor::check_disk() {
@@ -39,6 +61,7 @@ void paxos_actor::check_disk() {
   if (disk_problem_ && now_ms < disk_probe_next_ms_) return;
   disk_probe_next_ms_ = now_ms + disk_probe_interval_ms;
   auto probed = probe_write(*env_);
+  if (probed.is_ok()) probed = probe_segment_room(config_.state_dir + "/acceptor", config_.acceptor_segment_bytes);
   if (probed.is_ok()) {
     if (disk_problem_) log().info("the zone-state disk in {} is writable again: this replica takes part again",
                                   config_.state_dir);

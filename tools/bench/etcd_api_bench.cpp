@@ -2,7 +2,7 @@
 // at an etcd cluster alike (issue 7): N clients, each on its own keep-alive HTTP
 // connection to one endpoint (spread round robin), issue put or range requests on a
 // key space for a fixed time and record each latency. Prints one JSON line:
-//   {"clients", "ops", "ops_per_s", "p50_ms", "p99_ms", "errors", ...}
+//   {"clients", "ops", "ops_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "errors", ...}
 // Not a test: a tool that prints figures.
 //
 // Usage: bucky-bench-etcd-api --endpoints 127.0.0.1:7201,... [--token T] [--clients 16]
@@ -138,7 +138,8 @@ int main(int argc, char** argv) {
   std::sort(all.begin(), all.end());
   json out = {{"clients", o.clients},         {"read_percent", o.read_percent}, {"ops", all.size()},
               {"ops_per_s", double(all.size()) / elapsed}, {"p50_ms", percentile(all, 0.50)},
-              {"p99_ms", percentile(all, 0.99)}, {"errors", errors}};
+              {"p90_ms", percentile(all, 0.90)}, {"p99_ms", percentile(all, 0.99)},
+              {"p999_ms", percentile(all, 0.999)}, {"errors", errors}};
   if (!last_error.empty()) out["last_error"] = last_error;
   std::printf("%s\n", out.dump().c_str());
   return all.empty() ? 1 : 0;
