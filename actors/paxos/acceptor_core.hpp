@@ -1,6 +1,6 @@
 // The acceptor of Multi-Paxos as a plain class (no I/O, no clock, no CAF).
 // It answers prepare and accept and says what must be made durable first: the
-// shell writes `output.persist_*` in one synced LMDB transaction and only then sends
+// shell appends `output.persist_*` to its acceptor log, synced, and only then sends
 // `output.reply`. The in-memory state already reflects the write; if the write
 // fails the shell crashes and restart() reloads what is on disk, which is safe
 // because no reply left.

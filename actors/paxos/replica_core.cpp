@@ -341,8 +341,8 @@ void replica_core::emit_chosen(replica_output& out) {
   serve_reads(out);
 }
 
-// The shell applies out.chosen in the same transaction as out.persist, so the
-// acceptor may forget exactly what the state machine will hold once it commits.
+// The shell makes the state machine hold out.chosen durably before it persists a
+// compaction point above what it held, so the acceptor forgets only applied slots.
 void replica_core::compact(replica_output& out) {
   if (chosen_below_ < learned_from_ + config_.log_retain_slots + config_.compaction_step_slots) return;
   learned_from_ = chosen_below_ - config_.log_retain_slots;

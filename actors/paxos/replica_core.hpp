@@ -1,7 +1,7 @@
 // One replica of the Multi-Paxos group as a plain class: acceptor, proposer (a
 // stable leader) and learner together. No I/O, no clock, no threads: the shell (or
 // the simulator) feeds messages, ticks and client commands, and carries out the
-// output: first every `persist` (one synced transaction), then every send, then
+// output: first every `persist` (one synced write), then every send, then
 // the chosen values in order. (DESIGN §5.)
 //
 // - Leader election: a replica that has not heard a leader for its randomized
