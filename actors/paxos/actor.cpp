@@ -292,7 +292,7 @@ void paxos_actor::commit(const replica_output& out) {
   if (auto written = acceptor_log_->persist_all(out.persist); !written.is_ok()) {
     throw std::runtime_error("persisting acceptor state: " + written.to_string());
   }
-  if (kv_->batch_slots() >= config_.batch_slots_max) commit_batch();
+  if (kv_->batch_slots() >= config_.batch_slots_max || kv_->batch_bytes() >= config_.batch_bytes_max) commit_batch();
 }
 
 // The state machine's batch becomes durable (synced); then the next one starts.

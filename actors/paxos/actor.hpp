@@ -42,9 +42,11 @@ struct paxos_config {
   // disks may want more.
   std::size_t window_slots_max = 1;
   // The state machine commits its batch of applied slots this often (synced), and
-  // after this many slots; the acceptor log alone is synced per step.
+  // after this many slots or bytes of slots (LMDB refuses a transaction of more than
+  // 512 MiB of dirty pages); the acceptor log alone is synced per step.
   std::uint64_t batch_interval_ms = 100;
   std::size_t batch_slots_max = 1'000;
+  std::size_t batch_bytes_max = std::size_t{32} << 20;
   std::size_t acceptor_segment_bytes = std::size_t{64} << 20;  // acceptor log segment size
   std::uint64_t log_retain_slots = 10'000;     // chosen values kept for catch-up
   std::uint64_t compaction_step_slots = 1'000;

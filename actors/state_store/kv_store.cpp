@@ -297,6 +297,7 @@ result<std::vector<command_outcome>> kv_store::apply_to_batch(slot_id slot, cons
     return outcomes;
   }
   ++batch_slots_;
+  batch_bytes_ += value.size();
   return outcomes;
 }
 
@@ -305,6 +306,7 @@ status kv_store::commit_batch() {
   auto committed = batch_->commit();
   batch_.reset();
   batch_slots_ = 0;
+  batch_bytes_ = 0;
   if (!committed.is_ok()) {
     applied_below_ = durable_applied_below_;
     return committed;
@@ -316,6 +318,7 @@ status kv_store::commit_batch() {
 void kv_store::abort_batch() {
   batch_.reset();
   batch_slots_ = 0;
+  batch_bytes_ = 0;
   applied_below_ = durable_applied_below_;
 }
 

@@ -76,6 +76,9 @@ class kv_store {
   // apply_to_batch, then commit_batch.
   result<std::vector<command_outcome>> apply_slot(slot_id slot, const std::vector<std::uint8_t>& value);
   std::size_t batch_slots() const { return batch_slots_; }
+  // The encoded size of the slots in the batch (its LMDB transaction holds about
+  // three times this in dirty pages: data, history, client answers).
+  std::size_t batch_bytes() const { return batch_bytes_; }
 
   // The whole state, for a replica behind the compacted log (commits the batch first).
   result<kv_snapshot_reader> begin_snapshot();
@@ -132,6 +135,7 @@ class kv_store {
   slot_id durable_applied_below_ = 0;
   std::optional<storage::write_txn> batch_;
   std::size_t batch_slots_ = 0;
+  std::size_t batch_bytes_ = 0;
 };
 
 }  // namespace bucky
