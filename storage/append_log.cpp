@@ -116,6 +116,27 @@ class segment_file {
 
 }  // namespace
 
+// A file of `bytes` zeros at `path` (replaced if there), synced. Written, not only
+// allocated: on a journaled ext4 an append into allocated but unwritten space also
+// syncs the extent change (measured on a loop-mounted ext4: 4.5 ms per 4 KiB
+// append and fdatasync, against 1.2 ms into zeros written before).
+result<int> append_log::make_segment_file(const std::string& path, std::size_t bytes) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return os_error("create", path);
+  int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));  // no space: fail before writing
+  status problem;
+  if (allocated != 0) problem = os_error(fmt::format("allocate {} MiB for", bytes >> 20), path, allocated);
+  std::string zeros(std::min<std::size_t>(bytes, 1 << 20), '\0');
+  for (std::size_t done = 0; problem.is_ok() && done < bytes; done += zeros.size()) {
+    if (!pwrite_all(fd, zeros.data(), std::min(zeros.size(), bytes - done), done)) problem = os_error("write", path);
+  }
+  if (problem.is_ok() && ::fsync(fd) != 0) problem = os_error("fsync", path);
+  if (problem.is_ok()) return fd;
+  ::close(fd);
+  ::unlink(path.c_str());
+  return problem;
+}
+
 std::string append_log::segment_path(std::uint64_t segment) const {
   return fmt::format("{}/{:0{}}.log", options_.dir, segment, segment_digits);
 }
@@ -203,6 +224,10 @@ status append_log::read_segment(std::uint64_t segment, bool newest, const visito
 }
 
 append_log::~append_log() {
+  if (spare_.valid()) {  // left as a .tmp file, which the next open removes
+    auto spare = spare_.get();
+    if (spare.fd) ::close(*spare.fd);
+  }
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -228,23 +253,23 @@ status append_log::append(std::string_view payload) {
   return {};
 }
 
+// The next segment comes ready-made from the background when it is (so an append
+// that fills a segment does not wait for 64 MiB of zeros), else it is made here.
 status append_log::start_segment() {
   if (options_.before_write) {
     if (auto allowed = options_.before_write(); !allowed.is_ok()) return allowed;
   }
   std::uint64_t segment = segments_.empty() ? 1 : segments_.back() + 1;
   auto path = segment_path(segment), temporary = path + ".tmp";
-  int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return os_error("create", temporary);
-  int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(options_.segment_size_bytes));
-  if (allocated != 0 || ::fsync(fd) != 0) {
-    auto failure = allocated != 0 ? os_error(fmt::format("allocate {} MiB for", options_.segment_size_bytes >> 20),
-                                             temporary, allocated)
-                                  : os_error("fsync", temporary);
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    return failure;
+  result<int> made = status(status_code::internal, "no spare segment");
+  if (spare_.valid()) {
+    auto spare = spare_.get();
+    if (spare.segment == segment) made = std::move(spare.fd);
+    else if (spare.fd) ::close(*spare.fd);
   }
+  if (!made) made = make_segment_file(temporary, options_.segment_size_bytes);
+  if (!made) return made.error();
+  int fd = *made;
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     auto failure = os_error("rename into", path);
     ::close(fd);
@@ -260,6 +285,10 @@ status append_log::start_segment() {
   offset_bytes_ = 0;
   capacity_bytes_ = options_.segment_size_bytes;
   segments_.push_back(segment);
+  auto next = segment_path(segment + 1) + ".tmp";
+  spare_ = std::async(std::launch::async, [segment, next, bytes = options_.segment_size_bytes] {
+    return spare_segment{segment + 1, make_segment_file(next, bytes)};
+  });
   return {};
 }
 

@@ -9,7 +9,8 @@
 //   record   4-byte little-endian payload size, 4-byte CRC-32 of the payload,
 //            the payload, zeros up to the next block_size_bytes boundary
 // A record starts on a block boundary; a zero size ends a segment's records. A new
-// segment is written under a .tmp name and renamed once allocated and synced.
+// segment is zero-filled and synced under a .tmp name, then renamed; the one after
+// it is made in the background meanwhile (so disk use is up to one segment more).
 //
 // At open every record is read, oldest segment first. A record that does not
 // check out is a write torn by a crash when nothing valid follows it in the newest
@@ -21,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,6 +72,11 @@ class append_log {
 
  private:
   explicit append_log(append_log_options options) : options_(std::move(options)) {}
+  struct spare_segment {
+    std::uint64_t segment = 0;
+    result<int> fd;  // open, zero-filled, synced, under its .tmp name
+  };
+  static result<int> make_segment_file(const std::string& path, std::size_t bytes);
   status read_segment(std::uint64_t segment, bool newest, const visitor& visit);
   status sync_dir() const;
 
@@ -79,6 +86,7 @@ class append_log {
   std::uint64_t offset_bytes_ = 0;  // where its next record goes
   std::uint64_t capacity_bytes_ = 0;  // its size
   std::uint64_t torn_bytes_zeroed_ = 0;
+  std::future<spare_segment> spare_;  // the next segment, being made in the background
 };
 
 }  // namespace bucky::storage

@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -196,4 +197,25 @@ BOOST_AUTO_TEST_CASE(a_failing_disk_writes_nothing_and_says_so) {
   auto again = open_log(options);
   BOOST_TEST_REQUIRE(again.has_value());
   BOOST_TEST(again->records == std::vector<std::string>{"before"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(segments_are_written_zeros_and_the_next_one_is_made_ahead) {
+  temp_dir dir;
+  auto options = small_segments(dir.path.string());
+  auto o = open_log(options);
+  append(*o->log, "one");
+  struct stat info {};
+  BOOST_TEST_REQUIRE(::stat(o->log->segment_path(1).c_str(), &info) == 0);
+  BOOST_TEST(info.st_size == static_cast<off_t>(segment_bytes));
+  BOOST_TEST(info.st_blocks * 512 >= static_cast<off_t>(segment_bytes));  // no holes, not just allocated
+  auto spare = o->log->segment_path(2) + ".tmp";
+  for (int i = 0; i < 200 && !std::filesystem::exists(spare); ++i) ::usleep(10'000);
+  BOOST_TEST(std::filesystem::exists(spare));
+  BOOST_TEST_REQUIRE(o->log->start_segment().is_ok());  // takes the spare
+  BOOST_TEST(std::filesystem::exists(o->log->segment_path(2)));
+  BOOST_TEST(o->log->fits(100));
+  append(*o->log, "two");
+  auto again = open_log(options);
+  BOOST_TEST_REQUIRE(again.has_value());
+  BOOST_TEST(again->records == (std::vector<std::string>{"one", "two"}), boost::test_tools::per_element());
 }
