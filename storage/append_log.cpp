@@ -254,7 +254,7 @@ status append_log::append(std::string_view payload) {
 }
 
 // The next segment comes ready-made from the background when it is (so an append
-// that fills a segment does not wait for 64 MiB of zeros), else it is made here.
+// that fills a segment does not wait for a segment of zeros), else it is made here.
 status append_log::start_segment() {
   if (options_.before_write) {
     if (auto allowed = options_.before_write(); !allowed.is_ok()) return allowed;

@@ -34,8 +34,8 @@ namespace bucky::storage {
 
 struct append_log_options {
   std::string dir;  // created if missing
-  std::size_t segment_size_bytes = std::size_t{64} << 20;
-  std::size_t record_size_bytes_max = std::size_t{16} << 20;  // also bounds what open() accepts
+  std::size_t segment_size_bytes = std::size_t{16} << 20;
+  std::size_t record_size_bytes_max = std::size_t{8} << 20;  // also bounds what open() accepts
   // Tests only (injected slow or full disk): runs before every write; a failure is
   // what the write returns, with nothing written.
   std::function<status()> before_write;

@@ -47,7 +47,7 @@ struct paxos_config {
   std::uint64_t batch_interval_ms = 100;
   std::size_t batch_slots_max = 1'000;
   std::size_t batch_bytes_max = std::size_t{32} << 20;
-  std::size_t acceptor_segment_bytes = std::size_t{64} << 20;  // acceptor log segment size
+  std::size_t acceptor_segment_bytes = std::size_t{16} << 20;  // acceptor log segment size
   std::uint64_t log_retain_slots = 10'000;     // chosen values kept for catch-up
   std::uint64_t compaction_step_slots = 1'000;
   snapshot_limits snapshot;
