@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "actors/etcd_api/etcd_json.hpp"
+#include "actors/paxos/local_call.hpp"
+#include "actors/runtime/logging.hpp"
 #include "actors/transport/wire_types.hpp"
 #include "net/api_token_cache.hpp"
 #include "net/http_server.hpp"
@@ -33,52 +35,63 @@ std::uint64_t unix_now_s() {
   return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
-class etcd_api : public component_actor {
+void fail(const exchange_ptr& exchange, const status& problem) {
+  auto error = etcd::error_of(problem);
+  exchange->reply(error.http_status, etcd::render_error(error));
+}
+
+std::string net_error(int http, int grpc, const std::string& why) { return etcd::render_error({http, grpc, why}); }
+
+etcd::header header_at(const etcd_api_config& config, std::int64_t revision) {
+  return {stable_id(config.zone_id), stable_id(config.node_id), revision, 0};
+}
+
+// What runs on the HTTP server's thread: authentication, parsing, and the call to
+// the replica, whose answer (a callback on the replica's thread) is rendered and
+// handed back to the HTTP thread. Watches, which stream, go to the actor.
+class http_front {
  public:
-  etcd_api(caf::actor_config& actor_config, child_context context, etcd_api_config config)
-      : component_actor(actor_config, std::move(context)), config_(std::move(config)) {
+  http_front(caf::actor_system& system, etcd_api_config config, caf::weak_actor_ptr api)
+      : system_(system), config_(std::move(config)), api_(std::move(api)) {
     std::random_device device;
     client_id_ = (static_cast<std::uint64_t>(device()) << 32) | device() | 1;
   }
 
-  caf::behavior make_behavior() override {
-    net::http_server_config http{config_.listen_host, config_.listen_port};
-    caf::weak_actor_ptr self = actor_cast<caf::weak_actor_ptr>(this);
-    server_ = std::make_unique<net::http_server>(http, [self](exchange_ptr exchange) {
-      if (auto me = caf::actor_cast<caf::actor>(self)) caf::anon_send(me, std::move(exchange));
-      else exchange->reply(503, net_error(503, 14, "the API is restarting; retry"));
-    });
-    auto port = server_->start();
-    if (!port) throw std::runtime_error(port.error().message());
-    log().info("etcd v3 JSON API on http://{}:{} (POST /v3/kv/{{put,range,deleterange,txn}}, /v3/lease/..., /v3/watch)",
-               config_.listen_host, *port);
-    return {
-        [this](exchange_ptr& exchange) { serve(std::move(exchange)); },
-        [this](watch_more_atom, exchange_ptr& exchange, const caller& who, kv_watch_request& next) {
-          watch_step(std::move(exchange), who, std::move(next));
-        },
-    };
-  }
-
-  void on_exit() override {
-    if (server_) server_->stop();
-    server_.reset();
+  void handle(exchange_ptr exchange) {
+    const auto& request = exchange->request();
+    if (request.method != "POST") return fail(exchange, status(status_code::invalid_argument, "use POST"));
+    auto who = authenticate(request);
+    if (!who) {
+      logging::get(etcd_api_actor)->info("API request from {} refused: {}", request.peer, who.error().message());
+      return exchange->reply(401, net_error(401, 16, who.error().message()));
+    }
+    auto replica = system_.registry().get<caf::actor>(caf::atom("paxos"));
+    if (!replica) {
+      return fail(exchange, status(status_code::unavailable,
+                                   fmt::format("node {} holds no zone-state replica; ask a state node", config_.node_id)));
+    }
+    if (request.target == "/v3/watch") {
+      auto api = caf::actor_cast<caf::actor>(api_);
+      if (!api) return exchange->reply(503, net_error(503, 14, "the API is restarting; retry"));
+      return caf::anon_send(api, std::move(exchange), *who);
+    }
+    auto method = etcd::method_of(request.target);
+    if (!method) return fail(exchange, method.error());
+    auto asked = etcd::parse_call(*method, request.body);
+    if (!asked) return fail(exchange, asked.error());
+    kv_client_request call{client_id_, ++sequence_, asked->request, asked->serializable, 0};
+    auto answer = std::make_shared<answer_once>(
+        [exchange, asked = *asked, zone = stable_id(config_.zone_id), node = stable_id(config_.node_id)](
+            kv_client_response response) {
+          if (!response.ok) return fail(exchange, status(static_cast<status_code>(response.error_code), response.error_message));
+          if (!response.response.error.empty()) return fail(exchange, status(status_code::not_found, response.response.error));
+          etcd::header header{zone, node, response.response.revision, 0};
+          exchange->reply(200, etcd::render_answer(asked, response.response, header));
+        });
+    caf::anon_send(replica, local_kv_call{*who, std::move(call), std::move(answer)});
   }
 
  private:
-  static std::string net_error(int http, int grpc, const std::string& why) {
-    return etcd::render_error({http, grpc, why});
-  }
-
-  void fail(const exchange_ptr& exchange, const status& problem) {
-    auto error = etcd::error_of(problem);
-    exchange->reply(error.http_status, etcd::render_error(error));
-  }
-
-  etcd::header header_at(std::int64_t revision) const {
-    return {stable_id(config_.zone_id), stable_id(config_.node_id), revision, 0};
-  }
-
   // The token's signer must be the owner or a user the zone trusts now.
   result<caller> authenticate(const net::http_request& request) {
     if (request.authorization.empty()) {
@@ -98,42 +111,44 @@ class etcd_api : public component_actor {
                                                               config_.zone_id));
   }
 
-  void serve(exchange_ptr exchange) {
-    const auto& request = exchange->request();
-    if (request.method != "POST") return fail(exchange, status(status_code::invalid_argument, "use POST"));
-    auto who = authenticate(request);
-    if (!who) {
-      log().info("API request from {} refused: {}", request.peer, who.error().message());
-      return exchange->reply(401, net_error(401, 16, who.error().message()));
-    }
-    auto replica = system().registry().get<caf::actor>(caf::atom("paxos"));
-    if (!replica) {
-      return fail(exchange, status(status_code::unavailable,
-                                   fmt::format("node {} holds no zone-state replica; ask a state node", config_.node_id)));
-    }
-    if (request.target == "/v3/watch") return watch_start(std::move(exchange), *who);
-    auto method = etcd::method_of(request.target);
-    if (!method) return fail(exchange, method.error());
-    auto asked = etcd::parse_call(*method, request.body);
-    if (!asked) return fail(exchange, asked.error());
-    kv_client_request call{client_id_, ++sequence_, asked->request, asked->serializable, 0};
-    request_to(replica, *who, std::move(call), [this, exchange, asked = *asked](result<kv_response> answer) {
-      if (!answer) return fail(exchange, answer.error());
-      if (!answer->error.empty()) return fail(exchange, status(status_code::not_found, answer->error));
-      exchange->reply(200, etcd::render_answer(asked, *answer, header_at(answer->revision)));
+  caf::actor_system& system_;
+  const etcd_api_config config_;
+  caf::weak_actor_ptr api_;
+  std::uint64_t client_id_ = 0;
+  std::uint64_t sequence_ = 0;
+  net::api_token_cache tokens_;  // verified once, then looked up (only the HTTP thread touches it)
+};
+
+class etcd_api : public component_actor {
+ public:
+  etcd_api(caf::actor_config& actor_config, child_context context, etcd_api_config config)
+      : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
+
+  caf::behavior make_behavior() override {
+    net::http_server_config http{config_.listen_host, config_.listen_port};
+    front_ = std::make_shared<http_front>(system(), config_, actor_cast<caf::weak_actor_ptr>(this));
+    server_ = std::make_unique<net::http_server>(http, [front = front_](exchange_ptr exchange) {
+      front->handle(std::move(exchange));
     });
+    auto port = server_->start();
+    if (!port) throw std::runtime_error(port.error().message());
+    log().info("etcd v3 JSON API on http://{}:{} (POST /v3/kv/{{put,range,deleterange,txn}}, /v3/lease/..., /v3/watch)",
+               config_.listen_host, *port);
+    return {
+        [this](exchange_ptr& exchange, const caller& who) { watch_start(std::move(exchange), who); },
+        [this](watch_more_atom, exchange_ptr& exchange, const caller& who, kv_watch_request& next) {
+          watch_step(std::move(exchange), who, std::move(next));
+        },
+    };
   }
 
-  template <class Done>
-  void request_to(const caf::actor& replica, const caller& who, kv_client_request call, Done done) {
-    request(replica, std::chrono::milliseconds(config_.request_timeout_ms), who, std::move(call))
-        .then(
-            [done](kv_client_response& answer) mutable {
-              if (!answer.ok) return done(status(static_cast<status_code>(answer.error_code), answer.error_message));
-              done(std::move(answer.response));
-            },
-            [done](caf::error& error) mutable { done(status(status_code::unavailable, caf::to_string(error))); });
+  void on_exit() override {
+    if (server_) server_->stop();
+    server_.reset();
   }
+
+ private:
+  etcd::header header_at(std::int64_t revision) const { return bucky::header_at(config_, revision); }
 
   void watch_start(exchange_ptr exchange, const caller& who) {
     auto watch = etcd::parse_watch(exchange->request().body);
@@ -174,11 +189,9 @@ class etcd_api : public component_actor {
   }
 
   etcd_api_config config_;
+  std::shared_ptr<http_front> front_;
   std::unique_ptr<net::http_server> server_;
-  std::uint64_t client_id_ = 0;
-  std::uint64_t sequence_ = 0;
   std::size_t watches_ = 0;
-  net::api_token_cache tokens_;  // verified once, then looked up (only this actor's thread touches it)
 };
 
 }  // namespace

@@ -3,8 +3,10 @@
 // etcd work against a zone. Every request carries a token (Authorization: Bearer
 // bucky1.…, made by `bucky api-token`) signed by the owner or a user of /users/;
 // the request then reaches the zone-state replica as that caller, which checks it
-// against acl_config like any request from the transport. Watches stream until the
-// client leaves; at most watches_max at once.
+// against acl_config like any request from the transport. Requests are checked,
+// parsed and sent to the replica on the HTTP server's thread, and answered from
+// the replica's thread (local_call.hpp): no actor hop in between. Watches stream
+// from this actor until the client leaves; at most watches_max at once.
 #pragma once
 
 #include <cstdint>

@@ -54,6 +54,14 @@ caf::behavior paxos_actor::make_behavior() {
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
       },
+      [this](local_kv_call& call) {
+        auto answer = call.answer;
+        if (auto denied = check_caller(call.from, call.request.request); !denied.is_ok()) {
+          return (*answer)(refused(denied, config_.node_id));
+        }
+        if (auto bad = check_documents(call.request.request); !bad.is_ok()) return (*answer)(refused(bad, config_.node_id));
+        serve(call.request, [answer](kv_client_response response) { (*answer)(std::move(response)); });
+      },
       [this](const caller& from, kv_forward_batch& batch) -> caf::result<kv_forward_batch_response> {
         // The forwarding node checked each request against its caller.
         if (from.role != caller::kind::node) {

@@ -19,6 +19,7 @@
 #include "actors/paxos/actor.hpp"
 #include "actors/paxos/deadline_queue.hpp"
 #include "actors/paxos/lease_timers.hpp"
+#include "actors/paxos/local_call.hpp"
 #include "actors/paxos/replica_core.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
