@@ -204,9 +204,10 @@ acceptor_core paxos_actor::open_acceptor_log() {
 }
 
 // Group commit: core outputs gather until the flush message, which is queued
-// behind everything already in the mailbox. One flush = one synced transaction
-// for all acceptor writes and all chosen slots of those messages, then the sends
-// and the answers. Nothing leaves before its state is durable.
+// behind everything already in the mailbox. One flush = the chosen slots of those
+// messages applied into the zone state's batch, one synced append of all their
+// acceptor writes, then the sends and the read answers. Nothing leaves before the
+// acceptor state it rests on is durable.
 void paxos_actor::take(replica_output out) {
   append(pending_.persist, out.persist);
   send_accepts_early(out.sends);
