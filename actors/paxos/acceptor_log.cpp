@@ -161,16 +161,17 @@ status acceptor_log::write_steps(std::vector<step> steps) {
 // One record, in a new segment (headed by the state before it) when the current
 // one is full.
 status acceptor_log::write_record(std::vector<step> steps) {
-  auto encoded = encode(log_record{steps});
+  log_record record{std::move(steps)};
+  auto encoded = encode(record);
   if (!log_->fits(encoded.size())) {
     if (auto started = log_->start_segment(); !started.is_ok()) return started;
-    steps.insert(steps.begin(), restatement(promised_, compacted_below_));
-    encoded = encode(log_record{steps});
+    record.steps.insert(record.steps.begin(), restatement(promised_, compacted_below_));
+    encoded = encode(record);
     BUCKY_CHECK_MSG(log_->fits(encoded.size()),
                     fmt::format("a {}-byte acceptor record does not fit in an empty segment", encoded.size()));
   }
   if (auto appended = log_->append(storage::as_text(encoded)); !appended.is_ok()) return appended;
-  for (const auto& s : steps) track(log_->segments().back(), s);
+  for (const auto& s : record.steps) track(log_->segments().back(), s);
   return {};
 }
 
