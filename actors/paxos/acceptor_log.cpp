@@ -60,8 +60,7 @@ result<std::unique_ptr<acceptor_log>> acceptor_log::open(const storage::append_l
 result<std::unique_ptr<acceptor_log>> acceptor_log::replay_all(const storage::append_log_options& options,
                                                                acceptor_core& replayed) {
   std::map<slot_id, accepted_entry> entries;
-  acceptor_log* self = nullptr;
-  std::unique_ptr<acceptor_log> owner;
+  std::unique_ptr<acceptor_log> owner(new acceptor_log(nullptr));  // its log_ is set once replay is done
   auto visit = [&](std::uint64_t segment, std::string_view payload) -> status {
     auto record = decode<log_record>(storage::as_bytes(payload), options.record_size_bytes_max);
     if (!record) {
@@ -69,13 +68,12 @@ result<std::unique_ptr<acceptor_log>> acceptor_log::replay_all(const storage::ap
                                                          "not decode ({})",
                                                          options.dir, segment, record.error().message()));
     }
+    auto where = fmt::format("{}/{:020}.log", options.dir, segment);
     for (const auto& s : record->steps) {
-      if (auto replayed_step = self->replay(segment, s, entries); !replayed_step.is_ok()) return replayed_step;
+      if (auto replayed_step = owner->replay(segment, where, s, entries); !replayed_step.is_ok()) return replayed_step;
     }
     return {};
   };
-  owner.reset(new acceptor_log(nullptr));
-  self = owner.get();
   auto log = storage::append_log::open(options, visit);
   if (!log) {
     return status(log.error().code(), log.error().message() + "; this replica will not vote until its data dir is "
@@ -96,16 +94,15 @@ result<std::unique_ptr<acceptor_log>> acceptor_log::replay_all(const storage::ap
   return owner;
 }
 
-status acceptor_log::replay(std::uint64_t segment, const step& s, std::map<slot_id, accepted_entry>& entries) {
-  auto where = [&] { return fmt::format("{}/{:020}.log", log_ ? log_->options().dir : std::string("acceptor log"),
-                                        segment); };
+status acceptor_log::replay(std::uint64_t segment, const std::string& where, const step& s,
+                            std::map<slot_id, accepted_entry>& entries) {
   if ((s.has & has_promised) && s.promised < promised_) {
     return status(status_code::corruption, fmt::format("{}: the promised ballot goes down from ({},{}) to ({},{})",
-                                                       where(), promised_.round, promised_.replica, s.promised.round,
+                                                       where, promised_.round, promised_.replica, s.promised.round,
                                                        s.promised.replica));
   }
   if ((s.has & has_compacted) && s.compacted_below < compacted_below_) {
-    return status(status_code::corruption, fmt::format("{}: the compaction point goes down from {} to {}", where(),
+    return status(status_code::corruption, fmt::format("{}: the compaction point goes down from {} to {}", where,
                                                        compacted_below_, s.compacted_below));
   }
   if ((s.has & has_accepted) && s.accepted.slot >= std::max(compacted_below_,

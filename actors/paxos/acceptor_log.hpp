@@ -59,7 +59,9 @@ class acceptor_log {
   static result<std::unique_ptr<acceptor_log>> replay_all(const storage::append_log_options& options,
                                                           acceptor_core& replayed);
   status start(const acceptor_core& acceptor);
-  status replay(std::uint64_t segment, const step& s, std::map<slot_id, accepted_entry>& entries);
+  // Applies one replayed step; `where` names its segment file in errors.
+  status replay(std::uint64_t segment, const std::string& where, const step& s,
+                std::map<slot_id, accepted_entry>& entries);
   status write_steps(std::vector<step> steps);
   status write_record(std::vector<step> steps);
   void track(std::uint64_t segment, const step& s);

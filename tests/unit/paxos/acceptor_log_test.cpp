@@ -151,6 +151,8 @@ BOOST_AUTO_TEST_CASE(a_promise_that_goes_down_or_an_entry_above_the_promise_refu
     BOOST_TEST_REQUIRE(!log.has_value());
     BOOST_TEST((log.error().code() == status_code::corruption));
     BOOST_TEST(log.error().message().find(words) != std::string::npos, log.error().message());
+    BOOST_TEST(log.error().message().find(disk.options().dir) != std::string::npos,
+               log.error().message());  // names where (the segment file, for a step)
   }
 }
 
