@@ -292,6 +292,18 @@ status append_log::start_segment() {
   return {};
 }
 
+status append_log::check_segment_room() const {
+  auto path = options_.dir + "/room-probe.log.tmp";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return os_error("create", path);
+  int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(options_.segment_size_bytes));
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (allocated == 0) return {};
+  return os_error(fmt::format("allocate {} MiB for the next log segment in", options_.segment_size_bytes >> 20),
+                  options_.dir, allocated);
+}
+
 status append_log::remove_below(std::uint64_t segment) {
   bool removed = false;
   while (segments_.size() > 1 && segments_.front() < segment) {

@@ -61,6 +61,9 @@ class append_log {
   // Creates the next segment (allocated, synced, renamed, directory synced); later
   // appends go there.
   status start_segment();
+  // Whether the directory has room for one more segment: allocated, then given back
+  // (a leftover of a crash in between ends in .log.tmp, which open() removes).
+  status check_segment_room() const;
   // Deletes every segment numbered below `segment`, never the current one.
   status remove_below(std::uint64_t segment);
 

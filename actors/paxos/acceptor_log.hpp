@@ -42,6 +42,7 @@ class acceptor_log {
   status persist_all(const std::vector<acceptor_output>& outputs);
 
   std::size_t segments() const { return log_->segments().size(); }
+  status check_segment_room() const { return log_->check_segment_room(); }
   std::uint64_t torn_bytes_zeroed() const { return log_->torn_bytes_zeroed(); }
 
   // One step as stored (public for the codec).

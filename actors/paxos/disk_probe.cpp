@@ -10,11 +10,6 @@
 // per episode, not a crash loop.
 #include "actors/paxos/paxos_actor.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstring>
-
 #include <fmt/format.h>
 
 namespace bucky::paxos_shell {
@@ -38,22 +33,6 @@ status probe_write(storage::lmdb_env& env) {
   return {};
 }
 
-// The acceptor log starts a new segment of this size when its current one fills:
-// that must be possible too, or the replica would crash again at the next one.
-// (A leftover of a crash here ends in .log.tmp, which the log removes at open.)
-status probe_segment_room(const std::string& dir, std::size_t bytes) {
-  auto path = dir + "/probe.log.tmp";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return status(status_code::io_error, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
-  int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
-  ::close(fd);
-  ::unlink(path.c_str());
-  if (allocated == 0) return {};
-  return status(status_code::io_error, fmt::format("cannot allocate {} MiB for the acceptor log's next segment in "
-                                                   "{}: {}",
-                                                   bytes >> 20, dir, std::strerror(allocated)));
-}
-
 }  // namespace
 
 void paxos_actor::check_disk() {
@@ -61,7 +40,9 @@ void paxos_actor::check_disk() {
   if (disk_problem_ && now_ms < disk_probe_next_ms_) return;
   disk_probe_next_ms_ = now_ms + disk_probe_interval_ms;
   auto probed = probe_write(*env_);
-  if (probed.is_ok()) probed = probe_segment_room(config_.state_dir + "/acceptor", config_.acceptor_segment_bytes);
+  // The acceptor log must be able to start its next segment too, or the replica
+  // would crash again when the current one fills.
+  if (probed.is_ok()) probed = acceptor_log_->check_segment_room();
   if (probed.is_ok()) {
     if (disk_problem_) log().info("the zone-state disk in {} is writable again: this replica takes part again",
                                   config_.state_dir);

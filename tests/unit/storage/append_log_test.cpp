@@ -175,6 +175,8 @@ BOOST_AUTO_TEST_CASE(a_segment_whose_creation_was_cut_short_is_removed) {
   auto o = open_log(options);
   BOOST_TEST_REQUIRE(o.has_value(), o.error().to_string());
   BOOST_TEST(!std::filesystem::exists(leftover));
+  BOOST_TEST(o->log->check_segment_room().is_ok());
+  BOOST_TEST(!std::filesystem::exists(dir.path / "room-probe.log.tmp"));  // given back
   BOOST_TEST(o->records == std::vector<std::string>{"kept"}, boost::test_tools::per_element());
   BOOST_TEST(o->log->segments().size() == 1u);
 }
@@ -193,6 +195,7 @@ BOOST_AUTO_TEST_CASE(a_failing_disk_writes_nothing_and_says_so) {
   BOOST_TEST(!refused.is_ok());
   BOOST_TEST(refused.message().find("no space") != std::string::npos);
   BOOST_TEST(!o->log->start_segment().is_ok());
+  BOOST_TEST(o->log->check_segment_room().is_ok());  // a real allocation: the injected fault is for writes
   full = false;
   auto again = open_log(options);
   BOOST_TEST_REQUIRE(again.has_value());
