@@ -81,11 +81,10 @@ class http_front {
     if (!asked) return fail(exchange, asked.error());
     kv_client_request call{client_id_, ++sequence_, asked->request, asked->serializable, 0};
     auto answer = std::make_shared<answer_once>(
-        [exchange, asked = *asked, zone = stable_id(config_.zone_id), node = stable_id(config_.node_id)](
-            kv_client_response response) {
+        [exchange, asked = *asked, header = header_at(config_, 0)](kv_client_response response) mutable {
           if (!response.ok) return fail(exchange, status(static_cast<status_code>(response.error_code), response.error_message));
           if (!response.response.error.empty()) return fail(exchange, status(status_code::not_found, response.response.error));
-          etcd::header header{zone, node, response.response.revision, 0};
+          header.revision = response.response.revision;
           exchange->reply(200, etcd::render_answer(asked, response.response, header));
         });
     caf::anon_send(replica, local_kv_call{*who, std::move(call), std::move(answer)});

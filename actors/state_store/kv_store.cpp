@@ -304,15 +304,9 @@ result<std::vector<command_outcome>> kv_store::apply_to_batch(slot_id slot, cons
 status kv_store::commit_batch() {
   if (!batch_) return {};
   auto committed = batch_->commit();
-  batch_.reset();
-  batch_slots_ = 0;
-  batch_bytes_ = 0;
-  if (!committed.is_ok()) {
-    applied_below_ = durable_applied_below_;
-    return committed;
-  }
-  durable_applied_below_ = applied_below_;
-  return {};
+  if (committed.is_ok()) durable_applied_below_ = applied_below_;
+  abort_batch();  // the transaction is over either way; after a failure the applied index goes back
+  return committed;
 }
 
 void kv_store::abort_batch() {
