@@ -1,10 +1,12 @@
 #include "storage/append_log.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <thread>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,15 +122,27 @@ class segment_file {
 // allocated: on a journaled ext4 an append into allocated but unwritten space also
 // syncs the extent change (measured on a loop-mounted ext4: 4.5 ms per 4 KiB
 // append and fdatasync, against 1.2 ms into zeros written before).
-result<int> append_log::make_segment_file(const std::string& path, std::size_t bytes) {
+// `paced`: made in the background while appends go on, so written out a chunk at a
+// time with a pause after each: 16 MiB written then synced at once held the disk
+// for ~40 ms, and every append's fdatasync meanwhile (3 nodes on one disk: 37 ms
+// appends on all of them at each new segment).
+result<int> append_log::make_segment_file(const std::string& path, std::size_t bytes, bool paced) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return os_error("create", path);
   int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));  // no space: fail before writing
   status problem;
   if (allocated != 0) problem = os_error(fmt::format("allocate {} MiB for", bytes >> 20), path, allocated);
-  std::string zeros(std::min<std::size_t>(bytes, 1 << 20), '\0');
+  const std::size_t chunk_bytes = paced ? spare_chunk_bytes : std::size_t{1} << 20;
+  std::string zeros(std::min(bytes, chunk_bytes), '\0');
   for (std::size_t done = 0; problem.is_ok() && done < bytes; done += zeros.size()) {
-    if (!pwrite_all(fd, zeros.data(), std::min(zeros.size(), bytes - done), done)) problem = os_error("write", path);
+    auto length = std::min(zeros.size(), bytes - done);
+    if (!pwrite_all(fd, zeros.data(), length, done)) problem = os_error("write", path);
+    if (!paced || !problem.is_ok()) continue;
+    if (::sync_file_range(fd, static_cast<off_t>(done), static_cast<off_t>(length),
+                          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+      problem = os_error("write out", path);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(spare_chunk_pause_ms));
   }
   if (problem.is_ok() && ::fsync(fd) != 0) problem = os_error("fsync", path);
   if (problem.is_ok()) return fd;
@@ -267,7 +281,7 @@ status append_log::start_segment() {
     if (spare.segment == segment) made = std::move(spare.fd);
     else if (spare.fd) ::close(*spare.fd);
   }
-  if (!made) made = make_segment_file(temporary, options_.segment_size_bytes);
+  if (!made) made = make_segment_file(temporary, options_.segment_size_bytes, false);
   if (!made) return made.error();
   int fd = *made;
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
@@ -287,7 +301,7 @@ status append_log::start_segment() {
   segments_.push_back(segment);
   auto next = segment_path(segment + 1) + ".tmp";
   spare_ = std::async(std::launch::async, [segment, next, bytes = options_.segment_size_bytes] {
-    return spare_segment{segment + 1, make_segment_file(next, bytes)};
+    return spare_segment{segment + 1, make_segment_file(next, bytes, true)};
   });
   return {};
 }

@@ -79,7 +79,10 @@ class append_log {
     std::uint64_t segment = 0;
     result<int> fd;  // open, zero-filled, synced, under its .tmp name
   };
-  static result<int> make_segment_file(const std::string& path, std::size_t bytes);
+  // The background spare goes out a chunk at a time (16 MiB: ~64 chunks, ~0.2 s).
+  static constexpr std::size_t spare_chunk_bytes = 256 * 1024;
+  static constexpr std::uint64_t spare_chunk_pause_ms = 2;
+  static result<int> make_segment_file(const std::string& path, std::size_t bytes, bool paced);
   status read_segment(std::uint64_t segment, bool newest, const visitor& visit);
   status sync_dir() const;
 

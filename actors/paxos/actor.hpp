@@ -43,9 +43,14 @@ struct paxos_config {
   std::size_t window_slots_max = 1;
   // The state machine commits its batch of applied slots this often (synced), and
   // after this many slots or bytes of slots (LMDB refuses a transaction of more than
-  // 512 MiB of dirty pages); the acceptor log alone is synced per step.
-  std::uint64_t batch_interval_ms = 100;
-  std::size_t batch_slots_max = 1'000;
+  // 512 MiB of dirty pages); the acceptor log alone is synced per step. A commit
+  // stops the replica for its duration, which depends on the pages the batch
+  // touched more than on its slots (random writes over 10,000 keys: ~7 ms for 70
+  // slots and for 700), so rare commits stop it rarely: at 64 writing clients, p99
+  // went from 19-21 to 14-16 ms with 1 s instead of 100 ms. A crash costs only the
+  // re-application of the batch's slots from the acceptor log.
+  std::uint64_t batch_interval_ms = 1'000;
+  std::size_t batch_slots_max = 4'000;
   std::size_t batch_bytes_max = std::size_t{32} << 20;
   std::size_t acceptor_segment_bytes = std::size_t{16} << 20;  // acceptor log segment size
   std::uint64_t log_retain_slots = 10'000;     // chosen values kept for catch-up

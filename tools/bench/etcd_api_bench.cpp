@@ -7,7 +7,9 @@
 //
 // Usage: bucky-bench-etcd-api --endpoints 127.0.0.1:7201,... [--token T] [--clients 16]
 //        [--seconds 5] [--value-bytes 128] [--keys 10000] [--read-percent 0]
-//        [--serializable]
+//        [--serializable] [--trace FILE]
+// --trace writes one line per successful request (endpoint index, start and
+// latency in ms from the run's start), to see where a tail comes from.
 #include <utility>
 
 #include <algorithm>
@@ -43,16 +45,19 @@ struct options {
   std::size_t keys = 10'000;
   int read_percent = 0;
   bool serializable = false;
+  std::string trace_path;
 };
 
 struct client_result {
   std::vector<double> latencies_ms;
+  std::vector<double> started_ms;  // from the run's start, for --trace
   std::size_t errors = 0;
   std::string last_error;
 };
 
 // One client: a keep-alive connection; reconnects after an error.
-void run_client(const options& o, std::size_t index, std::chrono::steady_clock::time_point until, client_result& out) {
+void run_client(const options& o, std::size_t index, std::chrono::steady_clock::time_point run_started,
+                std::chrono::steady_clock::time_point until, client_result& out) {
   boost::asio::io_context io;
   const auto& endpoint = o.endpoints[index % o.endpoints.size()];
   auto colon = endpoint.rfind(':');
@@ -86,6 +91,7 @@ void run_client(const options& o, std::size_t index, std::chrono::steady_clock::
       auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       if (response.result_int() == 200) {
         out.latencies_ms.push_back(ms);
+        out.started_ms.push_back(std::chrono::duration<double, std::milli>(started - run_started).count());
       } else {
         ++out.errors;
         out.last_error = std::to_string(response.result_int()) + " " + response.body().substr(0, 200);
@@ -106,6 +112,26 @@ double percentile(std::vector<double>& sorted, double p) {
   return sorted[index];
 }
 
+void write_trace(const options& o, std::chrono::steady_clock::time_point run_started,
+                 const std::vector<client_result>& results) {
+  std::FILE* file = std::fopen(o.trace_path.c_str(), "w");
+  if (!file) {
+    std::fprintf(stderr, "bucky-bench-etcd-api: cannot write the trace to %s\n", o.trace_path.c_str());
+    return;
+  }
+  // The start on the machine's monotonic clock, to line a tail up with events in logs.
+  std::fprintf(file, "# run started at steady_clock %.3f ms\n",
+               std::chrono::duration<double, std::milli>(run_started.time_since_epoch()).count());
+  std::fprintf(file, "client endpoint started_ms latency_ms\n");
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    for (std::size_t k = 0; k < results[i].latencies_ms.size(); ++k) {
+      std::fprintf(file, "%zu %zu %.3f %.3f\n", i, i % o.endpoints.size(), results[i].started_ms[k],
+                   results[i].latencies_ms[k]);
+    }
+  }
+  std::fclose(file);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,12 +145,13 @@ int main(int argc, char** argv) {
   app.add_option("--keys", o.keys, "key space")->check(CLI::Range(1, 100'000'000));
   app.add_option("--read-percent", o.read_percent, "share of range requests")->check(CLI::Range(0, 100));
   app.add_flag("--serializable", o.serializable, "reads from the asked member's state (no quorum)");
+  app.add_option("--trace", o.trace_path, "write each request's endpoint, start and latency (ms) to this file");
   CLI11_PARSE(app, argc, argv);
   std::vector<client_result> results(o.clients);
   std::vector<std::thread> threads;
   auto started = std::chrono::steady_clock::now();
   auto until = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.seconds));
-  for (std::size_t i = 0; i < o.clients; ++i) threads.emplace_back([&, i] { run_client(o, i, until, results[i]); });
+  for (std::size_t i = 0; i < o.clients; ++i) threads.emplace_back([&, i] { run_client(o, i, started, until, results[i]); });
   for (auto& thread : threads) thread.join();
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::vector<double> all;
@@ -135,6 +162,7 @@ int main(int argc, char** argv) {
     errors += r.errors;
     if (!r.last_error.empty()) last_error = r.last_error;
   }
+  if (!o.trace_path.empty()) write_trace(o, started, results);
   std::sort(all.begin(), all.end());
   json out = {{"clients", o.clients},         {"read_percent", o.read_percent}, {"ops", all.size()},
               {"ops_per_s", double(all.size()) / elapsed}, {"p50_ms", percentile(all, 0.50)},
