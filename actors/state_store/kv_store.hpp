@@ -1,6 +1,6 @@
 // The zone state on disk: applies chosen Paxos slots to LMDB. Slots are applied into
 // a batch, one write transaction kept open across slots and committed (synced) by
-// the owner every ~100 ms; reads through this store see the batch at once. Each
+// the owner every ~1 s; reads through this store see the batch at once. Each
 // commit holds every effect of its slots' commands, the client table that makes a
 // retried (client_id, sequence) apply once, the revision, and the applied index, so
 // a restart resumes exactly where the last commit left off (DESIGN §5); the slots
