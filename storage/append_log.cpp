@@ -126,7 +126,8 @@ class segment_file {
 // time with a pause after each: 16 MiB written then synced at once held the disk
 // for ~40 ms, and every append's fdatasync meanwhile (3 nodes on one disk: 37 ms
 // appends on all of them at each new segment).
-result<int> append_log::make_segment_file(const std::string& path, std::size_t bytes, bool paced) {
+result<int> append_log::make_segment_file(const std::string& path, std::size_t bytes, bool paced,
+                                          const std::atomic<bool>* cancelled) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return os_error("create", path);
   int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));  // no space: fail before writing
@@ -138,6 +139,10 @@ result<int> append_log::make_segment_file(const std::string& path, std::size_t b
     auto length = std::min(zeros.size(), bytes - done);
     if (!pwrite_all(fd, zeros.data(), length, done)) problem = os_error("write", path);
     if (!paced || !problem.is_ok()) continue;
+    if (cancelled && cancelled->load()) {
+      problem = status(status_code::unavailable, "the log closed while its next segment was being made");
+      continue;
+    }
     if (::sync_file_range(fd, static_cast<off_t>(done), static_cast<off_t>(length),
                           SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
       problem = os_error("write out", path);
@@ -238,7 +243,8 @@ status append_log::read_segment(std::uint64_t segment, bool newest, const visito
 }
 
 append_log::~append_log() {
-  if (spare_.valid()) {  // left as a .tmp file, which the next open removes
+  spare_cancelled_->store(true);  // a spare half made is removed (or its .tmp by the next open)
+  if (spare_.valid()) {
     auto spare = spare_.get();
     if (spare.fd) ::close(*spare.fd);
   }
@@ -281,7 +287,7 @@ status append_log::start_segment() {
     if (spare.segment == segment) made = std::move(spare.fd);
     else if (spare.fd) ::close(*spare.fd);
   }
-  if (!made) made = make_segment_file(temporary, options_.segment_size_bytes, false);
+  if (!made) made = make_segment_file(temporary, options_.segment_size_bytes, false, nullptr);
   if (!made) return made.error();
   int fd = *made;
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
@@ -300,8 +306,9 @@ status append_log::start_segment() {
   capacity_bytes_ = options_.segment_size_bytes;
   segments_.push_back(segment);
   auto next = segment_path(segment + 1) + ".tmp";
-  spare_ = std::async(std::launch::async, [segment, next, bytes = options_.segment_size_bytes] {
-    return spare_segment{segment + 1, make_segment_file(next, bytes, true)};
+  spare_ = std::async(std::launch::async, [segment, next, bytes = options_.segment_size_bytes,
+                                            cancelled = spare_cancelled_] {
+    return spare_segment{segment + 1, make_segment_file(next, bytes, true, cancelled.get())};
   });
   return {};
 }

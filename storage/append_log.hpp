@@ -20,6 +20,7 @@
 // and byte, and nothing is changed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <future>
@@ -82,7 +83,10 @@ class append_log {
   // The background spare goes out a chunk at a time (16 MiB: ~64 chunks, ~0.2 s).
   static constexpr std::size_t spare_chunk_bytes = 256 * 1024;
   static constexpr std::uint64_t spare_chunk_pause_ms = 2;
-  static result<int> make_segment_file(const std::string& path, std::size_t bytes, bool paced);
+  // `cancelled` (paced only): checked between chunks; set when the log closes, so a
+  // stop does not wait for a spare it will not use.
+  static result<int> make_segment_file(const std::string& path, std::size_t bytes, bool paced,
+                                       const std::atomic<bool>* cancelled);
   status read_segment(std::uint64_t segment, bool newest, const visitor& visit);
   status sync_dir() const;
 
@@ -93,6 +97,7 @@ class append_log {
   std::uint64_t capacity_bytes_ = 0;  // its size
   std::uint64_t torn_bytes_zeroed_ = 0;
   std::future<spare_segment> spare_;  // the next segment, being made in the background
+  std::shared_ptr<std::atomic<bool>> spare_cancelled_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace bucky::storage

@@ -222,3 +222,30 @@ BOOST_AUTO_TEST_CASE(segments_are_written_zeros_and_the_next_one_is_made_ahead) 
   BOOST_TEST_REQUIRE(again.has_value());
   BOOST_TEST(again->records == (std::vector<std::string>{"one", "two"}), boost::test_tools::per_element());
 }
+
+// Closing while the next segment is still being written (paced, in the background)
+// stops that work: the half-made spare is removed, never left half-made, and the
+// log reopens with its records and goes on.
+BOOST_AUTO_TEST_CASE(closing_stops_a_spare_being_made_and_leaves_no_half_segment) {
+  temp_dir dir;
+  auto options = small_segments(dir.path.string());
+  options.segment_size_bytes = std::size_t{64} << 20;  // 256 paced chunks: still being made at the close
+  std::string spare;
+  {
+    auto o = open_log(options);
+    BOOST_TEST_REQUIRE(o.has_value());
+    append(*o->log, "one");
+    spare = o->log->segment_path(2) + ".tmp";
+  }
+  // Cancelled and removed by the close itself (making it takes at least 256 pauses
+  // of 2 ms; the close came right after it began).
+  BOOST_TEST(!std::filesystem::exists(spare));
+  auto again = open_log(options);
+  BOOST_TEST_REQUIRE(again.has_value());
+  BOOST_TEST(again->records == (std::vector<std::string>{"one"}), boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(again->log->start_segment().is_ok());
+  append(*again->log, "two");
+  auto third = open_log(options);
+  BOOST_TEST_REQUIRE(third.has_value());
+  BOOST_TEST(third->records == (std::vector<std::string>{"one", "two"}), boost::test_tools::per_element());
+}
