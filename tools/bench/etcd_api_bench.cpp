@@ -55,11 +55,14 @@ struct client_result {
   std::string last_error;
 };
 
+// Clients are spread round robin over the endpoints.
+std::size_t endpoint_index(const options& o, std::size_t client) { return client % o.endpoints.size(); }
+
 // One client: a keep-alive connection; reconnects after an error.
 void run_client(const options& o, std::size_t index, std::chrono::steady_clock::time_point run_started,
                 std::chrono::steady_clock::time_point until, client_result& out) {
   boost::asio::io_context io;
-  const auto& endpoint = o.endpoints[index % o.endpoints.size()];
+  const auto& endpoint = o.endpoints[endpoint_index(o, index)];
   auto colon = endpoint.rfind(':');
   auto host = endpoint.substr(0, colon), port = endpoint.substr(colon + 1);
   std::mt19937_64 random(index * 7919 + 1);
@@ -125,7 +128,7 @@ void write_trace(const options& o, std::chrono::steady_clock::time_point run_sta
   std::fprintf(file, "client endpoint started_ms latency_ms\n");
   for (std::size_t i = 0; i < results.size(); ++i) {
     for (std::size_t k = 0; k < results[i].latencies_ms.size(); ++k) {
-      std::fprintf(file, "%zu %zu %.3f %.3f\n", i, i % o.endpoints.size(), results[i].started_ms[k],
+      std::fprintf(file, "%zu %zu %.3f %.3f\n", i, endpoint_index(o, i), results[i].started_ms[k],
                    results[i].latencies_ms[k]);
     }
   }
