@@ -12,6 +12,7 @@
 #include <msgpack.hpp>
 
 #include "messages/common/status.hpp"
+#include "messages/limits.hpp"
 #include "messages/type_ids.hpp"
 
 namespace bucky {
@@ -27,6 +28,19 @@ inline constexpr std::size_t range_results_max = 10'000;
 inline constexpr std::size_t response_bytes_max = 2 * 1024 * 1024;
 // One encoded request: it must fit a log slot and a transport frame.
 inline constexpr std::size_t request_bytes_max = 2 * 1024 * 1024 + 64 * 1024;
+// A stored row (kv.data, kv.events) is one key and value and their numbers: this
+// bounds a row in a snapshot chunk.
+inline constexpr std::size_t stored_row_bytes_max = key_bytes_max + value_bytes_max + 1024;
+
+// Every value the API accepts must travel in every message that can carry it
+// (issue 17): the limits are derived from one another, checked here and, at the
+// exact maxima, by kv_store_test.
+static_assert(key_bytes_max <= limits::decode_string_bytes_max && value_bytes_max <= limits::decode_string_bytes_max,
+              "keys and values travel as msgpack str");
+static_assert(key_bytes_max + value_bytes_max + 4096 <= request_bytes_max, "the largest put fits one request");
+static_assert(request_bytes_max + 64 * 1024 <= limits::message_size_bytes_max,
+              "a request, in a log slot or a forward, fits one message with its envelope");
+static_assert(stored_row_bytes_max <= limits::decode_binary_bytes_max, "a stored row travels as msgpack bin");
 }  // namespace kv_limits
 
 struct key_value {

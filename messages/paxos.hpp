@@ -178,10 +178,14 @@ struct client_command {
 // the leader's shell in bounded chunks, each acknowledged before the next one
 // leaves. `records` are (table, key, value) rows of the state tables taken from one
 // read transaction at applied index `applied_below`.
+// Key and value travel as msgpack bin (bounded by limits::decode_binary_bytes_max),
+// not str: a stored row is a value of up to kv_limits::value_bytes_max plus its
+// metadata, more than decode_string_bytes_max (issue 17: a 1 MiB value stopped
+// every snapshot). A str from an earlier version still decodes.
 struct snapshot_record {
   std::string table;
-  std::string key;
-  std::string value;
+  std::vector<std::uint8_t> key;
+  std::vector<std::uint8_t> value;
   MSGPACK_DEFINE(table, key, value);
 };
 

@@ -41,6 +41,28 @@ void write_le32(char* p, std::uint32_t value) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((value >> (8 * i)) & 0xff);
 }
 
+std::uint64_t read_le64(const char* p) { return read_le32(p) | (std::uint64_t{read_le32(p + 4)} << 32); }
+
+void write_le64(char* p, std::uint64_t value) {
+  write_le32(p, static_cast<std::uint32_t>(value));
+  write_le32(p + 4, static_cast<std::uint32_t>(value >> 32));
+}
+
+// Block 0 of a segment: magic, segment number, segment size, CRC-32 of the three.
+// It makes a segment that was truncated, renamed or emptied fail at open instead of
+// reading as a log that simply ends early.
+constexpr std::string_view segment_magic = "BKYLOG01";
+constexpr std::size_t segment_header_bytes = 28;
+
+std::string segment_header(std::uint64_t segment, std::uint64_t size_bytes) {
+  std::string block(append_log::block_size_bytes, '\0');
+  std::memcpy(block.data(), segment_magic.data(), segment_magic.size());
+  write_le64(block.data() + 8, segment);
+  write_le64(block.data() + 16, size_bytes);
+  write_le32(block.data() + 24, crc32_of(std::string_view(block.data(), 24)));
+  return block;
+}
+
 std::size_t padded_bytes(std::size_t payload_bytes) {
   std::size_t raw = append_log::record_header_bytes + payload_bytes;
   return (raw + append_log::block_size_bytes - 1) / append_log::block_size_bytes * append_log::block_size_bytes;
@@ -118,6 +140,38 @@ class segment_file {
 
 }  // namespace
 
+// Where a segment's records start: after its header, or at byte 0 in a segment of an
+// earlier version (no header; accepted only when a valid record starts there, so an
+// emptied file is not taken for one). Anything else is damage.
+static result<std::uint64_t> check_segment_header(int fd, const std::string& path, std::uint64_t segment,
+                                           std::uint64_t size_bytes, const segment_file& file) {
+  std::string header(segment_header_bytes, '\0');
+  bool readable = size_bytes >= append_log::block_size_bytes && pread_all(fd, header.data(), header.size(), 0);
+  if (!readable || std::string_view(header).substr(0, segment_magic.size()) != segment_magic) {
+    std::string payload;
+    auto first = file.at(0, payload);
+    if (first && *first == segment_file::found::record) return 0;  // an earlier version's segment
+    return status(status_code::corruption,
+                  fmt::format("{}: no segment header ({} bytes; the file was emptied, truncated or is not a log "
+                              "segment)",
+                              path, size_bytes));
+  }
+  if (crc32_of(std::string_view(header).substr(0, 24)) != read_le32(header.data() + 24)) {
+    return status(status_code::corruption, fmt::format("{}: the segment header does not check out", path));
+  }
+  if (read_le64(header.data() + 8) != segment) {
+    return status(status_code::corruption, fmt::format("{}: the header says segment {}: the file was renamed or "
+                                                       "copied from elsewhere",
+                                                       path, read_le64(header.data() + 8)));
+  }
+  if (read_le64(header.data() + 16) != size_bytes) {
+    return status(status_code::corruption, fmt::format("{}: {} bytes where its header says {}: the file was "
+                                                       "truncated or extended",
+                                                       path, size_bytes, read_le64(header.data() + 16)));
+  }
+  return std::uint64_t{append_log::block_size_bytes};
+}
+
 // A file of `bytes` zeros at `path` (replaced if there), synced. Written, not only
 // allocated: on a journaled ext4 an append into allocated but unwritten space also
 // syncs the extent change (measured on a loop-mounted ext4: 4.5 ms per 4 KiB
@@ -162,7 +216,7 @@ std::string append_log::segment_path(std::uint64_t segment) const {
 
 result<std::unique_ptr<append_log>> append_log::open(const append_log_options& options, const visitor& visit) {
   BUCKY_CHECK(options.segment_size_bytes % block_size_bytes == 0);
-  BUCKY_CHECK(padded_bytes(options.record_size_bytes_max) <= options.segment_size_bytes);
+  BUCKY_CHECK(records_start_bytes + padded_bytes(options.record_size_bytes_max) <= options.segment_size_bytes);
   std::error_code error;
   std::filesystem::create_directories(options.dir, error);
   if (error) return status(status_code::io_error, fmt::format("cannot create {}: {}", options.dir, error.message()));
@@ -180,6 +234,13 @@ result<std::unique_ptr<append_log>> append_log::open(const append_log_options& o
   }
   if (error) return status(status_code::io_error, fmt::format("cannot list {}: {}", options.dir, error.message()));
   std::sort(log->segments_.begin(), log->segments_.end());
+  for (std::size_t i = 1; i < log->segments_.size(); ++i) {
+    if (log->segments_[i] != log->segments_[i - 1] + 1) {
+      return status(status_code::corruption,
+                    fmt::format("{}: segment {} is missing (segments {} and {} are there)", options.dir,
+                                log->segments_[i - 1] + 1, log->segments_[i - 1], log->segments_[i]));
+    }
+  }
   for (std::size_t i = 0; i < log->segments_.size(); ++i) {
     auto read = log->read_segment(log->segments_[i], i + 1 == log->segments_.size(), visit);
     if (!read.is_ok()) return read;
@@ -200,7 +261,12 @@ status append_log::read_segment(std::uint64_t segment, bool newest, const visito
   }
   auto size_bytes = static_cast<std::uint64_t>(info.st_size);
   segment_file file(fd, size_bytes, options_.record_size_bytes_max);
-  std::uint64_t offset = 0;
+  auto records_start = check_segment_header(fd, path, segment, size_bytes, file);
+  if (!records_start) {
+    ::close(fd);
+    return records_start.error();
+  }
+  std::uint64_t offset = *records_start;
   std::string payload;
   status problem;
   while (problem.is_ok()) {
@@ -290,6 +356,13 @@ status append_log::start_segment() {
   if (!made) made = make_segment_file(temporary, options_.segment_size_bytes, false, nullptr);
   if (!made) return made.error();
   int fd = *made;
+  auto header = segment_header(segment, options_.segment_size_bytes);
+  if (!pwrite_all(fd, header.data(), header.size(), 0) || ::fdatasync(fd) != 0) {
+    auto failure = os_error("write the header of", temporary);
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return failure;
+  }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     auto failure = os_error("rename into", path);
     ::close(fd);
@@ -302,7 +375,7 @@ status append_log::start_segment() {
   }
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
-  offset_bytes_ = 0;
+  offset_bytes_ = records_start_bytes;
   capacity_bytes_ = options_.segment_size_bytes;
   segments_.push_back(segment);
   auto next = segment_path(segment + 1) + ".tmp";

@@ -6,9 +6,11 @@
 //
 // On disk, in `dir`:
 //   <20-digit segment number>.log   segment_size_bytes long, allocated up front
+//   block 0  the segment header: magic, the segment's number and size, CRC-32
 //   record   4-byte little-endian payload size, 4-byte CRC-32 of the payload,
 //            the payload, zeros up to the next block_size_bytes boundary
-// A record starts on a block boundary; a zero size ends a segment's records. A new
+// A record starts on a block boundary; a zero size ends a segment's records.
+// Segments are numbered without gaps; only the oldest are ever removed. A new
 // segment is zero-filled and synced under a .tmp name, then renamed; the one after
 // it is made in the background meanwhile (so disk use is up to one segment more).
 //
@@ -17,7 +19,11 @@
 // segment (it was never acknowledged: acknowledgement waits for the sync); it is
 // zeroed, with what followed it, and the count is kept in torn_bytes_zeroed().
 // Anywhere else it is damage: open fails with a corruption status naming the file
-// and byte, and nothing is changed.
+// and byte, and nothing is changed. So does a segment missing between two others,
+// or one whose header is gone or disagrees with its name or size (emptied,
+// truncated, copied). A segment of an earlier version (no header, records from
+// byte 0) is still read. What this log cannot see (its newest or every segment
+// deleted) its owner must check against what it recorded elsewhere (acceptor_log).
 #pragma once
 
 #include <atomic>
@@ -46,6 +52,7 @@ class append_log {
  public:
   static constexpr std::size_t block_size_bytes = 4096;
   static constexpr std::size_t record_header_bytes = 8;
+  static constexpr std::size_t records_start_bytes = block_size_bytes;  // after the segment header
   // Gets each record's payload in order; a failure stops open() and is returned.
   using visitor = std::function<status(std::uint64_t segment, std::string_view payload)>;
 

@@ -37,9 +37,14 @@ std::size_t approximate_bytes(const acceptor_log::step& s) { return 64 + s.accep
 }  // namespace
 
 result<std::unique_ptr<acceptor_log>> acceptor_log::open(const storage::append_log_options& options,
-                                                         storage::lmdb_env& env, acceptor_core& replayed) {
-  auto log = replay_all(options, replayed);
+                                                         const std::string& marker_path, storage::lmdb_env& env,
+                                                         acceptor_core& replayed) {
+  log_marker marker(marker_path);
+  auto recorded = marker.read();
+  if (!recorded) return recorded.error();
+  auto log = replay_all(options, marker, replayed);
   if (!log) return log;
+  if (auto checked = (*log)->check_marker(*recorded); !checked.is_ok()) return checked;
   auto tables = acceptor_store::open(env);
   if (!tables) return tables.error();
   auto empty = tables->empty();
@@ -49,6 +54,7 @@ result<std::unique_ptr<acceptor_log>> acceptor_log::open(const storage::append_l
     if (!earlier) return earlier.error();
     if (auto started = (*log)->start(*earlier); !started.is_ok()) return started;
     (*log)->moved_from_tables_ = !*empty;
+    (*log)->started_empty_ = *empty;
     replayed = std::move(*earlier);
   }
   if (!*empty) {
@@ -57,10 +63,28 @@ result<std::unique_ptr<acceptor_log>> acceptor_log::open(const storage::append_l
   return log;
 }
 
+// The marker says which segments the log held: none may be missing. A log without
+// a marker gets one (a new replica's at its first segment, in start()).
+status acceptor_log::check_marker(const std::optional<segment_range>& recorded) {
+  const auto& segments = log_->segments();
+  if (recorded) {
+    if (auto checked = marker_.check(*recorded, segments, log_->options().dir); !checked.is_ok()) return checked;
+    if (recorded->oldest == segments.front() && recorded->newest == segments.back()) return {};
+  }
+  if (segments.empty()) return {};
+  marker_made_for_existing_log_ = !recorded;
+  return write_marker(segments.front());
+}
+
+status acceptor_log::write_marker(std::uint64_t oldest) {
+  return marker_.write({oldest, log_->segments().back()});
+}
+
 result<std::unique_ptr<acceptor_log>> acceptor_log::replay_all(const storage::append_log_options& options,
-                                                               acceptor_core& replayed) {
+                                                               log_marker marker, acceptor_core& replayed) {
   std::map<slot_id, accepted_entry> entries;
-  std::unique_ptr<acceptor_log> owner(new acceptor_log(nullptr));  // its log_ is set once replay is done
+  // Its log_ is set once replay is done.
+  std::unique_ptr<acceptor_log> owner(new acceptor_log(nullptr, std::move(marker)));
   auto visit = [&](std::uint64_t segment, std::string_view payload) -> status {
     auto record = decode<log_record>(storage::as_bytes(payload), options.record_size_bytes_max);
     if (!record) {
@@ -75,17 +99,12 @@ result<std::unique_ptr<acceptor_log>> acceptor_log::replay_all(const storage::ap
     return {};
   };
   auto log = storage::append_log::open(options, visit);
-  if (!log) {
-    return status(log.error().code(), log.error().message() + "; this replica will not vote until its data dir is "
-                                                              "restored or it rejoins (bucky-node rejoin)");
-  }
+  if (!log) return log.error();
   owner->log_ = std::move(*log);
   for (const auto& [slot, entry] : entries) {
     if (entry.accepted_in > owner->promised_) {
       return status(status_code::corruption,
-                    fmt::format("{}: slot {} accepted in a ballot above the promised one; this replica will not "
-                                "vote",
-                                options.dir, slot));
+                    fmt::format("{}: slot {} accepted in a ballot above the promised one", options.dir, slot));
     }
   }
   std::vector<accepted_entry> kept;
@@ -162,6 +181,7 @@ status acceptor_log::write_record(std::vector<step> steps) {
   auto encoded = encode(record);
   if (!log_->fits(encoded.size())) {
     if (auto started = log_->start_segment(); !started.is_ok()) return started;
+    if (auto marked = write_marker(log_->segments().front()); !marked.is_ok()) return marked;
     record.steps.insert(record.steps.begin(), restatement(promised_, compacted_below_));
     encoded = encode(record);
     BUCKY_CHECK_MSG(log_->fits(encoded.size()),
@@ -181,6 +201,11 @@ status acceptor_log::remove_obsolete_segments() {
       break;
     }
   }
+  // The marker moves up first: a crash in between leaves segments it no longer
+  // needs, never a marker naming segments that are gone.
+  keep_from = std::min(keep_from, log_->segments().back());
+  if (keep_from <= log_->segments().front()) return {};
+  if (auto marked = write_marker(keep_from); !marked.is_ok()) return marked;
   auto removed = log_->remove_below(keep_from);
   if (!removed.is_ok()) return removed;
   segment_slots_end_.erase(segment_slots_end_.begin(), segment_slots_end_.lower_bound(keep_from));

@@ -10,6 +10,11 @@
 // goes down, or an entry accepted above the promised ballot is corruption: the
 // replica refuses to load and so never votes on damaged state.
 //
+// A marker kept apart from the log (log_marker.hpp) records which segments it holds:
+// a log that lost segments, or was deleted whole, refuses to load too (corruption),
+// so a replica never votes having forgotten what it promised. What to do then is
+// the shell's choice (rebuild from the others: rejoin).
+//
 // Before this log, acceptor state lived in two LMDB tables (acceptor_store.hpp);
 // a log never written is started from them once, then they are cleared.
 #pragma once
@@ -19,6 +24,7 @@
 #include <vector>
 
 #include "actors/paxos/acceptor_core.hpp"
+#include "actors/paxos/log_marker.hpp"
 #include "storage/append_log.hpp"
 #include "storage/lmdb.hpp"
 
@@ -33,10 +39,17 @@ class acceptor_log {
   // Opens the log and replays it into `replayed`. A log never written starts from
   // the acceptor tables in `env` (empty for a new replica); the tables are cleared
   // once the log holds their state durably (a crash in between copies again).
+  // `marker_path` names the marker, outside the log's directory (and outside the
+  // LMDB environment's, so that wiping that is noticed too).
   static result<std::unique_ptr<acceptor_log>> open(const storage::append_log_options& options,
-                                                    storage::lmdb_env& env, acceptor_core& replayed);
+                                                    const std::string& marker_path, storage::lmdb_env& env,
+                                                    acceptor_core& replayed);
   // The state came from the LMDB tables of an earlier version at this open.
   bool moved_from_tables() const { return moved_from_tables_; }
+  // The log was empty at this open and started empty (no earlier tables either).
+  bool started_empty() const { return started_empty_; }
+  // The log had no marker at this open (written by an earlier version): one was made.
+  bool marker_made_for_existing_log() const { return marker_made_for_existing_log_; }
   // Makes one flush's outputs durable (synced) in order. A flush without acceptor
   // writes writes nothing.
   status persist_all(const std::vector<acceptor_output>& outputs);
@@ -56,9 +69,12 @@ class acceptor_log {
   };
 
  private:
-  explicit acceptor_log(std::unique_ptr<storage::append_log> log) : log_(std::move(log)) {}
+  acceptor_log(std::unique_ptr<storage::append_log> log, log_marker marker)
+      : log_(std::move(log)), marker_(std::move(marker)) {}
   static result<std::unique_ptr<acceptor_log>> replay_all(const storage::append_log_options& options,
-                                                          acceptor_core& replayed);
+                                                          log_marker marker, acceptor_core& replayed);
+  status check_marker(const std::optional<segment_range>& recorded);
+  status write_marker(std::uint64_t oldest);
   status start(const acceptor_core& acceptor);
   // Applies one replayed step; `where` names its segment file in errors.
   status replay(std::uint64_t segment, const std::string& where, const step& s,
@@ -69,10 +85,13 @@ class acceptor_log {
   status remove_obsolete_segments();
 
   std::unique_ptr<storage::append_log> log_;
+  log_marker marker_;
   ballot promised_;             // as durable: restated at the head of each segment
   slot_id compacted_below_ = 0;
   std::map<std::uint64_t, slot_id> segment_slots_end_;  // per segment: 1 + highest slot of its entries
   bool moved_from_tables_ = false;
+  bool marker_made_for_existing_log_ = false;
+  bool started_empty_ = false;
 };
 
 }  // namespace bucky

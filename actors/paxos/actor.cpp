@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "messages/common/check.hpp"
+#include "storage/atomic_file.hpp"
 
 namespace bucky::paxos_shell {
 
@@ -160,10 +161,10 @@ void paxos_actor::open_state() {
   auto env = storage::lmdb_env::open(options);
   if (!env) throw std::runtime_error(env.error().message());
   env_ = std::move(*env);
-  acceptor_core acceptor = open_acceptor_log();  // throws when corrupt: do not vote
   auto kv = kv_store::open(*env_);
   if (!kv) throw std::runtime_error(kv.error().message());
   kv_.emplace(std::move(*kv));
+  acceptor_core acceptor = open_acceptor_log();  // throws when it cannot be trusted: do not vote
   replica_config replica;
   replica.self = static_cast<std::uint32_t>(self_index - config_.replicas.begin());
   replica.replicas = static_cast<std::uint32_t>(config_.replicas.size());
@@ -180,15 +181,32 @@ void paxos_actor::open_state() {
              core_->acceptor().promised().round, core_->acceptor().promised().replica);
 }
 
-// The acceptor log in <state_dir>/acceptor/ (or, from an earlier version, the
-// LMDB tables it replaces: see acceptor_log::open).
-acceptor_core paxos_actor::open_acceptor_log() {
+storage::append_log_options paxos_actor::acceptor_log_options() const {
   storage::append_log_options options;
   options.dir = config_.state_dir + "/acceptor";
   options.segment_size_bytes = config_.acceptor_segment_bytes;
   if (config_.faults) options.before_write = [faults = config_.faults] { return faults->before_disk_write(); };
+  return options;
+}
+
+// The acceptor log in <state_dir>/acceptor/ (or, from an earlier version, the
+// LMDB tables it replaces: see acceptor_log::open). One that lost records,
+// segments or all of itself cannot be voted on: see set_acceptor_state_aside.
+acceptor_core paxos_actor::open_acceptor_log() {
+  auto options = acceptor_log_options();
   acceptor_core acceptor;
-  auto opened = acceptor_log::open(options, *env_, acceptor);
+  auto opened = acceptor_log::open(options, config_.acceptor_marker, *env_, acceptor);
+  if (opened && (*opened)->started_empty() && applied_below() > 0) {
+    opened = status(status_code::corruption,
+                    fmt::format("the acceptor log in {} and its marker {} are gone, but the zone state here holds "
+                                "{} applied slots: this replica has voted and lost its promises",
+                                options.dir, config_.acceptor_marker, applied_below()));
+  }
+  if (!opened && opened.error().code() == status_code::corruption) {
+    set_acceptor_state_aside(options.dir, opened.error());
+    acceptor = acceptor_core();
+    opened = acceptor_log::open(options, config_.acceptor_marker, *env_, acceptor);
+  }
   if (!opened) throw std::runtime_error(opened.error().message());
   acceptor_log_ = std::move(*opened);
   if (acceptor_log_->torn_bytes_zeroed() > 0) {
@@ -200,23 +218,53 @@ acceptor_core paxos_actor::open_acceptor_log() {
                "accepted entries)",
                options.dir, acceptor.promised().round, acceptor.promised().replica, acceptor.accepted().size());
   }
+  if (acceptor_log_->marker_made_for_existing_log()) {
+    log().info("the acceptor log in {} now has a marker, {} (first start of a version that keeps one)", options.dir,
+               config_.acceptor_marker);
+  }
   return acceptor;
 }
 
+// The acceptor state cannot be trusted (damaged, or lost in part or whole): voting
+// on it could undo a value chosen with this replica's vote (issue 17). It is moved
+// aside, kept for inspection, and the replica rebuilds it from a majority of the
+// others before it votes again (rejoin, as a replaced machine does). The rejoin
+// marker is written first, so a crash at any step here still rejoins. A zone of
+// fewer than 3 state nodes has no others to rebuild from: the replica refuses to
+// start unless its operator accepted the loss.
+void paxos_actor::set_acceptor_state_aside(const std::string& log_dir, const status& why) {
+  bool can_rebuild = config_.replicas.size() >= 3;
+  if (!can_rebuild && !config_.accept_state_loss) {
+    throw std::runtime_error(fmt::format(
+        "{}. A zone state of {} state node(s) cannot rebuild it from the others: restore {} from a backup, or start "
+        "bucky-node once with --accept-state-loss added to its command line to go on from the zone state as last "
+        "committed here (writes acknowledged in its last second before the loss may be missing)",
+        why.message(), config_.replicas.size(), config_.state_dir));
+  }
+  if (can_rebuild) {
+    auto marked = write_file_atomically(config_.rejoin_marker, "acceptor state lost\n", 0600);
+    if (!marked.is_ok()) throw std::runtime_error("marking this replica for rejoin: " + marked.to_string());
+  }
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+  auto aside = fmt::format("{}.lost-{}", log_dir, seconds);
+  std::error_code error;
+  if (std::filesystem::exists(log_dir, error)) std::filesystem::rename(log_dir, aside, error);
+  if (!error) std::filesystem::remove(config_.acceptor_marker, error);
+  if (error) throw std::runtime_error(fmt::format("moving the acceptor log {} aside: {}", log_dir, error.message()));
+  log().warn("{}; this replica does not vote on it: the log is kept in {}, and {}", why.message(), aside,
+             can_rebuild ? "the acceptor state is rebuilt from the others before this replica votes again (rejoin)"
+                         : "the zone state goes on from what it last committed here (--accept-state-loss)");
+}
+
 // Group commit: core outputs gather until the flush message, which is queued
-// behind everything already in the mailbox. One flush = the chosen slots of those
-// messages applied into the zone state's batch, one synced append of all their
-// acceptor writes, then the sends and the read answers. Nothing leaves before the
-// acceptor state it rests on is durable.
+// behind everything already in the mailbox. One flush carries out all of them at
+// once through carry_out (carry_out.hpp: persist, send, apply and answer,
+// compact, reads): one synced append of their acceptor writes, and nothing leaves
+// before the acceptor state it rests on is durable.
 void paxos_actor::take(replica_output out) {
-  append(pending_.persist, out.persist);
-  send_accepts_early(out.sends);
-  append(pending_.sends, out.sends);
-  append(pending_.chosen, out.chosen);
-  append(pending_.snapshot_to, out.snapshot_to);
-  append(pending_.reads_ready, out.reads_ready);
-  append(pending_.reads_dropped, out.reads_dropped);
-  pending_.rejoined = pending_.rejoined || out.rejoined;
+  merge_output(pending_, std::move(out));
+  send_accepts_early(pending_.sends);
   if (!flush_queued_) {
     flush_queued_ = true;
     send(this, flush_atom::value);
@@ -227,14 +275,14 @@ void paxos_actor::take(replica_output out) {
 // before our own acceptor's write is durable (followers write in parallel with
 // us), as long as the promise of this ballot is durable already. Our own vote is
 // counted only by this process, and nothing it implies (a chosen slot, an answer,
-// a commit heartbeat) leaves before the flush commits it.
+// a commit heartbeat) leaves before the flush persists it.
 void paxos_actor::send_accepts_early(std::vector<outgoing_message>& sends) {
   for (const auto& p : pending_.persist) {
     if (p.persist_promised) return;
   }
   auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
   if (!transport) return;
-  auto late = std::partition(sends.begin(), sends.end(), [](const outgoing_message& m) {
+  auto late = std::stable_partition(sends.begin(), sends.end(), [](const outgoing_message& m) {
     return !std::holds_alternative<paxos_accept>(m.message);
   });
   for (auto it = late; it != sends.end(); ++it) {
@@ -243,64 +291,69 @@ void paxos_actor::send_accepts_early(std::vector<outgoing_message>& sends) {
   sends.erase(late, sends.end());
 }
 
+// The paxos actor's side of carry_out: the acceptor log, the zone state's LMDB
+// batch, the transport and the waiting clients.
+class paxos_actor::effects final : public replica_effects {
+ public:
+  explicit effects(paxos_actor& self)
+      : self_(self), transport_(self.system().registry().get<caf::actor>(caf::atom("transport"))) {}
+
+  status persist(const std::vector<acceptor_output>& steps) override {
+    return self_.acceptor_log_->persist_all(steps);
+  }
+  void send(outgoing_message& message) override {
+    if (!transport_) return;  // restarting: Paxos retransmits
+    std::visit([&](const auto& m) {
+      self_.send(transport_, make_remote_cast(self_.config_.replicas[message.to], "paxos", m));
+    }, message.message);
+  }
+  // A chosen slot is durable on a quorum of acceptors (ours included, persisted
+  // above) and its outcome is a function of the log, so a crash before the batch
+  // commits applies it again with the same answer.
+  void apply(const chosen_value& chosen) override {
+    applied_any_ = true;
+    if (chosen.slot < self_.applied_below()) return;  // a snapshot got there first
+    auto applied = self_.kv_->apply_to_batch(chosen.slot, chosen.value);
+    if (!applied) {
+      throw std::runtime_error("applying slot " + std::to_string(chosen.slot) + ": " + applied.error().to_string());
+    }
+    self_.note_role();
+    for (auto& outcome : *applied) self_.answer(outcome);
+  }
+  slot_id durable_applied_below() override { return self_.kv_->durable_applied_below(); }
+  void make_applied_durable() override { self_.commit_batch(); }
+  void read_ready(std::uint64_t id) override { self_.answer_read(id); }
+  void read_dropped(std::uint64_t id) override {
+    self_.fail_read(id, {status_code::unavailable, "leadership changed during the read; retry"});
+  }
+  void snapshot_to(std::uint32_t replica) override { self_.start_snapshot(replica); }
+  void rejoined() override {
+    std::error_code ignored;
+    std::filesystem::remove(self_.config_.rejoin_marker, ignored);
+    auto& acceptor = self_.core_->acceptor();
+    self_.log().info("rejoined: acceptor state rebuilt from the others (promised ballot ({},{}), forgotten below "
+                     "slot {}, {} accepted entries); voting again",
+                     acceptor.promised().round, acceptor.promised().replica, acceptor.compacted_below(),
+                     acceptor.accepted().size());
+  }
+  bool applied_any() const { return applied_any_; }
+
+ private:
+  paxos_actor& self_;
+  caf::actor transport_;
+  bool applied_any_ = false;
+};
+
 void paxos_actor::flush() {
   flush_queued_ = false;
   replica_output out = std::move(pending_);
   pending_ = {};
-  commit(out);
-  if (out.rejoined) {
-    std::error_code ignored;
-    std::filesystem::remove(config_.rejoin_marker, ignored);
-    log().info("rejoined: acceptor state rebuilt from the others (promised ballot ({},{}), forgotten below slot {}, "
-               "{} accepted entries); voting again",
-               core_->acceptor().promised().round, core_->acceptor().promised().replica,
-               core_->acceptor().compacted_below(), core_->acceptor().accepted().size());
-  }
-  auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
-  for (auto& send : out.sends) {
-    if (!transport) break;  // restarting: Paxos retransmits
-    std::visit([&](const auto& m) { this->send(transport, make_remote_cast(config_.replicas[send.to], "paxos", m)); },
-               send.message);
+  effects carried(*this);
+  if (auto done = carry_out(out, carried); !done.is_ok()) {
+    throw std::runtime_error("persisting acceptor state: " + done.to_string());
   }
   note_role();
-  if (!out.chosen.empty()) poll_watchers();
-  for (auto to : out.snapshot_to) start_snapshot(to);
-  for (auto id : out.reads_ready) answer_read(id);
-  for (auto id : out.reads_dropped) {
-    fail_read(id, {status_code::unavailable, "leadership changed during the read; retry"});
-  }
-}
-
-// Chosen slots go into the state machine's batch and their clients are answered
-// at once: a chosen slot is durable on a quorum of acceptors and its outcome is a
-// function of the log, so a crash before the batch commits applies it again with
-// the same answer. The acceptor's writes are synced before this returns, and
-// nothing else (Paxos messages, read answers) leaves before that. The acceptor may
-// forget slots only below what the state machine holds durably: a compaction step
-// commits the batch first.
-void paxos_actor::commit(const replica_output& out) {
-  std::vector<command_outcome> outcomes;
-  for (const auto& chosen : out.chosen) {
-    if (chosen.slot < applied_below()) continue;  // a snapshot got there first
-    auto applied = kv_->apply_to_batch(chosen.slot, chosen.value);
-    if (!applied) {
-      throw std::runtime_error("applying slot " + std::to_string(chosen.slot) + ": " + applied.error().to_string());
-    }
-    append(outcomes, *applied);
-  }
-  note_role();
-  for (auto& outcome : outcomes) answer(outcome);
-  for (const auto& p : out.persist) {
-    if (p.persist_compacted_below && *p.persist_compacted_below > kv_->durable_applied_below()) {
-      commit_batch();
-      BUCKY_CHECK_MSG(*p.persist_compacted_below <= kv_->durable_applied_below(),
-                      fmt::format("compacting below {} with slots applied below {}", *p.persist_compacted_below,
-                                  kv_->durable_applied_below()));
-    }
-  }
-  if (auto written = acceptor_log_->persist_all(out.persist); !written.is_ok()) {
-    throw std::runtime_error("persisting acceptor state: " + written.to_string());
-  }
+  if (carried.applied_any()) poll_watchers();
   if (kv_->batch_slots() >= config_.batch_slots_max || kv_->batch_bytes() >= config_.batch_bytes_max) commit_batch();
 }
 

@@ -61,6 +61,11 @@ struct paxos_config {
   // replaced): it votes only after rebuilding it from the others (replica_config::
   // rejoining), then removes the file. Written at activation.
   std::string rejoin_marker;
+  // Kept apart from state_dir: which acceptor log segments exist (log_marker.hpp).
+  std::string acceptor_marker;
+  // A zone of 1 state node whose acceptor state was lost goes on from what its
+  // zone state last committed, instead of refusing to start (--accept-state-loss).
+  bool accept_state_loss = false;
   // The zone's owner: a /system/zone_config write must carry its signature (none for
   // a development node without a zone config).
   std::optional<net::public_key> zone_owner;

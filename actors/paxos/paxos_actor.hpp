@@ -16,6 +16,7 @@
 
 #include "actors/paxos/acceptor_log.hpp"
 #include "actors/paxos/acceptor_store.hpp"
+#include "actors/paxos/carry_out.hpp"
 #include "actors/paxos/actor.hpp"
 #include "actors/paxos/deadline_queue.hpp"
 #include "actors/paxos/lease_timers.hpp"
@@ -35,11 +36,6 @@ using expire_watch_atom = caf::atom_constant<caf::atom("expirewtch")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using forward_flush_atom = caf::atom_constant<caf::atom("fwdflush")>;
 using reply_fn = std::function<void(kv_client_response)>;
-
-template <class T>
-void append(std::vector<T>& to, std::vector<T>& from) {
-  for (auto& item : from) to.push_back(std::move(item));
-}
 
 
 // Client answers (actor_clients.cpp).
@@ -63,6 +59,8 @@ class paxos_actor : public component_actor {
 
   void open_state();
   acceptor_core open_acceptor_log();
+  storage::append_log_options acceptor_log_options() const;
+  void set_acceptor_state_aside(const std::string& log_dir, const status& why);
   // A full (or failing) disk: the replica stops taking part rather than crash-loop
   // (disk_probe.cpp).
   void check_disk();
@@ -106,8 +104,8 @@ class paxos_actor : public component_actor {
 
   void take(replica_output out);
   void send_accepts_early(std::vector<outgoing_message>& sends);
+  class effects;  // carry_out's side in this actor (actor.cpp)
   void flush();
-  void commit(const replica_output& out);
   void commit_batch();
   void note_role();
   admin_action_reply step_down(const caller& from);

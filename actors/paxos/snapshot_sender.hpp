@@ -9,12 +9,19 @@
 #include <optional>
 
 #include "actors/state_store/kv_snapshot.hpp"
+#include "messages/kv.hpp"
+#include "messages/limits.hpp"
 #include "messages/paxos.hpp"
 
 namespace bucky {
 
 struct snapshot_limits {
-  std::size_t chunk_bytes_max = 1024 * 1024;  // well below the 4 MiB frame
+  // A chunk holds rows up to this many bytes, or one row alone when it is larger.
+  static constexpr std::size_t chunk_bytes_default = 1024 * 1024;
+  static_assert(chunk_bytes_default + 64 * 1024 <= limits::message_size_bytes_max &&
+                    kv_limits::stored_row_bytes_max + 64 * 1024 <= limits::message_size_bytes_max,
+                "a chunk fits one message with its envelope");
+  std::size_t chunk_bytes_max = chunk_bytes_default;
   std::uint64_t resend_ms = 1'000;
   std::uint64_t idle_ms = 30'000;
 };

@@ -14,7 +14,7 @@ result<std::vector<snapshot_record>> kv_snapshot_reader::next_chunk(std::size_t 
         return false;
       }
       bytes += key.size() + value.size();
-      rows.push_back({table.name, std::string(key), std::string(value)});
+      rows.push_back({table.name, {key.begin(), key.end()}, {value.begin(), value.end()}});
       from_key_ = std::string(key) + '\0';  // the smallest key after this one
       return true;
     });

@@ -245,7 +245,7 @@ status kv_store::stage_snapshot_chunk(const paxos_snapshot_chunk& chunk) {
                     fmt::format("snapshot {} chunk {} names an unknown table \"{}\"", chunk.snapshot_id, chunk.chunk,
                                 record.table.substr(0, 64)));
     }
-    auto put = txn->put(staged_[live - live_.begin()], record.key, record.value);
+    auto put = txn->put(staged_[live - live_.begin()], as_text(record.key), as_text(record.value));
     if (!put.is_ok()) return put;
   }
   return txn->commit();

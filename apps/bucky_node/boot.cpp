@@ -282,6 +282,8 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   paxos.compaction_step_slots = std::max<std::uint64_t>(1, options.log_retain_slots / 10);
   paxos.replicas = plan.replicas;
   paxos.rejoin_marker = options.data_dir + "/" + rejoin_marker_name;
+  paxos.acceptor_marker = options.data_dir + "/acceptor-log.marker";  // outside state/
+  paxos.accept_state_loss = options.accept_state_loss;
   if (plan.identity) paxos.zone_owner = plan.identity->owner_key;
   paxos.faults = faults;
   config.children.push_back(permanent_child("paxos", spawn_paxos, paxos, 3'000));

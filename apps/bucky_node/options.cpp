@@ -65,6 +65,9 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
                  "zone-state log slots kept for replicas that catch up; one further behind gets a snapshot "
                  "(default 10000)")
       ->check(CLI::Range(1, 10'000'000));
+  app.add_flag("--accept-state-loss", options.accept_state_loss,
+               "a zone of one state node whose acceptor log was lost or damaged goes on from the zone state as last "
+               "committed (writes acknowledged in its last second may be missing); without it, it refuses to start");
   app.add_flag("--print-actors", options.print_actors_and_exit,
                "start, print the supervised actors once they run, stop cleanly");
   app.add_flag("--print-key", options.print_key_and_exit,

@@ -36,7 +36,8 @@ struct node_options {
   std::optional<std::string> owner_key_text;  // waiting node: accept activations of this owner only
   std::uint32_t restarts_max = 5;
   std::uint64_t restart_period_ms = 10'000;
-  std::uint64_t log_retain_slots = 10'000;  // zone-state log kept for catch-up before snapshots
+  std::uint64_t log_retain_slots = 10'000;
+  bool accept_state_loss = false;  // --accept-state-loss (one-state-node zones)  // zone-state log kept for catch-up before snapshots
 };
 
 // What parsing ended in: options to run with, or text to print and an exit code

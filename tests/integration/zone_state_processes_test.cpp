@@ -15,8 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/state_store/kv_machine.hpp"
+#include "messages/fault.hpp"
 #include "messages/kv_watch.hpp"
 #include "net/key_file.hpp"
+#include "tests/support/cli_zone.hpp"
 #include "tests/support/process_zone.hpp"
 #include "tests/support/remote_calls.hpp"
 
@@ -93,9 +95,12 @@ std::vector<kv_event> watch_history(test_admin& admin, const std::vector<std::st
 
 // Three nodes started and connected, an admin session and one client.
 struct running_zone {
-  explicit running_zone(const std::vector<std::string>& node_args = {}) {
+  explicit running_zone(const std::vector<std::string>& node_args = {},
+                        std::vector<std::string> ids = {"n1", "n2", "n3"}, std::vector<std::string> env = {})
+      : zone(std::move(ids)) {
+    zone.env = std::move(env);
     for (auto& id : zone.ids) zone.start(id, node_args);
-    BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
+    BOOST_TEST_REQUIRE(admin.wait_connected(std::set<std::string>(zone.ids.begin(), zone.ids.end())));
   }
   process_zone zone;
   test_admin admin{admin_key(200), zone.directory, "operator"};
@@ -359,4 +364,116 @@ BOOST_AUTO_TEST_CASE(a_write_that_cannot_be_chosen_times_out_with_its_outcome_un
   BOOST_TEST(answer->error_message.find("not applied in time") != std::string::npos, answer->error_message);
   BOOST_TEST((waited >= 4500ms && waited < 8s), std::chrono::duration_cast<std::chrono::milliseconds>(waited).count());
   BOOST_TEST(running.client.run(put_request("/t/after", "2")).has_value());
+}
+
+// Issue 17, defect 3: the paxos actor answered the clients of chosen slots before
+// its acceptor write was synced, so on a one-state-node zone every answer left
+// before the only copy was durable. With the disk failing, a put must not be
+// acknowledged; if it were, it would have to be there once the disk is back.
+BOOST_AUTO_TEST_CASE(no_write_is_acknowledged_before_the_acceptor_log_holds_it) {
+  zone_dir zone;
+  auto created = zone.cli({"zone", "create", "one.example", "--state-nodes", "nas", "--out", zone.zone_file});
+  BOOST_TEST_REQUIRE(created.code == 0, created.err);
+  ::setenv("BUCKY_FAULT_INJECTION", "1", 1);  // inherited by the node
+  zone.bring_up("nas");
+  ::unsetenv("BUCKY_FAULT_INJECTION");
+  auto first = zone.cli({"kv", "put", "/d/before", "1"});
+  BOOST_TEST_REQUIRE(first.code == 0, first.err);
+  auto full = zone.cli({"fault", "disk", "nas", "--full"});
+  BOOST_TEST_REQUIRE(full.code == 0, full.err);
+  auto during = zone.cli({"kv", "put", "/d/during", "2"});
+  BOOST_TEST(during.code != 0, "a put was acknowledged while no acceptor write could be synced: " << during.out);
+  cli_run healed;
+  for (int attempt = 0; attempt < 20 && healed.code != 0; ++attempt) {
+    healed = zone.cli({"fault", "heal"});
+    if (healed.code != 0) std::this_thread::sleep_for(250ms);
+  }
+  BOOST_TEST_REQUIRE(healed.code == 0, healed.err);
+  std::string after;
+  for (int attempt = 0; attempt < 40 && after.find("1") == std::string::npos; ++attempt) {
+    after = zone.get("/d/before");
+    if (after.find("1") == std::string::npos) std::this_thread::sleep_for(250ms);
+  }
+  BOOST_TEST(after.find("1") != std::string::npos, after << "\n" << zone.nodes["nas"]->err());
+  if (during.code == 0) BOOST_TEST(zone.get("/d/during").find("2") != std::string::npos, "an acknowledged write was lost");
+}
+
+namespace {
+
+void kill_node(process_zone& zone, const std::string& id) {
+  zone.nodes[id]->signal(SIGKILL);
+  BOOST_TEST((zone.nodes[id]->wait_exit() == 128 + SIGKILL));
+  zone.nodes[id].reset();
+}
+
+}  // namespace
+
+// Issue 17, defect 1, as it was observed: with F down, a put through the leader L
+// is acknowledged (L and G accepted it); L and G are killed, G's acceptor log is
+// deleted, F and G start. G used to vote again with its promises forgotten, F and
+// G chose other values for the slot, and the write was gone on every replica.
+// Now G sets its log aside and votes only once rebuilt from two others, so F and G
+// alone make no progress, and the write is there once L is back.
+BOOST_AUTO_TEST_CASE(a_replica_whose_acceptor_log_was_deleted_rebuilds_it_and_no_write_is_lost) {
+  running_zone running;
+  auto& [zone, admin, client] = running;
+  BOOST_TEST_REQUIRE(client.run(put_request("/lost/first", "1")).has_value());
+  auto leader = current_leader(zone);
+  BOOST_TEST_REQUIRE(!leader.empty());
+  std::vector<std::string> followers;
+  for (auto& id : zone.ids) {
+    if (id != leader) followers.push_back(id);
+  }
+  const auto& f = followers[0];
+  const auto& g = followers[1];
+  kill_node(zone, f);
+  BOOST_TEST_REQUIRE(client.run(put_request("/lost/key", "acknowledged"), false, 15s, leader).has_value());
+  kill_node(zone, leader);
+  kill_node(zone, g);
+  std::filesystem::remove_all(zone.data_dir(g) + "/state/acceptor");
+  zone.start(f);
+  zone.start(g);
+  BOOST_TEST(zone.nodes[g]->wait_for_log("this replica does not vote on it", 20s), zone.nodes[g]->err());
+  BOOST_TEST(zone.nodes[g]->err().find("is gone") != std::string::npos);
+  // F and G alone: no leader can be elected (G does not vote yet), so nothing is
+  // decided without the write.
+  kv_client_request probe{client.client_id, ++client.sequence, get_request("/lost/key"), false, 0};
+  auto early = admin.call(f, "paxos", probe, 3s);
+  BOOST_TEST(!(early && early->ok && early->response.results.at(0).kvs.empty()), "the write was lost");
+  zone.start(leader);
+  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
+  BOOST_TEST(zone.nodes[g]->wait_for_log("rejoined: acceptor state rebuilt", 30s), zone.nodes[g]->err());
+  for (auto& id : zone.ids) {
+    auto read = client.run(get_request("/lost/key"), false, 15s, id);
+    BOOST_TEST_REQUIRE(read.has_value(), id);
+    BOOST_TEST_REQUIRE(read->response.results.at(0).kvs.size() == 1u, id << ": the acknowledged write is gone");
+    BOOST_TEST(read->response.results.at(0).kvs[0].value == "acknowledged");
+  }
+}
+
+// A zone of one state node has no others to rebuild from: a lost acceptor log
+// stops the node with words saying what to do, and --accept-state-loss goes on
+// from what the zone state last committed.
+BOOST_AUTO_TEST_CASE(a_single_state_node_with_a_lost_acceptor_log_refuses_to_start_and_says_what_to_do) {
+  running_zone running({}, {"n1"});
+  auto& [zone, admin, client] = running;
+  BOOST_TEST_REQUIRE(client.run(put_request("/one/key", "kept")).has_value());
+  zone.nodes["n1"]->signal(SIGTERM);  // a clean stop commits the zone state's batch
+  BOOST_TEST_REQUIRE((zone.nodes["n1"]->wait_exit() == 0));
+  std::filesystem::remove_all(zone.data_dir("n1") + "/state/acceptor");
+  zone.start("n1");
+  auto exit_code = zone.nodes["n1"]->wait_exit(60s);
+  BOOST_TEST_REQUIRE(exit_code.has_value(), "started on a lost acceptor log");
+  BOOST_TEST(*exit_code != 0);
+  auto log = zone.nodes["n1"]->err();
+  BOOST_TEST(log.find("cannot rebuild it from the others") != std::string::npos, log);
+  BOOST_TEST(log.find("--accept-state-loss") != std::string::npos);
+  zone.nodes["n1"].reset();
+  zone.start("n1", {"--accept-state-loss"});
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("--accept-state-loss", 20s));
+  auto read = client.run(get_request("/one/key"), false, 15s);
+  BOOST_TEST_REQUIRE(read.has_value());
+  BOOST_TEST_REQUIRE(read->response.results.at(0).kvs.size() == 1u);
+  BOOST_TEST(read->response.results.at(0).kvs[0].value == "kept");
+  BOOST_TEST(client.run(put_request("/one/after", "2")).has_value());
 }

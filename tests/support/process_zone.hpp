@@ -26,8 +26,9 @@ struct process_zone {
   std::map<std::string, std::uint16_t> ports;
   std::map<std::string, std::unique_ptr<node_process>> nodes;
   net::peer_directory directory;
+  std::vector<std::string> env;  // added to every node's environment ("NAME=value")
 
-  process_zone() {
+  explicit process_zone(std::vector<std::string> node_ids = {"n1", "n2", "n3"}) : ids(std::move(node_ids)) {
     logging::init({"admin", spdlog::level::warn, "", true});
     std::string peers;
     for (auto& id : ids) {
@@ -58,7 +59,7 @@ struct process_zone {
     std::vector<std::string> args{"--data-dir", data_dir(id), "--node-id", id, "--listen",
                                   fmt::format("127.0.0.1:{}", ports[id])};
     args.insert(args.end(), extra.begin(), extra.end());
-    nodes[id] = std::make_unique<node_process>(work.path, args);
+    nodes[id] = std::make_unique<node_process>(work.path, args, env);
     BOOST_TEST_REQUIRE(nodes[id]->wait_for_log("child 'transport' running"), nodes[id]->err());
   }
 };

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "actors/paxos/carry_out.hpp"
 #include "messages/codec.hpp"
 #include "messages/common/check.hpp"
 
@@ -212,32 +213,46 @@ class world {
     }
   }
 
-  // Like the node's shell: acceptor writes and the chosen slots' effects in one
-  // durable step, then the network, then the answers.
+  // The simulator's side of carry_out (the node's routine, carry_out.hpp): the
+  // acceptor's writes and the state machine go to the replica's simulated disk
+  // (durable at once here), sends to the simulated network.
+  class sim_effects final : public replica_effects {
+   public:
+    sim_effects(world& w, std::uint32_t r) : world_(w), r_(r) {}
+    status persist(const std::vector<acceptor_output>& steps) override {
+      auto& disk = world_.replicas_[r_].disk;
+      for (const auto& p : steps) {
+        if (p.persist_promised) {
+          if (*p.persist_promised < disk.promised) world_.fail(fmt::format("replica {}: promised ballot decreased", r_));
+          disk.promised = *p.persist_promised;
+        }
+        if (p.persist_accepted) disk.accepted[p.persist_accepted->slot] = *p.persist_accepted;
+        if (p.persist_compacted_below) {
+          auto below = *p.persist_compacted_below;
+          disk.accepted.erase(disk.accepted.begin(), disk.accepted.lower_bound(below));
+          disk.compacted_below = below;
+        }
+      }
+      return {};
+    }
+    void send(outgoing_message& message) override { world_.send(r_, std::move(message)); }
+    void apply(const chosen_value& chosen) override { world_.apply(r_, chosen); }
+    slot_id durable_applied_below() override { return world_.replicas_[r_].disk.machine.applied.size(); }
+    void make_applied_durable() override {}
+    void read_ready(std::uint64_t id) override { world_.answer_read(r_, id); }
+    void read_dropped(std::uint64_t id) override { world_.replicas_[r_].reads.erase(id); }  // the client retries
+    void snapshot_to(std::uint32_t to) override { world_.send_snapshot(r_, to); }
+    void rejoined() override { world_.replicas_[r_].rejoin = false; }
+
+   private:
+    world& world_;
+    std::uint32_t r_;
+  };
+
   void carry_out(std::uint32_t r, replica_output out) {
-    auto& slot = replicas_[r];
-    for (auto& p : out.persist) {
-      if (p.persist_promised) {
-        if (*p.persist_promised < slot.disk.promised) fail(fmt::format("replica {}: promised ballot decreased", r));
-        slot.disk.promised = *p.persist_promised;
-      }
-      if (p.persist_accepted) slot.disk.accepted[p.persist_accepted->slot] = *p.persist_accepted;
-      if (p.persist_compacted_below) {
-        auto below = *p.persist_compacted_below;
-        slot.disk.accepted.erase(slot.disk.accepted.begin(), slot.disk.accepted.lower_bound(below));
-        slot.disk.compacted_below = below;
-      }
-    }
-    for (auto& c : out.chosen) apply(r, c);
-    if (out.rejoined) slot.rejoin = false;
-    if (slot.disk.compacted_below > slot.disk.machine.applied.size()) {
-      fail(fmt::format("replica {} compacted below {} with only {} slots applied", r, slot.disk.compacted_below,
-                       slot.disk.machine.applied.size()));
-    }
-    for (auto& s : out.sends) send(r, std::move(s));
-    for (auto to : out.snapshot_to) send_snapshot(r, to);
-    for (auto id : out.reads_ready) answer_read(r, id);
-    for (auto id : out.reads_dropped) slot.reads.erase(id);  // the client retries
+    sim_effects effects(*this, r);
+    auto done = bucky::carry_out(out, effects);
+    BUCKY_CHECK(done.is_ok());
   }
 
   void apply(std::uint32_t r, const chosen_value& chosen) {

@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE paxos_acceptor_log
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -31,8 +32,9 @@ struct replica_disk {
     o.record_size_bytes_max = 16 * 1024;
     return o;
   }
+  std::string marker() const { return (dir.path / "acceptor-log.marker").string(); }
   std::unique_ptr<acceptor_log> open(acceptor_core& into, std::size_t segment_bytes = 64 * 1024) {
-    auto log = acceptor_log::open(options(segment_bytes), *env, into);
+    auto log = acceptor_log::open(options(segment_bytes), marker(), *env, into);
     BOOST_TEST_REQUIRE(log.has_value(), log.error().to_string());
     return std::move(*log);
   }
@@ -147,7 +149,7 @@ BOOST_AUTO_TEST_CASE(a_promise_that_goes_down_or_an_entry_above_the_promise_refu
       BOOST_TEST_REQUIRE((*raw)->append(storage::as_text(encode(raw_record{steps}))).is_ok());
     }
     acceptor_core ignored;
-    auto log = acceptor_log::open(disk.options(), *disk.env, ignored);
+    auto log = acceptor_log::open(disk.options(), disk.marker(), *disk.env, ignored);
     BOOST_TEST_REQUIRE(!log.has_value());
     BOOST_TEST((log.error().code() == status_code::corruption));
     BOOST_TEST(log.error().message().find(words) != std::string::npos, log.error().message());
@@ -167,12 +169,107 @@ BOOST_AUTO_TEST_CASE(a_damaged_record_refuses_to_load_so_the_replica_does_not_vo
   auto segment = disk.options().dir + "/00000000000000000001.log";
   {
     std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(20);  // inside the first record, which a valid one follows
+    file.seekp(storage::append_log::records_start_bytes + 20);  // inside the first record, which a valid one follows
     file.write("XX", 2);
   }
   acceptor_core ignored;
-  auto log = acceptor_log::open(disk.options(), *disk.env, ignored);
+  auto log = acceptor_log::open(disk.options(), disk.marker(), *disk.env, ignored);
   BOOST_TEST_REQUIRE(!log.has_value());
   BOOST_TEST((log.error().code() == status_code::corruption));
-  BOOST_TEST(log.error().message().find("will not vote") != std::string::npos, log.error().message());
+  BOOST_TEST(log.error().message().find("does not check out") != std::string::npos, log.error().message());
+}
+
+namespace {
+
+// A log of several segments with a promise and accepted values, closed.
+void write_several_segments(replica_disk& disk, acceptor_core& acceptor) {
+  auto log = disk.open(acceptor);
+  BOOST_TEST_REQUIRE(log->persist_all({acceptor.on_prepare({{5, 0}, 0})}).is_ok());
+  for (slot_id s = 0; s < 200; s += 4) accept_slots(acceptor, *log, 5, s, s + 4, 1000);
+  BOOST_TEST_REQUIRE(log->segments() >= 3u);
+}
+
+void expect_lost(replica_disk& disk, const std::string& words) {
+  acceptor_core ignored;
+  auto log = acceptor_log::open(disk.options(), disk.marker(), *disk.env, ignored);
+  BOOST_TEST_REQUIRE(!log.has_value(), "loaded a log that lost state");
+  BOOST_TEST((log.error().code() == status_code::corruption));
+  BOOST_TEST(log.error().message().find(words) != std::string::npos, log.error().message());
+}
+
+std::vector<std::filesystem::path> segment_files(const replica_disk& disk) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(disk.options().dir)) {
+    if (entry.path().extension() == ".log") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+// Issue 17, defect 1: a replica whose acceptor log was deleted, or lost its newest
+// or oldest segments, loaded what was left (promised ballot (0,0) for a deleted
+// log) and voted again, so a value chosen with its vote could be lost. The marker
+// kept apart from the log makes each of these refuse to load.
+BOOST_AUTO_TEST_CASE(a_log_deleted_whole_refuses_to_load) {
+  replica_disk disk;
+  acceptor_core acceptor;
+  write_several_segments(disk, acceptor);
+  std::filesystem::remove_all(disk.options().dir);
+  expect_lost(disk, "is gone");
+  expect_lost(disk, disk.marker());
+}
+
+BOOST_AUTO_TEST_CASE(a_log_missing_its_newest_or_oldest_segment_refuses_to_load) {
+  for (bool newest : {true, false}) {
+    replica_disk disk;
+    acceptor_core acceptor;
+    write_several_segments(disk, acceptor);
+    auto files = segment_files(disk);
+    std::filesystem::remove(newest ? files.back() : files.front());
+    expect_lost(disk, "segments were lost");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(segments_removed_by_compaction_and_a_crash_before_the_marker_moved_still_load) {
+  replica_disk disk;
+  acceptor_core acceptor;
+  {
+    auto log = disk.open(acceptor);
+    BOOST_TEST_REQUIRE(log->persist_all({acceptor.on_prepare({{1, 0}, 0})}).is_ok());
+    for (slot_id s = 0; s < 200; s += 4) accept_slots(acceptor, *log, 1, s, s + 4, 1000);
+    BOOST_TEST_REQUIRE(log->persist_all({acceptor.compact_below(100)}).is_ok());
+  }
+  acceptor_core loaded;
+  disk.open(loaded);
+  check_same(acceptor, loaded);
+  // A segment made after the marker was last written (a crash in between) is fine:
+  // the marker moves up to it at this open.
+  auto files = segment_files(disk);
+  BOOST_TEST_REQUIRE(files.size() >= 2u);
+  std::ofstream(disk.marker(), std::ios::trunc) << "bucky acceptor log marker\nsegments "
+                                                 << std::stoull(files.front().stem().string()) << " "
+                                                 << std::stoull(files.back().stem().string()) - 1 << "\n";
+  acceptor_core again;
+  disk.open(again);
+  check_same(acceptor, again);
+}
+
+BOOST_AUTO_TEST_CASE(a_log_without_a_marker_gets_one_and_a_damaged_marker_refuses) {
+  replica_disk disk;
+  acceptor_core acceptor;
+  write_several_segments(disk, acceptor);
+  std::filesystem::remove(disk.marker());
+  {
+    acceptor_core loaded;
+    auto log = disk.open(loaded);  // a log of an earlier version: no marker yet
+    BOOST_TEST(log->marker_made_for_existing_log());
+    check_same(acceptor, loaded);
+  }
+  BOOST_TEST(std::filesystem::exists(disk.marker()));
+  std::filesystem::remove(segment_files(disk).back());
+  expect_lost(disk, "segments were lost");  // the new marker protects from then on
+  std::ofstream(disk.marker(), std::ios::trunc) << "something else\n";
+  expect_lost(disk, "does not read as an acceptor log marker");
 }

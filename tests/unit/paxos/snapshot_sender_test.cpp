@@ -128,7 +128,8 @@ BOOST_AUTO_TEST_CASE(a_chunk_naming_an_unknown_table_is_refused) {
   temp_dir dir;
   auto env = bucky::testing::open_test_env(dir.path.string());
   auto store = std::move(kv_store::open(*env).value());
-  paxos_snapshot_chunk chunk{1, 5, 0, true, {{"paxos.meta", "promised", "x"}}};
+  auto bytes = [](std::string_view text) { return std::vector<std::uint8_t>(text.begin(), text.end()); };
+  paxos_snapshot_chunk chunk{1, 5, 0, true, {{"paxos.meta", bytes("promised"), bytes("x")}}};
   auto staged = store.stage_snapshot_chunk(chunk);
   BOOST_TEST(!staged.is_ok());
   BOOST_TEST(staged.message().find("unknown table") != std::string::npos);
