@@ -31,14 +31,20 @@ struct lmdb_options {
   // something (as a real disk, an unchanged txn never touches it); a failure
   // aborts the transaction and is what commit() returns.
   std::function<status()> before_commit;
+  // Runs (on the reading thread) each time a checked table's value fails its check,
+  // before the read returns the corruption status: the zone state marks itself for
+  // a rebuild whatever its caller then does.
+  std::function<void(const status&)> on_corruption;
 };
 
 class lmdb_env;
 
-// A named database inside the environment. Cheap to copy.
+// A named database inside the environment. Cheap to copy. A checked table's
+// values carry a CRC, verified on every read (row_check.hpp).
 struct lmdb_table {
   MDB_dbi handle = 0;
   std::string name;
+  bool checked = false;
 };
 
 class read_txn {
@@ -47,15 +53,22 @@ class read_txn {
   read_txn& operator=(read_txn&&) = delete;
   virtual ~read_txn();
 
-  // The value stored under `key`, nullopt when absent.
+  // The value stored under `key`, nullopt when absent; a corruption status when a
+  // checked table's value fails its check.
   result<std::optional<std::string>> get(const lmdb_table& table, std::string_view key) const;
-  // Visits keys >= `from` in order while `visit` returns true; at most `limit` entries.
+  // Visits keys >= `from` in order while `visit` returns true; at most `limit`
+  // entries. A checked table's value that fails its check stops the scan with a
+  // corruption status.
   status scan(const lmdb_table& table, std::string_view from, std::size_t limit,
               const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
  protected:
   friend class lmdb_env;
   read_txn(lmdb_env& env, MDB_txn* txn) : env_(&env), txn_(txn) {}
+  // The payload of a value read from `table`, or the corruption status (reported
+  // to on_corruption) naming the environment, table and key.
+  result<std::string_view> checked_value(const lmdb_table& table, std::string_view key,
+                                         std::string_view stored) const;
   lmdb_env* env_;
   MDB_txn* txn_;
 };
@@ -90,7 +103,8 @@ class lmdb_env {
   lmdb_env& operator=(const lmdb_env&) = delete;
 
   // Opens (creating if needed) a named table. Call before concurrent use.
-  result<lmdb_table> table(const std::string& name);
+  // `checked`: its values carry a CRC (row_check.hpp).
+  result<lmdb_table> table(const std::string& name, bool checked = false);
   result<write_txn> begin_write();
   result<read_txn> begin_read();
 
@@ -101,6 +115,7 @@ class lmdb_env {
 
  private:
   lmdb_env(MDB_env* env, lmdb_options options) : env_(env), options_(std::move(options)) {}
+  status check_file_size() const;
   MDB_env* env_;
   lmdb_options options_;
 };

@@ -23,6 +23,7 @@ caf::behavior paxos_actor::make_behavior() {
         }
         take(core_->on_tick(steady_ms()));
         if (steady_ms() >= batch_committed_ms_ + config_.batch_interval_ms) commit_batch();
+        scrub();
         tick_snapshots();
         expire_leases();
         schedule_tick();
@@ -136,125 +137,6 @@ zone_state_status paxos_actor::status_report() {
   auto revision = kv_->revision();
   if (revision) out.revision = *revision;
   return out;
-}
-
-bool paxos_actor::rejoin_requested(std::uint32_t replicas) {
-  if (config_.rejoin_marker.empty() || !std::filesystem::exists(config_.rejoin_marker)) return false;
-  if (replicas >= 3) {
-    log().info("this replica's acceptor state was lost with its machine: it votes again once rebuilt from {} others",
-               replicas / 2 + 1);
-    return true;
-  }
-  log().warn("a zone state of {} replica(s) cannot rebuild a lost acceptor from others: starting it empty", replicas);
-  std::error_code ignored;
-  std::filesystem::remove(config_.rejoin_marker, ignored);
-  return false;
-}
-
-void paxos_actor::open_state() {
-  auto self_index = std::find(config_.replicas.begin(), config_.replicas.end(), config_.node_id);
-  BUCKY_CHECK_MSG(self_index != config_.replicas.end(), config_.node_id + " is not a state node");
-  storage::lmdb_options options;
-  options.path = config_.state_dir;
-  options.map_size_bytes = config_.map_size_bytes;
-  if (config_.faults) options.before_commit = [faults = config_.faults] { return faults->before_disk_write(); };
-  auto env = storage::lmdb_env::open(options);
-  if (!env) throw std::runtime_error(env.error().message());
-  env_ = std::move(*env);
-  auto kv = kv_store::open(*env_);
-  if (!kv) throw std::runtime_error(kv.error().message());
-  kv_.emplace(std::move(*kv));
-  acceptor_core acceptor = open_acceptor_log();  // throws when it cannot be trusted: do not vote
-  replica_config replica;
-  replica.self = static_cast<std::uint32_t>(self_index - config_.replicas.begin());
-  replica.replicas = static_cast<std::uint32_t>(config_.replicas.size());
-  // A short pipeline makes commands that arrive while slots are in flight share
-  // the next slot (one fsync per replica per batch, not per command).
-  replica.window_slots_max = config_.window_slots_max;
-  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-  replica.log_retain_slots = config_.log_retain_slots;
-  replica.compaction_step_slots = config_.compaction_step_slots;
-  replica.rejoining = rejoin_requested(replica.replicas);
-  core_.emplace(replica, std::move(acceptor), applied_below(), [engine] { return (*engine)(); }, steady_ms());
-  log().info("replica {} of {} ({}); state in {}, applied below slot {}, promised ballot ({},{})", replica.self,
-             replica.replicas, fmt::join(config_.replicas, ","), config_.state_dir, applied_below(),
-             core_->acceptor().promised().round, core_->acceptor().promised().replica);
-}
-
-storage::append_log_options paxos_actor::acceptor_log_options() const {
-  storage::append_log_options options;
-  options.dir = config_.state_dir + "/acceptor";
-  options.segment_size_bytes = config_.acceptor_segment_bytes;
-  if (config_.faults) options.before_write = [faults = config_.faults] { return faults->before_disk_write(); };
-  return options;
-}
-
-// The acceptor log in <state_dir>/acceptor/ (or, from an earlier version, the
-// LMDB tables it replaces: see acceptor_log::open). One that lost records,
-// segments or all of itself cannot be voted on: see set_acceptor_state_aside.
-acceptor_core paxos_actor::open_acceptor_log() {
-  auto options = acceptor_log_options();
-  acceptor_core acceptor;
-  auto opened = acceptor_log::open(options, config_.acceptor_marker, *env_, acceptor);
-  if (opened && (*opened)->started_empty() && applied_below() > 0) {
-    opened = status(status_code::corruption,
-                    fmt::format("the acceptor log in {} and its marker {} are gone, but the zone state here holds "
-                                "{} applied slots: this replica has voted and lost its promises",
-                                options.dir, config_.acceptor_marker, applied_below()));
-  }
-  if (!opened && opened.error().code() == status_code::corruption) {
-    set_acceptor_state_aside(options.dir, opened.error());
-    acceptor = acceptor_core();
-    opened = acceptor_log::open(options, config_.acceptor_marker, *env_, acceptor);
-  }
-  if (!opened) throw std::runtime_error(opened.error().message());
-  acceptor_log_ = std::move(*opened);
-  if (acceptor_log_->torn_bytes_zeroed() > 0) {
-    log().warn("the acceptor log in {} ended in a write cut short by a crash (never acknowledged): {} bytes zeroed",
-               options.dir, acceptor_log_->torn_bytes_zeroed());
-  }
-  if (acceptor_log_->moved_from_tables()) {
-    log().info("acceptor state moved from the LMDB tables to the acceptor log in {} (promised ballot ({},{}), {} "
-               "accepted entries)",
-               options.dir, acceptor.promised().round, acceptor.promised().replica, acceptor.accepted().size());
-  }
-  if (acceptor_log_->marker_made_for_existing_log()) {
-    log().info("the acceptor log in {} now has a marker, {} (first start of a version that keeps one)", options.dir,
-               config_.acceptor_marker);
-  }
-  return acceptor;
-}
-
-// The acceptor state cannot be trusted (damaged, or lost in part or whole): voting
-// on it could undo a value chosen with this replica's vote (issue 17). It is moved
-// aside, kept for inspection, and the replica rebuilds it from a majority of the
-// others before it votes again (rejoin, as a replaced machine does). The rejoin
-// marker is written first, so a crash at any step here still rejoins. A zone of
-// fewer than 3 state nodes has no others to rebuild from: the replica refuses to
-// start unless its operator accepted the loss.
-void paxos_actor::set_acceptor_state_aside(const std::string& log_dir, const status& why) {
-  bool can_rebuild = config_.replicas.size() >= 3;
-  if (!can_rebuild && !config_.accept_state_loss) {
-    throw std::runtime_error(fmt::format(
-        "{}. A zone state of {} state node(s) cannot rebuild it from the others: restore {} from a backup, or start "
-        "bucky-node once with --accept-state-loss added to its command line to go on from the zone state as last "
-        "committed here (writes acknowledged in its last second before the loss may be missing)",
-        why.message(), config_.replicas.size(), config_.state_dir));
-  }
-  if (can_rebuild) {
-    auto marked = write_file_atomically(config_.rejoin_marker, "acceptor state lost\n", 0600);
-    if (!marked.is_ok()) throw std::runtime_error("marking this replica for rejoin: " + marked.to_string());
-  }
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::system_clock::now().time_since_epoch()).count();
-  auto aside = fmt::format("{}.lost-{}", log_dir, seconds);
-  std::error_code error;
-  if (std::filesystem::exists(log_dir, error)) std::filesystem::rename(log_dir, aside, error);
-  if (!error) std::filesystem::remove(config_.acceptor_marker, error);
-  if (error) throw std::runtime_error(fmt::format("moving the acceptor log {} aside: {}", log_dir, error.message()));
-  log().warn("{}; this replica does not vote on it: the log is kept in {}, and {}", why.message(), aside,
-             can_rebuild ? "the acceptor state is rebuilt from the others before this replica votes again (rejoin)"
-                         : "the zone state goes on from what it last committed here (--accept-state-loss)");
 }
 
 // Group commit: core outputs gather until the flush message, which is queued

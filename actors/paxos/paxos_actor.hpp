@@ -4,8 +4,10 @@
 //   actor_clients.cpp    client requests: serve, propose, forward (batched), reads
 //   actor_snapshots.cpp  snapshots to and from replicas behind the compacted log
 //   actor_watches.cpp    long-poll watches over the applied history
+//   actor_state.cpp      the state on disk: open, scrub, set aside what is damaged
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -57,10 +59,16 @@ class paxos_actor : public component_actor {
  private:
   using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
 
+  // --- the state on disk and what cannot be trusted in it (actor_state.cpp) ---
+  enum class state_loss { acceptor_log, applied_slots, corrupt_value };
   void open_state();
+  acceptor_core open_storage();
+  void close_storage();
   acceptor_core open_acceptor_log();
   storage::append_log_options acceptor_log_options() const;
-  void set_acceptor_state_aside(const std::string& log_dir, const status& why);
+  void set_aside(const std::string& dir, const status& why, state_loss loss);
+  std::string single_node_choices(state_loss loss) const;
+  void scrub();
   // A full (or failing) disk: the replica stops taking part rather than crash-loop
   // (disk_probe.cpp).
   void check_disk();
@@ -179,6 +187,10 @@ class paxos_actor : public component_actor {
   std::unique_ptr<acceptor_log> acceptor_log_;
   std::optional<kv_store> kv_;
   std::uint64_t batch_committed_ms_ = 0;  // the state machine's batch last committed then
+  std::uint64_t scrubbed_ms_ = 0;         // the scrub last read then
+  kv_store::scrub_position scrub_position_;
+  // Set by the LMDB environment when a value fails its check (any thread).
+  std::shared_ptr<std::atomic<bool>> corruption_seen_ = std::make_shared<std::atomic<bool>>(false);
   std::optional<replica_core> core_;
   struct pending_read {
     kv_request request;

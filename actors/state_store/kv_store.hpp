@@ -97,6 +97,18 @@ class kv_store {
   result<kv_response> read(const kv_request& request) const;
   // Every lease, for a new leader that starts their clocks.
   result<std::vector<lease_record>> leases() const;
+  // Where a background scrub goes on from: a table and the key to start at.
+  struct scrub_position {
+    std::size_t table = 0;
+    std::string from_key;
+    std::uint64_t rows_this_pass = 0;
+    std::uint64_t last_pass_rows = 0;
+    std::uint64_t passes = 0;  // completed passes over every table
+  };
+  // Reads up to `rows_max` values of the committed state from `position` (each
+  // checked on read: row_check.hpp) and moves it on, wrapping around after the
+  // last table. A value that fails its check is a corruption status.
+  status scrub(scrub_position& position, std::size_t rows_max) const;
   // The recorded changes matching a watch from its position (see kv_watch.hpp).
   // A position before the kept history is refused with not_found.
   result<watch_batch> watch(const kv_watch_request& request) const;

@@ -284,6 +284,7 @@ node_daemon_config make_daemon_config(const node_options& options, const boot_pl
   paxos.rejoin_marker = options.data_dir + "/" + rejoin_marker_name;
   paxos.acceptor_marker = options.data_dir + "/acceptor-log.marker";  // outside state/
   paxos.accept_state_loss = options.accept_state_loss;
+  paxos.state_corrupt_marker = options.data_dir + "/zone-state.corrupt";
   if (plan.identity) paxos.zone_owner = plan.identity->owner_key;
   paxos.faults = faults;
   config.children.push_back(permanent_child("paxos", spawn_paxos, paxos, 3'000));

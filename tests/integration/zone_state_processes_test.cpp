@@ -239,7 +239,13 @@ BOOST_AUTO_TEST_CASE(a_replica_behind_the_compacted_log_catches_up_from_a_snapsh
   zone.nodes[lagging]->wait_exit();
   zone.nodes[lagging].reset();
   client.nodes.erase(std::find(client.nodes.begin(), client.nodes.end(), lagging));
-  for (int i = 0; i < 60; ++i) BOOST_TEST_REQUIRE(client.run(put_request(fmt::format("/snap/{:03}", i), "v")).has_value());
+  // One value of exactly the largest size the API accepts: it used to stop every
+  // snapshot (a row over the str limit of a chunk), so the lagging node never
+  // caught up (issue 17, defect 2).
+  const std::string largest(kv_limits::value_bytes_max, 'L');
+  for (int i = 0; i < 60; ++i) {
+    BOOST_TEST_REQUIRE(client.run(put_request(fmt::format("/snap/{:03}", i), i == 30 ? largest : "v")).has_value());
+  }
   zone.start(lagging, short_log);
   BOOST_TEST_REQUIRE(zone.nodes[lagging]->wait_for_log("installed snapshot"), zone.nodes[lagging]->err());
   std::size_t seen = 0;
@@ -249,6 +255,9 @@ BOOST_AUTO_TEST_CASE(a_replica_behind_the_compacted_log_catches_up_from_a_snapsh
     if (seen < 61) std::this_thread::sleep_for(100ms);
   }
   BOOST_TEST(seen == 61u);
+  auto big = client.run(get_request("/snap/030"), true, 5s, lagging);
+  BOOST_TEST_REQUIRE(big.has_value());
+  BOOST_TEST((big->response.results.at(0).kvs.at(0).value == largest));
   // Its history came with the snapshot: watching there shows all 61 writes.
   BOOST_TEST(watch_history(admin, {lagging}, "/snap/", 50).size() == 61u);
 }
@@ -476,4 +485,57 @@ BOOST_AUTO_TEST_CASE(a_single_state_node_with_a_lost_acceptor_log_refuses_to_sta
   BOOST_TEST_REQUIRE(read->response.results.at(0).kvs.size() == 1u);
   BOOST_TEST(read->response.results.at(0).kvs[0].value == "kept");
   BOOST_TEST(client.run(put_request("/one/after", "2")).has_value());
+}
+
+// Issue 17, defect 4: a byte changed on disk inside a value of a replica's
+// data.mdb was served as it was. Now the value fails its check, the replica stops
+// serving that state, sets it aside and rebuilds it from the others; it never
+// answers with the changed value, and answers with the right one once rebuilt.
+BOOST_AUTO_TEST_CASE(a_value_changed_on_a_replicas_disk_is_never_served_and_the_replica_rebuilds) {
+  running_zone running;
+  auto& [zone, admin, client] = running;
+  const std::string value = "ROT-" + std::string(200, 'r') + "-END";
+  BOOST_TEST_REQUIRE(client.run(put_request("/rot/key", value)).has_value());
+  for (int i = 0; i < 20; ++i) BOOST_TEST_REQUIRE(client.run(put_request(fmt::format("/rot/{}", i), "v")).has_value());
+  auto leader = current_leader(zone);
+  std::string victim = leader == "n3" ? "n2" : "n3";
+  std::optional<kv_client_response> seen;
+  for (int attempt = 0; attempt < 100 && !(seen && seen->response.results.at(0).kvs.size() == 1); ++attempt) {
+    seen = client.run(get_request("/rot/key"), true, 5s, victim);
+    std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST_REQUIRE(seen.has_value());
+  zone.nodes[victim]->signal(SIGTERM);  // a clean stop: the batch is committed to data.mdb
+  BOOST_TEST_REQUIRE((zone.nodes[victim]->wait_exit() == 0));
+  zone.nodes[victim].reset();
+  // The disk changes one byte inside every copy of the value in data.mdb.
+  auto path = zone.data_dir(victim) + "/state/data.mdb";
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::size_t changed = 0;
+  for (auto at = bytes.find(value); at != std::string::npos; at = bytes.find(value, at + 1)) {
+    bytes[at + 100] = 'X';
+    ++changed;
+  }
+  BOOST_TEST_REQUIRE(changed >= 1u);
+  std::ofstream(path, std::ios::binary | std::ios::in | std::ios::out).write(bytes.data(), bytes.size());
+  zone.start(victim);
+  bool rebuilt = false;
+  for (int attempt = 0; attempt < 200 && !rebuilt; ++attempt) {
+    kv_client_request call{client.client_id, ++client.sequence, get_request("/rot/key"), true, 0};
+    auto answer = admin.call(victim, "paxos", call, 2s);
+    if (answer && answer->ok && !answer->response.results.at(0).kvs.empty()) {
+      BOOST_TEST_REQUIRE(answer->response.results.at(0).kvs[0].value == value, "served a value the disk changed");
+      rebuilt = true;
+    }
+    if (!rebuilt) std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST(zone.nodes[victim]->wait_for_log("rejoined: acceptor state rebuilt", 20s));
+  auto log = zone.nodes[victim]->err();
+  BOOST_TEST(rebuilt, log);
+  BOOST_TEST(log.find("fails its checksum") != std::string::npos, log);
+  BOOST_TEST(log.find("/state.lost-") != std::string::npos);
 }
