@@ -146,31 +146,20 @@ zone_state_status paxos_actor::status_report() {
 // before the acceptor state it rests on is durable.
 void paxos_actor::take(replica_output out) {
   merge_output(pending_, std::move(out));
-  send_accepts_early(pending_.sends);
+  send_accepts_early();
   if (!flush_queued_) {
     flush_queued_ = true;
     send(this, flush_atom::value);
   }
 }
 
-// A leader's accept messages are proposals, not acceptor answers: they may leave
-// before our own acceptor's write is durable (followers write in parallel with
-// us), as long as the promise of this ballot is durable already. Our own vote is
-// counted only by this process, and nothing it implies (a chosen slot, an answer,
-// a commit heartbeat) leaves before the flush persists it.
-void paxos_actor::send_accepts_early(std::vector<outgoing_message>& sends) {
-  for (const auto& p : pending_.persist) {
-    if (p.persist_promised) return;
-  }
+// Accepts that may leave before the flush (sends_before_flush) go now.
+void paxos_actor::send_accepts_early() {
   auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
-  if (!transport) return;
-  auto late = std::stable_partition(sends.begin(), sends.end(), [](const outgoing_message& m) {
-    return !std::holds_alternative<paxos_accept>(m.message);
-  });
-  for (auto it = late; it != sends.end(); ++it) {
-    send(transport, make_remote_cast(config_.replicas[it->to], "paxos", std::get<paxos_accept>(it->message)));
+  if (!transport) return;  // restarting: they stay for the flush, which drops them too
+  for (auto& early : sends_before_flush(pending_)) {
+    send(transport, make_remote_cast(config_.replicas[early.to], "paxos", std::get<paxos_accept>(early.message)));
   }
-  sends.erase(late, sends.end());
 }
 
 // The paxos actor's side of carry_out: the acceptor log, the zone state's LMDB

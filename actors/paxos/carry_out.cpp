@@ -1,5 +1,7 @@
 #include "actors/paxos/carry_out.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "messages/common/check.hpp"
@@ -47,6 +49,19 @@ void merge_output(replica_output& into, replica_output&& from) {
   append(into.reads_ready, from.reads_ready);
   append(into.reads_dropped, from.reads_dropped);
   into.rejoined = into.rejoined || from.rejoined;
+}
+
+std::vector<outgoing_message> sends_before_flush(replica_output& pending) {
+  std::vector<outgoing_message> early;
+  for (const auto& p : pending.persist) {
+    if (p.persist_promised) return early;
+  }
+  auto late = std::stable_partition(pending.sends.begin(), pending.sends.end(), [](const outgoing_message& m) {
+    return !std::holds_alternative<paxos_accept>(m.message);
+  });
+  for (auto it = late; it != pending.sends.end(); ++it) early.push_back(std::move(*it));
+  pending.sends.erase(late, pending.sends.end());
+  return early;
 }
 
 status carry_out(replica_output& out, replica_effects& effects) {

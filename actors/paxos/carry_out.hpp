@@ -43,9 +43,17 @@ class replica_effects {
   virtual void rejoined() = 0;
 };
 
-// Adds `from` to `into` (group commit: outputs gathered until one flush), keeping
-// the order of each part.
+// Group commit: a shell may gather outputs (merge_output, keeping the order of
+// each part) and carry them out together in one flush, one synced write for all.
 void merge_output(replica_output& into, replica_output&& from);
+// What of a gathered output may leave before its flush: a leader's accept
+// messages are proposals, not acceptor answers, so they go out while our own
+// acceptor's write is being made (followers write in parallel with us), unless a
+// promise waits in the flush (a new ballot's proposals wait for its promise to be
+// durable). Our own vote is counted only in this process, and nothing it implies
+// (a chosen slot, an answer, a commit notice) leaves before the flush persists
+// it. Removes those messages from `pending` and returns them, in order.
+std::vector<outgoing_message> sends_before_flush(replica_output& pending);
 
 // Carries `out` out in the order above. Returns the persist's failure, if any,
 // with nothing after it done.

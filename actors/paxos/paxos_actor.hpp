@@ -111,7 +111,7 @@ class paxos_actor : public component_actor {
   }
 
   void take(replica_output out);
-  void send_accepts_early(std::vector<outgoing_message>& sends);
+  void send_accepts_early();
   class effects;  // carry_out's side in this actor (actor.cpp)
   void flush();
   void commit_batch();

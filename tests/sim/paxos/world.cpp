@@ -33,8 +33,10 @@ struct machine_state {
   std::vector<std::vector<std::uint8_t>> applied;                                  // values, slot order
 };
 
-// What survives a crash: the acceptor's persisted state and the state machine,
-// which the node commits in the same transaction.
+// What survives a crash: the acceptor's persisted state and the state machine as
+// last committed. As on a node, chosen slots are applied into a batch (`live`)
+// committed every batch_interval_ms, before compaction and before a snapshot; a
+// crash loses the batch, and its slots are learned and applied again.
 struct durable_state {
   ballot promised;
   std::map<slot_id, accepted_entry> accepted;
@@ -45,6 +47,10 @@ struct durable_state {
 struct replica_slot {
   std::optional<replica_core> core;  // nullopt while crashed
   durable_state disk;
+  machine_state live;                 // disk.machine plus the uncommitted batch
+  std::uint64_t committed_ms = 0;
+  replica_output pending;              // gathered until the next flush (group commit)
+  std::optional<std::uint64_t> flush_at_ms;
   std::map<std::uint64_t, std::uint32_t> reads;  // read id -> client index
   std::uint64_t restart_at_ms = 0;
   bool rejoin = false;  // its disk was lost: it starts rejoining until it rebuilt its acceptor
@@ -80,6 +86,11 @@ class world {
     compaction_step_slots_ = 1 + random_() % 8;
     // In some runs clients give up while faults still go on: outcomes stay unknown.
     client_give_up_ms_ = options.faults && random_() % 4 == 0 ? 400 + random_() % 800 : 4'000;
+    batch_interval_ms_ = random_() % 4 == 0 ? 0 : 1 + random_() % 400;  // 0: every slot committed at once
+    failed_write_per_10k_ = options.faults ? random_() % 20 : 0;
+    // A flush waits for the mailbox ahead of it and its own sync: meanwhile early
+    // accepts are out and answers may come back before our own vote is durable.
+    flush_delay_ms_max_ = random_() % 5;
     replicas_.resize(options.replicas);
     snapshots_.resize(options.replicas);
     for (std::uint32_t r = 0; r < options.replicas; ++r) start_replica(r);
@@ -99,15 +110,18 @@ class world {
         if (now_ms_ == options_.fault_phase_ms) heal();
         if (options_.faults && now_ms_ < options_.fault_phase_ms) maybe_fault();
         restart_due();
+        commit_due();
         deliver_due();
         deliver_snapshots();
         if (now_ms_ % tick_ms == 0) tick_all();
         drive_clients();
+        flush_due();
         if (now_ms_ > options_.fault_phase_ms && settled()) break;
       }
       if (result_.failure.empty() && !settled()) fail("did not settle after healing (liveness)");
       if (result_.failure.empty()) check_prefixes();
       if (result_.failure.empty()) check_machines();
+      if (result_.failure.empty()) read_every_key_at_the_end();
       if (result_.failure.empty()) check_history();
     } catch (const invariant_violation& e) {
       fail(std::string("invariant: ") + e.what());
@@ -136,12 +150,18 @@ class world {
     config.rejoining = slot.rejoin;
     auto seed = random_();
     auto engine = std::make_shared<std::mt19937_64>(seed);
+    slot.live = slot.disk.machine;
+    slot.committed_ms = now_ms_;
     slot.core.emplace(config, acceptor_core(slot.disk.promised, std::move(entries), slot.disk.compacted_below),
                       slot.disk.machine.applied.size(), [engine] { return (*engine)(); }, now_ms_);
   }
 
   void crash(std::uint32_t r) {
     if (!replicas_[r].core) return;
+    if (replicas_[r].live.applied.size() > replicas_[r].disk.machine.applied.size()) ++result_.batches_lost;
+    replicas_[r].live = replicas_[r].disk.machine;
+    replicas_[r].pending = {};  // never flushed: nothing of it happened
+    replicas_[r].flush_at_ms.reset();
     replicas_[r].core.reset();
     replicas_[r].reads.clear();
     snapshots_[r].reset();
@@ -162,6 +182,38 @@ class world {
     ++result_.disk_losses;
   }
 
+  // The acceptor log alone is lost (deleted, truncated): the node detects it and
+  // rebuilds it from the others before voting, keeping its state machine. Put
+  // back the old behaviour (amnesia_undetected) and it votes again at once.
+  void lose_acceptor_log(std::uint32_t r) {
+    if (options_.replicas < 3 || !replicas_[r].core) return;
+    for (const auto& other : replicas_) {
+      if (other.rejoin) return;
+    }
+    crash(r);
+    auto& disk = replicas_[r].disk;
+    disk.promised = {};
+    disk.accepted.clear();
+    disk.compacted_below = 0;
+    replicas_[r].rejoin = options_.mutant != shell_mutant::amnesia_undetected;
+    ++result_.acceptor_losses;
+  }
+
+  // A power cut: every replica crashes at once, losing what it had not made durable.
+  void lose_power() {
+    for (std::uint32_t r = 0; r < replicas_.size(); ++r) crash(r);
+    ++result_.power_losses;
+  }
+
+  void commit_due() {
+    for (auto& replica : replicas_) {
+      if (replica.core && now_ms_ >= replica.committed_ms + batch_interval_ms_) {
+        replica.disk.machine = replica.live;
+        replica.committed_ms = now_ms_;
+      }
+    }
+  }
+
   void restart_due() {
     for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
       if (!replicas_[r].core && now_ms_ >= replicas_[r].restart_at_ms) start_replica(r);
@@ -174,6 +226,10 @@ class world {
       crash(static_cast<std::uint32_t>(random_() % replicas_.size()));
     } else if (dice < 5) {
       lose_disk(static_cast<std::uint32_t>(random_() % replicas_.size()));
+    } else if (dice < 6) {
+      lose_acceptor_log(static_cast<std::uint32_t>(random_() % replicas_.size()));
+    } else if (dice == 6 && random_() % 2 == 0) {
+      lose_power();
     } else if (dice < 9) {
       cut_.clear();
       auto kind = random_() % 4;
@@ -220,6 +276,10 @@ class world {
    public:
     sim_effects(world& w, std::uint32_t r) : world_(w), r_(r) {}
     status persist(const std::vector<acceptor_output>& steps) override {
+      if (world_.random_() % 10'000 < world_.failed_write_per_10k_) {
+        ++world_.result_.failed_writes;  // cut by a crash before its sync: nothing of it is on disk
+        return status(status_code::io_error, "simulated crash during an acceptor write");
+      }
       auto& disk = world_.replicas_[r_].disk;
       for (const auto& p : steps) {
         if (p.persist_promised) {
@@ -238,7 +298,11 @@ class world {
     void send(outgoing_message& message) override { world_.send(r_, std::move(message)); }
     void apply(const chosen_value& chosen) override { world_.apply(r_, chosen); }
     slot_id durable_applied_below() override { return world_.replicas_[r_].disk.machine.applied.size(); }
-    void make_applied_durable() override {}
+    void make_applied_durable() override {
+      auto& replica = world_.replicas_[r_];
+      replica.disk.machine = replica.live;
+      replica.committed_ms = world_.now_ms_;
+    }
     void read_ready(std::uint64_t id) override { world_.answer_read(r_, id); }
     void read_dropped(std::uint64_t id) override { world_.replicas_[r_].reads.erase(id); }  // the client retries
     void snapshot_to(std::uint32_t to) override { world_.send_snapshot(r_, to); }
@@ -249,14 +313,46 @@ class world {
     std::uint32_t r_;
   };
 
+  // As the paxos actor does: outputs gather until a flush, accepts that may leave
+  // early leave now (sends_before_flush), the rest at the flush.
+  void take(std::uint32_t r, replica_output out) {
+    auto& replica = replicas_[r];
+    if (!replica.core) return;
+    merge_output(replica.pending, std::move(out));
+    for (auto& early : sends_before_flush(replica.pending)) send(r, std::move(early));
+    if (!replica.flush_at_ms) replica.flush_at_ms = now_ms_ + random_() % (flush_delay_ms_max_ + 1);
+  }
+
+  void flush_due() {
+    for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
+      auto& replica = replicas_[r];
+      if (!replica.core || !replica.flush_at_ms || *replica.flush_at_ms > now_ms_) continue;
+      replica.flush_at_ms.reset();
+      auto out = std::move(replica.pending);
+      replica.pending = {};
+      carry_out(r, std::move(out));
+    }
+  }
+
+  // A failed acceptor write is a crash mid-write: the replica dies there, and
+  // nothing that rested on the write has happened.
   void carry_out(std::uint32_t r, replica_output out) {
     sim_effects effects(*this, r);
+    if (options_.mutant == shell_mutant::answer_before_persist) {
+      for (const auto& chosen : out.chosen) apply(r, chosen);  // the old shell: answers first
+      out.chosen.clear();
+    }
     auto done = bucky::carry_out(out, effects);
-    BUCKY_CHECK(done.is_ok());
+    if (!done.is_ok()) crash(r);
+    else if (batch_interval_ms_ == 0) effects.make_applied_durable();
   }
 
   void apply(std::uint32_t r, const chosen_value& chosen) {
-    auto& machine = replicas_[r].disk.machine;
+    auto& machine = replicas_[r].live;
+    if (chosen.slot < machine.applied.size()) {  // a snapshot got there first (as the node skips it)
+      if (machine.applied[chosen.slot] != chosen.value) fail(fmt::format("replica {}: slot {} differs", r, chosen.slot));
+      return;
+    }
     if (chosen.slot != machine.applied.size()) fail(fmt::format("replica {} applied slot {} out of order", r, chosen.slot));
     auto [known, fresh] = global_chosen_.emplace(chosen.slot, chosen.value);
     if (!fresh && known->second != chosen.value) {
@@ -274,7 +370,8 @@ class world {
   void send_snapshot(std::uint32_t from, std::uint32_t to) {
     if (snapshots_[to] || cut_.count({from, to}) || random_() % 100 < drop_percent_) return;
     snapshots_[to] = in_flight_snapshot{now_ms_ + 1 + random_() % (5 * delay_ms_max_), from,
-                                        replicas_[from].disk.machine};
+                                        replicas_[from].live};
+    replicas_[from].disk.machine = replicas_[from].live;  // a snapshot commits the batch first
     ++result_.snapshots;
   }
 
@@ -286,9 +383,10 @@ class world {
       bool blocked = cut_.count({snapshot->from, r}) > 0;
       snapshot.reset();
       auto& target = replicas_[r];
-      if (blocked || !target.core || machine.applied.size() <= target.disk.machine.applied.size()) continue;
+      if (blocked || !target.core || machine.applied.size() <= target.live.applied.size()) continue;
       target.disk.machine = std::move(machine);  // installed in one transaction
-      carry_out(r, target.core->on_snapshot_installed(target.disk.machine.applied.size()));
+      target.live = target.disk.machine;
+      take(r, target.core->on_snapshot_installed(target.disk.machine.applied.size()));
     }
   }
 
@@ -299,14 +397,14 @@ class world {
     auto& client = clients_[reader->second];
     slot.reads.erase(reader);
     if (!client.busy || client.sequence != (id & 0xffffffffu)) return;
-    auto found = slot.disk.machine.kv.find(client.op.key);
+    auto found = slot.live.kv.find(client.op.key);
     ++result_.reads_by_index;
-    complete(client.id, client.sequence, found == slot.disk.machine.kv.end() ? "\x01absent" : found->second);
+    complete(client.id, client.sequence, found == slot.live.kv.end() ? "\x01absent" : found->second);
   }
 
   // The state machine: a key-value map with once-only commands per (client, sequence).
   void apply_command(std::uint32_t r, const client_command& command) {
-    auto& slot = replicas_[r].disk.machine;
+    auto& slot = replicas_[r].live;
     auto& last = slot.last_by_client[command.client_id];
     std::string result;
     if (command.sequence <= last.first) {
@@ -346,13 +444,13 @@ class world {
       network_.pop();
       auto& target = replicas_[message.to];
       if (!target.core || cut_.count({message.from, message.to})) continue;
-      carry_out(message.to, target.core->on_message(message.from, message.message, now_ms_));
+      take(message.to, target.core->on_message(message.from, message.message, now_ms_));
     }
   }
 
   void tick_all() {
     for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
-      if (replicas_[r].core) carry_out(r, replicas_[r].core->on_tick(now_ms_));
+      if (replicas_[r].core) take(r, replicas_[r].core->on_tick(now_ms_));
     }
   }
 
@@ -405,7 +503,7 @@ class world {
       } else if (replica.core) {
         taken = replica.core->on_client_command({client.id, client.sequence, client.encoded}, out);
       }
-      if (replica.core) carry_out(client.target, std::move(out));
+      if (replica.core) take(client.target, std::move(out));
       if (taken) {
         // No answer by then: retry, half the time at another replica (as a client
         // whose connection timed out would).
@@ -426,7 +524,7 @@ class world {
     }
     slot_id chosen = global_chosen_.size();
     for (const auto& replica : replicas_) {
-      if (!replica.core || replica.disk.machine.applied.size() < chosen) return false;
+      if (!replica.core || replica.live.applied.size() < chosen) return false;
     }
     return true;
   }
@@ -434,9 +532,9 @@ class world {
   // Every replica, however it got there (log, catch-up, snapshot, restart), holds
   // the same state.
   void check_machines() {
-    const auto& first = replicas_[0].disk.machine;
+    const auto& first = replicas_[0].live;
     for (std::uint32_t r = 1; r < replicas_.size(); ++r) {
-      const auto& machine = replicas_[r].disk.machine;
+      const auto& machine = replicas_[r].live;
       if (machine.kv != first.kv || machine.last_by_client != first.last_by_client) {
         return fail(fmt::format("replica {} holds a different state machine than replica 0", r));
       }
@@ -445,10 +543,27 @@ class world {
 
   void check_prefixes() {
     for (std::uint32_t r = 0; r < replicas_.size(); ++r) {
-      const auto& applied = replicas_[r].disk.machine.applied;
+      const auto& applied = replicas_[r].live.applied;
       for (std::size_t s = 0; s < applied.size(); ++s) {
         if (applied[s] != global_chosen_.at(s)) return fail(fmt::format("replica {} applied a different slot {}", r, s));
       }
+    }
+  }
+
+  // Every acknowledged write must still be there at the end (after every crash,
+  // power loss and lost batch): a final read of every key, as one more client
+  // would make it, must fit the history.
+  void read_every_key_at_the_end() {
+    for (const char* key : {"k0", "k1", "k2"}) {
+      kv_operation read;
+      read.what = kv_operation::kind::get;
+      read.key = key;
+      read.client = options_.clients + 1;
+      read.invoke_ns = (now_ms_ + 1) * 1'000'000;
+      read.complete_ns = read.invoke_ns + 1;
+      auto found = replicas_[0].live.kv.find(key);
+      if (found != replicas_[0].live.kv.end()) read.value = found->second;
+      history_.push_back(read);
     }
   }
 
@@ -472,6 +587,9 @@ class world {
   slot_id log_retain_slots_ = 0;
   slot_id compaction_step_slots_ = 1;
   std::uint64_t client_give_up_ms_ = 0;
+  std::uint64_t batch_interval_ms_ = 0;
+  std::uint64_t failed_write_per_10k_ = 0;
+  std::uint64_t flush_delay_ms_max_ = 0;
   std::vector<std::optional<in_flight_snapshot>> snapshots_;  // per receiver
   std::map<slot_id, std::vector<std::uint8_t>> global_chosen_;
   std::vector<kv_operation> history_;

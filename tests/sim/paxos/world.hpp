@@ -20,6 +20,11 @@
 
 namespace bucky::sim {
 
+// The shell's old behaviours, put back to prove the simulator catches them
+// (issue 17): answering chosen slots before the acceptor write is durable, and a
+// replica that lost its acceptor log voting again without rebuilding it.
+enum class shell_mutant : std::uint8_t { none, answer_before_persist, amnesia_undetected };
+
 struct world_options {
   std::uint32_t replicas = 3;
   std::uint32_t clients = 4;
@@ -27,6 +32,7 @@ struct world_options {
   std::uint64_t fault_phase_ms = 3'000;   // faults happen only in this window
   std::uint64_t settle_ms_max = 20'000;   // then everything heals; all must finish
   bool faults = true;
+  shell_mutant mutant = shell_mutant::none;
 };
 
 struct world_result {
@@ -38,6 +44,10 @@ struct world_result {
   std::uint64_t messages = 0;
   std::uint64_t crashes = 0;
   std::uint64_t disk_losses = 0;  // a machine replaced with an empty disk (it rejoins)
+  std::uint64_t acceptor_losses = 0;  // an acceptor log lost alone (detected: it rejoins)
+  std::uint64_t power_losses = 0;     // every replica crashed at once
+  std::uint64_t failed_writes = 0;    // an acceptor write cut by a crash (the replica dies)
+  std::uint64_t batches_lost = 0;     // applied slots not yet committed, lost in a crash
   std::uint64_t partitions = 0;
   std::uint64_t snapshots = 0;
   std::uint64_t reads_by_index = 0;
