@@ -10,11 +10,6 @@ namespace bucky {
 
 namespace {
 
-template <class T>
-void append(std::vector<T>& to, std::vector<T>& from) {
-  for (auto& item : from) to.push_back(std::move(item));
-}
-
 // Compaction steps wait for step 4 (the state machine made durable first); the
 // others keep their order. A compaction step only drops entries below its point,
 // so moving it after accept steps of the same output gives the same replayed state.
@@ -40,16 +35,6 @@ split_steps split(std::vector<acceptor_output>& steps) {
 }
 
 }  // namespace
-
-void merge_output(replica_output& into, replica_output&& from) {
-  append(into.persist, from.persist);
-  append(into.sends, from.sends);
-  append(into.chosen, from.chosen);
-  append(into.snapshot_to, from.snapshot_to);
-  append(into.reads_ready, from.reads_ready);
-  append(into.reads_dropped, from.reads_dropped);
-  into.rejoined = into.rejoined || from.rejoined;
-}
 
 std::vector<outgoing_message> sends_before_flush(replica_output& pending) {
   std::vector<outgoing_message> early;

@@ -43,9 +43,8 @@ class replica_effects {
   virtual void rejoined() = 0;
 };
 
-// Group commit: a shell may gather outputs (merge_output, keeping the order of
-// each part) and carry them out together in one flush, one synced write for all.
-void merge_output(replica_output& into, replica_output&& from);
+// Group commit: a shell may gather outputs (merge_output, replica_core.hpp) and
+// carry them out together in one flush, one synced write for all.
 // What of a gathered output may leave before its flush: a leader's accept
 // messages are proposals, not acceptor answers, so they go out while our own
 // acceptor's write is being made (followers write in parallel with us), unless a

@@ -41,6 +41,16 @@ replica_core::replica_core(replica_config config, acceptor_core acceptor, slot_i
   reset_election_timer(now_ms);
 }
 
+void merge_output(replica_output& into, replica_output&& from) {
+  append(into.persist, from.persist);
+  append(into.sends, from.sends);
+  append(into.chosen, from.chosen);
+  append(into.snapshot_to, from.snapshot_to);
+  append(into.reads_ready, from.reads_ready);
+  append(into.reads_dropped, from.reads_dropped);
+  into.rejoined = into.rejoined || from.rejoined;
+}
+
 void replica_core::reset_election_timer(std::uint64_t now_ms) {
   auto spread = config_.election_timeout_ms_max - config_.election_timeout_ms_min + 1;
   election_deadline_ms_ = now_ms + config_.election_timeout_ms_min + random_() % spread;
@@ -54,13 +64,7 @@ void replica_core::broadcast(const paxos_message& message, replica_output& out) 
 
 // Our own acceptor answers like any other, without the network.
 void replica_core::deliver_to_self(const paxos_message& message, replica_output& out, std::uint64_t now_ms) {
-  auto reply = on_message(config_.self, message, now_ms);
-  append(out.persist, reply.persist);
-  append(out.sends, reply.sends);
-  append(out.chosen, reply.chosen);
-  append(out.snapshot_to, reply.snapshot_to);
-  append(out.reads_ready, reply.reads_ready);
-  append(out.reads_dropped, reply.reads_dropped);
+  merge_output(out, on_message(config_.self, message, now_ms));
 }
 
 // The acceptor's answer goes back to the proposer; our own proposer hears it at once.

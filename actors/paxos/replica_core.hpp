@@ -104,6 +104,10 @@ struct replica_output {
   bool rejoined = false;  // the rebuilt acceptor state is in `persist`: the replica votes again
 };
 
+// Adds `from` to `into`, keeping the order of each part (a shell's group commit
+// gathers outputs until one flush; the core merges its own acceptor's answers).
+void merge_output(replica_output& into, replica_output&& from);
+
 enum class replica_role : std::uint8_t { follower, candidate, leader };
 
 class replica_core {
