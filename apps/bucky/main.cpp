@@ -204,7 +204,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return fail(2, fmt::format("{}; see bucky --help", e.what()));
   }
-  bucky::logging::init({"bucky", spdlog::level::warn, "", true});
+  if (auto logged = bucky::logging::init({"bucky", spdlog::level::warn, "", true}); !logged.is_ok()) {
+    return fail(1, logged.to_string());
+  }
   if (key_create_cmd->parsed()) return key_create(options);
   if (zone_create_cmd->parsed()) {
     zone_options.json_output = options.json_output;

@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
   app.add_flag("--json", options.json_output, "with --once: the snapshot as JSON");
   CLI11_PARSE(app, argc, argv);
   // Warnings to stderr for scripts; nothing while curses owns the terminal.
-  logging::init({"bucky-inspect", spdlog::level::warn, "", once});
+  if (auto logged = logging::init({"bucky-inspect", spdlog::level::warn, "", once}); !logged.is_ok()) {
+    return fail(1, logged.to_string());
+  }
   if (options.json_output && !once) return fail(2, "--json needs --once (the interactive view has no JSON)");
   if (!once && !isatty(STDOUT_FILENO)) return fail(2, "stdout is not a terminal: use --once [--json] in scripts");
 

@@ -29,7 +29,7 @@ enum class status_code : std::uint8_t {
 
 const char* status_code_name(status_code code);
 
-class status {
+class [[nodiscard]] status {
  public:
   status() = default;  // ok
   status(status_code code, std::string message) : code_(code), message_(std::move(message)) {
@@ -51,7 +51,7 @@ class status {
 
 // Either a value or a non-ok status. Small on purpose: std::expected is C++23.
 template <class T>
-class result {
+class [[nodiscard]] result {
  public:
   result(T value) : state_(std::move(value)) {}
   result(status error) : state_(std::move(error)) {

@@ -85,7 +85,7 @@ struct zone_fixture {
   explicit zone_fixture(std::vector<std::string> node_ids, std::map<std::string, std::uint16_t> real_ports = {},
                         std::map<std::string, std::uint16_t> dial_ports = {})
       : ids(std::move(node_ids)) {
-    logging::init({"test", spdlog::level::info, "", true});
+    BOOST_TEST_REQUIRE(logging::init({"test", spdlog::level::info, "", true}).is_ok());
     logging::add_sink(log_lines);
     std::string text;
     std::uint8_t seed = 1;

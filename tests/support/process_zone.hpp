@@ -29,7 +29,7 @@ struct process_zone {
   std::vector<std::string> env;  // added to every node's environment ("NAME=value")
 
   explicit process_zone(std::vector<std::string> node_ids = {"n1", "n2", "n3"}) : ids(std::move(node_ids)) {
-    logging::init({"admin", spdlog::level::warn, "", true});
+    BOOST_TEST_REQUIRE(logging::init({"admin", spdlog::level::warn, "", true}).is_ok());
     std::string peers;
     for (auto& id : ids) {
       ports[id] = free_port();

@@ -13,6 +13,7 @@
 
 #include <caf/all.hpp>
 
+#include "messages/common/check.hpp"
 #include "actors/node_daemon/actor.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
   int cycles = argc > 1 ? std::atoi(argv[1]) : 10'000;
   std::uint64_t messages = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 2'000'000;
   int round_trips = argc > 3 ? std::atoi(argv[3]) : 1'000'000;
-  logging::init({"bench", spdlog::level::off, "", false});
+  BUCKY_CHECK(logging::init({"bench", spdlog::level::off, "", false}).is_ok());
   caf::actor_system_config config;
   caf::actor_system system{config};
   std::printf("bucky supervision benchmark: %u hardware threads, CAF scheduler default\n",

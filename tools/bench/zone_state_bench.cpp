@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "messages/common/check.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/admin_client.hpp"
 #include "net/key_file.hpp"
@@ -140,7 +141,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bucky-bench-zone-state OWNER_KEY_FILE ZONE_CONFIG_FILE [seconds] [clients...]\n");
     return 2;
   }
-  logging::init({"bench", spdlog::level::err, "", true});
+  BUCKY_CHECK(logging::init({"bench", spdlog::level::err, "", true}).is_ok());
   auto key = net::load_key_file(argv[1]);
   auto zone = net::load_zone_config_file(argv[2], std::nullopt);
   if (!key || !zone) {

@@ -57,7 +57,7 @@ struct fixture {
     cfg.set("logger.inline-output", true);
     sys = std::make_unique<caf::actor_system>(cfg);
     sched = &dynamic_cast<caf::scheduler::test_coordinator&>(sys->scheduler());
-    logging::init({"test", spdlog::level::debug, "", false});
+    BOOST_TEST_REQUIRE(logging::init({"test", spdlog::level::debug, "", false}).is_ok());
     logging::add_sink(log_lines);
   }
 

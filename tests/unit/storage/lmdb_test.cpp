@@ -71,7 +71,9 @@ BOOST_AUTO_TEST_CASE(put_get_erase_scan_and_what_was_written_reads_back_after_re
                 }).is_ok());
   BOOST_TEST(keys == (std::vector<std::string>{"a/1", "a/3"}), boost::test_tools::per_element());
   keys.clear();
-  txn->scan(*table, "", 2, [&](std::string_view key, std::string_view) { keys.emplace_back(key); return true; });
+  BOOST_TEST_REQUIRE(
+      txn->scan(*table, "", 2, [&](std::string_view key, std::string_view) { keys.emplace_back(key); return true; })
+          .is_ok());
   BOOST_TEST(keys.size() == 2u);
 }
 
