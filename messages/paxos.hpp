@@ -47,7 +47,11 @@ struct paxos_prepare {
 // refusal carrying the higher ballot already promised. `compacted_below`: the
 // acceptor forgot its entries below this slot (they were chosen and applied); a
 // candidate whose own chosen prefix ends below it cannot know those values and
-// must catch up before it may lead.
+// must catch up before it may lead. `more_from`: not 0 when the entries did not
+// fit one message (promise_bytes_max); the candidate asks again from that slot in
+// the same ballot and counts this promise only once it has them all (a promise
+// may carry many values of up to 1 MiB: after a power cut every replica holds the
+// slots of its last uncommitted second).
 struct paxos_promise {
   static constexpr message_type type_id = message_type::paxos_promise;
   static constexpr const char* type_name = "paxos_promise";
@@ -56,7 +60,8 @@ struct paxos_promise {
   ballot promised;
   std::vector<accepted_entry> accepted;
   slot_id compacted_below = 0;
-  MSGPACK_DEFINE(proposal, ok, promised, accepted, compacted_below);
+  slot_id more_from = 0;
+  MSGPACK_DEFINE(proposal, ok, promised, accepted, compacted_below, more_from);
 };
 
 // Phase 2a: accept `value` for `slot` in `proposal`.

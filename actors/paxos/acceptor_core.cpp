@@ -44,7 +44,7 @@ void acceptor_core::check_compacted() const {
 
 // A prepare equal to the promise is a retransmission from the same leader: it is
 // answered again (idempotent) without a new write.
-promise_output acceptor_core::on_prepare(const paxos_prepare& prepare) {
+promise_output acceptor_core::on_prepare(const paxos_prepare& prepare, std::size_t entries_bytes_max) {
   promise_output out;
   out.reply.proposal = prepare.proposal;
   if (prepare.proposal < promised_) {
@@ -59,7 +59,14 @@ promise_output acceptor_core::on_prepare(const paxos_prepare& prepare) {
   out.reply.ok = true;
   out.reply.promised = promised_;
   out.reply.compacted_below = compacted_below_;
+  std::size_t bytes = 0;
   for (auto it = accepted_.lower_bound(prepare.first_open_slot); it != accepted_.end(); ++it) {
+    if (!out.reply.accepted.empty() && bytes + it->second.value.size() > entries_bytes_max) {
+      out.reply.more_from = it->first;
+      BUCKY_CHECK(out.reply.more_from > prepare.first_open_slot);
+      break;
+    }
+    bytes += it->second.value.size();
     out.reply.accepted.push_back(it->second);
   }
   BUCKY_CHECK_MSG(out.reply.accepted.size() <= promise_entries_max,

@@ -43,7 +43,11 @@ class acceptor_core {
   // State as read back from disk after a restart.
   acceptor_core(ballot promised, std::vector<accepted_entry> accepted, slot_id compacted_below = 0);
 
-  promise_output on_prepare(const paxos_prepare& prepare);
+  // The promise carries accepted entries from prepare.first_open_slot on, at most
+  // `entries_bytes_max` of values (always at least one entry); the rest is named by
+  // paxos_promise::more_from. A prepare in the ballot already promised changes
+  // nothing and is how the candidate asks for the rest.
+  promise_output on_prepare(const paxos_prepare& prepare, std::size_t entries_bytes_max = SIZE_MAX);
   // An accept for a slot below the compaction point is for a chosen slot; Paxos
   // guarantees its value is the chosen one, so it is acknowledged without a write.
   accepted_output on_accept(const paxos_accept& accept);

@@ -45,6 +45,7 @@ result<std::unique_ptr<acceptor_log>> acceptor_log::open(const storage::append_l
   auto log = replay_all(options, marker, replayed);
   if (!log) return log;
   if (auto checked = (*log)->check_marker(*recorded); !checked.is_ok()) return checked;
+  if (auto headed = (*log)->head_newest_segment(); !headed.is_ok()) return headed;
   auto tables = acceptor_store::open(env);
   if (!tables) return tables.error();
   auto empty = tables->empty();
@@ -74,6 +75,16 @@ status acceptor_log::check_marker(const std::optional<segment_range>& recorded) 
   if (segments.empty()) return {};
   marker_made_for_existing_log_ = !recorded;
   return write_marker(segments.front());
+}
+
+// A crash between making a segment and appending its first record (which restates
+// the promise and the compaction point) leaves the newest segment without one;
+// appends would then go on there unrestated, and once the older segments were
+// removed the promise would be forgotten. The restatement is written first.
+status acceptor_log::head_newest_segment() {
+  const auto& segments = log_->segments();
+  if (segments.empty() || segment_slots_end_.count(segments.back())) return {};
+  return write_record({restatement(promised_, compacted_below_)});
 }
 
 status acceptor_log::write_marker(std::uint64_t oldest) {

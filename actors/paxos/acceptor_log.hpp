@@ -75,6 +75,7 @@ class acceptor_log {
                                                           log_marker marker, acceptor_core& replayed);
   status check_marker(const std::optional<segment_range>& recorded);
   status write_marker(std::uint64_t oldest);
+  status head_newest_segment();
   status start(const acceptor_core& acceptor);
   // Applies one replayed step; `where` names its segment file in errors.
   status replay(std::uint64_t segment, const std::string& where, const step& s,

@@ -204,7 +204,7 @@ replica_output replica_core::on_message(std::uint32_t from, const paxos_message&
 
 void replica_core::on_prepare(std::uint32_t from, const paxos_prepare& m, replica_output& out, std::uint64_t now_ms) {
   if (rejoining_) return;  // no vote before the lost acceptor state is rebuilt
-  auto answer = acceptor_.on_prepare(m);
+  auto answer = acceptor_.on_prepare(m, config_.promise_bytes_max);
   out.persist.push_back(answer);
   highest_round_seen_ = std::max(highest_round_seen_, m.proposal.round);
   if (answer.reply.ok && from != config_.self) {
@@ -230,7 +230,6 @@ void replica_core::on_promise(std::uint32_t from, const paxos_promise& m, replic
     out.sends.push_back({from, paxos_catchup_request{chosen_below_}});
     return;
   }
-  promised_by_.insert(from);
   for (const auto& entry : m.accepted) {
     if (entry.slot < chosen_below_) continue;
     auto known = promised_entries_.find(entry.slot);
@@ -238,6 +237,13 @@ void replica_core::on_promise(std::uint32_t from, const paxos_promise& m, replic
       promised_entries_[entry.slot] = entry;
     }
   }
+  if (m.more_from != 0) {  // a part: the promise counts once every entry has arrived
+    paxos_prepare rest{ballot_, m.more_from};
+    if (from == config_.self) deliver_to_self(rest, out, now_ms);
+    else out.sends.push_back({from, rest});
+    return;
+  }
+  promised_by_.insert(from);
   if (promised_by_.size() >= quorum()) become_leader(out, now_ms);
 }
 

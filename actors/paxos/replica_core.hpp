@@ -57,6 +57,7 @@ struct replica_config {
   std::size_t pending_commands_max = 10'000;
   std::size_t catchup_values_max = 1'024;
   std::size_t batch_bytes_max = 3 * 1024 * 1024;    // one accept message stays below the 4 MiB frame
+  std::size_t promise_bytes_max = 3 * 1024 * 1024;  // values in one promise; the rest in further parts
   std::size_t catchup_bytes_max = 3 * 1024 * 1024;  // at least one value per reply
   slot_id log_retain_slots = 10'000;                // chosen values kept for catch-up
   slot_id compaction_step_slots = 1'000;            // forget in steps, not per slot

@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
   auto base = env_number("BUCKY_SIM_BASE_SEED", 10'000);
   auto count = env_number("BUCKY_SIM_SEEDS", 10'000);
   std::uint64_t ops = 0, unknown = 0, crashes = 0, disk_losses = 0, partitions = 0, snapshots = 0, index_reads = 0;
-  std::uint64_t acceptor_losses = 0, power_losses = 0, failed_writes = 0, batches_lost = 0;
+  std::uint64_t acceptor_losses = 0, power_losses = 0, failed_writes = 0, batches_lost = 0, promise_parts = 0;
   for (std::uint64_t seed = base; seed < base + count; ++seed) {
     auto result = run_world(seed);
     BOOST_TEST_REQUIRE(result.ok, "seed " << seed << " (replay: BUCKY_SIM_SEED=" << seed
@@ -83,6 +83,7 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
     power_losses += result.power_losses;
     failed_writes += result.failed_writes;
     batches_lost += result.batches_lost;
+    promise_parts += result.promise_parts;
   }
   BOOST_TEST_MESSAGE(count << " seeds from " << base << ": " << ops << " ops completed, " << unknown
                            << " with unknown outcome, " << crashes << " crashes, " << disk_losses
@@ -90,7 +91,7 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
                            << snapshots << " snapshots sent, " << index_reads << " reads by read index, "
                            << acceptor_losses << " acceptor logs lost, " << power_losses << " power losses, "
                            << failed_writes << " acceptor writes cut by a crash, " << batches_lost
-                           << " uncommitted batches lost");
+                           << " uncommitted batches lost, " << promise_parts << " promise parts");
   // The runs must reach the paths they are meant to check.
   if (count >= 1'000) {
     BOOST_TEST(unknown > 0u);
@@ -102,6 +103,7 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
     BOOST_TEST(power_losses > 0u);
     BOOST_TEST(failed_writes > 0u);
     BOOST_TEST(batches_lost > 0u);
+    BOOST_TEST(promise_parts > 0u);
   }
 }
 

@@ -91,6 +91,8 @@ class world {
     // A flush waits for the mailbox ahead of it and its own sync: meanwhile early
     // accepts are out and answers may come back before our own vote is durable.
     flush_delay_ms_max_ = random_() % 5;
+    // In a third of the runs promises come in parts of a few entries.
+    promise_bytes_max_ = random_() % 3 == 0 ? 1 + random_() % 100 : SIZE_MAX;
     replicas_.resize(options.replicas);
     snapshots_.resize(options.replicas);
     for (std::uint32_t r = 0; r < options.replicas; ++r) start_replica(r);
@@ -147,6 +149,7 @@ class world {
     config.batch_commands_max = 4;
     config.log_retain_slots = log_retain_slots_;
     config.compaction_step_slots = compaction_step_slots_;
+    config.promise_bytes_max = promise_bytes_max_;
     config.rejoining = slot.rejoin;
     auto seed = random_();
     auto engine = std::make_shared<std::mt19937_64>(seed);
@@ -444,6 +447,9 @@ class world {
       network_.pop();
       auto& target = replicas_[message.to];
       if (!target.core || cut_.count({message.from, message.to})) continue;
+      if (auto* promise = std::get_if<paxos_promise>(&message.message); promise && promise->more_from != 0) {
+        ++result_.promise_parts;
+      }
       take(message.to, target.core->on_message(message.from, message.message, now_ms_));
     }
   }
@@ -590,6 +596,7 @@ class world {
   std::uint64_t batch_interval_ms_ = 0;
   std::uint64_t failed_write_per_10k_ = 0;
   std::uint64_t flush_delay_ms_max_ = 0;
+  std::size_t promise_bytes_max_ = SIZE_MAX;
   std::vector<std::optional<in_flight_snapshot>> snapshots_;  // per receiver
   std::map<slot_id, std::vector<std::uint8_t>> global_chosen_;
   std::vector<kv_operation> history_;

@@ -48,6 +48,7 @@ struct world_result {
   std::uint64_t power_losses = 0;     // every replica crashed at once
   std::uint64_t failed_writes = 0;    // an acceptor write cut by a crash (the replica dies)
   std::uint64_t batches_lost = 0;     // applied slots not yet committed, lost in a crash
+  std::uint64_t promise_parts = 0;    // promises too large for one message, sent in parts
   std::uint64_t partitions = 0;
   std::uint64_t snapshots = 0;
   std::uint64_t reads_by_index = 0;

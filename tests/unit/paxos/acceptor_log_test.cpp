@@ -273,3 +273,29 @@ BOOST_AUTO_TEST_CASE(a_log_without_a_marker_gets_one_and_a_damaged_marker_refuse
   std::ofstream(disk.marker(), std::ios::trunc) << "something else\n";
   expect_lost(disk, "does not read as an acceptor log marker");
 }
+
+// A crash right after a new segment was made, before its first record (the one that
+// restates the promise): appends went on in it unrestated, and once compaction
+// removed the older segments the promise was forgotten at the next start.
+BOOST_AUTO_TEST_CASE(a_segment_left_empty_by_a_crash_is_headed_before_appends_go_on) {
+  replica_disk disk;
+  acceptor_core acceptor;
+  write_several_segments(disk, acceptor);  // promised (5,0)
+  {
+    auto raw = storage::append_log::open(disk.options(), [](std::uint64_t, std::string_view) { return status{}; });
+    BOOST_TEST_REQUIRE(raw.has_value());
+    BOOST_TEST_REQUIRE((*raw)->start_segment().is_ok());  // made, then the crash: no record in it
+  }
+  {
+    acceptor_core loaded;
+    auto log = disk.open(loaded);
+    accept_slots(loaded, *log, 5, 200, 202);
+    BOOST_TEST_REQUIRE(log->persist_all({loaded.compact_below(200)}).is_ok());
+    BOOST_TEST(log->segments() == 1u);
+    acceptor = std::move(loaded);
+  }
+  acceptor_core reloaded;
+  disk.open(reloaded);
+  BOOST_TEST((reloaded.promised() == ballot{5, 0}));
+  check_same(acceptor, reloaded);
+}
