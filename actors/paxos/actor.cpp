@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "messages/common/check.hpp"
-#include "storage/atomic_file.hpp"
 
 namespace bucky::paxos_shell {
 
@@ -182,13 +181,13 @@ class paxos_actor::effects final : public replica_effects {
   // above) and its outcome is a function of the log, so a crash before the batch
   // commits applies it again with the same answer.
   void apply(const chosen_value& chosen) override {
+    if (!applied_any_) self_.note_role();  // a new leader starts its lease clocks before answering
     applied_any_ = true;
     if (chosen.slot < self_.applied_below()) return;  // a snapshot got there first
     auto applied = self_.kv_->apply_to_batch(chosen.slot, chosen.value);
     if (!applied) {
       throw std::runtime_error("applying slot " + std::to_string(chosen.slot) + ": " + applied.error().to_string());
     }
-    self_.note_role();
     for (auto& outcome : *applied) self_.answer(outcome);
   }
   slot_id durable_applied_below() override { return self_.kv_->durable_applied_below(); }

@@ -67,10 +67,11 @@ struct paxos_config {
   // read or in the scrub: the next start sets the state aside and rebuilds it
   // from the others, as for a lost acceptor log.
   std::string state_corrupt_marker;
-  // The background scrub reads this many values of the committed zone state per
-  // second (each checked): a pass over 100,000 keys and their history every ~half
-  // minute, a few ms of one thread per second.
+  // The background scrub reads this many values, and at most this many bytes, of
+  // the committed zone state per second (each checked): a pass over 100,000 small
+  // keys and their history every ~half minute, a few ms of one thread per second.
   std::size_t scrub_rows_per_second = 8'192;
+  std::size_t scrub_bytes_per_second = std::size_t{16} << 20;
   // A zone of 1 state node whose acceptor state was lost goes on from what its
   // zone state last committed, instead of refusing to start (--accept-state-loss).
   bool accept_state_loss = false;

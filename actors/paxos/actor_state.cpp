@@ -113,7 +113,8 @@ void paxos_actor::scrub() {
   if (now < scrubbed_ms_ + 1'000) return;
   scrubbed_ms_ = now;
   auto passes = scrub_position_.passes;
-  if (auto checked = kv_->scrub(scrub_position_, config_.scrub_rows_per_second); !checked.is_ok()) {
+  if (auto checked = kv_->scrub(scrub_position_, config_.scrub_rows_per_second,
+                                        config_.scrub_bytes_per_second); !checked.is_ok()) {
     throw std::runtime_error("scrubbing the zone state: " + checked.to_string());
   }
   if (scrub_position_.passes != passes) {

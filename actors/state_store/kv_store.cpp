@@ -539,22 +539,25 @@ result<std::vector<lease_record>> kv_store::leases() const {
   return all;
 }
 
-status kv_store::scrub(scrub_position& position, std::size_t rows_max) const {
+status kv_store::scrub(scrub_position& position, std::size_t rows_max, std::size_t bytes_max) const {
   auto txn = env_->begin_read();  // the committed state: what is on disk
   if (!txn) return txn.error();
-  std::size_t rows = 0;
-  while (rows < rows_max && position.table < live_.size()) {
+  std::size_t rows = 0, bytes = 0;
+  while (rows < rows_max && bytes < bytes_max && position.table < live_.size()) {
     std::size_t visited = 0;
+    bool budget_spent = false;
     auto scanned = txn->scan(live_[position.table], position.from_key, rows_max - rows,
-                             [&](std::string_view key, std::string_view) {
+                             [&](std::string_view key, std::string_view value) {
                                ++visited;
+                               bytes += key.size() + value.size();
                                position.from_key = std::string(key) + '\0';  // the smallest key after this one
-                               return true;
+                               budget_spent = bytes >= bytes_max;
+                               return !budget_spent;
                              });
     if (!scanned.is_ok()) return scanned;
     rows += visited;
     position.rows_this_pass += visited;
-    if (rows < rows_max) {  // this table is done
+    if (rows < rows_max && !budget_spent) {  // this table is done
       ++position.table;
       position.from_key.clear();
     }

@@ -105,10 +105,11 @@ class kv_store {
     std::uint64_t last_pass_rows = 0;
     std::uint64_t passes = 0;  // completed passes over every table
   };
-  // Reads up to `rows_max` values of the committed state from `position` (each
-  // checked on read: row_check.hpp) and moves it on, wrapping around after the
-  // last table. A value that fails its check is a corruption status.
-  status scrub(scrub_position& position, std::size_t rows_max) const;
+  // Reads up to `rows_max` values, and at most about `bytes_max` bytes of them, of
+  // the committed state from `position` (each checked on read: row_check.hpp) and
+  // moves it on, wrapping around after the last table. A value that fails its
+  // check is a corruption status.
+  status scrub(scrub_position& position, std::size_t rows_max, std::size_t bytes_max = SIZE_MAX) const;
   // The recorded changes matching a watch from its position (see kv_watch.hpp).
   // A position before the kept history is refused with not_found.
   result<watch_batch> watch(const kv_watch_request& request) const;

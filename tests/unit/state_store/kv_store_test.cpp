@@ -383,3 +383,24 @@ BOOST_AUTO_TEST_CASE(the_scrub_goes_round_every_table_and_finds_a_changed_value)
   BOOST_TEST(passed_rows > 0u);
   BOOST_TEST((store.read(get_request("key13")).error().code() == status_code::corruption));
 }
+
+// The scrub's byte budget bounds one call whatever the values' sizes (values of up
+// to 1 MiB: a count alone could read gigabytes in one call).
+BOOST_AUTO_TEST_CASE(the_scrub_stops_at_its_byte_budget) {
+  temp_dir dir;
+  auto env = bucky::testing::open_test_env(dir.path.string(), 1 << 26);
+  auto store = std::move(kv_store::open(*env).value());
+  for (std::uint64_t slot = 0; slot < 8; ++slot) {
+    auto request = put_request("big" + std::to_string(slot), std::string(100'000, 'b'));
+    BOOST_TEST_REQUIRE(store.apply_slot(slot, batch({command(1, slot + 1, request)})).has_value());
+  }
+  kv_store::scrub_position position;
+  BOOST_TEST_REQUIRE(store.scrub(position, 10'000, 250'000).is_ok());
+  BOOST_TEST(position.rows_this_pass == 3u);  // the third value passes 250,000 bytes
+  BOOST_TEST(position.passes == 0u);
+  for (int call = 0; call < 100 && position.passes == 0; ++call) {
+    BOOST_TEST_REQUIRE(store.scrub(position, 10'000, 250'000).is_ok());
+  }
+  BOOST_TEST(position.passes == 1u);
+  BOOST_TEST(position.last_pass_rows >= 16u);  // 8 keys and their 8 events at least
+}
