@@ -107,6 +107,19 @@ struct running_zone {
   zone_client client{admin, zone.ids, std::random_device{}() | 1};
 };
 
+// SIGKILL for every node at once (a power cut, for what the processes had not
+// synced), then all started again and connected.
+void kill_every_node_and_start_again(running_zone& running) {
+  auto& zone = running.zone;
+  for (auto& id : zone.ids) zone.nodes[id]->signal(SIGKILL);
+  for (auto& id : zone.ids) {
+    BOOST_TEST((zone.nodes[id]->wait_exit() == 128 + SIGKILL));
+    zone.nodes[id].reset();
+  }
+  for (auto& id : zone.ids) zone.start(id);
+  BOOST_TEST_REQUIRE(running.admin.wait_connected({"n1", "n2", "n3"}));
+}
+
 std::string current_leader(process_zone& zone) {
   std::string leader;
   std::string latest;
@@ -204,13 +217,7 @@ BOOST_AUTO_TEST_CASE(acknowledged_writes_survive_killing_every_node_at_once) {
     if (client.run(put_request(key, value))) acknowledged[key] = value;
   }
   BOOST_TEST_REQUIRE(acknowledged.size() == 150u);
-  for (auto& id : zone.ids) zone.nodes[id]->signal(SIGKILL);
-  for (auto& id : zone.ids) {
-    BOOST_TEST((zone.nodes[id]->wait_exit() == 128 + SIGKILL));
-    zone.nodes[id].reset();
-  }
-  for (auto& id : zone.ids) zone.start(id);
-  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
+  kill_every_node_and_start_again(running);
   auto all = client.run(get_request("/cut/", true));
   BOOST_TEST_REQUIRE(all.has_value());
   std::map<std::string, std::string> found;
@@ -556,13 +563,7 @@ BOOST_AUTO_TEST_CASE(large_values_in_flight_when_every_node_dies_come_back_with_
     if (client.run(put_request(key, value))) acknowledged[key] = value;
   }
   BOOST_TEST_REQUIRE(acknowledged.size() == 12u);
-  for (auto& id : zone.ids) zone.nodes[id]->signal(SIGKILL);
-  for (auto& id : zone.ids) {
-    BOOST_TEST((zone.nodes[id]->wait_exit() == 128 + SIGKILL));
-    zone.nodes[id].reset();
-  }
-  for (auto& id : zone.ids) zone.start(id);
-  BOOST_TEST_REQUIRE(admin.wait_connected({"n1", "n2", "n3"}));
+  kill_every_node_and_start_again(running);
   for (const auto& [key, value] : acknowledged) {
     auto read = client.run(get_request(key), false, 30s);
     BOOST_TEST_REQUIRE(read.has_value(), "no answer for " << key << ": no leader?");
