@@ -203,11 +203,13 @@ void paxos_actor::set_aside(const std::string& dir, const status& why, state_los
                      std::chrono::system_clock::now().time_since_epoch()).count();
   auto aside = fmt::format("{}.lost-{}", dir, seconds);
   std::error_code error;
-  if (std::filesystem::exists(dir, error)) std::filesystem::rename(dir, aside, error);
+  bool existed = std::filesystem::exists(dir, error);
+  if (existed) std::filesystem::rename(dir, aside, error);
   if (!error) std::filesystem::remove(config_.acceptor_marker, error);
   if (!error) std::filesystem::remove(config_.state_corrupt_marker, error);
   if (error) throw std::runtime_error(fmt::format("moving {} aside: {}", dir, error.message()));
-  log().warn("{}; this replica does not vote on it: it is kept in {}, and {}", why.message(), aside,
+  log().warn("{}; this replica does not vote on it: {}, and {}", why.message(),
+             existed ? "what is left is kept in " + aside : "nothing of it is left to keep",
              can_rebuild ? "the state is rebuilt from the others before this replica votes again (rejoin)"
                          : "the zone state goes on from what is left (--accept-state-loss)");
 }
