@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/crc.hpp>
 #include <fmt/format.h>
 
 #include "messages/common/check.hpp"
+#include "storage/checksum.hpp"
 
 namespace bucky::storage {
 
@@ -23,29 +23,6 @@ constexpr std::size_t segment_digits = 20;
 
 status os_error(const std::string& action, const std::string& path, int error = errno) {
   return status(status_code::io_error, fmt::format("cannot {} {}: {}", action, path, std::strerror(error)));
-}
-
-std::uint32_t crc32_of(std::string_view bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
-}
-
-std::uint32_t read_le32(const char* p) {
-  std::uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<std::uint8_t>(p[i]);
-  return value;
-}
-
-void write_le32(char* p, std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-}
-
-std::uint64_t read_le64(const char* p) { return read_le32(p) | (std::uint64_t{read_le32(p + 4)} << 32); }
-
-void write_le64(char* p, std::uint64_t value) {
-  write_le32(p, static_cast<std::uint32_t>(value));
-  write_le32(p + 4, static_cast<std::uint32_t>(value >> 32));
 }
 
 // Block 0 of a segment: magic, segment number, segment size, CRC-32 of the three.
@@ -144,7 +121,7 @@ class segment_file {
 // earlier version (no header; accepted only when a valid record starts there, so an
 // emptied file is not taken for one). Anything else is damage.
 static result<std::uint64_t> check_segment_header(int fd, const std::string& path, std::uint64_t segment,
-                                           std::uint64_t size_bytes, const segment_file& file) {
+                                                  std::uint64_t size_bytes, const segment_file& file) {
   std::string header(segment_header_bytes, '\0');
   bool readable = size_bytes >= append_log::block_size_bytes && pread_all(fd, header.data(), header.size(), 0);
   if (!readable || std::string_view(header).substr(0, segment_magic.size()) != segment_magic) {
