@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "messages/common/status.hpp"
+#include "storage/file_system.hpp"
 
 namespace bucky::storage {
 
@@ -46,6 +47,11 @@ struct append_log_options {
   // Tests only (injected slow or full disk): runs before every write; a failure is
   // what the write returns, with nothing written.
   std::function<status()> before_write;
+  // Where the files are: the machine's own file system, or the simulator's disk.
+  file_system* fs = &posix_file_system();
+  // Whether the next segment is made on a thread while appends go on (the node);
+  // the simulator makes it when it is needed, on its one thread.
+  bool spare_in_background = true;
 };
 
 class append_log {
@@ -85,7 +91,7 @@ class append_log {
   explicit append_log(append_log_options options) : options_(std::move(options)) {}
   struct spare_segment {
     std::uint64_t segment = 0;
-    result<int> fd;  // open, zero-filled, synced, under its .tmp name
+    result<std::unique_ptr<file>> made;  // open, zero-filled, synced, under its .tmp name
   };
   // The background spare goes out a chunk at a time (16 MiB: 64 chunks, 0.13 s of
   // pauses plus the writes).
@@ -93,14 +99,15 @@ class append_log {
   static constexpr std::uint64_t spare_chunk_pause_ms = 2;
   // `cancelled` (paced only): checked between chunks; set when the log closes, so a
   // stop does not wait for a spare it will not use.
-  static result<int> make_segment_file(const std::string& path, std::size_t bytes, bool paced,
-                                       const std::atomic<bool>* cancelled);
+  static result<std::unique_ptr<file>> make_segment_file(file_system& fs, const std::string& path,
+                                                          std::size_t bytes, bool paced,
+                                                          const std::atomic<bool>* cancelled);
   status read_segment(std::uint64_t segment, bool newest, const visitor& visit);
-  status sync_dir() const;
+  status sync_dir() const { return options_.fs->sync_dir(options_.dir); }
 
   append_log_options options_;
   std::vector<std::uint64_t> segments_;
-  int fd_ = -1;                   // the newest segment, open for writing
+  std::unique_ptr<file> newest_;  // the newest segment, open for writing
   std::uint64_t offset_bytes_ = 0;  // where its next record goes
   std::uint64_t capacity_bytes_ = 0;  // its size
   std::uint64_t torn_bytes_zeroed_ = 0;

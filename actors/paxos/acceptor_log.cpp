@@ -37,28 +37,40 @@ std::size_t approximate_bytes(const acceptor_log::step& s) { return 64 + s.accep
 }  // namespace
 
 result<std::unique_ptr<acceptor_log>> acceptor_log::open(const storage::append_log_options& options,
-                                                         const std::string& marker_path, storage::lmdb_env& env,
+                                                         const std::string& marker_path, storage::lmdb_env* env,
                                                          acceptor_core& replayed) {
-  log_marker marker(marker_path);
+  log_marker marker(marker_path, *options.fs);
   auto recorded = marker.read();
   if (!recorded) return recorded.error();
   auto log = replay_all(options, marker, replayed);
   if (!log) return log;
   if (auto checked = (*log)->check_marker(*recorded); !checked.is_ok()) return checked;
   if (auto headed = (*log)->head_newest_segment(); !headed.is_ok()) return headed;
-  auto tables = acceptor_store::open(env);
-  if (!tables) return tables.error();
-  auto empty = tables->empty();
-  if (!empty) return empty.error();
-  if ((*log)->log_->segments().empty()) {
-    auto earlier = tables->load();
-    if (!earlier) return earlier.error();
-    if (auto started = (*log)->start(*earlier); !started.is_ok()) return started;
-    (*log)->moved_from_tables_ = !*empty;
-    (*log)->started_empty_ = *empty;
-    replayed = std::move(*earlier);
+  std::optional<acceptor_store> tables;
+  if (env) {
+    auto opened = acceptor_store::open(*env);
+    if (!opened) return opened.error();
+    tables.emplace(std::move(*opened));
   }
-  if (!*empty) {
+  bool tables_empty = true;
+  if (tables) {
+    auto empty = tables->empty();
+    if (!empty) return empty.error();
+    tables_empty = *empty;
+  }
+  if ((*log)->log_->segments().empty()) {
+    acceptor_core earlier;
+    if (tables) {
+      auto loaded = tables->load();
+      if (!loaded) return loaded.error();
+      earlier = std::move(*loaded);
+    }
+    if (auto started = (*log)->start(earlier); !started.is_ok()) return started;
+    (*log)->moved_from_tables_ = !tables_empty;
+    (*log)->started_empty_ = tables_empty;
+    replayed = std::move(earlier);
+  }
+  if (!tables_empty) {
     if (auto cleared = tables->clear(); !cleared.is_ok()) return cleared;
   }
   return log;

@@ -37,12 +37,13 @@ class acceptor_log {
   static constexpr std::size_t record_steps_max = 4'096;
 
   // Opens the log and replays it into `replayed`. A log never written starts from
-  // the acceptor tables in `env` (empty for a new replica); the tables are cleared
-  // once the log holds their state durably (a crash in between copies again).
-  // `marker_path` names the marker, outside the log's directory (and outside the
-  // LMDB environment's, so that wiping that is noticed too).
+  // the acceptor tables in `env` (empty for a new replica; none in the simulator);
+  // the tables are cleared once the log holds their state durably (a crash in
+  // between copies again). `marker_path` names the marker, on the log's file
+  // system but outside its directory (and outside the LMDB environment's, so that
+  // wiping that is noticed too).
   static result<std::unique_ptr<acceptor_log>> open(const storage::append_log_options& options,
-                                                    const std::string& marker_path, storage::lmdb_env& env,
+                                                    const std::string& marker_path, storage::lmdb_env* env,
                                                     acceptor_core& replayed);
   // The state came from the LMDB tables of an earlier version at this open.
   bool moved_from_tables() const { return moved_from_tables_; }

@@ -198,8 +198,9 @@ class paxos_actor::effects final : public replica_effects {
   }
   void snapshot_to(std::uint32_t replica) override { self_.start_snapshot(replica); }
   void rejoined() override {
-    std::error_code ignored;
-    std::filesystem::remove(self_.config_.rejoin_marker, ignored);
+    if (auto ended = end_rejoin(storage::posix_file_system(), self_.files()); !ended.is_ok()) {
+      throw std::runtime_error("ending the rejoin: " + ended.message());  // the next start rejoins again: safe
+    }
     auto& acceptor = self_.core_->acceptor();
     self_.log().info("rejoined: acceptor state rebuilt from the others (promised ballot ({},{}), forgotten below "
                      "slot {}, {} accepted entries); voting again",

@@ -1,16 +1,7 @@
-// The paxos actor's own state on disk: opening it, and what happens when part of
-// it cannot be trusted (issue 17). A replica never votes on, nor serves, state it
-// knows to be damaged or incomplete:
-//   - the acceptor log lost records, segments or all of itself (acceptor_log's
-//     checks and its marker), or the zone state here holds slots the acceptor log
-//     does not (both lost with state/): the acceptor log is set aside;
-//   - a value of the zone state failed its check (on read or in the scrub: the
-//     corruption marker was written), or the zone state lost slots the acceptor log
-//     already forgot (data.mdb lost or replaced): the whole state/ is set aside.
-// Set aside = moved to <dir>.lost-<unix seconds>, kept for inspection; then the
-// replica rebuilds from a majority of the others before it votes (rejoin), as a
-// replaced machine does. A zone of fewer than 3 state nodes has no others: the
-// replica refuses to start and says what its operator can do.
+// The paxos actor's own state on disk: opening it, scrubbing it, and setting aside
+// what cannot be trusted. The rules (what is set aside when, rejoin, what a zone of
+// fewer than 3 state nodes is told) are in replica_files.hpp, shared with the
+// simulator; this file adds the zone state's LMDB environment and the log lines.
 #include "actors/paxos/paxos_actor.hpp"
 
 #include <atomic>
@@ -24,17 +15,32 @@
 
 namespace bucky::paxos_shell {
 
-bool paxos_actor::rejoin_requested(std::uint32_t replicas) {
-  if (config_.rejoin_marker.empty() || !std::filesystem::exists(config_.rejoin_marker)) return false;
-  if (replicas >= 3) {
-    log().info("this replica's acceptor state was lost: it votes again once rebuilt from {} others",
-               replicas / 2 + 1);
-    return true;
+replica_files paxos_actor::files() const {
+  return {config_.state_dir, config_.acceptor_marker, config_.rejoin_marker, config_.state_corrupt_marker,
+          static_cast<std::uint32_t>(config_.replicas.size()), config_.accept_state_loss};
+}
+
+void paxos_actor::log_notices(const std::vector<replica_notice>& notices) {
+  for (const auto& notice : notices) {
+    if (notice.warning) log().warn("{}", notice.text);
+    else log().info("{}", notice.text);
   }
-  log().warn("a zone state of {} replica(s) cannot rebuild a lost acceptor from others: starting it empty", replicas);
-  std::error_code ignored;
-  std::filesystem::remove(config_.rejoin_marker, ignored);
-  return false;
+}
+
+bool paxos_actor::rejoin_requested() {
+  std::vector<replica_notice> notices;
+  auto rejoin = bucky::rejoin_requested(storage::posix_file_system(), files(), notices);
+  if (!rejoin) throw std::runtime_error("reading the rejoin marker: " + rejoin.error().message());
+  log_notices(notices);
+  return *rejoin;
+}
+
+void paxos_actor::set_aside(const std::string& dir, const status& why, state_loss loss) {
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+  auto notice = bucky::set_aside(storage::posix_file_system(), files(), dir, why, loss, seconds);
+  if (!notice) throw std::runtime_error(notice.error().message());
+  log_notices({*notice});
 }
 
 void paxos_actor::open_state() {
@@ -64,7 +70,7 @@ void paxos_actor::open_state() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   replica.log_retain_slots = config_.log_retain_slots;
   replica.compaction_step_slots = config_.compaction_step_slots;
-  replica.rejoining = rejoin_requested(replica.replicas);
+  replica.rejoining = rejoin_requested();
   core_.emplace(replica, std::move(acceptor), applied_below(), [engine] { return (*engine)(); }, steady_ms());
   log().info("replica {} of {} ({}); state in {}, applied below slot {}, promised ballot ({},{})", replica.self,
              replica.replicas, fmt::join(config_.replicas, ","), config_.state_dir, applied_below(),
@@ -140,78 +146,14 @@ storage::append_log_options paxos_actor::acceptor_log_options() const {
 // The acceptor log in <state_dir>/acceptor/ (or, from an earlier version, the
 // LMDB tables it replaces: see acceptor_log::open).
 acceptor_core paxos_actor::open_acceptor_log() {
-  auto options = acceptor_log_options();
-  acceptor_core acceptor;
-  auto opened = acceptor_log::open(options, config_.acceptor_marker, *env_, acceptor);
-  if (opened && (*opened)->started_empty() && applied_below() > 0) {
-    opened = status(status_code::corruption,
-                    fmt::format("the acceptor log in {} and its marker {} are gone, but the zone state here holds "
-                                "{} applied slots: this replica has voted and lost its promises",
-                                options.dir, config_.acceptor_marker, applied_below()));
-  }
-  if (!opened && opened.error().code() == status_code::corruption) {
-    set_aside(options.dir, opened.error(), state_loss::acceptor_log);
-    acceptor = acceptor_core();
-    opened = acceptor_log::open(options, config_.acceptor_marker, *env_, acceptor);
-  }
-  if (!opened) throw std::runtime_error(opened.error().message());
-  acceptor_log_ = std::move(*opened);
-  if (acceptor_log_->torn_bytes_zeroed() > 0) {
-    log().warn("the acceptor log in {} ended in a write cut short by a crash (never acknowledged): {} bytes zeroed",
-               options.dir, acceptor_log_->torn_bytes_zeroed());
-  }
-  if (acceptor_log_->moved_from_tables()) {
-    log().info("acceptor state moved from the LMDB tables to the acceptor log in {} (promised ballot ({},{}), {} "
-               "accepted entries)",
-               options.dir, acceptor.promised().round, acceptor.promised().replica, acceptor.accepted().size());
-  }
-  if (acceptor_log_->marker_made_for_existing_log()) {
-    log().info("the acceptor log in {} now has a marker, {} (first start of a version that keeps one)", options.dir,
-               config_.acceptor_marker);
-  }
-  return acceptor;
-}
-
-// What a zone of fewer than 3 state nodes, which cannot rebuild, is told to do.
-std::string paxos_actor::single_node_choices(state_loss loss) const {
-  if (loss == state_loss::corrupt_value) {
-    return fmt::format("restore {} from a backup, or delete {} to serve the zone state as it is", config_.state_dir,
-                       config_.state_corrupt_marker);
-  }
-  return fmt::format("restore {} from a backup, or start bucky-node once with --accept-state-loss added to its "
-                     "command line to go on from what is left here ({})",
-                     config_.state_dir,
-                     loss == state_loss::acceptor_log
-                         ? "the zone state as last committed: writes acknowledged in its last second may be missing"
-                         : "an empty zone state");
-}
-
-// Moves `dir` aside (see the top of this file). The rejoin marker is written first,
-// so a crash at any step here still rejoins.
-void paxos_actor::set_aside(const std::string& dir, const status& why, state_loss loss) {
-  bool can_rebuild = config_.replicas.size() >= 3;
-  bool accepted = loss != state_loss::corrupt_value && config_.accept_state_loss;
-  if (!can_rebuild && !accepted) {
-    throw std::runtime_error(fmt::format("{}. A zone state of {} state node(s) cannot rebuild it from the others: {}",
-                                         why.message(), config_.replicas.size(), single_node_choices(loss)));
-  }
-  if (can_rebuild) {
-    auto marked = write_file_atomically(config_.rejoin_marker, "acceptor state lost\n", 0600);
-    if (!marked.is_ok()) throw std::runtime_error("marking this replica for rejoin: " + marked.to_string());
-  }
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
                      std::chrono::system_clock::now().time_since_epoch()).count();
-  auto aside = fmt::format("{}.lost-{}", dir, seconds);
-  std::error_code error;
-  bool existed = std::filesystem::exists(dir, error);
-  if (existed) std::filesystem::rename(dir, aside, error);
-  if (!error) std::filesystem::remove(config_.acceptor_marker, error);
-  if (!error) std::filesystem::remove(config_.state_corrupt_marker, error);
-  if (error) throw std::runtime_error(fmt::format("moving {} aside: {}", dir, error.message()));
-  log().warn("{}; this replica does not vote on it: {}, and {}", why.message(),
-             existed ? "what is left is kept in " + aside : "nothing of it is left to keep",
-             can_rebuild ? "the state is rebuilt from the others before this replica votes again (rejoin)"
-                         : "the zone state goes on from what is left (--accept-state-loss)");
+  auto opened = open_acceptor(storage::posix_file_system(), files(), acceptor_log_options(), env_.get(),
+                              applied_below(), seconds);
+  if (!opened) throw std::runtime_error(opened.error().message());
+  log_notices(opened->notices);
+  acceptor_log_ = std::move(opened->log);
+  return std::move(opened->acceptor);
 }
 
 }  // namespace bucky::paxos_shell

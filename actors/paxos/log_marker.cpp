@@ -14,7 +14,7 @@ constexpr const char* first_line = "bucky acceptor log marker";
 }
 
 result<std::optional<segment_range>> log_marker::read() const {
-  auto text = read_small_file(path_);
+  auto text = read_small_file(*fs_, path_);
   if (!text) {
     if (text.error().code() == status_code::not_found) return std::optional<segment_range>{};
     return text.error();
@@ -31,7 +31,7 @@ result<std::optional<segment_range>> log_marker::read() const {
 
 status log_marker::write(const segment_range& range) const {
   BUCKY_CHECK(range.oldest >= 1 && range.oldest <= range.newest);
-  return write_file_atomically(path_, fmt::format("{}\nsegments {} {}\n", first_line, range.oldest, range.newest),
+  return write_file_atomically(*fs_, path_, fmt::format("{}\nsegments {} {}\n", first_line, range.oldest, range.newest),
                                0600);
 }
 

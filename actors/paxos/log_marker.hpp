@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "messages/common/status.hpp"
+#include "storage/file_system.hpp"
 
 namespace bucky {
 
@@ -26,7 +27,8 @@ struct segment_range {
 
 class log_marker {
  public:
-  explicit log_marker(std::string path) : path_(std::move(path)) {}
+  explicit log_marker(std::string path, storage::file_system& fs = storage::posix_file_system())
+      : path_(std::move(path)), fs_(&fs) {}
 
   // nullopt: no marker (a new replica, or a log written by an earlier version).
   [[nodiscard]] result<std::optional<segment_range>> read() const;
@@ -41,6 +43,7 @@ class log_marker {
 
  private:
   std::string path_;
+  storage::file_system* fs_;
 };
 
 }  // namespace bucky

@@ -24,6 +24,7 @@
 #include "actors/paxos/lease_timers.hpp"
 #include "actors/paxos/local_call.hpp"
 #include "actors/paxos/replica_core.hpp"
+#include "actors/paxos/replica_files.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/state_store/acl.hpp"
@@ -60,21 +61,21 @@ class paxos_actor : public component_actor {
   using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
 
   // --- the state on disk and what cannot be trusted in it (actor_state.cpp) ---
-  enum class state_loss { acceptor_log, applied_slots, corrupt_value };
   void open_state();
   acceptor_core open_storage();
   void close_storage();
   acceptor_core open_acceptor_log();
   storage::append_log_options acceptor_log_options() const;
   void set_aside(const std::string& dir, const status& why, state_loss loss);
-  std::string single_node_choices(state_loss loss) const;
+  replica_files files() const;
+  void log_notices(const std::vector<replica_notice>& notices);
   void scrub();
   // A full (or failing) disk: the replica stops taking part rather than crash-loop
   // (disk_probe.cpp).
   void check_disk();
   bool disk_unwritable() const { return disk_problem_.has_value(); }
   kv_client_response refused_for_disk() const;
-  bool rejoin_requested(std::uint32_t replicas);
+  bool rejoin_requested();
   zone_state_status status_report();
   const acl_config& current_acl();
   template <class Request>

@@ -34,7 +34,7 @@ struct replica_disk {
   }
   std::string marker() const { return (dir.path / "acceptor-log.marker").string(); }
   std::unique_ptr<acceptor_log> open(acceptor_core& into, std::size_t segment_bytes = 64 * 1024) {
-    auto log = acceptor_log::open(options(segment_bytes), marker(), *env, into);
+    auto log = acceptor_log::open(options(segment_bytes), marker(), env.get(), into);
     BOOST_TEST_REQUIRE(log.has_value(), log.error().to_string());
     return std::move(*log);
   }
@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(a_promise_that_goes_down_or_an_entry_above_the_promise_refu
       BOOST_TEST_REQUIRE((*raw)->append(storage::as_text(encode(raw_record{steps}))).is_ok());
     }
     acceptor_core ignored;
-    auto log = acceptor_log::open(disk.options(), disk.marker(), *disk.env, ignored);
+    auto log = acceptor_log::open(disk.options(), disk.marker(), disk.env.get(), ignored);
     BOOST_TEST_REQUIRE(!log.has_value());
     BOOST_TEST((log.error().code() == status_code::corruption));
     BOOST_TEST(log.error().message().find(words) != std::string::npos, log.error().message());
@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(a_damaged_record_refuses_to_load_so_the_replica_does_not_vo
     file.write("XX", 2);
   }
   acceptor_core ignored;
-  auto log = acceptor_log::open(disk.options(), disk.marker(), *disk.env, ignored);
+  auto log = acceptor_log::open(disk.options(), disk.marker(), disk.env.get(), ignored);
   BOOST_TEST_REQUIRE(!log.has_value());
   BOOST_TEST((log.error().code() == status_code::corruption));
   BOOST_TEST(log.error().message().find("does not check out") != std::string::npos, log.error().message());
@@ -191,7 +191,7 @@ void write_several_segments(replica_disk& disk, acceptor_core& acceptor) {
 
 void expect_lost(replica_disk& disk, const std::string& words) {
   acceptor_core ignored;
-  auto log = acceptor_log::open(disk.options(), disk.marker(), *disk.env, ignored);
+  auto log = acceptor_log::open(disk.options(), disk.marker(), disk.env.get(), ignored);
   BOOST_TEST_REQUIRE(!log.has_value(), "loaded a log that lost state");
   BOOST_TEST((log.error().code() == status_code::corruption));
   BOOST_TEST(log.error().message().find(words) != std::string::npos, log.error().message());
