@@ -182,10 +182,12 @@ status acceptor_log::persist_all(const std::vector<acceptor_output>& outputs) {
 
 status acceptor_log::write_steps(std::vector<step> steps) {
   auto compacted_before = compacted_below_;
+  // Half the log's record limit leaves room for the encoding and a restatement.
+  const auto bytes_target = std::min(record_bytes_target, log_->options().record_size_bytes_max / 2);
   std::vector<step> chunk;
   std::size_t chunk_bytes = 0;
   for (auto& s : steps) {
-    if (!chunk.empty() && (chunk_bytes + approximate_bytes(s) > record_bytes_target || chunk.size() == record_steps_max)) {
+    if (!chunk.empty() && (chunk_bytes + approximate_bytes(s) > bytes_target || chunk.size() == record_steps_max)) {
       if (auto written = write_record(std::move(chunk)); !written.is_ok()) return written;
       chunk.clear();
       chunk_bytes = 0;

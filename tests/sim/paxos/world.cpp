@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 
 #include "actors/paxos/carry_out.hpp"
+#include "actors/paxos/replica_files.hpp"
+#include "storage/atomic_file.hpp"
+#include "tests/sim/disk/sim_disk.hpp"
 #include "messages/codec.hpp"
 #include "messages/common/check.hpp"
 
@@ -33,27 +36,24 @@ struct machine_state {
   std::vector<std::vector<std::uint8_t>> applied;                                  // values, slot order
 };
 
-// What survives a crash: the acceptor's persisted state and the state machine as
-// last committed. As on a node, chosen slots are applied into a batch (`live`)
-// committed every batch_interval_ms, before compaction and before a snapshot; a
-// crash loses the batch, and its slots are learned and applied again.
-struct durable_state {
-  ballot promised;
-  std::map<slot_id, accepted_entry> accepted;
-  slot_id compacted_below = 0;
-  machine_state machine;
-};
-
+// What survives a crash: the replica's files on its simulated disk (the acceptor
+// log, its marker, the rejoin marker, written by the node's own code) and the state
+// machine as last committed. As on a node, chosen slots are applied into a batch
+// (`live`) committed every batch_interval_ms, before compaction and before a
+// snapshot; a crash loses the batch, and its slots are learned and applied again.
 struct replica_slot {
   std::optional<replica_core> core;  // nullopt while crashed
-  durable_state disk;
-  machine_state live;                 // disk.machine plus the uncommitted batch
+  std::unique_ptr<sim_disk> disk;
+  std::unique_ptr<acceptor_log> log;  // open while it runs
+  machine_state committed;
+  machine_state live;                 // committed plus the uncommitted batch
   std::uint64_t committed_ms = 0;
   replica_output pending;              // gathered until the next flush (group commit)
   std::optional<std::uint64_t> flush_at_ms;
   std::map<std::uint64_t, std::uint32_t> reads;  // read id -> client index
   std::uint64_t restart_at_ms = 0;
-  bool rejoin = false;  // its disk was lost: it starts rejoining until it rebuilt its acceptor
+  bool rejoin = false;  // it lost its acceptor state and has not rebuilt it yet
+  bool crash_after_flush = false;  // a write in the flush failed: it dies once the flush is done
 };
 
 struct in_flight_snapshot {
@@ -87,7 +87,8 @@ class world {
     // In some runs clients give up while faults still go on: outcomes stay unknown.
     client_give_up_ms_ = options.faults && random_() % 4 == 0 ? 400 + random_() % 800 : 4'000;
     batch_interval_ms_ = random_() % 4 == 0 ? 0 : 1 + random_() % 400;  // 0: every slot committed at once
-    failed_write_per_10k_ = options.faults ? random_() % 20 : 0;
+    failed_sync_per_10k_ = options.faults ? random_() % 40 : 0;
+    segment_bytes_ = std::size_t{24 * 1024} << (random_() % 4);  // 24 to 192 KiB: many segment switches
     // A flush waits for the mailbox ahead of it and its own sync: meanwhile early
     // accepts are out and answers may come back before our own vote is durable.
     flush_delay_ms_max_ = random_() % 5;
@@ -95,6 +96,7 @@ class world {
     promise_bytes_max_ = random_() % 3 == 0 ? 1 + random_() % 100 : SIZE_MAX;
     replicas_.resize(options.replicas);
     snapshots_.resize(options.replicas);
+    for (auto& replica : replicas_) replica.disk = fresh_disk();
     for (std::uint32_t r = 0; r < options.replicas; ++r) start_replica(r);
     for (std::uint32_t c = 0; c < options.clients; ++c) {
       client_state client;
@@ -130,6 +132,7 @@ class world {
     }
     result_.ok = result_.failure.empty();
     result_.slots_chosen = global_chosen_.size();
+    for (const auto& replica : replicas_) count_disk(*replica.disk);
     return result_;
   }
 
@@ -138,10 +141,66 @@ class world {
     if (result_.failure.empty()) result_.failure = fmt::format("at {} ms: {}", now_ms_, why);
   }
 
+  // Every replica's files are at the same paths, each on its own disk.
+  replica_files files() const {
+    return {"/state", "/acceptor-log.marker", "/rejoin", "/zone-state.corrupt", options_.replicas, false};
+  }
+
+  storage::append_log_options log_options(std::uint32_t r) const {
+    storage::append_log_options options;
+    options.dir = files().acceptor_dir();
+    options.fs = replicas_[r].disk.get();
+    options.segment_size_bytes = segment_bytes_;
+    options.record_size_bytes_max = 16 * 1024;
+    options.spare_in_background = false;
+    return options;
+  }
+
+  void count_disk(const sim_disk& disk) {
+    result_.writes_torn += disk.figures().writes_torn;
+    result_.writes_lost += disk.figures().writes_lost;
+    result_.syncs_failed += disk.figures().syncs_failed;
+    result_.dir_changes_lost += disk.figures().dir_changes_lost;
+  }
+
+  // A new machine's disk: the state directory made; marked for rejoin when it
+  // replaces a machine (as activation does).
+  std::unique_ptr<sim_disk> fresh_disk(bool replacing = false) {
+    auto disk = std::make_unique<sim_disk>(random_);
+    BUCKY_CHECK(disk->create_dirs(files().state_dir).is_ok() && disk->sync_dir("/").is_ok());
+    if (replacing) {
+      BUCKY_CHECK(write_file_atomically(*disk, files().rejoin_marker, "replaced machine\n", 0600).is_ok());
+    }
+    disk->set_failed_syncs_per_10k(failed_sync_per_10k_);
+    return disk;
+  }
+
+  // As the paxos actor starts (replica_files.hpp): the acceptor log is opened and
+  // checked by the node's own code; what is lost is set aside and rebuilt (rejoin).
+  // A start that fails on the disk (a failed sync) is retried, as node_daemon does.
   void start_replica(std::uint32_t r) {
     auto& slot = replicas_[r];
-    std::vector<accepted_entry> entries;
-    for (auto& [s, e] : slot.disk.accepted) entries.push_back(e);
+    slot.live = slot.committed;
+    slot.committed_ms = now_ms_;
+    // The old shell: no marker, and no check of the log against the applied slots.
+    auto applied = options_.mutant == shell_mutant::amnesia_undetected ? 0 : slot.committed.applied.size();
+    auto opened = open_acceptor(*slot.disk, files(), log_options(r), nullptr, applied, static_cast<std::int64_t>(now_ms_));
+    std::vector<replica_notice> notices;
+    auto rejoining = opened ? rejoin_requested(*slot.disk, files(), notices) : result<bool>(opened.error());
+    if (!rejoining) {
+      if (rejoining.error().code() != status_code::io_error) {
+        return fail(fmt::format("replica {} cannot start: {}", r, rejoining.error().to_string()));
+      }
+      slot.disk->crash();
+      slot.restart_at_ms = now_ms_ + 50 + random_() % 500;
+      ++result_.failed_starts;
+      return;
+    }
+    if (opened->log->torn_bytes_zeroed() > 0) ++result_.torn_tails;
+    auto names = slot.disk->list(files().state_dir);
+    for (const auto& name : names.value()) {
+      if (name.find(".lost-") != std::string::npos) slot.disk->lose(files().state_dir + "/" + name);  // inspected: gone
+    }
     replica_config config;
     config.self = r;
     config.replicas = options_.replicas;
@@ -150,19 +209,22 @@ class world {
     config.log_retain_slots = log_retain_slots_;
     config.compaction_step_slots = compaction_step_slots_;
     config.promise_bytes_max = promise_bytes_max_;
-    config.rejoining = slot.rejoin;
+    config.rejoining = *rejoining;
+    slot.rejoin = *rejoining;
     auto seed = random_();
     auto engine = std::make_shared<std::mt19937_64>(seed);
-    slot.live = slot.disk.machine;
-    slot.committed_ms = now_ms_;
-    slot.core.emplace(config, acceptor_core(slot.disk.promised, std::move(entries), slot.disk.compacted_below),
-                      slot.disk.machine.applied.size(), [engine] { return (*engine)(); }, now_ms_);
+    slot.log = std::move(opened->log);
+    slot.core.emplace(config, std::move(opened->acceptor), slot.committed.applied.size(),
+                      [engine] { return (*engine)(); }, now_ms_);
   }
 
   void crash(std::uint32_t r) {
     if (!replicas_[r].core) return;
-    if (replicas_[r].live.applied.size() > replicas_[r].disk.machine.applied.size()) ++result_.batches_lost;
-    replicas_[r].live = replicas_[r].disk.machine;
+    if (replicas_[r].live.applied.size() > replicas_[r].committed.applied.size()) ++result_.batches_lost;
+    replicas_[r].live = replicas_[r].committed;
+    replicas_[r].log.reset();
+    replicas_[r].disk->crash();  // what was not synced is kept, lost or torn
+    replicas_[r].crash_after_flush = false;
     replicas_[r].pending = {};  // never flushed: nothing of it happened
     replicas_[r].flush_at_ms.reset();
     replicas_[r].core.reset();
@@ -180,8 +242,11 @@ class world {
       if (other.rejoin) return;
     }
     crash(r);
-    replicas_[r].disk = durable_state{};
-    replicas_[r].rejoin = true;
+    auto& slot = replicas_[r];
+    count_disk(*slot.disk);
+    slot.disk = fresh_disk(true);
+    slot.committed = {};
+    slot.rejoin = true;
     ++result_.disk_losses;
   }
 
@@ -194,10 +259,19 @@ class world {
       if (other.rejoin) return;
     }
     crash(r);
-    auto& disk = replicas_[r].disk;
-    disk.promised = {};
-    disk.accepted.clear();
-    disk.compacted_below = 0;
+    auto& disk = *replicas_[r].disk;
+    auto dir = files().acceptor_dir();
+    auto segments = disk.list(dir);
+    auto kind = random_() % 3;
+    if (options_.mutant == shell_mutant::amnesia_undetected) {
+      disk.lose(dir);  // the old node kept no marker
+      disk.lose(files().acceptor_marker);
+    } else if (kind == 0 || !segments || segments->empty()) {
+      disk.lose(dir);  // deleted whole, or state/ wiped
+    } else {
+      std::sort(segments->begin(), segments->end());
+      disk.lose(dir + "/" + (kind == 1 ? segments->back() : segments->front()));  // its newest or oldest segment
+    }
     replicas_[r].rejoin = options_.mutant != shell_mutant::amnesia_undetected;
     ++result_.acceptor_losses;
   }
@@ -211,7 +285,7 @@ class world {
   void commit_due() {
     for (auto& replica : replicas_) {
       if (replica.core && now_ms_ >= replica.committed_ms + batch_interval_ms_) {
-        replica.disk.machine = replica.live;
+        replica.committed = replica.live;
         replica.committed_ms = now_ms_;
       }
     }
@@ -279,37 +353,26 @@ class world {
    public:
     sim_effects(world& w, std::uint32_t r) : world_(w), r_(r) {}
     status persist(const std::vector<acceptor_output>& steps) override {
-      if (world_.random_() % 10'000 < world_.failed_write_per_10k_) {
-        ++world_.result_.failed_writes;  // cut by a crash before its sync: nothing of it is on disk
-        return status(status_code::io_error, "simulated crash during an acceptor write");
-      }
-      auto& disk = world_.replicas_[r_].disk;
-      for (const auto& p : steps) {
-        if (p.persist_promised) {
-          if (*p.persist_promised < disk.promised) world_.fail(fmt::format("replica {}: promised ballot decreased", r_));
-          disk.promised = *p.persist_promised;
-        }
-        if (p.persist_accepted) disk.accepted[p.persist_accepted->slot] = *p.persist_accepted;
-        if (p.persist_compacted_below) {
-          auto below = *p.persist_compacted_below;
-          disk.accepted.erase(disk.accepted.begin(), disk.accepted.lower_bound(below));
-          disk.compacted_below = below;
-        }
-      }
-      return {};
+      auto written = world_.replicas_[r_].log->persist_all(steps);
+      if (!written.is_ok()) ++world_.result_.failed_writes;  // the replica dies: carry_out stops here
+      return written;
     }
     void send(outgoing_message& message) override { world_.send(r_, std::move(message)); }
     void apply(const chosen_value& chosen) override { world_.apply(r_, chosen); }
-    slot_id durable_applied_below() override { return world_.replicas_[r_].disk.machine.applied.size(); }
+    slot_id durable_applied_below() override { return world_.replicas_[r_].committed.applied.size(); }
     void make_applied_durable() override {
       auto& replica = world_.replicas_[r_];
-      replica.disk.machine = replica.live;
+      replica.committed = replica.live;
       replica.committed_ms = world_.now_ms_;
     }
     void read_ready(std::uint64_t id) override { world_.answer_read(r_, id); }
     void read_dropped(std::uint64_t id) override { world_.replicas_[r_].reads.erase(id); }  // the client retries
     void snapshot_to(std::uint32_t to) override { world_.send_snapshot(r_, to); }
-    void rejoined() override { world_.replicas_[r_].rejoin = false; }
+    void rejoined() override {
+      auto& replica = world_.replicas_[r_];
+      replica.rejoin = false;
+      if (!end_rejoin(*replica.disk, world_.files()).is_ok()) replica.crash_after_flush = true;
+    }
 
    private:
     world& world_;
@@ -346,7 +409,7 @@ class world {
       out.chosen.clear();
     }
     auto done = bucky::carry_out(out, effects);
-    if (!done.is_ok()) crash(r);
+    if (!done.is_ok() || replicas_[r].crash_after_flush) crash(r);
     else if (batch_interval_ms_ == 0) effects.make_applied_durable();
   }
 
@@ -374,7 +437,7 @@ class world {
     if (snapshots_[to] || cut_.count({from, to}) || random_() % 100 < drop_percent_) return;
     snapshots_[to] = in_flight_snapshot{now_ms_ + 1 + random_() % (5 * delay_ms_max_), from,
                                         replicas_[from].live};
-    replicas_[from].disk.machine = replicas_[from].live;  // a snapshot commits the batch first
+    replicas_[from].committed = replicas_[from].live;  // a snapshot commits the batch first
     ++result_.snapshots;
   }
 
@@ -387,9 +450,9 @@ class world {
       snapshot.reset();
       auto& target = replicas_[r];
       if (blocked || !target.core || machine.applied.size() <= target.live.applied.size()) continue;
-      target.disk.machine = std::move(machine);  // installed in one transaction
-      target.live = target.disk.machine;
-      take(r, target.core->on_snapshot_installed(target.disk.machine.applied.size()));
+      target.committed = std::move(machine);  // installed in one transaction
+      target.live = target.committed;
+      take(r, target.core->on_snapshot_installed(target.committed.applied.size()));
     }
   }
 
@@ -594,7 +657,8 @@ class world {
   slot_id compaction_step_slots_ = 1;
   std::uint64_t client_give_up_ms_ = 0;
   std::uint64_t batch_interval_ms_ = 0;
-  std::uint64_t failed_write_per_10k_ = 0;
+  std::uint32_t failed_sync_per_10k_ = 0;
+  std::size_t segment_bytes_ = 0;
   std::uint64_t flush_delay_ms_max_ = 0;
   std::size_t promise_bytes_max_ = SIZE_MAX;
   std::vector<std::optional<in_flight_snapshot>> snapshots_;  // per receiver

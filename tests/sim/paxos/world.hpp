@@ -46,7 +46,13 @@ struct world_result {
   std::uint64_t disk_losses = 0;  // a machine replaced with an empty disk (it rejoins)
   std::uint64_t acceptor_losses = 0;  // an acceptor log lost alone (detected: it rejoins)
   std::uint64_t power_losses = 0;     // every replica crashed at once
-  std::uint64_t failed_writes = 0;    // an acceptor write cut by a crash (the replica dies)
+  std::uint64_t failed_writes = 0;    // an acceptor write whose sync failed (the replica dies)
+  std::uint64_t failed_starts = 0;    // a start whose writes failed (retried)
+  std::uint64_t torn_tails = 0;       // starts that found the log's last write torn by a crash
+  std::uint64_t writes_torn = 0;      // unsynced writes a crash kept a prefix of (all disks)
+  std::uint64_t writes_lost = 0;      // unsynced writes a crash or a failed sync lost
+  std::uint64_t syncs_failed = 0;
+  std::uint64_t dir_changes_lost = 0;
   std::uint64_t batches_lost = 0;     // applied slots not yet committed, lost in a crash
   std::uint64_t promise_parts = 0;    // promises too large for one message, sent in parts
   std::uint64_t partitions = 0;

@@ -1,0 +1,251 @@
+#include "tests/sim/disk/sim_disk.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "messages/common/check.hpp"
+
+namespace bucky::sim {
+
+class sim_file final : public storage::file {
+ public:
+  sim_file(sim_disk& disk, std::string path, sim_disk::node_id id, bool writable)
+      : storage::file(std::move(path)), disk_(disk), id_(id), epoch_(disk.epoch_), writable_(writable) {}
+
+  status read_at(std::uint64_t offset, char* into, std::size_t size) override {
+    const auto& bytes = live();
+    if (offset + size > bytes.size()) {
+      return status(status_code::io_error, fmt::format("cannot read {}: it ends before byte {}", path(), offset + size));
+    }
+    std::copy_n(bytes.data() + offset, size, into);
+    return {};
+  }
+  status write_at(std::uint64_t offset, std::string_view bytes) override {
+    BUCKY_CHECK_MSG(writable_, path() + " was opened read only");
+    live();
+    return disk_.write(id_, offset, bytes);
+  }
+  status sync() override {
+    live();
+    return disk_.sync(id_, path());
+  }
+  status allocate(std::uint64_t size_bytes) override {
+    auto size = live().size();
+    if (size_bytes <= size) return {};
+    return write_at(size, std::string(size_bytes - size, '\0'));
+  }
+  status write_out(std::uint64_t, std::uint64_t) override { return {}; }
+  result<std::uint64_t> size() override { return std::uint64_t{live().size()}; }
+
+ private:
+  const std::string& live() const {
+    BUCKY_CHECK_MSG(epoch_ == disk_.epoch_, path() + " used after the simulated crash that closed it");
+    return disk_.nodes_.at(id_).live;
+  }
+
+  sim_disk& disk_;
+  sim_disk::node_id id_;
+  std::uint64_t epoch_;
+  bool writable_;
+};
+
+std::vector<std::string> sim_disk::components(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    auto part = path.substr(start, end - start);
+    if (!part.empty() && part != ".") out.push_back(part);
+    start = end + 1;
+  }
+  return out;
+}
+
+result<sim_disk::node_id> sim_disk::resolve(const std::string& path) const {
+  node_id at = root_id;
+  for (const auto& part : components(path)) {
+    const auto& here = nodes_.at(at);
+    auto next = here.directory ? here.entries_live.find(part) : here.entries_live.end();
+    if (next == here.entries_live.end()) {
+      return status(status_code::not_found, fmt::format("{} does not exist (simulated disk)", path));
+    }
+    at = next->second;
+  }
+  return at;
+}
+
+result<std::pair<sim_disk::node_id, std::string>> sim_disk::parent_of(const std::string& path) const {
+  auto parts = components(path);
+  BUCKY_CHECK_MSG(!parts.empty(), "no name in path '" + path + "'");
+  auto parent = resolve(storage::parent_dir(path));
+  if (!parent) return parent.error();
+  if (!nodes_.at(*parent).directory) {
+    return status(status_code::io_error, fmt::format("{}: {} is not a directory", path, storage::parent_dir(path)));
+  }
+  return std::pair{*parent, parts.back()};
+}
+
+result<std::unique_ptr<storage::file>> sim_disk::open(const std::string& path, open_mode mode, mode_t) {
+  auto found = resolve(path);
+  if (mode != open_mode::create) {
+    if (!found) return found.error();
+    if (nodes_.at(*found).directory) return status(status_code::io_error, path + " is a directory");
+    return std::unique_ptr<storage::file>(new sim_file(*this, path, *found, mode == open_mode::read_write));
+  }
+  if (found) {  // emptied: a change of the file's size, durable at its next sync
+    BUCKY_CHECK_MSG(!nodes_.at(*found).directory, path + " is a directory");
+    auto& file = nodes_.at(*found);
+    file.live.clear();
+    file.unsynced.push_back({0, {}});  // an empty write at 0 stands for the truncation
+    return std::unique_ptr<storage::file>(new sim_file(*this, path, *found, true));
+  }
+  auto parent = parent_of(path);
+  if (!parent) return parent.error();
+  auto id = next_id_++;
+  nodes_[id];
+  nodes_.at(parent->first).entries_live[parent->second] = id;
+  return std::unique_ptr<storage::file>(new sim_file(*this, path, id, true));
+}
+
+status sim_disk::create_dirs(const std::string& dir) {
+  node_id at = root_id;
+  for (const auto& part : components(dir)) {
+    auto& entries = nodes_.at(at).entries_live;
+    auto next = entries.find(part);
+    if (next == entries.end()) {
+      auto id = next_id_++;
+      nodes_[id].directory = true;
+      nodes_.at(at).entries_live[part] = id;  // `entries` may have moved with nodes_
+      at = id;
+      continue;
+    }
+    if (!nodes_.at(next->second).directory) return status(status_code::io_error, dir + ": not a directory");
+    at = next->second;
+  }
+  return {};
+}
+
+result<std::vector<std::string>> sim_disk::list(const std::string& dir) {
+  auto found = resolve(dir);
+  if (!found) return found.error();
+  const auto& here = nodes_.at(*found);
+  if (!here.directory) return status(status_code::io_error, dir + " is not a directory");
+  std::vector<std::string> names;
+  for (const auto& [name, id] : here.entries_live) names.push_back(name);
+  return names;
+}
+
+// Only within one directory: the code on this disk never moves a name across.
+status sim_disk::rename(const std::string& from, const std::string& to) {
+  auto source = parent_of(from);
+  if (!source) return source.error();
+  auto target = parent_of(to);
+  if (!target) return target.error();
+  BUCKY_CHECK_MSG(source->first == target->first, "simulated rename across directories: " + from + " to " + to);
+  auto& entries = nodes_.at(source->first).entries_live;
+  auto moving = entries.find(source->second);
+  if (moving == entries.end()) return status(status_code::not_found, fmt::format("cannot rename {}: it does not exist", from));
+  auto id = moving->second;
+  entries.erase(moving);
+  entries[target->second] = id;
+  return {};
+}
+
+status sim_disk::remove(const std::string& path) {
+  auto parent = parent_of(path);
+  if (!parent) return parent.error().code() == status_code::not_found ? status{} : parent.error();
+  nodes_.at(parent->first).entries_live.erase(parent->second);
+  return {};
+}
+
+status sim_disk::sync_dir(const std::string& dir) {
+  auto found = resolve(dir);
+  if (!found) return found.error();
+  auto& here = nodes_.at(*found);
+  if (dice(failed_syncs_per_10k_)) {
+    ++figures_.syncs_failed;
+    return status(status_code::io_error, fmt::format("cannot fsync directory {}: Input/output error (simulated)", dir));
+  }
+  here.entries_durable = here.entries_live;
+  return {};
+}
+
+result<bool> sim_disk::exists(const std::string& path) { return resolve(path).has_value(); }
+
+void sim_disk::put(std::string& into, std::uint64_t offset, std::string_view bytes) {
+  if (into.size() < offset + bytes.size()) into.resize(offset + bytes.size(), '\0');
+  std::copy(bytes.begin(), bytes.end(), into.begin() + static_cast<std::ptrdiff_t>(offset));
+}
+
+status sim_disk::write(node_id id, std::uint64_t offset, std::string_view bytes) {
+  auto& file = nodes_.at(id);
+  put(file.live, offset, bytes);
+  file.unsynced.push_back({offset, std::string(bytes)});
+  return {};
+}
+
+status sim_disk::sync(node_id id, const std::string& path) {
+  auto& file = nodes_.at(id);
+  if (dice(failed_syncs_per_10k_)) {
+    ++figures_.syncs_failed;
+    if (random_() % 2) {  // the power goes during the sync: crash() decides what stays
+      return status(status_code::io_error, fmt::format("cannot fdatasync {}: the power went (simulated)", path));
+    }
+    // As Linux after EIO: the pages are marked clean, so some of what was written
+    // never reaches the disk, and a later sync will not retry it.
+    for (auto& write : file.unsynced) {
+      if (random_() % 2) put(file.durable, write.offset, write.bytes);
+      else ++figures_.writes_lost;
+    }
+    file.unsynced.clear();
+    return status(status_code::io_error, fmt::format("cannot fdatasync {}: Input/output error (simulated)", path));
+  }
+  for (auto& write : file.unsynced) {
+    if (write.bytes.empty() && write.offset == 0) file.durable.clear();  // a truncation
+    put(file.durable, write.offset, write.bytes);
+  }
+  file.unsynced.clear();
+  return {};
+}
+
+void sim_disk::crash() {
+  ++epoch_;
+  ++figures_.crashes;
+  for (auto& [id, n] : nodes_) {
+    if (n.directory) {
+      if (n.entries_live != n.entries_durable) {
+        if (random_() % 2) n.entries_durable = n.entries_live;
+        else ++figures_.dir_changes_lost;
+      }
+      n.entries_live = n.entries_durable;
+      continue;
+    }
+    for (auto& write : n.unsynced) {
+      if (write.bytes.empty() && write.offset == 0) {
+        if (random_() % 2) n.durable.clear();
+        continue;
+      }
+      switch (random_() % 3) {
+        case 0: put(n.durable, write.offset, write.bytes); break;
+        case 1: ++figures_.writes_lost; break;
+        default:
+          put(n.durable, write.offset, std::string_view(write.bytes).substr(0, random_() % write.bytes.size()));
+          ++figures_.writes_torn;
+      }
+    }
+    n.unsynced.clear();
+    n.live = n.durable;
+  }
+}
+
+void sim_disk::lose(const std::string& path) {
+  auto parent = parent_of(path);
+  if (!parent) return;
+  auto& dir = nodes_.at(parent->first);
+  dir.entries_live.erase(parent->second);
+  dir.entries_durable.erase(parent->second);
+}
+
+}  // namespace bucky::sim

@@ -1,0 +1,91 @@
+// A simulated disk for the simulator: a file system in memory that behaves like a
+// real one under a pulled plug, so the production code that writes the acceptor
+// log (storage/append_log, actors/paxos/acceptor_log) is tested against what a
+// crash really leaves (as FoundationDB's simulated files and LevelDB's
+// FaultInjectionTestEnv do):
+//   - a write is durable only after its file's sync(); at a crash each unsynced
+//     write is kept, lost, or torn (a prefix of it kept), independently;
+//   - a directory's changes (created, renamed, removed names) are durable only
+//     after sync_dir(); at a crash an unsynced directory keeps either all its
+//     changes or none (a journal commits them together);
+//   - a sync may fail (EIO); as on Linux, what it did not write is then lost from
+//     the disk while reads still see it (the page cache), until the next crash;
+//   - a file or directory may vanish whole (a wiped disk, a deleted log).
+// Every choice comes from the generator given at construction: the same seed
+// replays the same faults. One thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "storage/file_system.hpp"
+
+namespace bucky::sim {
+
+struct sim_disk_figures {
+  std::uint64_t crashes = 0;
+  std::uint64_t writes_lost = 0;   // unsynced writes dropped by a crash or a failed sync
+  std::uint64_t writes_torn = 0;   // unsynced writes of which a crash kept a prefix
+  std::uint64_t syncs_failed = 0;
+  std::uint64_t dir_changes_lost = 0;  // directories whose unsynced changes a crash undid
+};
+
+class sim_disk final : public storage::file_system {
+ public:
+  explicit sim_disk(std::mt19937_64& random) : random_(random) { nodes_[root_id].directory = true; }
+
+  result<std::unique_ptr<storage::file>> open(const std::string& path, open_mode mode,
+                                              mode_t permissions = 0600) override;
+  status create_dirs(const std::string& dir) override;
+  result<std::vector<std::string>> list(const std::string& dir) override;
+  status rename(const std::string& from, const std::string& to) override;
+  status remove(const std::string& path) override;
+  status sync_dir(const std::string& dir) override;
+  result<bool> exists(const std::string& path) override;
+
+  // The power goes: what was not durable is decided now (see above). Files opened
+  // before must not be used again (checked).
+  void crash();
+  // `path` (a file, or a directory with everything under it) is gone, durably.
+  void lose(const std::string& path);
+  // Of every 10,000 syncs this many fail.
+  void set_failed_syncs_per_10k(std::uint32_t failed) { failed_syncs_per_10k_ = failed; }
+  const sim_disk_figures& figures() const { return figures_; }
+
+ private:
+  friend class sim_file;
+  using node_id = std::uint64_t;
+  static constexpr node_id root_id = 0;
+  struct unsynced_write {
+    std::uint64_t offset = 0;
+    std::string bytes;
+  };
+  struct node {
+    bool directory = false;
+    std::string durable, live;             // a file's bytes: on the platter, as reads see them
+    std::vector<unsynced_write> unsynced;  // in order, since the last sync
+    std::map<std::string, node_id> entries_durable, entries_live;  // a directory's names
+  };
+
+  static std::vector<std::string> components(const std::string& path);
+  // The node at `path` (live names), or not_found.
+  result<node_id> resolve(const std::string& path) const;
+  // The directory holding `path` and the last name in it.
+  result<std::pair<node_id, std::string>> parent_of(const std::string& path) const;
+  status write(node_id id, std::uint64_t offset, std::string_view bytes);
+  status sync(node_id id, const std::string& path);
+  static void put(std::string& into, std::uint64_t offset, std::string_view bytes);
+  bool dice(std::uint32_t per_10k) { return random_() % 10'000 < per_10k; }
+
+  std::mt19937_64& random_;
+  std::map<node_id, node> nodes_;
+  node_id next_id_ = 1;
+  std::uint64_t epoch_ = 0;  // rises at each crash: files opened before are dead
+  std::uint32_t failed_syncs_per_10k_ = 0;
+  sim_disk_figures figures_;
+};
+
+}  // namespace bucky::sim
