@@ -13,15 +13,11 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/transport/encoded_message.hpp"
 #include "messages/caller.hpp"
 #include "messages/codec.hpp"
 
 namespace bucky {
-
-struct encoded_message {
-  std::uint16_t type = 0;
-  std::vector<std::uint8_t> payload;
-};
 
 using reply_callback = std::function<void(result<encoded_message>)>;
 
