@@ -11,7 +11,6 @@
 #include "actors/transport/wire_registry.hpp"
 #include "actors/transport/wire_types.hpp"
 #include "messages/envelope.hpp"
-#include "messages/error_reply.hpp"
 
 namespace bucky {
 
@@ -19,34 +18,29 @@ namespace {
 
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
-const char* role_name(net::peer_identity::kind role) {
-  switch (role) {
-    case net::peer_identity::kind::node: return "node";
-    case net::peer_identity::kind::admin: return "admin";
-    case net::peer_identity::kind::guest: return "guest";
+caf::error remote_error(const status& failure) {
+  return caf::make_error(
+      failure.code() == status_code::timeout ? caf::sec::request_timeout : caf::sec::runtime_error,
+      failure.message());
+}
+
+spdlog::level::level_enum spdlog_level(routing_log_level level) {
+  switch (level) {
+    case routing_log_level::debug: return spdlog::level::debug;
+    case routing_log_level::info: return spdlog::level::info;
+    case routing_log_level::warn: return spdlog::level::warn;
   }
-  return "?";
+  return spdlog::level::warn;
 }
 
-caller caller_of(const net::peer_identity& peer) {
-  switch (peer.role) {
-    case net::peer_identity::kind::node: return {caller::kind::node, peer.name};
-    case net::peer_identity::kind::admin:
-      return {peer.name == net::owner_admin_name ? caller::kind::owner : caller::kind::admin, peer.name};
-    case net::peer_identity::kind::guest: return {caller::kind::guest, peer.name};
-  }
-  return {caller::kind::guest, peer.name};
-}
-
-caf::error remote_error(status_code code, std::string what) {
-  return caf::make_error(code == status_code::timeout ? caf::sec::request_timeout : caf::sec::runtime_error,
-                         std::move(what));
-}
-
+// The shell: every decision is routing_core's; this actor feeds it tcp_io events,
+// local calls and timers, and carries out its output (carry_out).
 class transport_actor : public component_actor {
  public:
   transport_actor(caf::actor_config& actor_config, child_context context, transport_config config)
-      : component_actor(actor_config, std::move(context)), config_(std::move(config)) {
+      : component_actor(actor_config, std::move(context)),
+        config_(std::move(config)),
+        core_(routing_config{config_.node_id, config_.admin_client, config_.routing}) {
     BUCKY_CHECK(config_.key != nullptr);
   }
 
@@ -55,8 +49,10 @@ class transport_actor : public component_actor {
     return {
         [this](net::io_event& event) { on_io_event(event); },
         [this](remote_call& call) -> caf::result<remote_reply> { return call_remote(call); },
-        [this](remote_cast& message) { cast(message); },
-        [this](expire_atom, std::uint64_t request_id) { expire(request_id); },
+        [this](remote_cast& message) {
+          carry_out(core_.on_cast(message.node, message.actor, message.type, std::move(message.payload)));
+        },
+        [this](expire_atom) { carry_out(core_.on_tick(now_ms())); },
         [this](echo_request& request) { return echo(request); },
         [this](sessions_atom) { return io_->sessions(); },
         [this](session_list_request) { return list_sessions(); },
@@ -65,21 +61,13 @@ class transport_actor : public component_actor {
   }
 
   void on_exit() override {
+    auto stopped = core_.stop();
     if (io_) io_->stop();
     io_.reset();
-    for (auto& [id, waiting] : pending_) {
-      waiting.promise.deliver(remote_error(status_code::unavailable, "transport stopped"));
-    }
-    pending_.clear();
+    carry_out(stopped);  // answers only
   }
 
  private:
-  struct pending_request {
-    caf::response_promise promise;
-    std::uint64_t session_id = 0;
-    std::string target;  // "node/actor", for errors
-  };
-
   void start_io() {
     net::tcp_io_config io_config;
     io_config.listen = !config_.admin_client;
@@ -103,7 +91,8 @@ class transport_actor : public component_actor {
                                         });
     auto port = io_->start();
     if (!port) throw std::runtime_error(port.error().message());
-    auto known = config_.peers->current()->entries().size();
+    auto peers = config_.peers->current();
+    auto known = peers->entries().size();
     if (config_.admin_client) {
       log().info("admin client {} (key {}); {} peers known", config_.node_id, config_.key->public_part().to_text(),
                  known);
@@ -112,185 +101,97 @@ class transport_actor : public component_actor {
                  config_.key->public_part().to_text(), known,
                  config_.accept_guests ? "; guests may reach the activation actor" : "");
     }
-    sync_dials();
+    carry_out(core_.start(*peers));
   }
 
-  // One connection per pair of nodes: the node with the smaller id dials; admin
-  // clients dial every node. Nodes that left, or whose key or address changed, are
-  // forgotten first (and dialled again under their new entry).
-  void sync_dials() {
-    auto peers = config_.peers->current();
-    std::map<std::string, net::peer_entry> wanted;
-    for (const auto& entry : peers->entries()) {
-      if (entry.identity.role != net::peer_identity::kind::node || entry.port == 0) continue;
-      if (!config_.admin_client && entry.identity.name <= config_.node_id) continue;
-      wanted.emplace(entry.identity.name, entry);
-    }
-    for (auto it = dialled_.begin(); it != dialled_.end();) {
-      auto next = wanted.find(it->first);
-      bool same = next != wanted.end() && next->second.identity.key == it->second.identity.key &&
-                  next->second.host == it->second.host && next->second.port == it->second.port;
-      if (same) {
-        ++it;
-        continue;
-      }
-      io_->forget(it->first, "its zone config entry changed");
-      it = dialled_.erase(it);
-    }
-    for (const auto& [name, entry] : wanted) {
-      if (dialled_.count(name)) continue;
-      io_->keep_connected(name, entry.identity.key, entry.host, entry.port);
-      dialled_.emplace(name, entry);
-    }
-  }
-
-  // After the trusted peers changed: dial the new directory and end the sessions of
-  // keys it no longer trusts (a revoked or removed node).
+  // After the trusted peers (or the injected faults) changed.
   void on_peers_changed() {
-    sync_dials();
-    redial_unblocked();
-    auto peers = config_.peers->current();
-    for (const auto& [session_id, peer] : session_peers_) {
-      if (peer.role == net::peer_identity::kind::guest) continue;
-      if (config_.faults && config_.faults->blocks(peer.name)) {
-        log().info("closing session {} with {}: blocked by an injected fault", session_id, peer.name);
-        io_->close(session_id, "blocked by an injected fault");
-        continue;
-      }
-      auto now = peers->authorize(peer.key);
-      if (now && now->name == peer.name && now->role == peer.role) continue;
-      log().info("closing session {} with {}: its key is no longer trusted by the zone config", session_id, peer.name);
-      io_->close(session_id, "key no longer trusted");
-    }
-  }
-
-  // A node no longer blocked by an injected fault is dialled at once, not after
-  // the backoff its refusals built up (a healed partition heals now).
-  void redial_unblocked() {
-    if (!config_.faults) return;
-    auto blocked = config_.faults->blocked();
-    for (const auto& name : blocked_) {
-      auto dialled = dialled_.find(name);
-      if (blocked.count(name) || dialled == dialled_.end()) continue;
-      io_->forget(name, "unblocked: dialling again");
-      const auto& entry = dialled->second;
-      io_->keep_connected(name, entry.identity.key, entry.host, entry.port);
-    }
-    blocked_ = std::move(blocked);
-  }
-
-  std::shared_ptr<spdlog::logger> logging_handle();
-
-  session_list list_sessions() {
-    session_list out;
-    out.node_id = config_.node_id;
-    for (auto& s : io_->sessions()) {
-      auto errors = session_errors_.find(s.session_id);
-      out.sessions.push_back({s.peer, s.remote_address, s.outbound, s.established, s.age_ms, s.bytes_in, s.bytes_out,
-                              errors == session_errors_.end() ? 0 : errors->second});
-    }
-    return out;
-  }
-
-  caf::result<echo_reply> echo(echo_request& asked) {
-    if (asked.forward_to.empty() || asked.forward_to == config_.node_id) {
-      return echo_reply{config_.node_id, std::move(asked.data)};
-    }
-    auto next = asked.forward_to;
-    asked.forward_to.clear();
-    auto promise = make_response_promise<echo_reply>();
-    auto call = make_remote_call(next, "transport", asked, std::chrono::milliseconds(forward_timeout_ms));
-    request(caf::actor_cast<caf::actor>(this), std::chrono::milliseconds(forward_timeout_ms + 1'000), std::move(call))
-        .then(
-            [promise](remote_reply& reply) mutable {
-              auto decoded = decode_remote_reply<echo_reply>(reply);
-              if (decoded) promise.deliver(std::move(*decoded));
-              else promise.deliver(remote_error(decoded.error().code(), decoded.error().message()));
-            },
-            [promise](caf::error& error) mutable { promise.deliver(std::move(error)); });
-    return promise;
+    auto blocked = config_.faults ? config_.faults->blocked() : std::set<std::string>{};
+    carry_out(core_.on_peers_changed(*config_.peers->current(), blocked));
   }
 
   void on_io_event(net::io_event& event) {
     switch (event.what) {
-      case net::io_event::kind::established: return on_established(event);
+      case net::io_event::kind::established:
+        return carry_out(
+            core_.on_session_established(event.session_id, event.peer, event.outbound, event.remote_address));
       case net::io_event::kind::message: return on_message(event);
-      case net::io_event::kind::refused: return fail_request(event.tag, event.reason);
-      case net::io_event::kind::closed: return on_closed(event);
+      case net::io_event::kind::refused: return carry_out(core_.on_send_refused(event.tag, event.reason));
+      case net::io_event::kind::closed:
+        return carry_out(core_.on_connection_end(
+            {event.session_id, event.reason, std::move(event.dialled_node), std::move(event.remote_address)}));
     }
   }
 
-  void on_established(const net::io_event& event) {
-    const auto& name = event.peer.name;
-    session_peers_[event.session_id] = event.peer;
-    if (event.peer.role == net::peer_identity::kind::node) {
-      auto previous = routes_.find(name);
-      if (previous != routes_.end() && previous->second != event.session_id) {
-        io_->close(previous->second, "replaced by a newer session");
-      }
-      routes_[name] = event.session_id;
-    }
-    log().info("session {} with {} {} at {} established ({})", event.session_id, role_name(event.peer.role), name,
-               event.remote_address, event.outbound ? "dialled" : "accepted");
-  }
-
-  void on_closed(const net::io_event& event) {
-    auto known = session_peers_.find(event.session_id);
-    if (known == session_peers_.end()) {
-      note_failed_connection(event);
-      return;
-    }
-    auto peer = known->second.name;
-    session_peers_.erase(known);
-    session_errors_.erase(event.session_id);
-    if (auto route = routes_.find(peer); route != routes_.end() && route->second == event.session_id) {
-      routes_.erase(route);
-    }
-    std::string why = event.reason.is_ok() ? "peer said goodbye" : event.reason.to_string();
-    log().info("session {} with {} closed: {}", event.session_id, peer, why);
-    std::vector<std::uint64_t> orphaned;
-    for (auto& [id, waiting] : pending_) {
-      if (waiting.session_id == event.session_id) orphaned.push_back(id);
-    }
-    for (auto id : orphaned) {
-      fail_request(id, status(status_code::unavailable, fmt::format("disconnected from {}: {}", peer, why)));
-    }
-  }
-
-  // A connection that never got through its handshake: a refused dial is routine
-  // (the peer is down; backoff redials), a failed proof is a warning. The same
-  // reason repeating is logged once, then every 100th time.
-  void note_failed_connection(const net::io_event& event) {
-    auto code = event.reason.code();
-    if (code == status_code::unavailable || code == status_code::timeout) {
-      log().debug("connection {} ended before its handshake: {}", event.session_id, event.reason.to_string());
-      return;
-    }
-    if (rejections_.size() >= rejection_reasons_max) rejections_.clear();
-    auto seen = ++rejections_[event.reason.message()];
-    if (seen == 1 || seen % 100 == 0) {
-      auto who = event.dialled_node.empty() ? "from " + event.remote_address
-                                            : "to node " + event.dialled_node + " at " + event.remote_address;
-      // An admin client (the CLI) reports its own failures in words; a node warns.
-      auto level = config_.admin_client ? spdlog::level::info : spdlog::level::warn;
-      log().log(level, "rejected connection {} ({} times with this reason): {}", who, seen, event.reason.to_string());
-    }
-  }
-
+  // The core asks at most once per frame whether its destination actor exists;
+  // the handle found is the one its serve or delivery goes to.
   void on_message(const net::io_event& event) {
-    auto decoded = decode<envelope>(event.message);
-    if (!decoded) {
-      log().warn("closing session {} with {}: {}", event.session_id, event.peer.name, decoded.error().to_string());
-      io_->close(event.session_id, "malformed envelope");
-      return;
+    caf::actor target;
+    auto lookup = [&](const std::string& name) {
+      target = system().registry().get<caf::actor>(caf::atom_from_string(name));
+      return target != nullptr;
+    };
+    carry_out(core_.on_frame(event.session_id, event.peer, event.message, lookup), target);
+  }
+
+  caf::result<remote_reply> call_remote(remote_call& call) {
+    auto source = current_sender() ? std::to_string(current_sender()->id()) : "anonymous";
+    auto accepted = core_.on_call(
+        {std::move(call.node), std::move(call.actor), call.type, std::move(call.payload), call.timeout_ms, source},
+        now_ms());
+    if (!accepted) return remote_error(accepted.error());
+    auto promise = make_response_promise<remote_reply>();
+    promises_.emplace(accepted->request_id, promise);
+    carry_out(std::move(accepted->output));
+    return promise;
+  }
+
+  // Carries out one output of the core, in routing_output's order. `target`: the
+  // local actor of the frame's serve or delivery, if any.
+  void carry_out(routing_output output, const caf::actor& target = {}) {
+    for (const auto& line : output.log) log().log(spdlog_level(line.level), "{}", line.text);
+    for (const auto& dial : output.dials) {
+      const auto& entry = dial.entry;
+      if (dial.what == dial_command::kind::forget) io_->forget(entry.identity.name, dial.why);
+      else io_->keep_connected(entry.identity.name, entry.identity.key, entry.host, entry.port);
     }
-    auto& message = *decoded;
-    switch (message.kind) {
-      case envelope_kind::request: return serve(event, message);
-      case envelope_kind::response:
-      case envelope_kind::error: return answer(event, message);
-      case envelope_kind::one_way: return deliver_one_way(event, message);
+    for (const auto& close : output.closes) io_->close(close.session_id, close.why);
+    for (const auto& send : output.sends) io_->send(send.session_id, encode(send.message), send.tag);
+    for (auto& answer : output.answers) answer_caller(answer);
+    for (auto& request : output.serves) serve(target, request);
+    for (const auto& delivery : output.deliveries) deliver(target, delivery);
+    for (auto after_ms : output.wake_after_ms) {
+      delayed_send(this, std::chrono::milliseconds(after_ms), expire_atom::value);
     }
+  }
+
+  void answer_caller(request_answer& answer) {
+    auto found = promises_.find(answer.request_id);
+    BUCKY_CHECK_MSG(found != promises_.end(), fmt::format("request {} answered twice", answer.request_id));
+    auto promise = std::move(found->second);
+    promises_.erase(found);
+    if (answer.outcome) promise.deliver(remote_reply{answer.outcome->type, std::move(answer.outcome->payload)});
+    else promise.deliver(remote_error(answer.outcome.error()));
+  }
+
+  void serve(const caf::actor& target, const inbound_request& asked) {
+    BUCKY_CHECK(target != nullptr);
+    envelope request;  // what the reply needs: the payload is the registry's to decode
+    request.request_id = asked.request.request_id;
+    request.source_actor = asked.request.source_actor;
+    request.destination_actor = asked.request.destination_actor;
+    wire_registry::standard().serve(this, target, asked.from, asked.request.type, asked.request.payload,
+                                    std::chrono::milliseconds(config_.inbound_request_timeout_ms),
+                                    [this, session_id = asked.session_id, request](result<encoded_message> outcome) {
+                                      carry_out(core_.on_served(session_id, request, std::move(outcome)));
+                                    });
+  }
+
+  void deliver(const caf::actor& target, const one_way_delivery& delivery) {
+    BUCKY_CHECK(target != nullptr);
+    const auto& message = delivery.message;
+    auto delivered = wire_registry::standard().deliver(target, delivery.peer, message.type, message.payload);
+    if (!delivered.is_ok()) carry_out(core_.on_undeliverable(delivery.session_id, delivery.peer, delivered));
   }
 
   // A node's one-way message (Paxos) goes from the I/O thread straight to its actor:
@@ -310,167 +211,49 @@ class transport_actor : public component_actor {
     return wire_registry::standard().deliver(target, event.peer.name, decoded->type, decoded->payload).is_ok();
   }
 
-  // Only nodes send one-way traffic (Paxos); a drop is logged at debug: the
-  // protocol above retransmits.
-  void deliver_one_way(const net::io_event& event, const envelope& message) {
-    if (event.peer.role != net::peer_identity::kind::node) {
-      log().warn("closing session {}: admin {} sent one-way message {}", event.session_id, event.peer.name, message.type);
-      io_->close(event.session_id, "admins may not send one-way messages");
-      return;
+  session_list list_sessions() {
+    session_list out;
+    out.node_id = config_.node_id;
+    for (auto& s : io_->sessions()) {
+      out.sessions.push_back({s.peer, s.remote_address, s.outbound, s.established, s.age_ms, s.bytes_in, s.bytes_out,
+                              core_.error_answers(s.session_id)});
     }
-    caf::actor target;
-    if (message.destination_actor.size() <= limits::actor_name_bytes_max) {
-      target = system().registry().get<caf::actor>(caf::atom_from_string(message.destination_actor));
-    }
-    if (!target) {
-      log().debug("dropped one-way {} from {}: no actor '{}'", message.type, event.peer.name, message.destination_actor);
-      return;
-    }
-    auto delivered = wire_registry::standard().deliver(target, event.peer.name, message.type, message.payload);
-    if (!delivered.is_ok()) {
-      log().warn("closing session {} with {}: {}", event.session_id, event.peer.name, delivered.to_string());
-      io_->close(event.session_id, "undeliverable one-way message");
-    }
+    return out;
   }
 
-  void cast(const remote_cast& message) {
-    auto route = routes_.find(message.node);
-    if (route == routes_.end()) return;  // no session: dropped, like a lost packet
-    envelope out;
-    out.kind = envelope_kind::one_way;
-    out.type = message.type;
-    out.destination_actor = message.actor;
-    out.payload = message.payload;
-    io_->send(route->second, encode(out), 0);
-  }
-
-  void reply(std::uint64_t session_id, const envelope& request, result<encoded_message> outcome) {
-    envelope out;
-    out.request_id = request.request_id;
-    out.source_actor = request.destination_actor;
-    out.destination_actor = request.source_actor;
-    if (outcome) {
-      out.kind = envelope_kind::response;
-      out.type = outcome->type;
-      out.payload = std::move(outcome->payload);
-    } else {
-      out.kind = envelope_kind::error;
-      out.type = static_cast<std::uint16_t>(message_type::error_reply);
-      out.payload = encode(error_reply::from(outcome.error()));
-      if (session_peers_.count(session_id)) ++session_errors_[session_id];  // (not for one that closed meanwhile)
+  caf::result<echo_reply> echo(echo_request& asked) {
+    if (asked.forward_to.empty() || asked.forward_to == config_.node_id) {
+      return echo_reply{config_.node_id, std::move(asked.data)};
     }
-    io_->send(session_id, encode(out), 0);
-  }
-
-  void serve(const net::io_event& event, const envelope& request) {
-    if (event.peer.role == net::peer_identity::kind::guest && request.destination_actor != guest_actor) {
-      reply(event.session_id, request,
-            status(status_code::permission_denied,
-                   fmt::format("node {} does not know key {}: a guest may only reach '{}'", config_.node_id,
-                               event.peer.key.to_text(), guest_actor)));
-      return;
-    }
-    caf::actor target;
-    if (request.destination_actor.size() <= limits::actor_name_bytes_max) {
-      target = system().registry().get<caf::actor>(caf::atom_from_string(request.destination_actor));
-    }
-    if (!target) {
-      reply(event.session_id, request,
-            status(status_code::not_found,
-                   fmt::format("no actor '{}' on node {}", request.destination_actor, config_.node_id)));
-      return;
-    }
-    if (inbound_in_progress_ >= config_.inbound_requests_max) {
-      reply(event.session_id, request,
-            status(status_code::unavailable, fmt::format("node {} is busy: {} requests in progress", config_.node_id,
-                                                         inbound_in_progress_)));
-      return;
-    }
-    ++inbound_in_progress_;
-    auto session_id = event.session_id;
-    wire_registry::standard().serve(this, target, caller_of(event.peer), request.type, request.payload,
-                                    std::chrono::milliseconds(config_.inbound_request_timeout_ms),
-                                    [this, session_id, request](result<encoded_message> outcome) {
-                                      --inbound_in_progress_;
-                                      reply(session_id, request, std::move(outcome));
-                                    });
-  }
-
-  void answer(const net::io_event& event, const envelope& response) {
-    auto found = pending_.find(response.request_id);
-    if (found == pending_.end()) {
-      log().debug("late answer {} from {} (its request expired)", response.request_id, event.peer.name);
-      return;
-    }
-    if (found->second.session_id != event.session_id) {
-      log().warn("closing session {}: {} answered request {} that was sent to another peer", event.session_id,
-                 event.peer.name, response.request_id);
-      io_->close(event.session_id, "answer to another peer's request");
-      return;
-    }
-    auto waiting = std::move(found->second);
-    pending_.erase(found);
-    if (response.kind == envelope_kind::response) {
-      waiting.promise.deliver(remote_reply{response.type, response.payload});
-      return;
-    }
-    auto failure = decode<error_reply>(response.payload);
-    auto reason = failure ? failure->to_status() : failure.error();
-    ++session_errors_[event.session_id];
-    waiting.promise.deliver(remote_error(reason.code(), fmt::format("{}: {}", waiting.target, reason.to_string())));
-  }
-
-  caf::result<remote_reply> call_remote(const remote_call& call) {
-    auto target = call.node + "/" + call.actor;
-    auto route = routes_.find(call.node);
-    if (route == routes_.end()) {
-      return remote_error(status_code::unavailable, fmt::format("{}: no session with node {}", target, call.node));
-    }
-    if (pending_.size() >= config_.pending_requests_max) {
-      return remote_error(status_code::unavailable,
-                          fmt::format("{}: {} requests already waiting for answers", target, pending_.size()));
-    }
-    envelope out;
-    out.kind = envelope_kind::request;
-    out.type = call.type;
-    out.source_actor = current_sender() ? std::to_string(current_sender()->id()) : "anonymous";
-    out.destination_actor = call.actor;
-    out.request_id = next_request_id_++;
-    out.payload = call.payload;
-    auto promise = make_response_promise<remote_reply>();
-    pending_[out.request_id] = {promise, route->second, target};
-    io_->send(route->second, encode(out), out.request_id);
-    delayed_send(this, std::chrono::milliseconds(call.timeout_ms), expire_atom::value, out.request_id);
+    auto next = asked.forward_to;
+    asked.forward_to.clear();
+    auto promise = make_response_promise<echo_reply>();
+    auto call = make_remote_call(next, "transport", asked, std::chrono::milliseconds(forward_timeout_ms));
+    request(caf::actor_cast<caf::actor>(this), std::chrono::milliseconds(forward_timeout_ms + 1'000), std::move(call))
+        .then(
+            [promise](remote_reply& reply) mutable {
+              auto decoded = decode_remote_reply<echo_reply>(reply);
+              if (decoded) promise.deliver(std::move(*decoded));
+              else promise.deliver(remote_error(decoded.error()));
+            },
+            [promise](caf::error& error) mutable { promise.deliver(std::move(error)); });
     return promise;
   }
 
-  void expire(std::uint64_t request_id) {
-    auto found = pending_.find(request_id);
-    if (found == pending_.end()) return;
-    fail_request(request_id, status(status_code::timeout, fmt::format("no answer from {} in time", found->second.target)));
+  // The actor clock, which also times delayed_send: a request's expire message
+  // arrives no earlier than its deadline as the core computed it.
+  std::uint64_t now_ms() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock().now().time_since_epoch()).count());
   }
 
-  void fail_request(std::uint64_t request_id, const status& reason) {
-    auto found = pending_.find(request_id);
-    if (found == pending_.end()) return;
-    auto waiting = std::move(found->second);
-    pending_.erase(found);
-    waiting.promise.deliver(remote_error(reason.code(), fmt::format("{}: {}", waiting.target, reason.to_string())));
-  }
+  std::shared_ptr<spdlog::logger> logging_handle();
 
-  transport_config config_;
-  std::unique_ptr<net::tcp_io> io_;
-  std::map<std::string, std::uint64_t> routes_;                 // node_id -> session
-  std::map<std::string, net::peer_entry> dialled_;              // nodes kept connected
-  std::map<std::uint64_t, net::peer_identity> session_peers_;   // established sessions
-  std::set<std::string> blocked_;  // by injected faults, as of the last `peers` message
-  std::map<std::uint64_t, pending_request> pending_;
-  std::uint64_t next_request_id_ = 1;
-  std::size_t inbound_in_progress_ = 0;
-  static constexpr std::size_t rejection_reasons_max = 64;
   static constexpr std::uint64_t forward_timeout_ms = 3'000;
-  std::map<std::string, std::uint64_t> rejections_;  // reason -> times seen
-  std::map<std::uint64_t, std::uint64_t> session_errors_;  // session -> error answers sent and received
+  transport_config config_;
+  routing_core core_;
+  std::unique_ptr<net::tcp_io> io_;
+  std::map<std::uint64_t, caf::response_promise> promises_;  // request id -> its caller, while the core waits
 };
 
 std::shared_ptr<spdlog::logger> transport_actor::logging_handle() { return logging::get(context().name); }

@@ -1,10 +1,11 @@
 // transport: the one door between this node's actors and other nodes (DESIGN §6).
-// It owns a tcp_io (sockets, handshakes, sessions), keeps the nodes of its peer
-// directory connected, and routes envelopes: a remote_call from a local actor goes
-// out as a request and its promise waits for the answer; an inbound request is
-// decoded by the wire registry and asked of the named local actor; unknown actors
-// and types get an error reply; a malformed envelope ends only its session. When a
-// session ends, every request waiting on it fails at once with the reason.
+// It owns a tcp_io (sockets, handshakes, sessions) and carries out what its
+// routing_core decides: keep the nodes of the peer directory connected; send a
+// remote_call from a local actor as a request whose promise waits for the answer;
+// ask the named local actor an inbound request (decoded by the wire registry);
+// answer unknown actors and types with an error reply; end only its own session
+// on a malformed envelope. When a session ends, every request waiting on it fails
+// at once with the reason.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "actors/runtime/component.hpp"
 #include "actors/runtime/injected_faults.hpp"
 #include "actors/transport/remote.hpp"
+#include "actors/transport/routing_core.hpp"
 #include "net/trusted_peers.hpp"
 #include "net/tcp_io.hpp"
 
@@ -37,11 +39,8 @@ struct transport_config {
   // within its 5 s request timeout, a watch within its wait of up to 30 s), and must
   // win the race, or a caller gets "timeout" instead of the component's own words.
   std::uint64_t inbound_request_timeout_ms = 35'000;
-  std::size_t pending_requests_max = 4'096;   // our requests waiting for answers
-  std::size_t inbound_requests_max = 1'024;   // peers' requests being served here
+  routing_limits routing;  // requests waiting and being served (routing_core.hpp)
 };
-
-inline constexpr const char* guest_actor = "activation";
 
 // Spawns the transport as a node_daemon child.
 caf::actor spawn_transport(caf::actor_system& system, const child_context& context, transport_config config);
