@@ -71,10 +71,23 @@ void paxos_actor::open_state() {
   replica.log_retain_slots = config_.log_retain_slots;
   replica.compaction_step_slots = config_.compaction_step_slots;
   replica.rejoining = rejoin_requested();
-  core_.emplace(replica, std::move(acceptor), applied_below(), [engine] { return (*engine)(); }, steady_ms());
+  driver_config driving;
+  driving.node_id = config_.node_id;
+  driving.replicas = config_.replicas;
+  driving.request_timeout_ms = config_.request_timeout_ms;
+  driving.waiting_requests_max = config_.waiting_requests_max;
+  driving.batch_interval_ms = config_.batch_interval_ms;
+  driving.batch_slots_max = config_.batch_slots_max;
+  driving.batch_bytes_max = config_.batch_bytes_max;
+  driving.snapshot = config_.snapshot;
+  auto& out = open_port();
+  driver_.emplace(std::move(driving),
+                  replica_core(replica, std::move(acceptor), applied_below(), [engine] { return (*engine)(); },
+                               steady_ms()),
+                  *kv_, *acceptor_log_, out, steady_ms());
   log().info("replica {} of {} ({}); state in {}, applied below slot {}, promised ballot ({},{})", replica.self,
              replica.replicas, fmt::join(config_.replicas, ","), config_.state_dir, applied_below(),
-             core_->acceptor().promised().round, core_->acceptor().promised().replica);
+             core().acceptor().promised().round, core().acceptor().promised().replica);
 }
 
 // The LMDB environment (zone state) and the acceptor log. A value that fails its

@@ -13,7 +13,7 @@
 
 #include "messages/common/check.hpp"
 
-namespace bucky::paxos_shell {
+namespace bucky {
 
 template <class Key>
 class deadline_queue {
@@ -40,4 +40,4 @@ class deadline_queue {
   std::deque<std::pair<std::uint64_t, Key>> queue_;
 };
 
-}  // namespace bucky::paxos_shell
+}  // namespace bucky

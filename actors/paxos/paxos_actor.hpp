@@ -1,8 +1,9 @@
 // The paxos actor's class (internal to actors/paxos/): the thin CAF shell around
-// replica_core described in actor.hpp. Its handlers live in four files by concern:
-//   actor.cpp            open, ticks, group commit (flush), leases, spawn
-//   actor_clients.cpp    client requests: serve, propose, forward (batched), reads
-//   actor_snapshots.cpp  snapshots to and from replicas behind the compacted log
+// replica_driver (replica_driver.hpp: group commit, the zone state's batch,
+// waiting clients, snapshots, leases), described in actor.hpp. Its handlers live
+// in files by concern:
+//   actor.cpp            messages in, the driver's port out, ticks, spawn
+//   actor_clients.cpp    client requests: serve, forward to the leader (batched)
 //   actor_watches.cpp    long-poll watches over the applied history
 //   actor_state.cpp      the state on disk: open, scrub, set aside what is damaged
 #pragma once
@@ -24,6 +25,7 @@
 #include "actors/paxos/lease_timers.hpp"
 #include "actors/paxos/local_call.hpp"
 #include "actors/paxos/replica_core.hpp"
+#include "actors/paxos/replica_driver.hpp"
 #include "actors/paxos/replica_files.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
@@ -38,28 +40,20 @@ namespace bucky::paxos_shell {
 using expire_watch_atom = caf::atom_constant<caf::atom("expirewtch")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using forward_flush_atom = caf::atom_constant<caf::atom("fwdflush")>;
-using reply_fn = std::function<void(kv_client_response)>;
-
-
-// Client answers (actor_clients.cpp).
-kv_client_response refused(const status& why, const std::string& node);
-kv_client_response answered(kv_response response, const std::string& node);
+// Client requests (actor_clients.cpp).
 bool read_only(const kv_request& request);
-bool is_keepalive(const kv_request& request);
 std::size_t approximate_bytes(const kv_request& request);
 
 class paxos_actor : public component_actor {
  public:
-  paxos_actor(caf::actor_config& actor_config, child_context context, paxos_config config)
-      : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
+  paxos_actor(caf::actor_config& actor_config, child_context context, paxos_config config);
+  ~paxos_actor() override;
 
   caf::behavior make_behavior() override;
   // Crash or shutdown: everyone still waiting here is told now, not at their timeout.
   void on_exit() override;
 
  private:
-  using request_key = std::pair<std::uint64_t, std::uint64_t>;  // (client_id, sequence)
-
   // --- the state on disk and what cannot be trusted in it (actor_state.cpp) ---
   void open_state();
   acceptor_core open_storage();
@@ -83,6 +77,7 @@ class paxos_actor : public component_actor {
   status check_documents(const kv_request& request);
 
   slot_id applied_below() const { return kv_->applied_below(); }
+  const replica_core& core() const { return driver_->core(); }
 
   // The replica's monotonic clock (elections, lease expiry, snapshot pacing); a
   // test's injected clock jump moves it forward.
@@ -108,41 +103,19 @@ class paxos_actor : public component_actor {
       return;
     }
     if (disk_unwritable()) return;  // no vote without a disk to keep it on
-    take(core_->on_message(*index, message, steady_ms()));
+    driver_->on_message(*index, message, steady_ms());
   }
 
-  void take(replica_output out);
-  void send_accepts_early();
-  class effects;  // carry_out's side in this actor (actor.cpp)
+  class port;  // the driver's way out: the transport, this mailbox, the log (actor.cpp)
+  driver_port& open_port();
   void flush();
-  void commit_batch();
-  void note_role();
   admin_action_reply step_down(const caller& from);
-  void track_leases(const command_outcome& outcome);
-  void expire_leases();
-  void answer(command_outcome& outcome);
-
-  // --- linearizable reads (read index, see replica_core.hpp) ---
-
-  void read_linearizable(const kv_client_request& request, reply_fn done);
-  void answer_read(std::uint64_t id);
-  void fail_read(std::uint64_t id, const status& why);
-
-  // --- snapshots for replicas behind the compacted log ---
-
-  void start_snapshot(std::uint32_t to);
-  void on_snapshot_ack(const std::string& peer, const paxos_snapshot_ack& ack);
-  void tick_snapshots();
-  void carry_out_snapshot(std::uint32_t to, snapshot_sender::step step);
 
   template <class Message>
   void send_to_peer(std::uint32_t to, const Message& message) {
     auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
     if (transport) send(transport, make_remote_cast(config_.replicas[to], "paxos", message));
   }
-
-  void on_snapshot_chunk(const std::string& peer, const paxos_snapshot_chunk& chunk);
-  bool stage(const paxos_snapshot_chunk& chunk);
 
   // --- watches: long polls answered from this node's applied history ---
 
@@ -153,7 +126,6 @@ class paxos_actor : public component_actor {
   void expire_watch(std::uint64_t id);
   void serve(kv_client_request& request, reply_fn done);
   caf::result<kv_forward_batch_response> serve_batch(kv_forward_batch& batch);
-  void propose(const kv_client_request& request, reply_fn done);
   void forward(kv_client_request request, reply_fn done);
   void flush_forwards();
 
@@ -180,36 +152,19 @@ class paxos_actor : public component_actor {
             });
   }
 
-  // Fails the writes and reads whose deadline passed (on every tick).
-  void expire_due();
-
   paxos_config config_;
   std::unique_ptr<storage::lmdb_env> env_;
   std::unique_ptr<acceptor_log> acceptor_log_;
   std::optional<kv_store> kv_;
-  std::uint64_t batch_committed_ms_ = 0;  // the state machine's batch last committed then
   std::uint64_t scrubbed_ms_ = 0;         // the scrub last read then
   kv_store::scrub_position scrub_position_;
   // Set by the LMDB environment when a value fails its check (any thread).
   std::shared_ptr<std::atomic<bool>> corruption_seen_ = std::make_shared<std::atomic<bool>>(false);
-  std::optional<replica_core> core_;
-  struct pending_read {
-    kv_request request;
-    reply_fn done;
-    std::uint64_t deadline_ms = 0;
-  };
-  struct waiting_write {
-    reply_fn done;
-    std::uint64_t deadline_ms = 0;
-  };
+  std::unique_ptr<port> port_;
+  std::optional<replica_driver> driver_;
   struct forwarded {
     kv_client_request request;
     reply_fn done;
-  };
-  struct incoming_snapshot {
-    std::uint32_t from = 0;
-    std::uint64_t snapshot_id = 0;
-    std::uint64_t next_chunk = 0;
   };
 
   struct watcher {
@@ -217,29 +172,15 @@ class paxos_actor : public component_actor {
     caf::response_promise promise;
   };
 
-  std::map<request_key, waiting_write> waiting_;
-  deadline_queue<request_key> write_deadlines_;
-  deadline_queue<std::uint64_t> read_deadlines_;
   std::vector<forwarded> forwards_;  // gathered until the next forward flush
   bool forward_flush_queued_ = false;
-  std::map<std::uint64_t, pending_read> reads_;
   std::map<std::uint64_t, watcher> watchers_;
   std::uint64_t last_watch_id_ = 0;
-  bool ready_logged_ = false;               // "boot: ready" said once per start
   std::optional<status> disk_problem_;       // the probe write failed: no votes, no writes
   std::uint64_t disk_probe_next_ms_ = 0;
   acl_config acl_;                          // current_acl()
   std::optional<std::int64_t> acl_revision_;  // the store revision it was read at
   std::int64_t polled_revision_ = -1;  // the revision watchers were last checked at
-  std::uint64_t last_read_id_ = 0;
-  replica_output pending_;  // gathered until the next flush
-  bool flush_queued_ = false;
-  std::map<std::uint32_t, snapshot_sender> snapshots_out_;
-  std::uint64_t last_snapshot_id_ = 0;
-  std::optional<incoming_snapshot> incoming_;
-  lease_timers lease_timers_;
-  std::uint64_t internal_sequence_ = 0;
-  replica_role last_role_ = replica_role::follower;
 };
 
 }  // namespace bucky::paxos_shell

@@ -143,6 +143,7 @@ class replica_core {
   const ballot& current_ballot() const { return ballot_; }
   const acceptor_core& acceptor() const { return acceptor_; }
   bool rejoining() const { return rejoining_; }
+  std::uint32_t replica_count() const { return config_.replicas; }
 
  private:
   struct in_flight_slot {

@@ -7,7 +7,7 @@
 
 #include "actors/paxos/deadline_queue.hpp"
 
-using bucky::paxos_shell::deadline_queue;
+using bucky::deadline_queue;
 
 BOOST_AUTO_TEST_CASE(due_entries_come_out_in_order_once) {
   deadline_queue<std::string> queue;
