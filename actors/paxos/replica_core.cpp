@@ -238,6 +238,9 @@ void replica_core::on_promise(std::uint32_t from, const paxos_promise& m, replic
     }
   }
   if (m.more_from != 0) {  // a part: the promise counts once every entry has arrived
+    // Parts that keep arriving are progress: the election waits for them rather
+    // than start over in a new ballot (which would ask for every part again).
+    reset_election_timer(now_ms);
     paxos_prepare rest{ballot_, m.more_from};
     if (from == config_.self) deliver_to_self(rest, out, now_ms);
     else out.sends.push_back({from, rest});

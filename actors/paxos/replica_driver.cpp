@@ -59,6 +59,7 @@ class replica_driver::effects final : public replica_effects {
     if (!applied) {
       throw std::runtime_error("applying slot " + std::to_string(chosen.slot) + ": " + applied.error().to_string());
     }
+    self_.port_.applied(chosen);
     for (auto& outcome : *applied) self_.answer(outcome, now_ms_);
   }
   slot_id durable_applied_below() override { return self_.store_.durable_applied_below(); }

@@ -61,6 +61,8 @@ class driver_port {
   virtual void flush_needed() = 0;
   // Slots were applied or a snapshot installed: watches may have news.
   virtual void state_changed() = 0;
+  // One chosen slot was applied into the batch (the simulator checks agreement).
+  virtual void applied(const chosen_value& chosen) {}
   // The rebuilt acceptor state is durable: the rejoin marker goes (replica_files).
   [[nodiscard]] virtual status end_rejoin() = 0;
   virtual void info(const std::string& line) = 0;

@@ -1,4 +1,6 @@
-// Seeded simulation of the Multi-Paxos replica core (see tests/sim/paxos/world.hpp).
+// Seeded simulation of the zone state's replicas as the node runs them: the
+// production replica_driver over the real kv_store and acceptor log, on a faulty
+// simulated disk and network (see tests/sim/paxos/world.hpp).
 // CI runs a fixed range of seeds; BUCKY_SIM_SEED=N replays one; BUCKY_SIM_SEEDS and
 // BUCKY_SIM_BASE_SEED run other ranges (tools/sim-soak). Failing seeds go into
 // regression_seeds.
@@ -122,14 +124,15 @@ BOOST_AUTO_TEST_CASE(seeded_fault_schedules_keep_safety_and_liveness) {
   }
 }
 
-// Issue 17: the simulator runs the shell's routine (carry_out) over a disk that
-// loses uncommitted batches, cuts acceptor writes and loses acceptor logs. Put the
-// old behaviours back and it must find them: answers sent before the acceptor
-// write is durable (defect 3), and a replica voting again after losing its
-// acceptor log (defect 1). Each must fail some seed of a modest range. The first
-// is run on one state node, where it was observed: the leader's own vote is the
-// whole quorum, so an answer before its sync is an answer for a value a crash
-// can erase.
+// Issue 17: the simulator runs the node's own shell logic (replica_driver,
+// carry_out, acceptor_log, replica_files) over a disk that loses, tears and
+// un-syncs writes. Put the old behaviours back and it must find them as safety
+// violations, not only as runs that do not settle: answers sent before the
+// acceptor write is durable (defect 3, as a disk whose syncs return early), and a
+// replica voting again after losing its acceptor log (defect 1, no marker and no
+// check). Each must fail some seed of a modest range. The first is run on one
+// state node, where it was observed: the leader's own vote is the whole quorum,
+// so an answer before its sync is an answer for a value a crash can erase.
 BOOST_AUTO_TEST_CASE(the_simulator_catches_the_old_shell_behaviours) {
   for (auto mutant : {shell_mutant::answer_before_persist, shell_mutant::amnesia_undetected}) {
     world_options options;

@@ -53,6 +53,11 @@ class sim_disk final : public storage::file_system {
   void lose(const std::string& path);
   // Of every 10,000 syncs this many fail.
   void set_failed_syncs_per_10k(std::uint32_t failed) { failed_syncs_per_10k_ = failed; }
+  // A sync of a log segment (*.log) returns before the write just made is
+  // durable (it becomes durable at the next one): the old shell, which answered
+  // before its acceptor log's sync, left the same window. Put back to prove the
+  // simulator notices.
+  void set_lying_syncs(bool lying) { lying_syncs_ = lying; }
   const sim_disk_figures& figures() const { return figures_; }
 
  private:
@@ -85,6 +90,7 @@ class sim_disk final : public storage::file_system {
   node_id next_id_ = 1;
   std::uint64_t epoch_ = 0;  // rises at each crash: files opened before are dead
   std::uint32_t failed_syncs_per_10k_ = 0;
+  bool lying_syncs_ = false;
   sim_disk_figures figures_;
 };
 

@@ -1,8 +1,15 @@
-// A seeded, single-threaded world for the Multi-Paxos replica core: replicas,
-// clients, a network that drops, duplicates, delays (so reorders) and partitions,
-// and crashes that keep only what was persisted. Every run checks agreement per
-// slot as values are chosen, identical applied prefixes, liveness after healing,
-// and linearizability of the client history. The same seed replays the same run.
+// A seeded, single-threaded world for the zone state's replicas as the node runs
+// them: each replica is the production replica_driver (replica_driver.hpp: group
+// commit, the zone state's batch, waiting clients, snapshots, rejoin) around the
+// Paxos core, applying into the real kv_store (LMDB, in a temporary directory)
+// and writing its acceptor log with the node's own code on a simulated disk
+// (tests/sim/disk/sim_disk.hpp) that loses, tears and un-syncs writes, fails
+// syncs and loses files. Around them: clients sending puts, compare-and-sets and
+// reads (through the log and through the read index), a network that drops,
+// duplicates, delays (so reorders) and partitions, crashes, power cuts and lost
+// disks. Every run checks agreement per slot as values are applied, identical
+// zone states at the end, liveness after healing, and linearizability of the
+// client history. The same seed replays the same run.
 #pragma once
 
 #include <cstdint>
@@ -15,14 +22,14 @@
 #include <string>
 #include <vector>
 
-#include "actors/paxos/replica_core.hpp"
 #include "tests/sim/checker/linearizability.hpp"
 
 namespace bucky::sim {
 
 // The shell's old behaviours, put back to prove the simulator catches them
-// (issue 17): answering chosen slots before the acceptor write is durable, and a
-// replica that lost its acceptor log voting again without rebuilding it.
+// (issue 17): answering chosen slots before the acceptor write is durable (as a
+// disk whose syncs return early), and a replica that lost its acceptor log
+// voting again without rebuilding it (no marker, no check).
 enum class shell_mutant : std::uint8_t { none, answer_before_persist, amnesia_undetected };
 
 struct world_options {

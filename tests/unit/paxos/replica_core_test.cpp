@@ -20,7 +20,8 @@ struct envelope_in_flight {
 // Three (or n) replicas; messages wait in `wire` until deliver() runs; `cut`
 // replicas neither send nor receive.
 struct cluster {
-  explicit cluster(std::uint32_t n, slot_id retain = 10'000, slot_id step = 1'000, bool pre_vote = true) {
+  explicit cluster(std::uint32_t n, slot_id retain = 10'000, slot_id step = 1'000, bool pre_vote = true,
+                   std::size_t promise_bytes_max = SIZE_MAX) {
     for (std::uint32_t r = 0; r < n; ++r) {
       replica_config config;
       config.self = r;
@@ -28,6 +29,7 @@ struct cluster {
       config.pre_vote = pre_vote;
       config.log_retain_slots = retain;
       config.compaction_step_slots = step;
+      config.promise_bytes_max = promise_bytes_max;
       // Replica 0 times out first, so it leads unless the test says otherwise.
       config.election_timeout_ms_min = 300 + 200 * r;
       config.election_timeout_ms_max = 300 + 200 * r;
@@ -45,7 +47,7 @@ struct cluster {
   }
 
   void deliver() {
-    for (int round = 0; round < 10'000 && !wire.empty(); ++round) {
+    for (int round = 0; round < (slow_wire ? 1 : 10'000) && !wire.empty(); ++round) {
       auto m = std::move(wire.front());
       wire.pop_front();
       if (cut.count(m.from) || cut.count(m.message.to)) continue;
@@ -85,6 +87,7 @@ struct cluster {
     return taken;
   }
 
+  bool slow_wire = false;  // one message per 10 ms tick: a round trip takes 20 ms or more
   std::uint64_t now_ms = 0;
   std::vector<replica_core> replicas;
   std::vector<std::vector<std::vector<std::uint8_t>>> chosen;
@@ -358,4 +361,24 @@ BOOST_AUTO_TEST_CASE(an_abdicating_leader_hands_over_to_another_replica) {
   c.cut = {1};
   c.advance(2'000);
   BOOST_TEST((c.replicas[0].role() == replica_role::leader));
+}
+
+// Found by the simulator once it ran real zone-state values (issue 17): a promise
+// whose accepted entries come in many parts took longer than an election timeout,
+// so the candidate started over in a new ballot, again and again, and no replica
+// ever led. Parts that keep arriving are progress: the candidate waits for them.
+BOOST_AUTO_TEST_CASE(a_candidate_whose_promises_come_in_many_parts_still_becomes_leader) {
+  cluster c(3, 10'000, 1'000, true, 1);  // one entry per promise part
+  c.advance(400);
+  BOOST_TEST_REQUIRE((c.replicas[0].role() == replica_role::leader));
+  c.write_without(1, 60);  // replica 1 is behind: its promises carry every entry
+  c.cut = {0};
+  c.slow_wire = true;
+  bool led = false;
+  for (int step = 0; step < 600 && !led; ++step) {
+    c.advance(10);
+    led = c.replicas[1].role() == replica_role::leader || c.replicas[2].role() == replica_role::leader;
+  }
+  BOOST_TEST(led, "no replica led within 6 s (candidate at ballot round " << c.replicas[1].current_ballot().round
+                                                                           << ")");
 }
