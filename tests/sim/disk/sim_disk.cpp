@@ -33,7 +33,7 @@ class sim_file final : public storage::file {
   status allocate(std::uint64_t size_bytes) override {
     auto size = live().size();
     if (size_bytes <= size) return {};
-    return write_at(size, std::string(size_bytes - size, '\0'));
+    return disk_.extend(id_, size_bytes);
   }
   status write_out(std::uint64_t, std::uint64_t) override { return {}; }
   result<std::uint64_t> size() override { return std::uint64_t{live().size()}; }
@@ -98,7 +98,7 @@ result<std::unique_ptr<storage::file>> sim_disk::open(const std::string& path, o
     BUCKY_CHECK_MSG(!nodes_.at(*found).directory, path + " is a directory");
     auto& file = nodes_.at(*found);
     file.live.clear();
-    file.unsynced.push_back({0, {}});  // an empty write at 0 stands for the truncation
+    file.unsynced.push_back({0, {}, 0});  // an empty write at 0 stands for the truncation
     return std::unique_ptr<storage::file>(new sim_file(*this, path, *found, true));
   }
   auto parent = parent_of(path);
@@ -179,10 +179,28 @@ void sim_disk::put(std::string& into, std::uint64_t offset, std::string_view byt
   std::copy(bytes.begin(), bytes.end(), into.begin() + static_cast<std::ptrdiff_t>(offset));
 }
 
+status sim_disk::extend(node_id id, std::uint64_t size_bytes) {
+  auto& file = nodes_.at(id);
+  unsynced_write write{file.live.size(), {}, size_bytes - file.live.size()};
+  put(file.live, write);
+  file.unsynced.push_back(std::move(write));
+  return {};
+}
+
+void sim_disk::put(std::string& into, const unsynced_write& write, std::uint64_t size) {
+  size = std::min(size, write.size());
+  if (!write.bytes.empty()) return put(into, write.offset, std::string_view(write.bytes).substr(0, size));
+  if (into.size() < write.offset + size) into.resize(write.offset + size, '\0');
+  std::fill_n(into.begin() + static_cast<std::ptrdiff_t>(write.offset), size, '\0');
+}
+
 status sim_disk::write(node_id id, std::uint64_t offset, std::string_view bytes) {
   auto& file = nodes_.at(id);
-  put(file.live, offset, bytes);
-  file.unsynced.push_back({offset, std::string(bytes)});
+  unsynced_write write{offset, {}, 0};
+  if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; })) write.zeros = bytes.size();
+  else write.bytes = std::string(bytes);
+  put(file.live, write);
+  file.unsynced.push_back(std::move(write));
   return {};
 }
 
@@ -193,7 +211,7 @@ status sim_disk::sync(node_id id, const std::string& path) {
     // at the mercy of a crash, everything before it is durable.
     auto last = std::move(file.unsynced.back());
     file.unsynced.pop_back();
-    for (auto& write : file.unsynced) put(file.durable, write.offset, write.bytes);
+    for (auto& write : file.unsynced) put(file.durable, write);
     file.unsynced.assign(1, std::move(last));
     return {};
   }
@@ -205,15 +223,15 @@ status sim_disk::sync(node_id id, const std::string& path) {
     // As Linux after EIO: the pages are marked clean, so some of what was written
     // never reaches the disk, and a later sync will not retry it.
     for (auto& write : file.unsynced) {
-      if (random_() % 2) put(file.durable, write.offset, write.bytes);
+      if (random_() % 2) put(file.durable, write);
       else ++figures_.writes_lost;
     }
     file.unsynced.clear();
     return status(status_code::io_error, fmt::format("cannot fdatasync {}: Input/output error (simulated)", path));
   }
   for (auto& write : file.unsynced) {
-    if (write.bytes.empty() && write.offset == 0) file.durable.clear();  // a truncation
-    put(file.durable, write.offset, write.bytes);
+    if (write.size() == 0 && write.offset == 0) file.durable.clear();  // a truncation
+    put(file.durable, write);
   }
   file.unsynced.clear();
   return {};
@@ -232,15 +250,16 @@ void sim_disk::crash() {
       continue;
     }
     for (auto& write : n.unsynced) {
-      if (write.bytes.empty() && write.offset == 0) {
+      if (write.size() == 0 && write.offset == 0) {
         if (random_() % 2) n.durable.clear();
         continue;
       }
       switch (random_() % 3) {
-        case 0: put(n.durable, write.offset, write.bytes); break;
+        case 0: put(n.durable, write); break;
         case 1: ++figures_.writes_lost; break;
         default:
-          put(n.durable, write.offset, std::string_view(write.bytes).substr(0, random_() % write.bytes.size()));
+          // Cut anywhere, most often early: a record's header and payload sit at its start.
+          put(n.durable, write, random_() % std::min<std::uint64_t>(write.size(), 1024));
           ++figures_.writes_torn;
       }
     }

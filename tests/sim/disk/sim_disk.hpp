@@ -67,6 +67,8 @@ class sim_disk final : public storage::file_system {
   struct unsynced_write {
     std::uint64_t offset = 0;
     std::string bytes;
+    std::uint64_t zeros = 0;  // instead of bytes: this many zero bytes (segments are zero-filled)
+    std::uint64_t size() const { return bytes.empty() ? zeros : bytes.size(); }
   };
   struct node {
     bool directory = false;
@@ -81,8 +83,11 @@ class sim_disk final : public storage::file_system {
   // The directory holding `path` and the last name in it.
   result<std::pair<node_id, std::string>> parent_of(const std::string& path) const;
   status write(node_id id, std::uint64_t offset, std::string_view bytes);
+  status extend(node_id id, std::uint64_t size_bytes);  // zeros up to size_bytes
   status sync(node_id id, const std::string& path);
   static void put(std::string& into, std::uint64_t offset, std::string_view bytes);
+  // Puts the first `size` bytes of `write` (all of it by default).
+  static void put(std::string& into, const unsynced_write& write, std::uint64_t size = UINT64_MAX);
   bool dice(std::uint32_t per_10k) { return random_() % 10'000 < per_10k; }
 
   std::mt19937_64& random_;

@@ -212,7 +212,8 @@ class world {
     slot.env_dir = fmt::format("{}/r{}-{}", root_dir_, r, ++env_generation_);
     storage::lmdb_options options;
     options.path = slot.env_dir;
-    options.map_size_bytes = std::size_t{32} << 20;
+    options.map_size_bytes = std::size_t{8} << 20;
+    options.readers_max = 8;  // one thread: a snapshot reader or two at most
     options.sync = false;  // a simulated crash is a killed process, not a lost page cache
     auto env = storage::lmdb_env::open(options);
     BUCKY_CHECK_MSG(env.has_value(), env.error().to_string());
