@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "actors/runtime/atoms.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "net/activation_sign.hpp"
 #include "net/node_identity.hpp"
 #include "net/zone_config_file.hpp"

@@ -9,7 +9,7 @@
 #include "actors/etcd_api/etcd_json.hpp"
 #include "actors/paxos/local_call.hpp"
 #include "actors/runtime/logging.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "net/api_token_cache.hpp"
 #include "net/http_server.hpp"
 #include "net/peer_directory.hpp"

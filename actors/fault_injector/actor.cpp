@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "actors/runtime/atoms.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky {

@@ -11,7 +11,7 @@
 #include <caf/actor_system.hpp>
 
 #include "actors/node_daemon/child_spec.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 
 namespace bucky {
 

@@ -32,8 +32,7 @@
 #include "actors/state_store/acl.hpp"
 #include "actors/state_store/system_config.hpp"
 #include "actors/state_store/kv_store.hpp"
-#include "actors/transport/remote.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 
 namespace bucky::paxos_shell {
 

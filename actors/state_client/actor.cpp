@@ -5,8 +5,7 @@
 
 #include "actors/runtime/atoms.hpp"
 #include "actors/state_store/acl.hpp"
-#include "actors/transport/remote.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky {

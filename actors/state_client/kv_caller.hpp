@@ -13,7 +13,7 @@
 #include <caf/all.hpp>
 
 #include "actors/state_client/actor.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "messages/common/status.hpp"
 
 namespace bucky {

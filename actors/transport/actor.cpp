@@ -9,7 +9,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/wire_registry.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "messages/envelope.hpp"
 
 namespace bucky {

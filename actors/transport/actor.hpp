@@ -16,7 +16,7 @@
 
 #include "actors/runtime/component.hpp"
 #include "actors/runtime/injected_faults.hpp"
-#include "actors/transport/remote.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "actors/transport/routing_core.hpp"
 #include "net/trusted_peers.hpp"
 #include "net/tcp_io.hpp"

@@ -14,7 +14,7 @@
 
 #include "actors/runtime/component.hpp"
 #include "actors/transport/actor.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 
 namespace bucky {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/transport/encoded_message.hpp"
+#include "messages/encoded_message.hpp"
 #include "messages/caller.hpp"
 #include "messages/common/status.hpp"
 #include "messages/envelope.hpp"

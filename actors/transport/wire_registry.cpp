@@ -5,7 +5,7 @@
 
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/component.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 
 namespace bucky {
 

@@ -13,7 +13,7 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
-#include "actors/transport/encoded_message.hpp"
+#include "messages/encoded_message.hpp"
 #include "messages/caller.hpp"
 #include "messages/codec.hpp"
 

@@ -13,7 +13,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/transport/actor.hpp"
-#include "actors/transport/wire_types.hpp"
+#include "actors/runtime/message_types.hpp"
 #include "actors/log_tail/ring_sink.hpp"
 #include "tests/support/frame_proxy.hpp"
 #include "tests/support/free_port.hpp"

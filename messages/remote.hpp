@@ -1,4 +1,5 @@
-// How local actors talk to actors on other nodes: they ask the transport actor with
+// How local actors talk to actors on other nodes (plain messages between actors;
+// actors/runtime/message_types.hpp allows them in CAF messages): they ask the transport actor with
 // a remote_call (node, actor name, encoded message) and get a remote_reply (the
 // encoded answer) or an error that says why (no session, timeout, disconnect, the
 // remote refused). make_remote_call / decode_remote_reply keep callers typed:
@@ -13,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <fmt/format.h>
 
 #include "messages/codec.hpp"
@@ -66,6 +66,3 @@ result<Response> decode_remote_reply(const remote_reply& reply) {
 
 }  // namespace bucky
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_cast)

@@ -1,5 +1,7 @@
-// The wire messages that travel inside CAF messages once decoded. Included by every
-// actor that serves or sends them (CAF 0.17 needs each type allowed).
+// Every message type that travels inside CAF messages between actors (decoded
+// wire messages, and the remote_call/cast/reply that reach the transport), allowed
+// for CAF 0.17, which needs each type named. Included by every actor that serves
+// or sends them; the types themselves are plain structs in messages/.
 #pragma once
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -14,6 +16,7 @@
 #include "messages/kv_watch.hpp"
 #include "messages/log_tail.hpp"
 #include "messages/paxos.hpp"
+#include "messages/remote.hpp"
 #include "messages/session_list.hpp"
 #include "messages/zone_state_status.hpp"
 #include "messages/zone_sync.hpp"
@@ -61,3 +64,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::log_tail_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::admin_action_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_restart_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::step_down_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_cast)
