@@ -1,7 +1,7 @@
 // Who sent a request, as the transport authenticated it: the role its key has in
 // the zone (the owner key, an admin key, a node's key) and its name. Handed to the
 // actor that serves the request, which decides what the caller may do
-// (actors/state_store/acl.hpp). Requests from inside the process carry none.
+// (actors/zone_state/acl.hpp). Requests from inside the process carry none.
 #pragma once
 
 #include <cstdint>

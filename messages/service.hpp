@@ -1,7 +1,7 @@
 // Services in the zone (DESIGN §3–§5): what should run (service_spec, written by a
 // person), where (node_config, written by the scheduler), and what does run
 // (node_status, written by each node's node loop under its lease). Plain structs;
-// their JSON forms, validation and limits are in actors/state_store/service_json.hpp.
+// their JSON forms, validation and limits are in actors/zone_state/service_json.hpp.
 //
 //   /services/<name>/spec     service_spec
 //   /nodes/<node_id>/config   node_config: the instances this node must run

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "actors/state_store/kv_machine.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 
 namespace bucky {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/system_config.hpp"
 #include "net/peer_directory.hpp"
 
 namespace bucky {

@@ -11,7 +11,7 @@
 #include "actors/process_manager/actor.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/state_client/kept_lease.hpp"
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/system_config.hpp"
 #include "storage/atomic_file.hpp"
 
 namespace bucky {

@@ -29,9 +29,9 @@
 #include "actors/paxos/replica_files.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
 #include "actors/runtime/atoms.hpp"
-#include "actors/state_store/acl.hpp"
-#include "actors/state_store/system_config.hpp"
-#include "actors/state_store/kv_store.hpp"
+#include "actors/zone_state/acl.hpp"
+#include "actors/zone_state/system_config.hpp"
+#include "actors/zone_state/kv_store.hpp"
 #include "actors/runtime/message_types.hpp"
 
 namespace bucky::paxos_shell {

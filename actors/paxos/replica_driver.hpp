@@ -31,7 +31,7 @@
 #include "actors/paxos/lease_timers.hpp"
 #include "actors/paxos/replica_core.hpp"
 #include "actors/paxos/snapshot_sender.hpp"
-#include "actors/state_store/kv_store.hpp"
+#include "actors/zone_state/kv_store.hpp"
 #include "messages/kv.hpp"
 #include "messages/kv_client.hpp"
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "actors/state_store/kv_snapshot.hpp"
+#include "actors/zone_state/kv_snapshot.hpp"
 #include "messages/kv.hpp"
 #include "messages/limits.hpp"
 #include "messages/paxos.hpp"

@@ -8,8 +8,8 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/scheduler/decision.hpp"
 #include "actors/state_client/kept_lease.hpp"
-#include "actors/state_store/kv_machine.hpp"
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/system_config.hpp"
 
 namespace bucky {
 

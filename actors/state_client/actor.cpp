@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "actors/runtime/atoms.hpp"
-#include "actors/state_store/acl.hpp"
+#include "actors/zone_state/acl.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "messages/common/check.hpp"
 

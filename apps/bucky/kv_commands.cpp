@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "actors/state_store/kv_machine.hpp"
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/system_config.hpp"
 #include "apps/bucky/commands.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/session_list.hpp"

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "actors/state_store/kv_machine.hpp"
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/system_config.hpp"
 #include "apps/bucky_inspect/zone_reading.hpp"
 #include "messages/actor_table.hpp"
 #include "messages/session_list.hpp"

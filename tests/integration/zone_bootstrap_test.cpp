@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/activation/actor.hpp"
-#include "actors/state_store/acl.hpp"
+#include "actors/zone_state/acl.hpp"
 #include "actors/transport/admin_client.hpp"
 #include "net/activation_sign.hpp"
 #include "net/key_file.hpp"

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/state_store/kv_machine.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 #include "messages/fault.hpp"
 #include "messages/kv_watch.hpp"
 #include "net/key_file.hpp"

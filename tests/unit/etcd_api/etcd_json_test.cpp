@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/etcd_api/etcd_json.hpp"
-#include "actors/state_store/kv_machine.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 
 using namespace bucky;
 using json = nlohmann::json;

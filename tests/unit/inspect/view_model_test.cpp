@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/state_store/service_json.hpp"
+#include "actors/zone_state/service_json.hpp"
 #include "apps/bucky_inspect/view_model.hpp"
 #include "apps/bucky_inspect/zone_reading.hpp"
 

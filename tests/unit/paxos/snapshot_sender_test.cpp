@@ -4,7 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/paxos/snapshot_sender.hpp"
-#include "actors/state_store/kv_store.hpp"
+#include "actors/zone_state/kv_store.hpp"
 #include "messages/codec.hpp"
 #include "tests/support/lmdb_env.hpp"
 #include "tests/support/temp_dir.hpp"

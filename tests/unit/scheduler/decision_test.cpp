@@ -5,8 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/scheduler/decision.hpp"
-#include "actors/state_store/kv_machine.hpp"
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/system_config.hpp"
 
 using namespace bucky;
 

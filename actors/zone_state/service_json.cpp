@@ -1,4 +1,4 @@
-#include "actors/state_store/service_json.hpp"
+#include "actors/zone_state/service_json.hpp"
 
 #include <algorithm>
 #include <set>
@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "actors/state_store/json_fields.hpp"
+#include "actors/zone_state/json_fields.hpp"
 #include "messages/zone_config.hpp"
 
 namespace bucky {

@@ -1,4 +1,4 @@
-#include "actors/state_store/kv_snapshot.hpp"
+#include "actors/zone_state/kv_snapshot.hpp"
 
 namespace bucky {
 

@@ -1,4 +1,4 @@
-#include "actors/state_store/kv_store.hpp"
+#include "actors/zone_state/kv_store.hpp"
 
 #include <algorithm>
 #include <stdexcept>

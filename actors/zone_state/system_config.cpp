@@ -1,4 +1,4 @@
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/system_config.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

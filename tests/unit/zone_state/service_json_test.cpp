@@ -1,10 +1,10 @@
 // Service specs, node configs and node statuses as JSON: defaults, round trips, and
 // refusals that name the field.
-#define BOOST_TEST_MODULE unit_state_store_service_json
+#define BOOST_TEST_MODULE unit_zone_state_service_json
 #include <boost/test/unit_test.hpp>
 
-#include "actors/state_store/service_json.hpp"
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/service_json.hpp"
+#include "actors/zone_state/system_config.hpp"
 
 using namespace bucky;
 

@@ -5,7 +5,7 @@
 // "must not exist yet", so two writers can never overwrite each other blindly. The
 // loser gets a conflict naming both revisions and reads again.
 //
-//   /system/acl               acl_config (actors/state_store/acl.hpp)
+//   /system/acl               acl_config (actors/zone_state/acl.hpp)
 //   /system/zone_config       the owner-signed zone config, mirrored by the state
 //                             nodes' name_service (so the scheduler reads the nodes
 //                             in the same snapshot as everything else)
@@ -27,8 +27,8 @@
 #include <string>
 #include <string_view>
 
-#include "actors/state_store/acl.hpp"
-#include "actors/state_store/service_json.hpp"
+#include "actors/zone_state/acl.hpp"
+#include "actors/zone_state/service_json.hpp"
 #include "messages/common/status.hpp"
 #include "messages/kv.hpp"
 #include "net/zone_config_file.hpp"

@@ -1,13 +1,13 @@
 // system_config: typed documents written only with a revision check, against the
 // real state machine.
-#define BOOST_TEST_MODULE unit_state_store_system_config
+#define BOOST_TEST_MODULE unit_zone_state_system_config
 #include <boost/test/unit_test.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include "actors/name_service/zone_state_view.hpp"
-#include "actors/state_store/kv_machine.hpp"
-#include "actors/state_store/system_config.hpp"
+#include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/system_config.hpp"
 #include "net/zone_config_sign.hpp"
 #include "net/zone_config_txt.hpp"
 #include "tests/support/test_keys.hpp"

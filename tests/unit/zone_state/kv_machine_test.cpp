@@ -1,8 +1,8 @@
 // kv_machine: etcd v3 semantics of revisions, versions, ranges, deletes and txns.
-#define BOOST_TEST_MODULE state_store_kv_machine
+#define BOOST_TEST_MODULE zone_state_kv_machine
 #include <boost/test/unit_test.hpp>
 
-#include "actors/state_store/kv_machine.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 #include "messages/common/check.hpp"
 
 using namespace bucky;

@@ -1,10 +1,10 @@
 // acl_config: what each caller may read and write, and how bad rules are refused.
-#define BOOST_TEST_MODULE unit_state_store_acl
+#define BOOST_TEST_MODULE unit_zone_state_acl
 #include <boost/test/unit_test.hpp>
 
-#include "actors/state_store/acl.hpp"
-#include "actors/state_store/system_config.hpp"
-#include "actors/state_store/kv_machine.hpp"
+#include "actors/zone_state/acl.hpp"
+#include "actors/zone_state/system_config.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 
 using namespace bucky;
 

@@ -83,7 +83,7 @@ class json_fields {
     else if constexpr (std::is_same_v<T, bool>) return "must be true or false";
     else if constexpr (std::is_integral_v<T>) return "must be a non-negative whole number in range";
     else if constexpr (std::is_same_v<T, std::vector<std::uint16_t>>) return "must be a list of port numbers 1..65535";
-    else return "has the wrong type (see the example in actors/state_store/service_json.hpp)";
+    else return "has the wrong type (see the example in actors/zone_state/service_json.hpp)";
   }
 
   const nlohmann::json& object_;

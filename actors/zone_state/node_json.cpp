@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "actors/state_store/json_fields.hpp"
-#include "actors/state_store/service_json.hpp"
+#include "actors/zone_state/json_fields.hpp"
+#include "actors/zone_state/service_json.hpp"
 #include "messages/zone_config.hpp"
 
 namespace bucky {

@@ -1,11 +1,11 @@
-#include "actors/state_store/acl.hpp"
+#include "actors/zone_state/acl.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "actors/state_store/kv_machine.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 
 namespace bucky {
 

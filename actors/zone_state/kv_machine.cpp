@@ -1,4 +1,4 @@
-#include "actors/state_store/kv_machine.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 
 #include "messages/common/check.hpp"
 

@@ -1,14 +1,14 @@
 // kv_store: chosen slots applied to LMDB with the applied index in the same commit
 // (slots gather in a batch that reads see at once and that commits or drops whole),
 // retries applied once, and a crash mid-apply leaving the previous slot's state.
-#define BOOST_TEST_MODULE state_store_kv_store
+#define BOOST_TEST_MODULE zone_state_kv_store
 #include <boost/test/unit_test.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "actors/paxos/snapshot_sender.hpp"
-#include "actors/state_store/kv_store.hpp"
+#include "actors/zone_state/kv_store.hpp"
 #include "messages/codec.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/common/check.hpp"

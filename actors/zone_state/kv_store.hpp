@@ -24,8 +24,8 @@
 #include <optional>
 #include <vector>
 
-#include "actors/state_store/kv_machine.hpp"
-#include "actors/state_store/kv_snapshot.hpp"
+#include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/kv_snapshot.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/paxos.hpp"
 #include "storage/lmdb.hpp"
