@@ -6,8 +6,9 @@ namespace bucky {
 
 status write_file_atomically(storage::file_system& fs, const std::string& path, const std::string& contents,
                              mode_t mode) {
-  std::string temporary = path + ".tmp";  // a leftover from a crash mid-write is replaced
-  auto out = fs.open(temporary, storage::file_system::open_mode::create, mode);
+  std::string temporary = path + ".tmp";
+  if (auto removed = fs.remove(temporary); !removed.is_ok()) return removed;  // a leftover from a crash mid-write
+  auto out = fs.open(temporary, storage::file_system::open_mode::create_new, mode);
   if (!out) return out.error();
   status written = (*out)->write_at(0, contents);
   if (written.is_ok()) written = (*out)->sync();

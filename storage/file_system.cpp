@@ -84,10 +84,15 @@ class posix_fs final : public file_system {
       case open_mode::read: flags |= O_RDONLY; break;
       case open_mode::read_write: flags |= O_RDWR; break;
       case open_mode::create: flags |= O_RDWR | O_CREAT | O_TRUNC; break;
+      case open_mode::create_new: flags |= O_RDWR | O_CREAT | O_EXCL; break;
     }
+    const bool creating = mode == open_mode::create || mode == open_mode::create_new;
     int fd = ::open(path.c_str(), flags, permissions);
-    if (fd < 0) return os_error(mode == open_mode::create ? "create" : "open", path);
-    if (mode == open_mode::create && ::fchmod(fd, permissions) != 0) {
+    if (fd < 0 && errno == EEXIST) {
+      return status(status_code::already_exists, fmt::format("cannot create {}: something is already there", path));
+    }
+    if (fd < 0) return os_error(creating ? "create" : "open", path);
+    if (creating && ::fchmod(fd, permissions) != 0) {
       auto failure = os_error("set the mode of", path);
       ::close(fd);
       return failure;

@@ -51,6 +51,8 @@ class file_system {
     read,        // an existing file, read only
     read_write,  // an existing file
     create,      // created, or emptied if there, with `permissions`
+    create_new,  // created with `permissions`; already_exists if anything is there
+                 // (never follows a link someone left in its place: key files)
   };
   virtual ~file_system() = default;
   [[nodiscard]] virtual result<std::unique_ptr<file>> open(const std::string& path, open_mode mode,

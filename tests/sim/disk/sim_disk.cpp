@@ -89,7 +89,10 @@ result<std::pair<sim_disk::node_id, std::string>> sim_disk::parent_of(const std:
 
 result<std::unique_ptr<storage::file>> sim_disk::open(const std::string& path, open_mode mode, mode_t) {
   auto found = resolve(path);
-  if (mode != open_mode::create) {
+  if (mode == open_mode::create_new && found) {
+    return status(status_code::already_exists, fmt::format("cannot create {}: something is already there", path));
+  }
+  if (mode != open_mode::create && mode != open_mode::create_new) {
     if (!found) return found.error();
     if (nodes_.at(*found).directory) return status(status_code::io_error, path + " is a directory");
     return std::unique_ptr<storage::file>(new sim_file(*this, path, *found, mode == open_mode::read_write));
