@@ -19,6 +19,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "tests/support/temp_dir.hpp"
+
 extern char** environ;
 
 namespace bucky::testing {
@@ -27,13 +29,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr auto deadline_default = 20s;
-
-inline std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 
 class node_process {

@@ -38,13 +38,6 @@ child_exit wait_exit(pid_t pid) {
   return {};
 }
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(exit_status_environment_work_dir_and_log_are_as_specified) {
@@ -58,7 +51,7 @@ BOOST_AUTO_TEST_CASE(exit_status_environment_work_dir_and_log_are_as_specified) 
   auto exit = wait_exit(*pid);
   BOOST_TEST(!exit.clean);
   BOOST_TEST(exit.description == "exit 3");
-  auto log = read(launch.log_path);
+  auto log = bucky::testing::read_file(launch.log_path);
   BOOST_TEST(log.find("out svc svc/0 n1 hello") != std::string::npos, log);
   BOOST_TEST(log.find(launch.work_dir) != std::string::npos, log);
   BOOST_TEST(log.find("err") != std::string::npos, log);
@@ -66,7 +59,7 @@ BOOST_AUTO_TEST_CASE(exit_status_environment_work_dir_and_log_are_as_specified) 
   // Appended, not replaced.
   auto again = start_child(shell(dir, "echo second"));
   BOOST_TEST(wait_exit(*again).clean);
-  BOOST_TEST(read(launch.log_path).find("out svc") != std::string::npos);
+  BOOST_TEST(bucky::testing::read_file(launch.log_path).find("out svc") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(an_exec_failure_is_an_error_not_an_exit) {
@@ -84,8 +77,8 @@ BOOST_AUTO_TEST_CASE(a_signal_reaches_the_whole_group) {
   auto pid = start_child(launch);
   BOOST_TEST_REQUIRE(pid.has_value());
   auto child_pid_file = launch.work_dir + "/child.pid";
-  for (int i = 0; i < 200 && read(child_pid_file).empty(); ++i) std::this_thread::sleep_for(10ms);
-  auto grandchild = std::stoi(read(child_pid_file));
+  for (int i = 0; i < 200 && bucky::testing::read_file(child_pid_file).empty(); ++i) std::this_thread::sleep_for(10ms);
+  auto grandchild = std::stoi(bucky::testing::read_file(child_pid_file));
   BOOST_TEST(!reap_child(*pid).has_value());
   signal_group(*pid, SIGTERM);
   BOOST_TEST(wait_exit(*pid).description.find("signal 15") == 0u);
@@ -104,11 +97,11 @@ BOOST_AUTO_TEST_CASE(logs_rotate_past_their_size_and_keep_the_newest_files) {
     std::ofstream(path, std::ios::app) << std::string(100, char('a' + round)) << "\n";
     rotate_log(path, 50, 2);
   }
-  BOOST_TEST(read(path).empty());
-  BOOST_TEST(read(path + ".1").substr(0, 3) == "ddd");
-  BOOST_TEST(read(path + ".2").substr(0, 3) == "ccc");
+  BOOST_TEST(bucky::testing::read_file(path).empty());
+  BOOST_TEST(bucky::testing::read_file(path + ".1").substr(0, 3) == "ddd");
+  BOOST_TEST(bucky::testing::read_file(path + ".2").substr(0, 3) == "ccc");
   BOOST_TEST(!std::filesystem::exists(path + ".3"));
   std::ofstream(path, std::ios::app) << "small\n";
   rotate_log(path, 50, 2);
-  BOOST_TEST(read(path) == "small\n");
+  BOOST_TEST(bucky::testing::read_file(path) == "small\n");
 }

@@ -6,32 +6,21 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "storage/atomic_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace bucky;
 namespace fs = std::filesystem;
+using bucky::testing::read_file;
 using bucky::testing::temp_dir;
-
-namespace {
-
-std::string contents_of(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(a_file_is_replaced_whole_with_its_mode) {
   temp_dir root;
   auto path = (root.path / "node.key").string();
   BOOST_TEST_REQUIRE(write_file_atomically(path, "old", 0644).is_ok());
   BOOST_TEST_REQUIRE(write_file_atomically(path, "new secret", 0600).is_ok());
-  BOOST_TEST(contents_of(path) == "new secret");
+  BOOST_TEST(read_file(path) == "new secret");
   BOOST_TEST(((fs::status(path).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write)));
   BOOST_TEST(!fs::exists(path + ".tmp"));
   BOOST_TEST(read_small_file(path).value() == "new secret");
@@ -46,8 +35,8 @@ BOOST_AUTO_TEST_CASE(a_link_left_at_the_temporary_name_is_not_followed) {
   { std::ofstream(elsewhere) << "untouched"; }
   fs::create_symlink(elsewhere, path + ".tmp");
   BOOST_TEST_REQUIRE(write_file_atomically(path, "secret", 0600).is_ok());
-  BOOST_TEST(contents_of(elsewhere) == "untouched");
-  BOOST_TEST(contents_of(path) == "secret");
+  BOOST_TEST(read_file(elsewhere) == "untouched");
+  BOOST_TEST(read_file(path) == "secret");
   BOOST_TEST(!fs::is_symlink(path));
 }
 
