@@ -114,6 +114,12 @@ status validate(const kv_request& request) {
   if (request.success.empty() && request.failure.empty() && request.compares.empty()) {
     return {status_code::invalid_argument, "request has no ops"};
   }
+  if (request.principal.size() > principal_bytes_max) {
+    return {status_code::invalid_argument, fmt::format("principal longer than {} bytes", principal_bytes_max)};
+  }
+  if (request.lease_pick < 0 || request.lease_pick >= (std::int64_t{1} << 62)) {
+    return {status_code::invalid_argument, fmt::format("lease_pick {} is outside 0..2^62", request.lease_pick)};
+  }
   if (auto leases = check_lease_request(request); !leases.is_ok()) return leases;
   if (auto ops = check_ops(request.success, "success"); !ops.is_ok()) return ops;
   return check_ops(request.failure, "failure");

@@ -81,12 +81,15 @@ enum class kv_op_kind : std::uint8_t {
 };
 inline constexpr std::int64_t lease_ttl_s_max = 7 * 24 * 3600;
 
+// A lease belongs to whoever granted it (issue 18): only that principal (or the
+// owner, or the zone state itself) may keep it alive, revoke it or attach keys.
 struct lease_record {
   static constexpr const char* type_name = "lease record";
   std::int64_t id = 0;
   std::int64_t ttl_s = 0;
+  std::string owner{};  // the grantor's principal (kv_request::principal); "": the zone state's
   bool operator==(const lease_record&) const = default;
-  MSGPACK_DEFINE(id, ttl_s);
+  MSGPACK_DEFINE(id, ttl_s, owner);
 };
 
 struct kv_op {
@@ -129,8 +132,18 @@ struct kv_request {
   std::vector<kv_compare> compares;
   std::vector<kv_op> success;
   std::vector<kv_op> failure;
-  MSGPACK_DEFINE(compares, success, failure);
+  // Who asks, as the replica that admitted the request stamped it over whatever the
+  // client sent (actors/zone_state/principal.hpp): "owner", "admin:<name>",
+  // "node:<id>"; "" for the zone state's own requests (lease expiry). Leases are
+  // checked against it where the request is applied.
+  std::string principal{};
+  // A grant without a chosen id gets this one (below 2^62; the store sets
+  // picked_lease_id_bit): random, drawn by the admitting replica, so lease ids
+  // cannot be guessed. 0: the store picks from the revision (tests, simulation).
+  std::int64_t lease_pick = 0;
+  MSGPACK_DEFINE(compares, success, failure, principal, lease_pick);
 };
+inline constexpr std::size_t principal_bytes_max = 128;
 
 struct kv_op_result {
   kv_op_kind kind = kv_op_kind::range;

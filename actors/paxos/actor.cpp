@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <sodium.h>
+
+#include "actors/zone_state/principal.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky::paxos_shell {
@@ -44,30 +47,32 @@ caf::behavior paxos_actor::make_behavior() {
         if (auto index = replica_index(peer)) driver_->on_snapshot_ack(*index, m, steady_ms());
       },
       [this](kv_client_request& request) -> caf::result<kv_client_response> {
+        // This node's own actors (the name service mirrors the owner-signed zone
+        // config): the documents checked, not the ACL; the node's principal.
         if (auto bad = check_documents(request.request); !bad.is_ok()) return refused(bad, config_.node_id);
+        stamp(caller{caller::kind::node, config_.node_id}, request.request);
         auto promise = make_response_promise<kv_client_response>();
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
       },
       [this](const caller& from, kv_client_request& request) -> caf::result<kv_client_response> {
-        if (auto denied = check_caller(from, request.request); !denied.is_ok()) return refused(denied, config_.node_id);
-        if (auto bad = check_documents(request.request); !bad.is_ok()) return refused(bad, config_.node_id);
+        if (auto bad = admit(from, request.request); !bad.is_ok()) return refused(bad, config_.node_id);
         auto promise = make_response_promise<kv_client_response>();
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
       },
       [this](local_kv_call& call) {
         auto answer = call.answer;
-        if (auto denied = check_caller(call.from, call.request.request); !denied.is_ok()) {
-          return (*answer)(refused(denied, config_.node_id));
-        }
-        if (auto bad = check_documents(call.request.request); !bad.is_ok()) return (*answer)(refused(bad, config_.node_id));
+        if (auto bad = admit(call.from, call.request.request); !bad.is_ok()) return (*answer)(refused(bad, config_.node_id));
         serve(call.request, [answer](kv_client_response response) { (*answer)(std::move(response)); });
       },
       [this](const caller& from, kv_forward_batch& batch) -> caf::result<kv_forward_batch_response> {
-        // The forwarding node checked each request against its caller.
-        if (from.role != caller::kind::node) {
-          return caf::make_error(caf::sec::invalid_argument, "only nodes forward zone-state requests");
+        // The forwarding replica checked each request against its caller. Only the
+        // group's replicas forward: any other node's key would bypass the ACL.
+        if (from.role != caller::kind::node || !replica_index(from.name)) {
+          log().warn("refused a forward batch from {} {}: only the zone-state replicas forward", role_name(from.role),
+                     from.name);
+          return caf::make_error(caf::sec::invalid_argument, "only zone-state replicas forward zone-state requests");
         }
         return serve_batch(batch);
       },
@@ -104,6 +109,19 @@ status paxos_actor::check_caller(const caller& from, const Request& request) {
   auto checked = check_access(current_acl(), from, request);
   if (!checked.is_ok()) log().info("refused a request of {}: {}", from.name, checked.message());
   return checked;
+}
+
+status paxos_actor::admit(const caller& from, kv_request& request) {
+  if (auto denied = check_caller(from, request); !denied.is_ok()) return denied;
+  if (auto bad = check_documents(request); !bad.is_ok()) return bad;
+  stamp(from, request);
+  return {};
+}
+
+void paxos_actor::stamp(const caller& from, kv_request& request) {
+  std::uint64_t random_bits = 0;
+  randombytes_buf(&random_bits, sizeof random_bits);
+  stamp_request(request, from, random_bits);
 }
 
 // System documents are checked here, before the log, whoever writes them.

@@ -74,6 +74,9 @@ class paxos_actor : public component_actor {
   template <class Request>
   status check_caller(const caller& from, const Request& request);
   status check_documents(const kv_request& request);
+  // Admits a request: the ACL, the system documents, then the principal stamped.
+  status admit(const caller& from, kv_request& request);
+  void stamp(const caller& from, kv_request& request);
 
   slot_id applied_below() const { return kv_->applied_below(); }
   const replica_core& core() const { return driver_->core(); }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/zone_state/control_keys.hpp"
 #include "actors/zone_state/kv_machine.hpp"
 
 namespace bucky {
@@ -70,8 +71,14 @@ status allowed(const acl_config& acl, const caller& who, const std::string& pref
 status check_op(const acl_config& acl, const caller& who, const kv_op& op) {
   switch (op.kind) {
     case kv_op_kind::range: return allowed(acl, who, shared_prefix(op.key, op.range_end), false);
-    case kv_op_kind::put: return allowed(acl, who, op.key, true);
-    case kv_op_kind::delete_range: return allowed(acl, who, shared_prefix(op.key, op.range_end), true);
+    case kv_op_kind::put: {
+      if (auto reserved = check_control_write(who, op.key, "", false); !reserved.is_ok()) return reserved;
+      return allowed(acl, who, op.key, true);
+    }
+    case kv_op_kind::delete_range: {
+      if (auto reserved = check_control_write(who, op.key, op.range_end, true); !reserved.is_ok()) return reserved;
+      return allowed(acl, who, shared_prefix(op.key, op.range_end), true);
+    }
     case kv_op_kind::lease_grant:
     case kv_op_kind::lease_revoke:
     case kv_op_kind::lease_keepalive: {

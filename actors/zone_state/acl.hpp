@@ -9,8 +9,10 @@
 //           segment (no '/'); "" covers every key
 //   access  "read", or "write" (which includes read)
 //
-// The zone owner may do everything, whatever the rules say (so no rule can lock the
-// owner out). Without /system/acl the defaults apply: admins read and write all;
+// The zone owner may do everything the rules cover, whatever they say (so no rule
+// can lock the owner out). Above the rules stand the control keys' reservations
+// (control_keys.hpp): /system/ and /users/ are the owner's, /services/ the owner's
+// and admins', and a delete_range reaching them must lie inside one prefix. Without /system/acl the defaults apply: admins read and write all;
 // nodes read all and write /nodes/{self}/, /nodes/*/config (the scheduler places
 // services) and /scheduler/. (That a write of /system/acl parses is checked with the
 // other system documents: system_config.hpp.)

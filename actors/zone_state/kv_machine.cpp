@@ -49,7 +49,8 @@ bool fits(std::size_t& bytes, const key_value& record) {
   return true;
 }
 
-kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_revision, bool& changed) {
+kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_revision, bool& changed,
+                      const std::string& principal, std::int64_t lease_pick) {
   kv_op_result result;
   result.kind = op.kind;
   switch (op.kind) {
@@ -103,12 +104,12 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
       break;
     }
     case kv_op_kind::lease_grant: {
-      result.lease = op.lease != 0 ? op.lease : (write_revision | picked_lease_id_bit);
+      result.lease = op.lease != 0 ? op.lease : ((lease_pick != 0 ? lease_pick : write_revision) | picked_lease_id_bit);
       if (auto existing = backend.get_lease(result.lease)) {
         result.ttl_s = existing->ttl_s;  // granted before (a retry): the same lease
         break;
       }
-      backend.put_lease({result.lease, op.ttl_s});
+      backend.put_lease({result.lease, op.ttl_s, principal});
       result.ttl_s = op.ttl_s;
       changed = true;
       break;
@@ -133,12 +134,24 @@ kv_op_result apply_op(kv_backend& backend, const kv_op& op, std::int64_t write_r
   return result;
 }
 
-// Every lease the chosen ops name must exist (a grant names the one it creates).
-std::optional<std::string> missing_lease(kv_backend& backend, const std::vector<kv_op>& ops) {
+// The zone state itself and the owner may use any lease; everyone else only theirs.
+bool may_use(const lease_record& lease, const std::string& principal) {
+  return principal.empty() || principal == owner_principal || lease.owner == principal;
+}
+
+// Every lease the chosen ops name must exist (a grant names the one it creates) and
+// belong to the principal (a grant of an existing id is a retry of its grantor).
+std::optional<std::string> refused_lease(kv_backend& backend, const std::vector<kv_op>& ops,
+                                         const std::string& principal) {
   for (const auto& op : ops) {
-    if (op.kind == kv_op_kind::lease_grant || op.lease == 0) continue;
-    if (!backend.get_lease(op.lease)) {
+    if (op.lease == 0) continue;
+    auto lease = backend.get_lease(op.lease);
+    if (!lease && op.kind != kv_op_kind::lease_grant) {
       return "lease " + std::to_string(op.lease) + " not found (expired or revoked?): grant a new one";
+    }
+    if (lease && !may_use(*lease, principal)) {
+      return "lease " + std::to_string(op.lease) + " was granted to another caller: only its grantor or the owner may " +
+             (op.kind == kv_op_kind::put ? "attach keys to it" : "use it");
     }
   }
   return std::nullopt;
@@ -196,13 +209,13 @@ kv_response apply_kv_request(kv_backend& backend, const kv_request& request) {
   }
   const auto& ops = response.succeeded ? request.success : request.failure;
   const std::int64_t before = backend.revision();
-  if (auto missing = missing_lease(backend, ops)) {
-    response.error = *missing;
+  if (auto refused = refused_lease(backend, ops, request.principal)) {
+    response.error = *refused;
     response.revision = before;
     return response;
   }
   bool changed = false;
-  for (const auto& op : ops) response.results.push_back(apply_op(backend, op, before + 1, changed));
+  for (const auto& op : ops) response.results.push_back(apply_op(backend, op, before + 1, changed, request.principal, request.lease_pick));
   if (changed) backend.set_revision(before + 1);
   response.revision = backend.revision();
   BUCKY_CHECK(response.revision == before + (changed ? 1 : 0));

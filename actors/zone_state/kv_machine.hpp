@@ -70,11 +70,16 @@ class memory_kv_backend final : public kv_backend {
   std::int64_t revision_ = 0;
 };
 
-// Lease ids the store picks have this bit set; ids a client picks must not.
+// Lease ids the store picks have this bit set; ids a client picks must not. The
+// replica that admits a grant without an id picks a random one (principal.hpp), so
+// ids cannot be guessed; the store's own pick (the revision) serves tests only.
 inline constexpr std::int64_t picked_lease_id_bit = std::int64_t{1} << 62;
+// The principal of the zone's owner (kv_request::principal).
+inline constexpr const char* owner_principal = "owner";
 
 // Applies a request that passed validate(). Never fails for a valid request: one
-// naming a missing lease gets response.error and changes nothing.
+// naming a missing lease, or another principal's lease, gets response.error and
+// changes nothing.
 kv_response apply_kv_request(kv_backend& backend, const kv_request& request);
 
 // The range_end that selects every key starting with `prefix` (etcd's --prefix).

@@ -116,3 +116,45 @@ BOOST_AUTO_TEST_CASE(rules_round_trip_and_bad_ones_are_refused_naming_the_rule) 
   BOOST_TEST(check_access(acl, owner, put(acl_key, "{broken")).is_ok());
   BOOST_TEST(!check_document_writes(put(acl_key, "{broken"), {}).is_ok());
 }
+
+// Issue 18: one etcd-habit `deleterange` of everything with the owner's token
+// removed every service spec, the users, the ACL and the node configs.
+BOOST_AUTO_TEST_CASE(a_delete_reaching_control_keys_must_lie_inside_one_prefix) {
+  auto acl = default_acl();
+  const std::string all(1, '\0');
+  auto everything = one(kv_op_kind::delete_range, all, all);
+  auto refusal = check_access(acl, owner, everything).message();
+  BOOST_TEST(refusal.find("control keys") != std::string::npos, refusal);
+  BOOST_TEST(!ok(acl, owner, one(kv_op_kind::delete_range, "/", prefix_range_end("/"))));
+  BOOST_TEST(!ok(acl, owner, one(kv_op_kind::delete_range, "/a", "/t")));        // reaches /nodes/ .. /services/
+  BOOST_TEST(!ok(acl, owner, one(kv_op_kind::delete_range, "/services", "/services0")));  // "/services" then all of it
+  BOOST_TEST(ok(acl, owner, one(kv_op_kind::delete_range, "/services/web/", prefix_range_end("/services/web/"))));
+  BOOST_TEST(ok(acl, owner, one(kv_op_kind::delete_range, "/services/", prefix_range_end("/services/"))));
+  BOOST_TEST(ok(acl, owner, one(kv_op_kind::delete_range, "/photos/", prefix_range_end("/photos/"))));
+  BOOST_TEST(ok(acl, owner, one(kv_op_kind::delete_range, "/services/web/spec")));  // one key
+  BOOST_TEST(ok(acl, owner, one(kv_op_kind::delete_range, "/v", all)));           // after every control prefix
+  BOOST_TEST(!ok(acl, owner, one(kv_op_kind::delete_range, "/t", all)));          // /users/ is after /t
+  // Inside a transaction's failure branch too.
+  auto branch = put("/photos/1");
+  branch.failure.push_back(everything.success[0]);
+  BOOST_TEST(!ok(acl, owner, branch));
+}
+
+// Issue 18: a node's key wrote /nodes/n2/config with a command, and n2 ran it as
+// root. Nodes point at specs; what a spec runs only the owner and admins write, and
+// the users and the ACL only the owner, whatever /system/acl grants.
+BOOST_AUTO_TEST_CASE(control_keys_are_written_by_their_role_whatever_the_rules_grant) {
+  acl_config generous{{{"*", "", true}}};
+  for (const auto& key : {"/services/web/spec", "/users/mallory", "/system/acl"}) {
+    BOOST_TEST(!ok(generous, nas, put(key)), key);
+    BOOST_TEST(!ok(generous, nas, one(kv_op_kind::delete_range, key)), key);
+  }
+  BOOST_TEST(ok(generous, admin, put("/services/web/spec")));
+  BOOST_TEST(!ok(generous, admin, put("/users/alice")));  // an admin cannot make admins
+  BOOST_TEST(!ok(generous, admin, put(acl_key)));
+  BOOST_TEST(ok(generous, owner, put("/users/alice")));
+  BOOST_TEST(ok(generous, nas, put("/nodes/mini/config")));
+  BOOST_TEST(ok(generous, nas, put("/system")));  // not under /system/
+  auto refusal = check_access(generous, nas, put("/services/web/spec")).message();
+  BOOST_TEST(refusal.find("only the owner and admins") != std::string::npos, refusal);
+}

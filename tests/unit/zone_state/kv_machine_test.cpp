@@ -212,4 +212,44 @@ BOOST_AUTO_TEST_CASE(lease_requests_are_checked_before_the_log) {
   BOOST_TEST(validate(one(lease_op(kv_op_kind::lease_revoke, picked_lease_id_bit | 3))).is_ok());
 }
 
+namespace {
+kv_request as(std::string principal, kv_op op) {
+  auto request = one(std::move(op));
+  request.principal = std::move(principal);
+  return request;
+}
+}  // namespace
+
+// Issue 18: a user allowed to write only /alice/ revoked the owner's leases (and
+// with them keys under /secret/), and swept the sequential ids of every node's.
+BOOST_AUTO_TEST_CASE(a_lease_is_used_only_by_its_grantor_the_owner_and_the_zone_state) {
+  auto granted = run(as("node:nas", lease_op(kv_op_kind::lease_grant, 0, 30)));
+  const auto id = granted.results.at(0).lease;
+  BOOST_TEST(run(as("node:nas", leased_put("/nodes/nas/status", id))).error.empty());
+  for (auto kind : {kv_op_kind::lease_revoke, kv_op_kind::lease_keepalive}) {
+    auto refused = run(as("admin:alice", lease_op(kind, id)));
+    BOOST_TEST(refused.error.find("granted to another caller") != std::string::npos, refused.error);
+    BOOST_TEST(refused.revision == granted.revision + 1);  // nothing changed
+  }
+  auto attach = run(as("admin:alice", leased_put("/alice/x", id)));
+  BOOST_TEST(attach.error.find("attach keys") != std::string::npos, attach.error);
+  // A grant naming someone else's id is not a retry of theirs; a picked id cannot be named at all.
+  BOOST_TEST(!validate(as("admin:alice", lease_op(kv_op_kind::lease_grant, id, 5))).is_ok());
+  BOOST_TEST(run(as("node:nas", lease_op(kv_op_kind::lease_grant, 7, 5))).error.empty());
+  BOOST_TEST(!run(as("admin:alice", lease_op(kv_op_kind::lease_grant, 7, 5))).error.empty());
+  BOOST_TEST(get("/nodes/nas/status").lease == id);
+  BOOST_TEST(run(as("node:nas", lease_op(kv_op_kind::lease_keepalive, id))).error.empty());
+  BOOST_TEST(run(as("owner", lease_op(kv_op_kind::lease_keepalive, id))).error.empty());
+  BOOST_TEST(run(as("", lease_op(kv_op_kind::lease_revoke, id))).error.empty());  // the leader's expiry
+  BOOST_TEST(run(one(range_op("/nodes/nas/status"))).results[0].kvs.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_grant_takes_the_id_the_admitting_replica_drew) {
+  auto request = as("node:nas", lease_op(kv_op_kind::lease_grant, 0, 30));
+  request.lease_pick = 0x2bcdef0123456789;
+  BOOST_TEST(run(request).results.at(0).lease == (0x2bcdef0123456789 | picked_lease_id_bit));
+  request.lease_pick = picked_lease_id_bit;  // out of range: never reaches the log
+  BOOST_TEST(!validate(request).is_ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
