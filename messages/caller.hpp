@@ -11,18 +11,21 @@ namespace bucky {
 
 struct caller {
   // guest: an unknown key at a node waiting for activation; may do nothing here.
-  enum class kind : std::uint8_t { owner, admin, node, guest };
+  // reader, writer: people with a narrower role than admin (user_record::role).
+  enum class kind : std::uint8_t { owner, admin, node, guest, reader, writer };
   kind role = kind::node;
   std::string name;
 };
 
-// "owner", "admin", "node", "guest".
+// "owner", "admin", "node", "guest", "reader", "writer".
 inline const char* role_name(caller::kind role) {
   switch (role) {
     case caller::kind::owner: return "owner";
     case caller::kind::admin: return "admin";
     case caller::kind::node: return "node";
     case caller::kind::guest: return "guest";
+    case caller::kind::reader: return "reader";
+    case caller::kind::writer: return "writer";
   }
   return "?";
 }

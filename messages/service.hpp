@@ -1,5 +1,5 @@
 // Services in the zone (DESIGN §3–§5): what should run (service_spec, written by a
-// person), where (node_config, written by the scheduler), and what does run
+// person), where (node_config, written by the scheduler: pointers to specs), and what does run
 // (node_status, written by each node's node loop under its lease). Plain structs;
 // their JSON forms, validation and limits are in actors/zone_state/service_json.hpp.
 //
@@ -55,9 +55,20 @@ struct instance_assignment {
   bool operator==(const instance_assignment&) const = default;
 };
 
+// What the scheduler writes into a node_config: which instance of which service,
+// and the spec's revision it placed. Never the spec itself: the node reads that
+// from /services/<name>/spec, which nodes cannot write (issue 18; node_loop/resolve).
+struct instance_pointer {
+  std::string service;
+  std::uint32_t instance = 0;
+  std::int64_t spec_revision = 0;
+  std::string id() const { return service + "/" + std::to_string(instance); }
+  bool operator==(const instance_pointer&) const = default;
+};
+
 struct node_config {
   std::string node_id;
-  std::vector<instance_assignment> instances;  // sorted by id
+  std::vector<instance_pointer> instances;  // sorted by id
   bool operator==(const node_config&) const = default;
 };
 

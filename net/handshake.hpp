@@ -42,7 +42,8 @@ random_source system_random();
 // Who is on the other end, once proven.
 struct peer_identity {
   // guest: an unknown key let in by a node waiting for activation (transport_config).
-  enum class kind : std::uint8_t { node, admin, guest };
+  // reader, writer: people with a narrower role than admin (see /users/ records).
+  enum class kind : std::uint8_t { node, admin, guest, reader, writer };
   kind role = kind::node;
   std::string name;  // node_id or admin name
   public_key key;

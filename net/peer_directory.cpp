@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 
+#include "messages/common/check.hpp"
 #include "messages/zone_config.hpp"
 #include "net/limits.hpp"
 #include "storage/atomic_file.hpp"
@@ -136,8 +137,15 @@ result<peer_directory> peer_directory::from_zone_config(const zone_config& confi
 }
 
 status peer_directory::add_admin(const std::string& name, const public_key& key, const std::string& where) {
+  return add_person(name, key, peer_identity::kind::admin, where);
+}
+
+status peer_directory::add_person(const std::string& name, const public_key& key, peer_identity::kind role,
+                                  const std::string& where) {
+  BUCKY_CHECK(role == peer_identity::kind::admin || role == peer_identity::kind::reader ||
+              role == peer_identity::kind::writer);
   peer_entry entry;
-  entry.identity.role = peer_identity::kind::admin;
+  entry.identity.role = role;
   entry.identity.name = name;
   entry.identity.key = key;
   return add(std::move(entry), where);

@@ -44,6 +44,8 @@ class peer_directory {
 
   // One more admin (a user of /users/); refused when the name or key is taken.
   status add_admin(const std::string& name, const public_key& key, const std::string& where);
+  // A person (admin, reader or writer) from the zone's users.
+  status add_person(const std::string& name, const public_key& key, peer_identity::kind role, const std::string& where);
 
   std::optional<peer_identity> authorize(const public_key& key) const;
   const peer_entry* node(const std::string& node_id) const;

@@ -1,4 +1,5 @@
 #include "actors/etcd_api/actor.hpp"
+#include "actors/transport/routing_core.hpp"
 
 #include <chrono>
 #include <random>
@@ -101,10 +102,10 @@ class http_front {
     if (!claim) return claim.error();
     auto directory = config_.peers->current();
     for (const auto& entry : directory->entries()) {
-      if (entry.identity.role != net::peer_identity::kind::admin || entry.identity.name != claim->name) continue;
+      if (!person_caller(entry.identity) || entry.identity.name != claim->name) continue;
       auto checked = tokens_.check(request.authorization, config_.zone_id, entry.identity.key, unix_now_s());
       if (!checked.is_ok()) return checked;
-      return caller{claim->name == net::owner_admin_name ? caller::kind::owner : caller::kind::admin, claim->name};
+      return *person_caller(entry.identity);
     }
     return status(status_code::permission_denied, fmt::format("API token: {} is not a user of zone {}", claim->name,
                                                               config_.zone_id));

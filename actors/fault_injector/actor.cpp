@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/zone_state/acl.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "messages/common/check.hpp"
 
@@ -37,9 +38,7 @@ class fault_injector : public component_actor {
 
   // The reason the request is refused, or "" once applied.
   std::string apply(const caller& from, const fault_request& asked) {
-    if (!is_owner_or_admin(from)) {
-      return fmt::format("{} may not inject faults: only the owner or an admin may", from.name);
-    }
+    if (auto denied = check_node_action(from, node_action::inject_fault); !denied.is_ok()) return denied.message();
     switch (asked.what) {
       case fault_request::kind::show: return "";
       case fault_request::kind::block: return block(asked.blocked);

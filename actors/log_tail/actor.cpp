@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/zone_state/acl.hpp"
 #include "actors/runtime/message_types.hpp"
 
 namespace bucky {
@@ -26,8 +27,8 @@ caf::behavior log_tail_actor::make_behavior() {
       },
       [this](const caller& from, const log_tail_request& request) -> caf::result<log_tail_reply> {
         // Nodes have no business reading each other's logs.
-        if (!is_owner_or_admin(from)) {
-          return caf::make_error(caf::sec::runtime_error, "only the owner or an admin may read a node's log");
+        if (auto denied = check_node_action(from, node_action::read_log); !denied.is_ok()) {
+          return caf::make_error(caf::sec::runtime_error, denied.message());
         }
         log_tail_reply reply;
         reply.node_id = context().node_id;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "actors/zone_state/kv_machine.hpp"
+#include "messages/common/check.hpp"
 
 namespace bucky {
 
@@ -51,7 +52,9 @@ result<net::peer_directory> trusted_directory(const zone_config& config, const s
   if (!directory) return directory.error();
   for (const auto& user : users) {
     auto key = net::public_key::from_text(user.public_key);
-    auto added = key ? directory->add_admin(user.name, *key, system_keys::user(user.name)) : key.error();
+    auto role = user_role_kind(user.role);
+    BUCKY_CHECK(role.has_value());  // user_document::parse checked it
+    auto added = key ? directory->add_person(user.name, *key, *role, system_keys::user(user.name)) : key.error();
     if (!added.is_ok()) skipped.push_back(added.message());
   }
   return directory;

@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/zone_state/acl.hpp"
 #include "actors/runtime/logging.hpp"
 #include "messages/common/check.hpp"
 
@@ -180,8 +181,8 @@ class node_daemon_actor : public caf::event_based_actor {
   // An operator's restart (owner or admin keys only; nodes may not).
   admin_action_reply restart_requested(const caller& from, const std::string& name) {
     admin_action_reply reply{config_.node_id, false, {}};
-    if (!is_owner_or_admin(from)) {
-      reply.message = "only the owner or an admin may restart actors";
+    if (auto denied = check_node_action(from, node_action::restart_actor); !denied.is_ok()) {
+      reply.message = denied.message();
       return reply;
     }
     auto found = std::find_if(config_.children.begin(), config_.children.end(),

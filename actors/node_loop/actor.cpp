@@ -7,10 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/node_loop/reconcile.hpp"
+#include "actors/node_loop/resolve.hpp"
 #include "actors/node_loop/status_report.hpp"
 #include "actors/process_manager/actor.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/state_client/kept_lease.hpp"
+#include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/system_config.hpp"
 #include "storage/atomic_file.hpp"
 
@@ -28,7 +30,6 @@ class node_loop : public component_actor {
       : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
 
   caf::behavior make_behavior() override {
-    desired_.node_id = config_.node_id;
     started_ms_ = process_clock_ms();
     load_cache();
     read_config();
@@ -57,46 +58,58 @@ class node_loop : public component_actor {
   std::string cache_path() const { return config_.data_dir + "/node_config"; }
   std::string config_key() const { return system_keys::node_config(config_.node_id); }
 
-  // The node_config last seen, so a restart while the zone state is away still
-  // runs what it must.
+  // What the node last resolved to run, so a restart while the zone state is away
+  // still runs it.
   void load_cache() {
     auto text = read_small_file(cache_path());
     if (!text) return;
     auto json = nlohmann::json::parse(*text, nullptr, false);
-    if (!json.is_object() || !json.contains("config") || !json["mod_revision"].is_number_integer()) {
-      return log().warn("{} is not a node_config cache; ignored", cache_path());
+    if (!json.is_object() || !json.contains("run") || !json["run"].is_array() ||
+        !json["mod_revision"].is_number_integer() || json["node_id"] != config_.node_id) {
+      return log().warn("{} is not this node's cache of what it runs; ignored", cache_path());
     }
-    auto config = parse_node_config(json["config"].dump());
-    if (!config || config->node_id != config_.node_id) return log().warn("{}: ignored: not this node's", cache_path());
-    desired_ = std::move(*config);
+    resolved_instances cached;
+    for (const auto& item : json["run"]) {
+      auto assignment = instance_assignment_from_json(item);
+      if (!assignment) return log().warn("{}: ignored: {}", cache_path(), assignment.error().message());
+      cached.run.push_back(std::move(*assignment));
+    }
+    desired_ = std::move(cached);
     config_revision_ = json["mod_revision"].get<std::int64_t>();
-    log().info("node config revision {} from {}: {} instances", config_revision_, cache_path(), desired_.instances.size());
+    log().info("node config revision {} from {}: {} instances", config_revision_, cache_path(), desired_.run.size());
   }
 
   void save_cache() {
-    nlohmann::json json{{"mod_revision", config_revision_},
-                        {"config", nlohmann::json::parse(node_config_to_json(desired_))}};
-    if (auto saved = write_file_atomically(cache_path(), json.dump(), 0644); !saved.is_ok()) {
+    nlohmann::json run = nlohmann::json::array();
+    for (const auto& assignment : desired_.run) run.push_back(instance_assignment_json(assignment));
+    nlohmann::json json{{"node_id", config_.node_id}, {"mod_revision", config_revision_}, {"run", run}};
+    // 0600: specs may carry secrets in their environment.
+    if (auto saved = write_file_atomically(cache_path(), json.dump(), 0600); !saved.is_ok()) {
       log().warn("cannot keep the node config in {}: {}", cache_path(), saved.message());
     }
   }
 
+  // The node config and every service spec, in one linearizable read (a node back
+  // from the dead must not trust its own stale replica).
   void read_config() {
-    // Linearizable: a node back from the dead must not trust its own stale replica.
-    zone_state_.call(read_document_request(config_key()), false, config_.request_timeout_ms,
-                     [this](result<kv_response> answer) {
-                       if (!answer) {
-                         // Until the zone state answered once, ask again soon (not every 10 s).
-                         if (!heard_) delayed_send(this, std::chrono::milliseconds(500), retry_atom::value);
-                         return log().debug("node config not read: {}", answer.error().message());
-                       }
-                       auto doc = read_typed<node_config_document>(config_.node_id, *answer);
-                       if (!doc) return warn_once(doc.error().message());
-                       heard_ = true;
-                       if (!*doc) adopt({config_.node_id, {}}, 0);
-                       else adopt(std::move((*doc)->value), (*doc)->mod_revision);
-                       if (!watching_) watch(answer->revision + 1, 0);
-                     });
+    kv_request request = read_document_request(config_key());
+    request.success.push_back(range_op(system_keys::services_prefix, prefix_range_end(system_keys::services_prefix)));
+    zone_state_.call(request, false, config_.request_timeout_ms, [this](result<kv_response> answer) {
+      if (!answer || answer->results.size() != 2) {
+        // Until the zone state answered once, ask again soon (not every 10 s).
+        if (!heard_) delayed_send(this, std::chrono::milliseconds(500), retry_atom::value);
+        return log().debug("node config not read: {}", answer ? "not two results" : answer.error().message());
+      }
+      auto specs = specs_from_range(answer->results[1].kvs);
+      kv_response config_part = *answer;
+      config_part.results.resize(1);
+      auto doc = read_typed<node_config_document>(config_.node_id, config_part);
+      if (!doc) return warn_once(doc.error().message());
+      heard_ = true;
+      if (!*doc) adopt({config_.node_id, {}}, 0, specs);
+      else adopt(std::move((*doc)->value), (*doc)->mod_revision, specs);
+      if (!watching_) watch(answer->revision + 1, 0);
+    });
   }
 
   // A long poll on the key; any change makes it read the config again.
@@ -114,13 +127,18 @@ class node_loop : public component_actor {
                       });
   }
 
-  void adopt(node_config config, std::int64_t revision) {
-    if (revision == config_revision_ && config == desired_) return;
+  void adopt(const node_config& config, std::int64_t revision, const std::map<std::string, stored_spec>& specs) {
     if (config.node_id != config_.node_id) return warn_once(config_key() + " names node " + config.node_id);
+    auto resolved = resolve_instances(config_.node_id, config, specs);
+    if (revision == config_revision_ && resolved == desired_) return;
+    for (const auto& refused : resolved.refused) {
+      warn_once(fmt::format("not running {} from node config revision {}: {}", refused.pointer.id(), revision,
+                            refused.reason));
+    }
     std::string ids;
-    for (const auto& instance : config.instances) ids += (ids.empty() ? "" : ", ") + instance.id();
+    for (const auto& instance : resolved.run) ids += (ids.empty() ? "" : ", ") + instance.id();
     log().info("node config revision {} (was {}): {}", revision, config_revision_, ids.empty() ? "nothing to run" : ids);
-    desired_ = std::move(config);
+    desired_ = std::move(resolved);
     config_revision_ = revision;
     save_cache();
     converge();
@@ -145,7 +163,7 @@ class node_loop : public component_actor {
     std::vector<observed_instance> observed;
     for (const auto& record : records) observed.push_back(record.observed());
     auto now = process_clock_ms();
-    auto plan = reconcile(desired_.instances, observed, now);
+    auto plan = reconcile(desired_.run, observed, now);
     for (auto& action : plan.actions) act(std::move(action));
     if (plan.wake_at_ms && (wake_at_ms_ == 0 || *plan.wake_at_ms < wake_at_ms_)) {
       wake_at_ms_ = *plan.wake_at_ms;
@@ -213,7 +231,7 @@ class node_loop : public component_actor {
 
   node_loop_config config_;
   kv_caller zone_state_{this};
-  node_config desired_;
+  resolved_instances desired_;  // from the node config and the specs it points at
   std::int64_t config_revision_ = 0;
   bool watching_ = false;
   std::uint64_t started_ms_ = 0;

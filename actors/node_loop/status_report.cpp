@@ -18,12 +18,13 @@ void fill_from(instance_status& out, const process_record& record) {
 
 }  // namespace
 
-node_status make_node_status(const std::string& node_id, std::int64_t config_revision, const node_config& desired,
-                             const reconcile_plan& plan, const std::vector<process_record>& processes) {
+node_status make_node_status(const std::string& node_id, std::int64_t config_revision,
+                             const resolved_instances& desired, const reconcile_plan& plan,
+                             const std::vector<process_record>& processes) {
   std::map<std::string, const process_record*> by_id;
   for (const auto& record : processes) by_id[record.assignment.id()] = &record;
   node_status status{node_id, config_revision, {}};
-  for (const auto& wanted : desired.instances) {
+  for (const auto& wanted : desired.run) {
     instance_status out;
     out.service = wanted.service;
     out.instance = wanted.instance;
@@ -39,7 +40,7 @@ node_status make_node_status(const std::string& node_id, std::int64_t config_rev
   }
   for (const auto& record : processes) {
     const auto& a = record.assignment;
-    bool wanted = std::any_of(desired.instances.begin(), desired.instances.end(),
+    bool wanted = std::any_of(desired.run.begin(), desired.run.end(),
                               [&](const auto& d) { return d.id() == a.id(); });
     if (wanted || record.now != observed_instance::phase::stopping) continue;
     instance_status out;
@@ -48,6 +49,15 @@ node_status make_node_status(const std::string& node_id, std::int64_t config_rev
     out.spec_revision = a.spec_revision;
     out.state = instance_state::stopping;
     fill_from(out, record);
+    status.instances.push_back(std::move(out));
+  }
+  for (const auto& refused : desired.refused) {
+    instance_status out;
+    out.service = refused.pointer.service;
+    out.instance = refused.pointer.instance;
+    out.spec_revision = refused.pointer.spec_revision;
+    out.state = instance_state::failed;
+    out.last_error = "not run: " + refused.reason;
     status.instances.push_back(std::move(out));
   }
   std::sort(status.instances.begin(), status.instances.end(), [](const auto& x, const auto& y) { return x.id() < y.id(); });

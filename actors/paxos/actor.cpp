@@ -198,8 +198,8 @@ void paxos_actor::flush() {
 // The operator's step-down (owner or admin keys only).
 admin_action_reply paxos_actor::step_down(const caller& from) {
   admin_action_reply reply{config_.node_id, false, {}};
-  if (!is_owner_or_admin(from)) {
-    reply.message = "only the owner or an admin may ask the leader to step down";
+  if (auto denied = check_node_action(from, node_action::step_down); !denied.is_ok()) {
+    reply.message = denied.message();
     return reply;
   }
   if (!driver_ || !driver_->step_down(steady_ms())) {

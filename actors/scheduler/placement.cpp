@@ -17,8 +17,8 @@ bool allowed(const service_spec& spec, const std::string& node, const placement_
   return spec.nodes.empty() || std::find(spec.nodes.begin(), spec.nodes.end(), node) != spec.nodes.end();
 }
 
-instance_assignment assignment(const std::string& name, std::uint32_t index, const placed_spec& placed) {
-  return {name, index, placed.mod_revision, placed.spec};
+instance_pointer assignment(const std::string& name, std::uint32_t index, const placed_spec& placed) {
+  return {name, index, placed.mod_revision};
 }
 
 // Rule 3: the instances of `name` that may stay where they are, index -> node.

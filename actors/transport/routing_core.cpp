@@ -13,6 +13,8 @@ const char* role_name(net::peer_identity::kind role) {
     case net::peer_identity::kind::node: return "node";
     case net::peer_identity::kind::admin: return "admin";
     case net::peer_identity::kind::guest: return "guest";
+    case net::peer_identity::kind::reader: return "reader";
+    case net::peer_identity::kind::writer: return "writer";
   }
   return "?";
 }

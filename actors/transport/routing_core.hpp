@@ -32,6 +32,11 @@
 
 namespace bucky {
 
+// The caller a transport identity acts as (the owner key is the admin "owner").
+caller caller_of(const net::peer_identity& peer);
+// The same for people only (owner, admins, writers, readers): API tokens name one.
+std::optional<caller> person_caller(const net::peer_identity& peer);
+
 // The one actor a guest (transport_config::accept_guests) may reach.
 inline constexpr const char* guest_actor = "activation";
 

@@ -11,15 +11,27 @@ namespace bucky {
 
 namespace {
 
+}  // namespace
+
 caller caller_of(const net::peer_identity& peer) {
   switch (peer.role) {
     case net::peer_identity::kind::node: return {caller::kind::node, peer.name};
     case net::peer_identity::kind::admin:
       return {peer.name == net::owner_admin_name ? caller::kind::owner : caller::kind::admin, peer.name};
     case net::peer_identity::kind::guest: return {caller::kind::guest, peer.name};
+    case net::peer_identity::kind::reader: return {caller::kind::reader, peer.name};
+    case net::peer_identity::kind::writer: return {caller::kind::writer, peer.name};
   }
   return {caller::kind::guest, peer.name};
 }
+
+std::optional<caller> person_caller(const net::peer_identity& peer) {
+  auto who = caller_of(peer);
+  if (who.role == caller::kind::node || who.role == caller::kind::guest) return std::nullopt;
+  return who;
+}
+
+namespace {
 
 // Names longer than an actor name can be are no actor's: never looked up.
 bool actor_known(const std::string& name, const actor_lookup& actor_exists) {

@@ -16,7 +16,7 @@ namespace {
 bool rule_applies(const acl_rule& rule, const caller& who) {
   if (who.role == caller::kind::guest) return false;
   if (rule.who == "*") return true;
-  std::string role = who.role == caller::kind::node ? "node" : "admin";
+  std::string role = role_name(who.role);
   return rule.who == role || rule.who == role + ":" + who.name;
 }
 
@@ -101,7 +101,10 @@ acl_config default_acl() {
            {"node", "", false},
            {"node", "/nodes/{self}/", true},
            {"node", "/nodes/*/config", true},
-           {"node", "/scheduler/", true}}};
+           {"node", "/scheduler/", true},
+           {"reader", "", false},
+           {"writer", "", false},
+           {"writer", "/home/{self}/", true}}};
 }
 
 result<acl_config> parse_acl(std::string_view json_text) {
@@ -126,8 +129,9 @@ result<acl_config> parse_acl(std::string_view json_text) {
     parsed.write = access == "write";
     auto colon = parsed.who.find(':');
     auto role = parsed.who.substr(0, colon);
-    if (parsed.who != "*" && role != "admin" && role != "node") {
-      return bad(where + ": \"who\" must be \"admin\", \"admin:<name>\", \"node\", \"node:<node_id>\" or \"*\"");
+    if (parsed.who != "*" && role != "admin" && role != "node" && role != "reader" && role != "writer") {
+      return bad(where + ": \"who\" must be \"admin\", \"writer\", \"reader\", \"node\" (each alone or with "
+                         "\":<name>\") or \"*\"");
     }
     if (parsed.prefix.size() > kv_limits::key_bytes_max) return bad(where + ": \"prefix\" is longer than a key");
     acl.rules.push_back(std::move(parsed));
@@ -153,6 +157,19 @@ status check_access(const acl_config& acl, const caller& who, const kv_request& 
     }
   }
   return {};
+}
+
+status check_node_action(const caller& who, node_action action) {
+  if (is_owner_or_admin(who)) return {};
+  const char* what = "?";
+  switch (action) {
+    case node_action::restart_actor: what = "restart actors"; break;
+    case node_action::step_down: what = "make the zone-state leader step down"; break;
+    case node_action::read_log: what = "read a node's log"; break;
+    case node_action::inject_fault: what = "inject faults"; break;
+  }
+  return status(status_code::permission_denied,
+                fmt::format("{} {} may not {}: only the owner or an admin may", role_name(who.role), who.name, what));
 }
 
 status check_access(const acl_config& acl, const caller& who, const kv_watch_request& request) {

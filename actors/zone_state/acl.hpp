@@ -3,8 +3,9 @@
 //
 //   {"rules": [{"who": "node", "prefix": "/nodes/{self}/", "access": "write"}, ...]}
 //
-//   who     "admin" (every admin), "admin:<name>", "node" (every node),
-//           "node:<node_id>", or "*" (every authenticated caller)
+//   who     "admin" (every admin), "admin:<name>", "writer", "writer:<name>",
+//           "reader", "reader:<name>" (people by their role in /users/), "node"
+//           (every node), "node:<node_id>", or "*" (every authenticated caller)
 //   prefix  the keys the rule covers; "{self}" is the caller's name, "*" one path
 //           segment (no '/'); "" covers every key
 //   access  "read", or "write" (which includes read)
@@ -12,10 +13,14 @@
 // The zone owner may do everything the rules cover, whatever they say (so no rule
 // can lock the owner out). Above the rules stand the control keys' reservations
 // (control_keys.hpp): /system/ and /users/ are the owner's, /services/ the owner's
-// and admins', and a delete_range reaching them must lie inside one prefix. Without /system/acl the defaults apply: admins read and write all;
-// nodes read all and write /nodes/{self}/, /nodes/*/config (the scheduler places
-// services) and /scheduler/. (That a write of /system/acl parses is checked with the
-// other system documents: system_config.hpp.)
+// and admins', and a delete_range reaching them must lie inside one prefix.
+//
+// Without /system/acl the defaults apply: admins read and write all; nodes read all
+// and write /nodes/{self}/, /nodes/*/config (the scheduler places services) and
+// /scheduler/; readers read all; writers read all and write /home/{self}/ (more
+// with rules such as {"who": "writer:alice", "prefix": "/photos/", "access":
+// "write"}). (That a write of /system/acl parses is checked with the other system
+// documents: system_config.hpp.)
 //
 // A request is allowed when every key it reads or writes is covered by a rule
 // granting that access: a range by the prefix all its keys share; a lease
@@ -57,5 +62,12 @@ std::string acl_to_json(const acl_config& acl);
 
 status check_access(const acl_config& acl, const caller& who, const kv_request& request);
 status check_access(const acl_config& acl, const caller& who, const kv_watch_request& request);
+
+// What may be done to a node itself rather than to the zone state (the transport
+// serves these to authenticated keys): the owner and admins only, never a node's key
+// (a stolen one must not silence or restart other nodes), a reader, a writer or a
+// guest. The error names the caller and the action.
+enum class node_action : std::uint8_t { restart_actor, step_down, read_log, inject_fault };
+status check_node_action(const caller& who, node_action action);
 
 }  // namespace bucky

@@ -63,11 +63,11 @@ status check_control_write(const caller& who, const std::string& key, const std:
     if (!overlaps(range, control.prefix)) continue;
     if (deleting_range && !range_end.empty() && !inside(range, control.prefix)) {
       return status(status_code::permission_denied,
-                    fmt::format("a delete from {} to {} would also delete {} under {}: the zone's control keys are "
-                                "deleted only by a range inside one of their prefixes (e.g. --prefix {}name/) or by "
-                                "the bucky commands that own them",
-                                shown(key), range.unbounded ? "the last key" : shown(range_end), control.holds,
-                                control.prefix, control.prefix));
+                    fmt::format("{} {}: a delete from {} to {} would also delete {} under {}: the zone's control "
+                                "keys are deleted only by a range inside one of their prefixes (e.g. --prefix "
+                                "/services/<name>/) or by the bucky commands that own them",
+                                role_name(who.role), who.name, shown(key),
+                                range.unbounded ? "the last key" : shown(range_end), control.holds, control.prefix));
     }
     if (!may_write(control.writer, who)) {
       return status(status_code::permission_denied,

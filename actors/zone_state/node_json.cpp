@@ -14,24 +14,18 @@ using json = nlohmann::json;
 
 namespace {
 
-result<instance_assignment> assignment_from_json(const json& object, std::size_t index) {
-  instance_assignment out;
+result<instance_pointer> pointer_from_json(const json& object, std::size_t index) {
+  instance_pointer out;
   json_fields f(object, fmt::format("node config: instance {}", index));
   f.get("service", out.service, true);
   f.get("instance", out.instance, true);
   f.get("spec_revision", out.spec_revision, true);
-  f.known("spec");
+  f.known("spec");  // written by versions before issue 18; never read, never run
   f.no_others();
   if (!f.ok()) return f.error();
-  if (!object.contains("spec")) return status(status_code::invalid_argument, fmt::format("node config: instance {}: \"spec\" is required", index));
-  auto spec = service_spec_from_json(object["spec"]);
-  if (!spec) return status(status_code::invalid_argument, fmt::format("node config: instance {}: {}", index, spec.error().message()));
-  if (spec->name != out.service || out.instance >= spec->instances) {
-    return status(status_code::invalid_argument,
-                  fmt::format("node config: instance {} is {} but its spec is {} with {} instances", index, out.id(),
-                              spec->name, spec->instances));
+  if (!valid_node_id(out.service)) {  // a service name is one DNS label, like a node id
+    return status(status_code::invalid_argument, fmt::format("node config: instance {}: \"service\" is not a service name", index));
   }
-  out.spec = std::move(*spec);
   return out;
 }
 
@@ -61,11 +55,11 @@ result<node_config> parse_node_config(std::string_view text) {
   if (!f.ok()) return f.error();
   if (auto checked = check_node_and_instances(config.node_id, instances, "node config"); !checked.is_ok()) return checked;
   for (std::size_t i = 0; i < instances.size(); ++i) {
-    auto assignment = assignment_from_json(instances[i], i);
-    if (!assignment) return assignment.error();
-    config.instances.push_back(std::move(*assignment));
+    auto pointer = pointer_from_json(instances[i], i);
+    if (!pointer) return pointer.error();
+    config.instances.push_back(std::move(*pointer));
   }
-  std::sort(config.instances.begin(), config.instances.end(), by_id<instance_assignment, instance_assignment>);
+  std::sort(config.instances.begin(), config.instances.end(), by_id<instance_pointer, instance_pointer>);
   auto same = std::adjacent_find(config.instances.begin(), config.instances.end(),
                                  [](const auto& a, const auto& b) { return a.id() == b.id(); });
   if (same != config.instances.end()) {
@@ -77,10 +71,34 @@ result<node_config> parse_node_config(std::string_view text) {
 std::string node_config_to_json(const node_config& config) {
   json instances = json::array();
   for (const auto& a : config.instances) {
-    instances.push_back({{"service", a.service}, {"instance", a.instance}, {"spec_revision", a.spec_revision},
-                         {"spec", service_spec_json(a.spec)}});
+    instances.push_back({{"service", a.service}, {"instance", a.instance}, {"spec_revision", a.spec_revision}});
   }
   return json{{"node_id", config.node_id}, {"instances", instances}}.dump();
+}
+
+json instance_assignment_json(const instance_assignment& a) {
+  return {{"service", a.service}, {"instance", a.instance}, {"spec_revision", a.spec_revision},
+          {"spec", service_spec_json(a.spec)}};
+}
+
+result<instance_assignment> instance_assignment_from_json(const json& object) {
+  instance_assignment out;
+  json_fields f(object, "instance");
+  f.get("service", out.service, true);
+  f.get("instance", out.instance, true);
+  f.get("spec_revision", out.spec_revision, true);
+  f.known("spec");
+  f.no_others();
+  if (!f.ok()) return f.error();
+  if (!object.contains("spec")) return status(status_code::invalid_argument, "instance: \"spec\" is required");
+  auto spec = service_spec_from_json(object["spec"]);
+  if (!spec) return spec.error();
+  if (spec->name != out.service || out.instance >= spec->instances) {
+    return status(status_code::invalid_argument,
+                  fmt::format("instance {} has the spec of {} with {} instances", out.id(), spec->name, spec->instances));
+  }
+  out.spec = std::move(*spec);
+  return out;
 }
 
 result<node_status> parse_node_status(std::string_view text) {

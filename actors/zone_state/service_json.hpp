@@ -43,6 +43,9 @@ nlohmann::json service_spec_json(const service_spec& spec);
 
 result<node_config> parse_node_config(std::string_view json_text);
 std::string node_config_to_json(const node_config& config);
+// One resolved instance with its spec (the node loop's cache of what it runs).
+nlohmann::json instance_assignment_json(const instance_assignment& assignment);
+result<instance_assignment> instance_assignment_from_json(const nlohmann::json& json);
 
 result<node_status> parse_node_status(std::string_view json_text);
 std::string node_status_to_json(const node_status& status);

@@ -28,6 +28,13 @@ std::string service_spec(const std::string& name) { return "/services/" + name +
 std::string user(const std::string& name) { return "/users/" + name; }
 }  // namespace system_keys
 
+std::optional<net::peer_identity::kind> user_role_kind(const std::string& role) {
+  if (role == "admin") return net::peer_identity::kind::admin;
+  if (role == "writer") return net::peer_identity::kind::writer;
+  if (role == "reader") return net::peer_identity::kind::reader;
+  return std::nullopt;
+}
+
 result<user_record> user_document::parse(std::string_view text) {
   auto bad = [](const std::string& what) { return status(status_code::invalid_argument, "user: " + what); };
   auto json = nlohmann::json::parse(text, nullptr, false);
@@ -41,7 +48,7 @@ result<user_record> user_document::parse(std::string_view text) {
   if (!net::public_key::from_text(user.public_key)) {
     return bad("\"public_key\" must be a 43-character base64url Ed25519 key (bucky key create prints one)");
   }
-  if (user.role != "admin") return bad("\"role\" must be \"admin\" (the only role so far)");
+  if (!user_role_kind(user.role)) return bad("\"role\" must be \"admin\", \"writer\" or \"reader\"");
   return user;
 }
 

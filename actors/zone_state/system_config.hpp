@@ -31,6 +31,7 @@
 #include "actors/zone_state/service_json.hpp"
 #include "messages/common/status.hpp"
 #include "messages/kv.hpp"
+#include "net/handshake.hpp"
 #include "net/zone_config_file.hpp"
 
 namespace bucky {
@@ -51,12 +52,17 @@ inline constexpr const char* nodes_prefix = "/nodes/";
 
 // A person allowed into the zone besides the owner: the transport admits the key as
 // an admin named `name` (acl rules "admin" and "admin:<name>" apply to it). "owner"
-// is reserved for the owner key. "admin" is the only role so far; narrower roles
-// come with apps.
+// is reserved for the owner key.
+// The roles a user may have: "admin" (everything but the owner's own documents,
+// and the node actions: restart actors, faults, logs), "writer" (reads all, writes
+// /home/<name>/ and what the ACL adds), "reader" (reads all, writes nothing the ACL
+// does not grant). `bucky user add` makes writers unless told otherwise.
+std::optional<net::peer_identity::kind> user_role_kind(const std::string& role);
+
 struct user_record {
   std::string name;        // one DNS label, not "owner"
   std::string public_key;  // base64url Ed25519
-  std::string role;        // "admin"
+  std::string role;        // "admin", "writer" or "reader"
   bool operator==(const user_record&) const = default;
 };
 inline constexpr std::size_t users_max = 256;

@@ -1,5 +1,6 @@
 #include <utility>
 
+#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/fault_commands.hpp"
 
 #include <cstdio>
@@ -45,7 +46,7 @@ int send_to_nodes(const cli_options& options, admin_session& session,
     rows.push_back(row);
   }
   if (options.json_output) {
-    std::cout << nlohmann::json{{"nodes", rows}}.dump() << "\n";
+    std::cout << json_text(nlohmann::json{{"nodes", rows}}) << "\n";
     return code;
   }
   for (const auto& row : rows) {

@@ -14,6 +14,7 @@
 
 #include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/system_config.hpp"
+#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/commands.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/session_list.hpp"
@@ -31,10 +32,10 @@ namespace {
 void print_event(const cli_options& options, const kv_event& event) {
   const bool put = event.kind == kv_event_kind::put;
   if (options.json_output) {
-    std::cout << json{{"type", put ? "PUT" : "DELETE"}, {"key", event.kv.key}, {"value", event.kv.value},
-                      {"mod_revision", event.kv.mod_revision}, {"version", event.kv.version}}
-                     .dump()
-              << std::endl;
+    json line{{"type", put ? "PUT" : "DELETE"}, {"mod_revision", event.kv.mod_revision}, {"version", event.kv.version}};
+    put_bytes(line, "key", event.kv.key);
+    put_bytes(line, "value", event.kv.value);
+    std::cout << json_text(line) << std::endl;
   } else {
     std::cout << (put ? "PUT" : "DELETE") << " " << event.kv.key << " (revision " << event.kv.mod_revision << ")\n";
     if (put) std::cout << event.kv.value << "\n";
@@ -111,9 +112,9 @@ int lease_command(const cli_options& options, kv_op_kind kind) {
     if (!answer) return fail(answer.error().code() == status_code::invalid_argument ? 2 : 1, answer.error().to_string());
     const auto& result = answer->response.results.at(0);
     if (options.json_output) {
-      std::cout << json{{"lease", result.lease}, {"ttl_s", result.ttl_s}, {"deleted", result.deleted},
+      std::cout << json_text(json{{"lease", result.lease}, {"ttl_s", result.ttl_s}, {"deleted", result.deleted},
                         {"revision", answer->response.revision}}
-                       .dump()
+                       )
                 << std::endl;
     } else if (kind == kv_op_kind::lease_revoke) {
       std::cout << fmt::format("lease {} revoked, {} keys deleted\n", result.lease, result.deleted) << std::flush;
@@ -134,12 +135,15 @@ int kv_command(const cli_options& options, kv_op_kind kind) {
   if (options.json_output) {
     json kvs = json::array();
     for (const auto& kv : result.kvs) {
-      kvs.push_back({{"key", kv.key}, {"value", kv.value}, {"create_revision", kv.create_revision},
-                     {"mod_revision", kv.mod_revision}, {"version", kv.version}});
+      json row{{"create_revision", kv.create_revision}, {"mod_revision", kv.mod_revision}, {"version", kv.version},
+               {"lease", kv.lease}};
+      put_bytes(row, "key", kv.key);
+      put_bytes(row, "value", kv.value);
+      kvs.push_back(std::move(row));
     }
-    std::cout << json{{"revision", answer->response.revision}, {"kvs", kvs}, {"count", result.count},
+    std::cout << json_text(json{{"revision", answer->response.revision}, {"kvs", kvs}, {"count", result.count},
                       {"deleted", result.deleted}, {"served_by", answer->served_by}}
-                     .dump()
+                     )
               << "\n";
     return kind == kv_op_kind::range && result.count == 0 ? 1 : 0;
   }
@@ -162,7 +166,7 @@ int acl_get_command(const cli_options& options) {
   auto acl = *current ? (*current)->value : default_acl();
   std::int64_t revision = *current ? (*current)->mod_revision : 0;
   if (options.json_output) {
-    std::cout << json{{"acl", json::parse(acl_to_json(acl))}, {"mod_revision", revision}, {"default", !*current}}.dump()
+    std::cout << json_text(json{{"acl", json::parse(acl_to_json(acl))}, {"mod_revision", revision}, {"default", !*current}})
               << "\n";
   } else {
     std::cout << json::parse(acl_to_json(acl)).dump(2) << "\n"

@@ -37,7 +37,9 @@ namespace {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   auto options = options_from_environment();
   CLI::App app{"bucky: manage a BuckyOS zone", "bucky"};
   app.set_version_flag("--version", std::string("bucky ") + BUCKY_VERSION);
@@ -78,7 +80,8 @@ int main(int argc, char** argv) {
   node_activate_cmd->add_option("--node-key", node_options.node_key, "the key the waiting bucky-node printed")->required();
   node_activate_cmd->add_option("--address", node_options.address,
                                 "where the node listens for the zone, <ip>:<port> (default: --at)");
-  node_activate_cmd->add_option("--expires-s", node_options.expires_s, "the activation is void after this (default 600)");
+  node_activate_cmd->add_option("--expires-s", node_options.expires_s, "the activation is void after this (default 600)")
+      ->check(CLI::Range(1, 30 * 86'400));
   auto* node_list_cmd = node->add_subcommand("list", "the zone's nodes and whether each answers now");
   auto* node_remove_cmd = node->add_subcommand("remove", "take a node (not a state node) out of the zone; revokes its key");
   node_remove_cmd->add_option("node_id", node_options.node_id, "the node's name")->required();
@@ -109,15 +112,16 @@ int main(int argc, char** argv) {
   auto* kv_put = kv->add_subcommand("put", "write KEY = VALUE (linearizable, through the leader's log)");
   kv_put->add_option("key", options.key, "key")->required();
   kv_put->add_option("value", options.value, "value")->required();
-  kv_put->add_option("--lease", options.lease, "attach the key to this lease (deleted when it ends)");
+  kv_put->add_option("--lease", options.lease, "attach the key to this lease (deleted when it ends)")
+      ->check(CLI::NonNegativeNumber);
   auto* lease = kv->add_subcommand("lease", "leases: keys that live while someone keeps the lease alive");
   lease->require_subcommand(1);
   auto* lease_grant = lease->add_subcommand("grant", "grant a lease of TTL seconds; prints its id");
   lease_grant->add_option("ttl", options.ttl_s, "time to live in seconds")->required()->check(CLI::Range(1, 604'800));
   auto* lease_revoke = lease->add_subcommand("revoke", "end a lease now, deleting its keys");
-  lease_revoke->add_option("id", options.lease, "lease id")->required();
+  lease_revoke->add_option("id", options.lease, "lease id")->required()->check(CLI::PositiveNumber);
   auto* lease_keepalive = lease->add_subcommand("keepalive", "keep a lease alive (every TTL/3) until interrupted");
-  lease_keepalive->add_option("id", options.lease, "lease id")->required();
+  lease_keepalive->add_option("id", options.lease, "lease id")->required()->check(CLI::PositiveNumber);
   lease_keepalive->add_flag("--once", options.once, "renew once and exit");
   auto* kv_get = kv->add_subcommand("get", "read KEY (linearizable unless --serializable); exit 1 if absent");
   kv_get->add_option("key", options.key, "key (or prefix with --prefix)")->required();
@@ -140,6 +144,8 @@ int main(int argc, char** argv) {
   auto* user_add = user->add_subcommand("add", "admit a person's key (from bucky key create) as admin NAME");
   user_add->add_option("name", options.key, "a name: one DNS label, not \"owner\"")->required();
   user_add->add_option("--public-key", options.value, "their public key, 43 characters base64url")->required();
+  user_add->add_option("--role", options.role, "writer (default: reads all, writes /home/NAME/), reader, or admin")
+      ->check(CLI::IsMember({"writer", "reader", "admin"}));
   auto* user_list = user->add_subcommand("list", "the users and their keys");
   auto* user_remove = user->add_subcommand("remove", "take a user's key out; nodes close its sessions");
   user_remove->add_option("name", options.key, "the user's name")->required();
@@ -150,7 +156,8 @@ int main(int argc, char** argv) {
   service_add->add_option("name", service_options.name, "the service's name (one DNS label)");
   service_add->add_option("command", service_options.command, "after --: absolute path of the program, then its arguments");
   service_add->add_option("--file", service_options.file, "a JSON spec (see README) instead of the flags");
-  service_add->add_option("--instances", service_options.instances, "how many, at most one per node (default 1)");
+  service_add->add_option("--instances", service_options.instances, "how many, at most one per node (default 1)")
+      ->check(CLI::Range(1, 64));
   service_add->add_option("--node", service_options.nodes, "only on these nodes (repeat; default any node)");
   service_add->add_option("--restart", service_options.restart, "always (default), on-failure or never");
   service_add->add_option("--env", service_options.env, "NAME=VALUE for its environment (repeat)");
@@ -159,7 +166,8 @@ int main(int argc, char** argv) {
   service_add->add_option("--kind", service_options.kind, "app (default) or kernel");
   service_add->add_option("--memory-mb", service_options.memory_mb, "address-space limit (RLIMIT_AS); 0 none");
   service_add->add_option("--revision", service_options.revision, "replace the spec at this revision (bucky service list)");
-  service_add->add_option("--wait-ms", service_options.wait_ms, "wait until every instance runs; print how long it took");
+  service_add->add_option("--wait-ms", service_options.wait_ms, "wait until every instance runs; print how long it took")
+      ->check(CLI::Range(0, 3'600'000));
   auto* service_remove = service->add_subcommand("remove", "remove a service: its instances stop");
   service_remove->add_option("name", service_options.name, "the service")->required();
   auto* service_list = service->add_subcommand("list", "the service specs and their revisions");
@@ -169,7 +177,8 @@ int main(int argc, char** argv) {
   std::uint64_t token_valid_s = 86'400;
   auto* api_token = app.add_subcommand("api-token", "print a bearer token for the etcd v3 JSON API (bucky-node --api-listen)");
   api_token->add_option("--name", token_name, "the user the --key belongs to (default: the owner, for the owner key)");
-  api_token->add_option("--valid-s", token_valid_s, "how long it is valid (default 86400, at most 90 days)");
+  api_token->add_option("--valid-s", token_valid_s, "how long it is valid (default 86400, at most 90 days)")
+      ->check(CLI::Range(1, 90 * 86'400));
   cli::fault_options fault_options;
   auto* fault = app.add_subcommand("fault", "inject faults into a test zone (nodes run with BUCKY_FAULT_INJECTION=1)");
   fault->require_subcommand(1);
@@ -184,7 +193,7 @@ int main(int argc, char** argv) {
   fault_disk_cmd->add_flag("--full", fault_options.full, "every commit fails: no space left on device");
   auto* fault_clock_cmd = fault->add_subcommand("clock", "jump a node's zone-state clock forward");
   fault_clock_cmd->add_option("node", fault_options.node, "node")->required();
-  fault_clock_cmd->add_option("--jump-ms", fault_options.jump_ms, "how far forward")->required();
+  fault_clock_cmd->add_option("--jump-ms", fault_options.jump_ms, "how far forward")->required()->check(CLI::Range(1, 86'400'000));
   auto* fault_show_cmd = fault->add_subcommand("show", "the faults each node has now");
   auto* kv_del = kv->add_subcommand("del", "delete KEY (or every key with the prefix)");
   kv_del->add_option("key", options.key, "key")->required();
@@ -194,7 +203,8 @@ int main(int argc, char** argv) {
   kv_watch->add_flag("--prefix", options.prefix, "every key that starts with KEY");
   kv_watch->add_option("--from", options.from_revision, "start at this revision (default: changes after now)")
       ->check(CLI::NonNegativeNumber);
-  kv_watch->add_option("--count", options.count, "exit after this many changes (default: run until interrupted)");
+  kv_watch->add_option("--count", options.count, "exit after this many changes (default: run until interrupted)")
+      ->check(CLI::Range(0, 1'000'000'000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -254,4 +264,15 @@ int main(int argc, char** argv) {
   if (lease_revoke->parsed()) return lease_command(options, kv_op_kind::lease_revoke);
   if (lease_keepalive->parsed()) return lease_command(options, kv_op_kind::lease_keepalive);
   return fail(2, "no command; see bucky --help");
+}
+
+}  // namespace
+
+// Whatever a command throws ends it with the reason, never with std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    return fail(1, fmt::format("internal error: {} (a bug: please report it with the command line)", e.what()));
+  }
 }

@@ -1,3 +1,4 @@
+#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/node_commands.hpp"
 
 #include <algorithm>
@@ -209,10 +210,10 @@ int node_activate(node_command_options options) {
   if (auto* bad = std::get_if<failure>(&reply)) return fail(*bad);
   auto pushed = push_to_nodes(options, side, zone, zone.config, options.node_id);
   if (options.json_output) {
-    std::cout << nlohmann::json{{"node_id", options.node_id}, {"zone_id", zone.config.zone_id},
+    std::cout << json_text(nlohmann::json{{"node_id", options.node_id}, {"zone_id", zone.config.zone_id},
                                 {"version", zone.config.version}, {"pushed_to", pushed.adopted},
                                 {"joined", pushed.joined}}
-                     .dump()
+                     )
               << "\n";
   } else {
     std::cout << fmt::format("node {} activated in zone {} (zone config version {}, kept in {}); {}; {} running "
@@ -279,7 +280,7 @@ int node_list(node_command_options options) {
                     {"state_node", state}, {"up", up.count(node.node_id) > 0}});
   }
   if (options.json_output) {
-    std::cout << nlohmann::json{{"zone_id", config.zone_id}, {"version", config.version}, {"nodes", rows}}.dump()
+    std::cout << json_text(nlohmann::json{{"zone_id", config.zone_id}, {"version", config.version}, {"nodes", rows}})
               << "\n";
     return 0;
   }

@@ -1,3 +1,4 @@
+#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/service_commands.hpp"
 
 #include <chrono>
@@ -186,7 +187,7 @@ int service_list(const cli_options& options) {
     rows.push_back({{"name", name}, {"revision", spec.mod_revision}, {"spec", service_spec_json(spec.value)}});
   }
   if (options.json_output) {
-    std::cout << json{{"services", rows}}.dump() << "\n";
+    std::cout << json_text(json{{"services", rows}}) << "\n";
     return 0;
   }
   if (rows.empty()) std::cout << "no services (bucky service add NAME -- /path/to/program args)\n";
@@ -206,7 +207,7 @@ int service_status(const cli_options& options, const service_options& service) {
   if (!service.name.empty() && !zone->specs.count(service.name)) return fail(1, "no service " + service.name);
   auto rows = instance_rows(*zone, service.name);
   if (options.json_output) {
-    std::cout << json{{"instances", rows}}.dump() << "\n";
+    std::cout << json_text(json{{"instances", rows}}) << "\n";
     return 0;
   }
   if (rows.empty()) std::cout << "no services\n";

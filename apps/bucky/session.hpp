@@ -36,6 +36,7 @@ struct cli_options {
   bool once = false;
   std::string range_end;                 // kv range
   std::int64_t expected_revision = -1;   // acl set: the revision read (0: none stored)
+  std::string role;                      // user add: "writer" (default), "reader", "admin"
 };
 
 

@@ -14,6 +14,7 @@
 
 #include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/system_config.hpp"
+#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/commands.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/session_list.hpp"
@@ -131,7 +132,7 @@ int status_command(const cli_options& options) {
     all_up = all_up && rows.back()["up"].get<bool>();
   }
   if (options.json_output) {
-    std::cout << json{{"nodes", rows}}.dump(2) << "\n";
+    std::cout << json{{"nodes", rows}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return all_up ? 0 : 1;
   }
   std::cout << fmt::format("zone {}: {} nodes, {} up\n", session->zone_id, rows.size(),
@@ -166,7 +167,7 @@ int ping_command(const cli_options& options) {
   if (!reply) return fail(1, reply.error().to_string());
   std::string path = options.via.empty() ? options.node : options.node + " -> " + options.via;
   if (options.json_output) {
-    std::cout << json{{"path", path}, {"answered_by", reply->node_id}, {"bytes", reply->data.size()}, {"ms", ms}}.dump()
+    std::cout << json_text(json{{"path", path}, {"answered_by", reply->node_id}, {"bytes", reply->data.size()}, {"ms", ms}})
               << "\n";
   } else {
     std::cout << fmt::format("{}: answered by {} in {:.2f} ms ({} bytes)\n", path, reply->node_id, ms,

@@ -9,6 +9,7 @@
 
 #include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/system_config.hpp"
+#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/commands.hpp"
 #include "apps/bucky/node_commands.hpp"
 #include "net/api_token.hpp"
@@ -25,7 +26,7 @@ using json = nlohmann::json;
 }  // namespace
 
 int user_add_command(const cli_options& options) {
-  user_record user{options.key, options.value, "admin"};
+  user_record user{options.key, options.value, options.role.empty() ? "writer" : options.role};
   if (auto valid = user_document::parse(user_document::render(user)); !valid) {
     return fail(2, valid.error().message());
   }
@@ -37,8 +38,8 @@ int user_add_command(const cli_options& options) {
     return fail(1, fmt::format("user {} already exists ({}); bucky user remove {} first", user.name,
                                written.error().message(), user.name));
   }
-  std::cout << fmt::format("user {} added as admin at revision {}: nodes admit key {} within a few seconds\n",
-                           user.name, *written, user.public_key);
+  std::cout << fmt::format("user {} added as {} at revision {}: nodes admit key {} within a few seconds\n",
+                           user.name, user.role, *written, user.public_key);
   return 0;
 }
 
@@ -56,7 +57,7 @@ int user_list_command(const cli_options& options) {
     rows.push_back(row);
   }
   if (options.json_output) {
-    std::cout << json{{"users", rows}}.dump() << "\n";
+    std::cout << json_text(json{{"users", rows}}) << "\n";
     return 0;
   }
   if (rows.empty()) std::cout << "no users besides the owner (bucky user add NAME --public-key KEY)\n";

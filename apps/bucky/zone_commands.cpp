@@ -1,3 +1,4 @@
+#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/zone_commands.hpp"
 
 #include "apps/bucky/node_commands.hpp"
@@ -81,13 +82,13 @@ int zone_create(zone_create_options options) {
   auto written = write_file_atomically(options.out_path, std::string(bytes.begin(), bytes.end()), 0644);
   if (!written.is_ok()) return fail(1, written.message());
   if (options.json_output) {
-    std::cout << nlohmann::json{{"zone_id", config.zone_id},
+    std::cout << json_text(nlohmann::json{{"zone_id", config.zone_id},
                                 {"owner_key", config.owner_key},
                                 {"owner_key_file", options.owner_key_path},
                                 {"zone_config_file", options.out_path},
                                 {"version", config.version},
                                 {"state_nodes", config.state_nodes}}
-                     .dump()
+                     )
               << "\n";
   } else {
     std::cout << fmt::format("zone {} created\n  owner key {} in {} (keep it safe and off the nodes)\n"
@@ -116,7 +117,7 @@ std::variant<net::verified_zone_config, std::pair<int, std::string>> load_verifi
 
 void print_config(const zone_config& config, bool json_output) {
   if (json_output) {
-    std::cout << to_json(config).dump() << "\n";
+    std::cout << json_text(to_json(config)) << "\n";
     return;
   }
   std::cout << fmt::format("zone {} version {} (signature valid; owner {})\n", config.zone_id, config.version,

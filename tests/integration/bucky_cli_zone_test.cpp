@@ -92,6 +92,28 @@ BOOST_AUTO_TEST_CASE(bad_zone_ids_are_usage_errors) {
   BOOST_TEST(unnamed.err.find("--state-nodes") != std::string::npos, unnamed.err);
 }
 
+// Issue 18: a 20-digit number ended the CLI. Every numeric flag is bounded: a usage
+// error (exit 2) naming the flag, never a signal.
+BOOST_AUTO_TEST_CASE(numbers_out_of_range_are_usage_errors) {
+  temp_dir dir;
+  const std::string huge = "18446744073709551615";
+  const std::vector<std::vector<std::string>> tries{
+      {"service", "add", "x", "--wait-ms", huge, "--", "/bin/true"},
+      {"service", "add", "x", "--instances", huge, "--", "/bin/true"},
+      {"kv", "watch", "k", "--count", huge},
+      {"kv", "lease", "revoke", huge},
+      {"kv", "put", "k", "v", "--lease", "-1"},
+      {"fault", "clock", "n1", "--jump-ms", huge},
+      {"api-token", "--valid-s", huge},
+      {"--timeout-ms", huge, "status"},
+  };
+  for (const auto& args : tries) {
+    auto run = bucky_cli(dir, args);
+    BOOST_TEST(run.code == 2, args.at(args.size() > 3 ? 3 : 0) << ": exit " << run.code << " " << run.err);
+    BOOST_TEST(!run.err.empty());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(zone_dns_prints_a_txt_record_that_reassembles_to_the_signed_config) {
   temp_dir dir;
   auto zone_file = (dir.path / "z.zone").string();

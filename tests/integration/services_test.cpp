@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
+#include <thread>
 #include <fstream>
 #include <set>
 
@@ -212,4 +214,59 @@ BOOST_AUTO_TEST_CASE(a_node_keeps_its_services_running_while_the_zone_state_is_u
   auto back = zone.wait_instance("hb", [](const json& row) { return running(row); }, 30s);
   BOOST_TEST(running(back), back.dump());
   BOOST_TEST(back["node"] == "n3");
+}
+
+// Issue 18, tried as an attacker with one node's key and as a restricted user:
+//  - n1's key wrote /nodes/n2/config with a command and n2 ran it as root: now the
+//    config is a pointer, n2 refuses it (no such spec) and runs nothing;
+//  - a node key may not write a spec; the owner's "delete everything" deletes nothing;
+//  - a writer may not revoke a node's status lease (leases belong to their grantor).
+BOOST_AUTO_TEST_CASE(a_node_key_cannot_make_another_node_run_anything) {
+  zone_of_three zone;
+  auto marker = (zone.dir.path / "pwned").string();
+  json evil = {{"node_id", "n2"},
+               {"instances", {{{"service", "evil"}, {"instance", 0}, {"spec_revision", 1},
+                               {"spec", {{"name", "evil"}, {"command", {"/bin/sh", "-c", "id > " + marker}}}}}}}};
+  auto n1_key = zone.data("n1") + "/node.key";
+  auto placed = zone.cli({"--key", n1_key, "kv", "--node", "n2", "put", "/nodes/n2/config", evil.dump()});
+  BOOST_TEST_REQUIRE(placed.code == 0, placed.err);  // nodes place services: the write itself is theirs
+  BOOST_TEST(zone.nodes["n2"]->wait_for_log("not running evil/0"), zone.nodes["n2"]->err());
+  std::this_thread::sleep_for(1s);
+  BOOST_TEST(!std::filesystem::exists(marker));
+  BOOST_TEST(zone.nodes["n2"]->err().find("no service spec at /services/evil/spec") != std::string::npos);
+
+  json spec = {{"name", "evil"}, {"command", {"/bin/sh", "-c", "id > " + marker}}};
+  auto wrote_spec = zone.cli({"--key", n1_key, "kv", "put", "/services/evil/spec", spec.dump()});
+  BOOST_TEST(wrote_spec.code != 0);
+  BOOST_TEST(wrote_spec.err.find("only the owner and admins") != std::string::npos, wrote_spec.err);
+
+  // Keys and values are bytes: --json shows those that are not UTF-8 as base64.
+  BOOST_TEST_REQUIRE(zone.cli({"kv", "put", "/home/bytes", "\xff\xfe"}).code == 0);
+  auto bytes = zone.cli({"--json", "kv", "get", "/home/bytes"});
+  BOOST_TEST_REQUIRE(bytes.code == 0, bytes.err);
+  BOOST_TEST(json::parse(bytes.out)["kvs"].at(0)["value_base64"] == "//4=", bytes.out);
+
+  auto swept = zone.cli({"kv", "del", "/", "--prefix"});
+  BOOST_TEST(swept.code != 0);
+  BOOST_TEST(swept.err.find("control keys") != std::string::npos, swept.err);
+  BOOST_TEST(zone.get("/nodes/n1/status").find("(exit") == std::string::npos);
+
+  auto alice_key = (zone.dir.path / "alice.key").string();
+  auto made = zone.cli({"key", "create", "--key", alice_key});
+  BOOST_TEST_REQUIRE(made.code == 0, made.err);
+  auto public_key = made.out.substr(0, made.out.find('\n'));
+  auto added = zone.cli({"user", "add", "alice", "--public-key", public_key});
+  BOOST_TEST_REQUIRE(added.code == 0, added.err + added.out);
+  auto status = zone.cli({"--json", "kv", "get", "/nodes/n1/status"});
+  BOOST_TEST_REQUIRE(status.code == 0, status.err);
+  auto lease = json::parse(status.out)["kvs"].at(0)["lease"].get<std::int64_t>();
+  BOOST_TEST(lease >= (std::int64_t{1} << 62));  // drawn at random by the replica, not a sequence number
+  cli_run revoked;
+  node_process::wait_for([&] {  // until the nodes admitted alice (they read /users/ every 2 s)
+    revoked = zone.cli({"--key", alice_key, "kv", "lease", "revoke", std::to_string(lease)});
+    return revoked.err.find("granted to another caller") != std::string::npos;
+  }, 10s);
+  BOOST_TEST(revoked.code != 0);
+  BOOST_TEST(revoked.err.find("granted to another caller") != std::string::npos, revoked.err);
+  BOOST_TEST(zone.get("/nodes/n1/status").find("(exit") == std::string::npos);
 }

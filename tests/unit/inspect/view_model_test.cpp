@@ -251,11 +251,9 @@ BOOST_AUTO_TEST_CASE(the_zone_state_read_fills_services_drains_and_the_scheduler
   auto zone = three_nodes();
   node_config config;
   config.node_id = "n2";
-  instance_assignment placed;
+  instance_pointer placed;
   placed.service = "photos";
   placed.instance = 0;
-  placed.spec.name = "photos";
-  placed.spec.command = {"/bin/sleep", "100"};
   config.instances.push_back(placed);
   node_status status;
   status.node_id = "n2";

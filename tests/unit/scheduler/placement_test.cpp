@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(a_changed_spec_stays_in_place_a_removed_one_goes_and_fewer_
   }
   // A node that left the zone config gets an empty config.
   input.current["n9"] = {"n9", {}};
-  input.current["n9"].instances.push_back({"a", 0, 7, input.specs["a"].spec});
+  input.current["n9"].instances.push_back({"a", 0, 7});
   input.live.insert("n9");
   auto left = place(input);
   BOOST_TEST(left.configs.at("n9").instances.empty());
@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(random_inputs_keep_the_rules) {
       auto node = all[random() % all.size()];
       auto name = "s" + std::to_string(random() % 6);
       input.current[node].node_id = node;
-      input.current[node].instances.push_back({name, std::uint32_t(random() % 5), 1, spec(name, 5).spec});
+      input.current[node].instances.push_back({name, std::uint32_t(random() % 5), 1});
     }
     auto out = place(input);
     std::map<std::string, std::set<std::uint32_t>> placed;

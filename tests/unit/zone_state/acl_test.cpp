@@ -2,6 +2,8 @@
 #define BOOST_TEST_MODULE unit_zone_state_acl
 #include <boost/test/unit_test.hpp>
 
+#include <functional>
+
 #include "actors/zone_state/acl.hpp"
 #include "actors/zone_state/system_config.hpp"
 #include "actors/zone_state/kv_machine.hpp"
@@ -157,4 +159,72 @@ BOOST_AUTO_TEST_CASE(control_keys_are_written_by_their_role_whatever_the_rules_g
   BOOST_TEST(ok(generous, nas, put("/system")));  // not under /system/
   auto refusal = check_access(generous, nas, put("/services/web/spec")).message();
   BOOST_TEST(refusal.find("only the owner and admins") != std::string::npos, refusal);
+}
+
+// Issue 18: one place decides who may do what. Every operation an entry point can
+// ask of the zone state or of a node, against every role, with the default rules.
+// A row lists the roles allowed: O owner, A admin, W writer (alice), R reader
+// (bob), N node (nas), G guest (a key waiting for activation).
+namespace {
+
+const caller writer{caller::kind::writer, "alice"};
+const caller reader{caller::kind::reader, "bob"};
+
+struct row {
+  const char* what;
+  std::function<status(const caller&)> ask;
+  const char* allowed;
+};
+
+std::function<status(const caller&)> kv(kv_request request) {
+  return [request](const caller& who) { return check_access(default_acl(), who, request); };
+}
+
+std::function<status(const caller&)> action(node_action what) {
+  return [what](const caller& who) { return check_node_action(who, what); };
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_operation_against_every_role) {
+  const std::string all(1, '\0');
+  kv_watch_request watch_all;
+  watch_all.key = "/";
+  watch_all.range_end = prefix_range_end("/");
+  const std::vector<row> table{
+      {"read a key", kv(get("/photos/1")), "OAWRN"},
+      {"read every key", kv(one(kv_op_kind::range, all, all)), "OAWRN"},
+      {"watch every key", [&](const caller& who) { return check_access(default_acl(), who, watch_all); }, "OAWRN"},
+      {"write own home", kv(put("/home/alice/notes")), "OAW"},
+      {"write another's home", kv(put("/home/carol/notes")), "OA"},
+      {"write a shared folder", kv(put("/photos/1")), "OA"},
+      {"write a service spec", kv(put("/services/web/spec")), "OA"},
+      {"delete every service", kv(one(kv_op_kind::delete_range, "/services/", prefix_range_end("/services/"))), "OA"},
+      {"write a user", kv(put("/users/eve")), "O"},
+      {"write the acl", kv(put(acl_key)), "O"},
+      {"write the zone config mirror", kv(put("/system/zone_config")), "O"},
+      {"write own node status", kv(put("/nodes/nas/status")), "OAN"},
+      {"write another node's status", kv(put("/nodes/mini/status")), "OA"},
+      {"place services (node config)", kv(put("/nodes/mini/config")), "OAN"},
+      {"take the scheduler lead", kv(put("/scheduler/leader")), "OAN"},
+      {"delete everything", kv(one(kv_op_kind::delete_range, all, all)), ""},
+      {"delete under /", kv(one(kv_op_kind::delete_range, "/", prefix_range_end("/"))), ""},
+      {"grant a lease", kv(one(kv_op_kind::lease_grant, "")), "OAWN"},
+      {"revoke a lease (then: only its own)", kv(one(kv_op_kind::lease_revoke, "")), "OAWN"},
+      {"restart an actor", action(node_action::restart_actor), "OA"},
+      {"make the leader step down", action(node_action::step_down), "OA"},
+      {"read a node's log", action(node_action::read_log), "OA"},
+      {"inject faults", action(node_action::inject_fault), "OA"},
+  };
+  const std::vector<std::pair<char, caller>> roles{{'O', owner}, {'A', admin}, {'W', writer},
+                                                   {'R', reader}, {'N', nas},   {'G', guest}};
+  for (const auto& r : table) {
+    for (const auto& [letter, who] : roles) {
+      bool expected = std::string_view(r.allowed).find(letter) != std::string_view::npos;
+      auto answer = r.ask(who);
+      BOOST_TEST(answer.is_ok() == expected, r.what << " by " << role_name(who.role) << " " << who.name << ": "
+                                                      << (answer.is_ok() ? "allowed" : answer.message()));
+      if (!answer.is_ok()) BOOST_TEST(answer.message().find(who.name) != std::string::npos, answer.message());
+    }
+  }
 }
