@@ -16,6 +16,7 @@ struct http_request_reader::state {
   http_reader_limits limits;
   std::string buffered;  // received, not yet parsed
   std::optional<http::request_parser<http::string_body>> parser;
+  std::size_t header_bytes = 0;  // consumed by the parser before the header was done
   bool header_checked = false;
   bool continue_offered = false;
   bool ready = false;
@@ -23,9 +24,10 @@ struct http_request_reader::state {
 
   void start_request() {
     parser.emplace();
-    parser->eager(true);
+    parser->eager(false);  // stop after the header, so its size is known exactly
     parser->header_limit(static_cast<std::uint32_t>(limits.header_bytes_max));
     parser->body_limit(limits.body_bytes_max);
+    header_bytes = 0;
     header_checked = false;
     continue_offered = false;
     ready = false;
@@ -48,6 +50,12 @@ struct http_request_reader::state {
 
   // What Beast lets through but a proxy in front could read differently.
   std::optional<outcome> check_header() {
+    // Beast checks header_limit only while the header is incomplete: one that
+    // arrived whole in one read is checked here, so the limit holds however the
+    // bytes were cut.
+    if (header_bytes > limits.header_bytes_max) {
+      return reject(431, 3, fmt::format("the headers are over {} bytes", limits.header_bytes_max));
+    }
     const auto& header = parser->get();
     if (header.version() != 10 && header.version() != 11) {
       return reject(400, 3, fmt::format("HTTP version {}.{} is not served (HTTP/1.1 only)", header.version() / 10,
@@ -91,14 +99,17 @@ http_request_reader::outcome http_request_reader::parse() {
     std::size_t used = 0;
     boost::beast::error_code error;
     if (!s.parser->is_done()) {
+      bool in_header = !s.parser->is_header_done();
       used = s.parser->put(boost::asio::buffer(s.buffered.data(), s.buffered.size()), error);
       BUCKY_CHECK(used <= s.buffered.size());
       s.buffered.erase(0, used);
+      if (in_header) s.header_bytes += used;
     }
     if (error && error != http::error::need_more) return s.reject_parse_error(error);
     if (s.parser->is_header_done() && !s.header_checked) {
       if (auto refused = s.check_header()) return *refused;
       s.header_checked = true;
+      s.parser->eager(true);  // the body in as few calls as the bytes allow
     }
     if (s.parser->is_done()) {
       s.ready = true;
