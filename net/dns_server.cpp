@@ -163,6 +163,8 @@ dns_server::dns_server(dns_server_config config, dns_answer_fn answer)
 
 dns_server::~dns_server() { stop(); }
 
+// Binds UDP, then TCP on the same port number. With port 0 (any), the number UDP
+// got may be taken for TCP: then a few more tries.
 result<std::uint16_t> dns_server::start() {
   auto& e = *engine_;
   boost::system::error_code error;
@@ -171,15 +173,23 @@ result<std::uint16_t> dns_server::start() {
     return status(status_code::invalid_argument,
                   fmt::format("DNS listen address '{}' is not an IP address", e.config.listen_host));
   }
-  udp::endpoint endpoint(address, e.config.listen_port);
-  e.socket.open(endpoint.protocol(), error);
-  if (!error) e.socket.bind(endpoint, error);
-  // TCP on the same port number as UDP got (any free one when asked for 0).
-  tcp::endpoint stream_endpoint(address, error ? 0 : e.socket.local_endpoint().port());
-  if (!error) e.acceptor.open(stream_endpoint.protocol(), error);
-  if (!error) e.acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-  if (!error) e.acceptor.bind(stream_endpoint, error);
-  if (!error) e.acceptor.listen(asio::socket_base::max_listen_connections, error);
+  constexpr int any_port_tries_max = 8;
+  for (int attempt = 0; attempt < any_port_tries_max; ++attempt) {
+    error.clear();
+    boost::system::error_code ignored;
+    e.socket.close(ignored);
+    e.acceptor.close(ignored);
+    udp::endpoint endpoint(address, e.config.listen_port);
+    e.socket.open(endpoint.protocol(), error);
+    if (!error) e.socket.bind(endpoint, error);
+    if (error) break;  // UDP itself: no retry helps
+    tcp::endpoint stream_endpoint(address, e.socket.local_endpoint().port());
+    e.acceptor.open(stream_endpoint.protocol(), error);
+    if (!error) e.acceptor.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) e.acceptor.bind(stream_endpoint, error);
+    if (!error) e.acceptor.listen(asio::socket_base::max_listen_connections, error);
+    if (!error || e.config.listen_port != 0) break;
+  }
   if (error) {
     return status(status_code::io_error, fmt::format("cannot listen for DNS on {}:{} (UDP and TCP): {}",
                                                      e.config.listen_host, e.config.listen_port, error.message()));
