@@ -74,6 +74,8 @@ struct tcp_io::engine {
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer ticker{io};
+  asio::steady_timer accept_retry{io};
+  static constexpr std::uint64_t accept_retry_ms = 100;
   std::thread thread;
   std::map<std::uint64_t, std::shared_ptr<session>> sessions;
   std::map<std::string, dial_target> targets;
@@ -106,8 +108,13 @@ struct tcp_io::engine {
   void accept_next() {
     acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
       if (error == asio::error::operation_aborted || stopped) return;
-      if (!error) on_accepted(std::move(socket));
-      accept_next();
+      if (!error) return on_accepted(std::move(socket)), accept_next();
+      // Out of file descriptors (or the like): retrying at once would spin the thread.
+      log_info(fmt::format("accept failed: {}; retrying in {} ms", error.message(), accept_retry_ms));
+      accept_retry.expires_after(std::chrono::milliseconds(accept_retry_ms));
+      accept_retry.async_wait([this](boost::system::error_code wait_error) {
+        if (!wait_error && !stopped) accept_next();
+      });
     });
   }
 
@@ -280,6 +287,7 @@ struct tcp_io::engine {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     ticker.cancel();
+    accept_retry.cancel();
     for (auto& [name, target] : targets) {
       if (target.timer) target.timer->cancel();
     }
