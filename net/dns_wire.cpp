@@ -138,42 +138,59 @@ result<dns_query> parse_dns_query(std::span<const std::uint8_t> message) {
   return query;
 }
 
+namespace {
+
+// The answer with its records, or (truncated) with none and TC set.
+std::vector<std::uint8_t> build_answer(const dns_query& query, dns_rcode rcode, bool authoritative,
+                                       const std::vector<dns_record>& answers, bool truncated) {
+  bool with_answers = !truncated;
+  std::vector<std::uint8_t> out;
+  put16(out, query.id);
+  std::uint16_t flags = flag_response | (query.flags & flag_recursion_desired) | static_cast<std::uint16_t>(rcode);
+  if (authoritative) flags |= flag_authoritative;
+  if (truncated) flags |= flag_truncated;
+  put16(out, flags);
+  put16(out, 1);
+  put16(out, with_answers ? static_cast<std::uint16_t>(answers.size()) : 0);
+  put16(out, 0);
+  put16(out, query.edns_udp_bytes ? 1 : 0);
+  out.insert(out.end(), query.question_bytes.begin(), query.question_bytes.end());
+  for (std::size_t i = 0; with_answers && i < answers.size(); ++i) {
+    put16(out, 0xC000 | header_bytes);  // the question's name
+    put16(out, answers[i].type);
+    put16(out, dns_class_in);
+    put32(out, answers[i].ttl_s);
+    put16(out, static_cast<std::uint16_t>(answers[i].data.size()));
+    out.insert(out.end(), answers[i].data.begin(), answers[i].data.end());
+  }
+  if (query.edns_udp_bytes) {
+    out.push_back(0);  // root
+    put16(out, dns_type::opt);
+    put16(out, static_cast<std::uint16_t>(dns_limits::udp_bytes_max));
+    put32(out, 0);
+    put16(out, 0);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::uint8_t> build_dns_response(const dns_query& query, dns_rcode rcode, bool authoritative,
                                              const std::vector<dns_record>& answers) {
   std::size_t limit = query.edns_udp_bytes
                           ? std::min<std::size_t>(*query.edns_udp_bytes, dns_limits::udp_bytes_max)
                           : dns_limits::udp_bytes_classic;
-  auto build = [&](bool with_answers) {
-    std::vector<std::uint8_t> out;
-    put16(out, query.id);
-    std::uint16_t flags = flag_response | (query.flags & flag_recursion_desired) | static_cast<std::uint16_t>(rcode);
-    if (authoritative) flags |= flag_authoritative;
-    if (!with_answers && !answers.empty()) flags |= flag_truncated;
-    put16(out, flags);
-    put16(out, 1);
-    put16(out, with_answers ? static_cast<std::uint16_t>(answers.size()) : 0);
-    put16(out, 0);
-    put16(out, query.edns_udp_bytes ? 1 : 0);
-    out.insert(out.end(), query.question_bytes.begin(), query.question_bytes.end());
-    for (std::size_t i = 0; with_answers && i < answers.size(); ++i) {
-      put16(out, 0xC000 | header_bytes);  // the question's name
-      put16(out, answers[i].type);
-      put16(out, dns_class_in);
-      put32(out, answers[i].ttl_s);
-      put16(out, static_cast<std::uint16_t>(answers[i].data.size()));
-      out.insert(out.end(), answers[i].data.begin(), answers[i].data.end());
-    }
-    if (query.edns_udp_bytes) {
-      out.push_back(0);  // root
-      put16(out, dns_type::opt);
-      put16(out, static_cast<std::uint16_t>(dns_limits::udp_bytes_max));
-      put32(out, 0);
-      put16(out, 0);
-    }
-    return out;
-  };
-  auto full = build(true);
-  return full.size() <= limit ? full : build(false);
+  auto full = build_answer(query, rcode, authoritative, answers, false);
+  return full.size() <= limit || answers.empty() ? full : build_answer(query, rcode, authoritative, answers, true);
+}
+
+std::optional<std::vector<std::uint8_t>> truncate_dns_answer(std::span<const std::uint8_t> query_bytes,
+                                                             std::span<const std::uint8_t> answer) {
+  auto query = parse_dns_query(query_bytes);
+  if (!query || answer.size() < header_bytes) return std::nullopt;
+  auto rcode = static_cast<dns_rcode>(answer[3] & 0x0f);
+  bool authoritative = (answer[2] << 8 | answer[3]) & flag_authoritative;
+  return build_answer(*query, rcode, authoritative, {}, true);
 }
 
 std::optional<std::vector<std::uint8_t>> build_dns_error(std::span<const std::uint8_t> message, dns_rcode rcode) {

@@ -65,6 +65,11 @@ result<dns_query> parse_dns_query(std::span<const std::uint8_t> message);
 // asker's UDP size, the answer carries none and sets TC.
 std::vector<std::uint8_t> build_dns_response(const dns_query& query, dns_rcode rcode, bool authoritative,
                                              const std::vector<dns_record>& answers);
+// What goes out over UDP instead of `answer` (to `query_bytes`) when it may not go
+// out whole: the same id, question, rcode and AA flag, TC set, no records; the asker
+// retries over TCP. Nothing when the query does not parse.
+std::optional<std::vector<std::uint8_t>> truncate_dns_answer(std::span<const std::uint8_t> query_bytes,
+                                                             std::span<const std::uint8_t> answer);
 // A bare error answer to bytes that did not parse as a query (nothing when even
 // the 12-byte header is missing, or it is itself a response).
 std::optional<std::vector<std::uint8_t>> build_dns_error(std::span<const std::uint8_t> message, dns_rcode rcode);

@@ -115,7 +115,7 @@ status handshake::on_frame(std::span<const std::uint8_t> frame) {
 }
 
 // Both ephemerals known: transcript hash, then kx keys, then per-purpose keys.
-void handshake::derive_keys(const std::array<std::uint8_t, 32>& peer_ephemeral) {
+status handshake::derive_keys(const std::array<std::uint8_t, 32>& peer_ephemeral) {
   crypto_generichash_state state;
   crypto_generichash_init(&state, nullptr, 0, transcript_.size());
   const std::string_view protocol = "bucky-handshake-v1";
@@ -133,7 +133,15 @@ void handshake::derive_keys(const std::array<std::uint8_t, 32>& peer_ephemeral) 
                                                ephemeral_secret_.data(), peer_ephemeral.data())
                : crypto_kx_server_session_keys(receive.data(), send.data(), ephemeral_public_.data(),
                                                ephemeral_secret_.data(), peer_ephemeral.data());
-  (void)rc;  // a low-order peer point yields keys the peer cannot know: the AEAD then fails
+  if (rc != 0) {
+    // A low-order point (all zeros, or another of the few small-subgroup points) makes
+    // the shared secret zero: libsodium refuses it and leaves the keys unset, and
+    // keys derived from them would rest on public data only.
+    return fail({status_code::permission_denied,
+                 fmt::format("handshake {} ephemeral key is a low-order X25519 point (no shared secret): "
+                             "refused",
+                             role_ == role::initiator ? "response" : "hello")});
+  }
   handshake_send_key_ = keyed_hash(send.data(), "handshake", transcript_);
   handshake_receive_key_ = keyed_hash(receive.data(), "handshake", transcript_);
   auto stream_send_key = keyed_hash(send.data(), "stream", transcript_);
@@ -142,6 +150,7 @@ void handshake::derive_keys(const std::array<std::uint8_t, 32>& peer_ephemeral) 
   sodium_memzero(stream_send_key.data(), stream_send_key.size());
   sodium_memzero(send.data(), send.size());
   sodium_memzero(receive.data(), receive.size());
+  return {};
 }
 
 // S | Sign(label | h | ...) | our stream header, sealed under our handshake key.
@@ -170,7 +179,7 @@ status handshake::on_hello(std::span<const std::uint8_t> frame) {
                              frame.size(), hello_bytes)});
   }
   std::memcpy(initiator_ephemeral_.data(), frame.data() + hello_magic.size(), key_bytes);
-  derive_keys(initiator_ephemeral_);
+  if (auto derived = derive_keys(initiator_ephemeral_); !derived.is_ok()) return derived;
   bytes to_sign;
   append(to_sign, responder_label);
   append(to_sign, transcript_);
@@ -233,7 +242,7 @@ status handshake::on_response(std::span<const std::uint8_t> frame) {
                  fmt::format("handshake response of {} bytes (expected {})", frame.size(), response_bytes)});
   }
   std::memcpy(responder_ephemeral_.data(), frame.data(), key_bytes);
-  derive_keys(responder_ephemeral_);
+  if (auto derived = derive_keys(responder_ephemeral_); !derived.is_ok()) return derived;
   auto accepted = accept_identity(frame.subspan(key_bytes), "response", [&](const public_key& peer) {
     bytes signed_part;
     append(signed_part, responder_label);

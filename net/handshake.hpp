@@ -91,7 +91,8 @@ class handshake {
   status on_auth(std::span<const std::uint8_t> frame);
   status accept_identity(std::span<const std::uint8_t> sealed, const char* what,
                          const std::function<bytes(const public_key&)>& signed_part);
-  void derive_keys(const std::array<std::uint8_t, 32>& peer_ephemeral);
+  // Fails (and fails the handshake) on a low-order peer point.
+  status derive_keys(const std::array<std::uint8_t, 32>& peer_ephemeral);
   bytes sealed_identity(std::span<const std::uint8_t> to_sign);
   status fail(status reason);
 

@@ -1,12 +1,23 @@
-// A small HTTP/1.1 server for the etcd-compatible JSON API (issue 7): Boost.Beast
-// parses requests (header and body limits checked while reading), everything runs
-// on one I/O thread of its own, and each request is handed to the handler as an
-// http_exchange that any thread may answer, once: a whole response, or a chunked
-// stream (watches, lease keepalives) written piece by piece until the client goes.
+// A small HTTP/1.1 server for the etcd-compatible JSON API (issue 7): requests are
+// read by net/http_request_reader.hpp (header and body limits checked while reading),
+// everything runs on one I/O thread of its own, and each request is handed to the
+// handler as an http_exchange that any thread may answer, once: a whole response, or
+// a chunked stream (watches, lease keepalives) written piece by piece until the
+// client goes.
 //
-// Limits: connections_max open at once (more get 503 and are closed), header and
-// body sizes (413 past them), idle_timeout_ms without a request (closed). The
-// server answers its own protocol errors with {"error", "code", "message"} bodies.
+// Against clients that hold sockets without using them (issue 18):
+//  - a connection must deliver a request header within header_timeout_ms of opening
+//    (or of the first byte of a later request), and may wait idle_timeout_ms between
+//    requests;
+//  - at most connections_per_address_max connections per client address;
+//  - at connections_max, the connection idle longest (no request in progress) is
+//    closed to admit the newcomer; only when every connection has a request in
+//    progress is the newcomer refused (503);
+//  - the socket is read all the time, so a client that closes while its request or
+//    stream is outstanding is noticed at once: its connection and slot are freed and
+//    its exchange reports gone().
+// Malformed requests get 400 (413, 431 past the limits) with a {"error", "code",
+// "message"} body, then the connection closes. "Expect: 100-continue" is honoured.
 #pragma once
 
 #include <cstdint>
@@ -14,17 +25,12 @@
 #include <memory>
 #include <string>
 
+#include <spdlog/logger.h>
+
 #include "messages/common/status.hpp"
+#include "net/http_request_reader.hpp"
 
 namespace bucky::net {
-
-struct http_request {
-  std::string method;  // "POST"
-  std::string target;  // "/v3/kv/put"
-  std::string body;
-  std::string authorization;  // the Authorization header, as sent
-  std::string peer;           // ip:port of the client
-};
 
 class http_exchange {
  public:
@@ -37,6 +43,7 @@ class http_exchange {
   virtual void begin_stream(int status_code) = 0;
   virtual bool write_chunk(std::string body) = 0;
   virtual void end_stream() = 0;
+  // The client closed the connection (or it failed): nothing sent will arrive.
   virtual bool gone() const = 0;
 };
 
@@ -48,8 +55,17 @@ struct http_server_config {
   std::size_t header_bytes_max = 16 * 1024;
   std::size_t body_bytes_max = 4 * 1024 * 1024;
   std::size_t connections_max = 256;
-  std::uint64_t idle_timeout_ms = 60'000;
+  std::size_t connections_per_address_max = 32;
+  // Loopback clients are the node's own processes, not strangers on the LAN: they
+  // are bounded by connections_max only (tests turn this off to play strangers).
+  bool loopback_exempt_from_address_max = true;
+  std::uint64_t header_timeout_ms = 5'000;
+  std::uint64_t body_timeout_ms = 60'000;  // from the end of the header
+  std::uint64_t idle_timeout_ms = 60'000;  // between requests
+  std::uint64_t close_linger_ms = 1'000;   // after a last answer, for the client to close
+  std::size_t read_chunk_bytes = 16 * 1024;
   std::size_t stream_queue_bytes_max = 8 * 1024 * 1024;  // a slow stream reader past this is dropped
+  std::shared_ptr<spdlog::logger> log;  // connection refusals and evictions (none: silent)
 };
 
 class http_server {
@@ -61,11 +77,13 @@ class http_server {
 
   result<std::uint16_t> start();  // the port it listens on
   void stop();
+  // Connections open now (from any thread; blocks until the I/O thread answers).
+  std::size_t connections();
 
   class impl;
 
  private:
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;  // shared with the sessions that exchanges still hold
 };
 
 const char* http_reason(int status_code);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -15,6 +16,7 @@
 
 #include "messages/common/check.hpp"
 #include "net/backoff.hpp"
+#include "net/session_budget.hpp"
 
 namespace bucky::net {
 
@@ -72,14 +74,21 @@ struct tcp_io::engine {
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer ticker{io};
+  asio::steady_timer accept_retry{io};
+  static constexpr std::uint64_t accept_retry_ms = 100;
   std::thread thread;
   std::map<std::uint64_t, std::shared_ptr<session>> sessions;
   std::map<std::string, dial_target> targets;
   std::uint64_t next_session_id = 1;
   bool stopped = false;
+  session_budget budget;  // the slots of inbound sessions
 
   engine(const key_pair& k, tcp_io_config c, std::function<void(io_event)> e)
-      : self(k), config(std::move(c)), on_event(std::move(e)) {
+      : self(k),
+        config(std::move(c)),
+        on_event(std::move(e)),
+        budget({config.sessions_max, config.handshakes_max, config.handshakes_per_address_max,
+                config.guest_sessions_max}) {
     BUCKY_CHECK(static_cast<bool>(config.authorize) && static_cast<bool>(on_event));
   }
 
@@ -99,24 +108,49 @@ struct tcp_io::engine {
   void accept_next() {
     acceptor.async_accept([this](boost::system::error_code error, tcp::socket socket) {
       if (error == asio::error::operation_aborted || stopped) return;
-      if (!error) on_accepted(std::move(socket));
-      accept_next();
+      if (!error) return on_accepted(std::move(socket)), accept_next();
+      // Out of file descriptors (or the like): retrying at once would spin the thread.
+      log_info(fmt::format("accept failed: {}; retrying in {} ms", error.message(), accept_retry_ms));
+      accept_retry.expires_after(std::chrono::milliseconds(accept_retry_ms));
+      accept_retry.async_wait([this](boost::system::error_code wait_error) {
+        if (!wait_error && !stopped) accept_next();
+      });
     });
   }
 
+  // A stranger's connection costs a handshake slot until it proves a key
+  // (net/session_budget.hpp): an address gets a few, and when all are taken the
+  // oldest unfinished handshake gives way.
   void on_accepted(tcp::socket socket) {
-    if (sessions.size() >= config.sessions_max) {
-      log_info(fmt::format("refused connection from {}: {} sessions already open",
-                           socket.remote_endpoint().address().to_string(), sessions.size()));
+    boost::system::error_code error;
+    auto remote = socket.remote_endpoint(error);
+    if (error) return;  // reset before we got to it
+    auto address = address_of(socket);
+    auto id = next_session_id;
+    auto decision = budget.on_accept(id, remote.address().to_string());
+    if (!decision.admitted) {
+      log_info(fmt::format("refused connection from {}: {}", address, decision.refusal));
       return;  // socket closes here
     }
+    if (decision.evict) evict_handshake(*decision.evict, address);
     auto s = make_session(connection_core::accept(self, config.authorize, config.random, config.options, steady_ms()));
+    BUCKY_CHECK(s->id == id);
     s->socket = std::move(socket);
-    s->socket.set_option(tcp::no_delay(true));
-    s->remote_address = address_of(s->socket);
+    s->socket.set_option(tcp::no_delay(true), error);
+    s->remote_address = address;
     s->connected = true;
     read(s);
     flush(s);
+  }
+
+  void evict_handshake(std::uint64_t id, const std::string& newcomer) {
+    auto found = sessions.find(id);
+    BUCKY_CHECK_MSG(found != sessions.end(), fmt::format("handshake slot of session {} without a session", id));
+    auto oldest = found->second;
+    auto why = fmt::format("handshake unfinished after {} ms; its slot went to {} (handshakes_max {})",
+                           steady_ms() - oldest->created_ms, newcomer, config.handshakes_max);
+    log_info(fmt::format("closed connection from {}: {}", oldest->remote_address, why));
+    deliver(oldest, oldest->core.close(why));
   }
 
   void dial(dial_target& target) {
@@ -130,7 +164,8 @@ struct tcp_io::engine {
         deliver(s, s->core.on_disconnect(fmt::format("cannot connect: {}", error.message())));
         return;
       }
-      s->socket.set_option(tcp::no_delay(true));
+      boost::system::error_code ignored;
+      s->socket.set_option(tcp::no_delay(true), ignored);
       s->remote_address = address_of(s->socket);
       s->connected = true;
       read(s);
@@ -189,6 +224,14 @@ struct tcp_io::engine {
   // Hands core events to the owner; a closed session is flushed, then dropped.
   void deliver(const std::shared_ptr<session>& s, std::vector<connection_event> events) {
     for (auto& event : events) {
+      if (event.what == connection_event::kind::established && s->dial_node.empty()) {
+        if (auto refused = budget.on_established(s->id, event.peer.role == peer_identity::kind::guest)) {
+          log_info(fmt::format("closed session of {} from {}: {}", event.peer.name, s->remote_address, *refused));
+          s->core.close(*refused);  // its owner never heard of it: no event, now or later
+          s->finished = true;
+          break;
+        }
+      }
       io_event out;
       out.session_id = s->id;
       out.dialled_node = s->dial_node;
@@ -218,6 +261,7 @@ struct tcp_io::engine {
 
   void drop(const std::shared_ptr<session>& s) {
     if (sessions.erase(s->id) == 0) return;
+    budget.on_closed(s->id);
     boost::system::error_code ignored;
     s->socket.shutdown(tcp::socket::shutdown_both, ignored);
     s->socket.close(ignored);
@@ -243,6 +287,7 @@ struct tcp_io::engine {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     ticker.cancel();
+    accept_retry.cancel();
     for (auto& [name, target] : targets) {
       if (target.timer) target.timer->cancel();
     }
@@ -352,6 +397,7 @@ std::vector<session_info> tcp_io::sessions() {
     std::vector<session_info> out;
     auto now = steady_ms();
     for (auto& [id, s] : e->sessions) {
+      if (s->finished) continue;  // closed, only flushing its last bytes
       out.push_back({id, s->core.peer() ? s->core.peer()->name : "?", s->remote_address, !s->dial_node.empty(),
                      s->core.established(), now - s->created_ms, s->bytes_in, s->bytes_out});
     }

@@ -42,7 +42,16 @@ struct tcp_io_config {
   peer_authorizer authorize;
   random_source random = system_random();
   std::uint64_t tick_interval_ms = 100;
-  std::size_t sessions_max = 128;
+  // Budgets, so that strangers never starve the zone (issue 18). Zone nodes and
+  // admins (the owner) are counted in sessions_max; connections that have not
+  // finished the handshake (options.handshake_timeout_ms) and guests have budgets of
+  // their own, so they can never take those slots.
+  std::size_t sessions_max = 128;  // inbound sessions of zone nodes and admins (our dials: one per node)
+  // Inbound connections still in the handshake; when full, the oldest is closed to
+  // admit the newcomer (a node's handshake takes a round trip, a stranger's lasts).
+  std::size_t handshakes_max = 32;
+  std::size_t handshakes_per_address_max = 4;  // from one IP address; past it, refused
+  std::size_t guest_sessions_max = 8;          // unknown keys let in (waiting for activation)
   std::size_t read_chunk_bytes = 256 * 1024;
   std::shared_ptr<spdlog::logger> log;
 };
@@ -79,7 +88,8 @@ class tcp_io {
   void close(std::uint64_t session_id, std::string why);
   // Closes everything and joins the I/O thread. Idempotent.
   void stop();
-  // A snapshot of the sessions (blocks until the I/O thread answers, bounded).
+  // A snapshot of the open sessions (blocks until the I/O thread answers, bounded);
+  // closed ones still flushing their last bytes are left out.
   std::vector<session_info> sessions();
 
  private:

@@ -125,7 +125,10 @@ class etcd_api : public component_actor {
       : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
 
   caf::behavior make_behavior() override {
-    net::http_server_config http{config_.listen_host, config_.listen_port};
+    net::http_server_config http;
+    http.host = config_.listen_host;
+    http.port = config_.listen_port;
+    http.log = logging::get(context().name);  // refusals and evictions of connections
     front_ = std::make_shared<http_front>(system(), config_, actor_cast<caf::weak_actor_ptr>(this));
     server_ = std::make_unique<net::http_server>(http, [front = front_](exchange_ptr exchange) {
       front->handle(std::move(exchange));

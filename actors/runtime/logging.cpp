@@ -1,5 +1,10 @@
 #include "actors/runtime/logging.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -28,6 +33,19 @@ void ensure_default_sinks(shared_state& s) {
   s.initialized = true;
   s.sinks = {std::make_shared<spdlog::sinks::stderr_sink_mt>()};
   for (auto& sink : s.sinks) sink->set_pattern(s.pattern);
+}
+
+// The log names peers, keys and errors: only the node's user may read it (issue 18).
+// Each file the sink opens (the first, and every one after a rotation) is created
+// 0600 before spdlog opens it, and made 0600 if an older version left it 0644.
+spdlog::file_event_handlers private_files() {
+  spdlog::file_event_handlers handlers;
+  handlers.before_open = [](const spdlog::filename_t& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  };
+  handlers.after_open = [](const spdlog::filename_t&, std::FILE* file) { ::fchmod(::fileno(file), 0600); };
+  return handlers;
 }
 
 void reconfigure_registered(shared_state& s) {
@@ -59,7 +77,7 @@ status init(const log_config& config) {
   if (!config.file_path.empty()) {
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-          config.file_path, config.file_size_bytes_max, config.file_rotations_max));
+          config.file_path, config.file_size_bytes_max, config.file_rotations_max, false, private_files()));
     } catch (const spdlog::spdlog_ex& e) {
       return status(status_code::io_error,
                     fmt::format("cannot open log file {}: {}", config.file_path, e.what()));
