@@ -18,6 +18,7 @@
 
 #include "net/dns_rate_limiter.hpp"
 #include "net/dns_wire.hpp"
+#include "net/steady_clock.hpp"
 
 namespace bucky::net {
 
@@ -26,12 +27,6 @@ using udp = asio::ip::udp;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::uint64_t steady_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
 
 }  // namespace
 

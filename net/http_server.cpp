@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/common/check.hpp"
+#include "net/steady_clock.hpp"
 
 namespace bucky::net {
 
@@ -52,12 +53,6 @@ std::string head(int code, const std::string& extra) {
 std::string refusal(int code, int grpc_code, const std::string& why) {
   auto body = error_json(grpc_code, why);
   return head(code, fmt::format("Connection: close\r\nContent-Length: {}\r\n", body.size())) + body;
-}
-
-std::uint64_t steady_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include "messages/common/check.hpp"
 #include "net/backoff.hpp"
+#include "net/steady_clock.hpp"
 #include "net/session_budget.hpp"
 
 namespace bucky::net {
@@ -24,12 +25,6 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::uint64_t steady_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
 
 std::string address_of(const tcp::socket& socket) {
   boost::system::error_code error;

@@ -163,8 +163,8 @@ class name_service : public component_actor {
   void admit(std::vector<user_record> users) {
     if (users == users_) return;
     std::string names;
-    for (const auto& user : users) names += (names.empty() ? "" : ", ") + user.name;
-    log().info("admins of {} from {}: {}", current_.config.zone_id, system_keys::users_prefix,
+    for (const auto& user : users) names += (names.empty() ? "" : ", ") + user.name + " (" + user.role + ")";
+    log().info("users of {} from {}: {}", current_.config.zone_id, system_keys::users_prefix,
                names.empty() ? "none" : names);
     users_ = std::move(users);
     publish_peers();
@@ -215,7 +215,7 @@ class name_service : public component_actor {
 
   name_service_config config_;
   net::verified_zone_config current_;
-  std::vector<user_record> users_;  // admitted as admins, from /users/
+  std::vector<user_record> users_;  // admitted with their roles, from /users/
   kv_caller zone_state_{this};
   bool reading_ = false;
   std::set<std::string> warned_;

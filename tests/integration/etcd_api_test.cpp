@@ -156,7 +156,7 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_an_etcd_style_refusal) {
   auto alice_key = zone.cli({"--key", alice_file, "key", "create"}).out;
   alice_key = alice_key.substr(0, alice_key.find('\n'));
   BOOST_TEST_REQUIRE(zone.cli({"user", "add", "alice", "--public-key", alice_key}).code == 0);
-  auto rules = R"({"rules": [{"who": "admin:alice", "prefix": "/photos/", "access": "write"}]})";
+  auto rules = R"({"rules": [{"who": "writer:alice", "prefix": "/photos/", "access": "write"}]})";
   BOOST_TEST_REQUIRE(zone.cli({"kv", "put", "/system/acl", rules}).code == 0);
   auto alice_token = zone.cli({"--key", alice_file, "api-token", "--name", "alice"}).out;
   alice_token = alice_token.substr(0, alice_token.find('\n'));

@@ -83,14 +83,18 @@ BOOST_AUTO_TEST_CASE(three_waiting_nodes_activated_by_the_owner_form_a_zone_that
   BOOST_TEST(taken.err.find("the name is taken by a node") != std::string::npos, taken.err);
   auto added = zone.cli({"user", "add", "alice", "--public-key", alice_key});
   BOOST_TEST_REQUIRE(added.code == 0, added.err);
-  BOOST_TEST(node_process::wait_for([&] { return as_alice({"kv", "put", "by-alice", "1"}).code == 0; }, 20s));
+  // A writer by default: her own folder, nothing else (issue 18: least privilege).
+  BOOST_TEST(node_process::wait_for([&] { return as_alice({"kv", "put", "/home/alice/by-alice", "1"}).code == 0; }, 20s));
+  auto elsewhere = as_alice({"kv", "put", "by-alice", "1"});
+  BOOST_TEST(elsewhere.code != 0);
+  BOOST_TEST(elsewhere.err.find("writer alice may not write") != std::string::npos, elsewhere.err);
   auto users = nlohmann::json::parse(zone.cli({"--json", "user", "list"}).out)["users"];
   BOOST_TEST(users.size() == 1);
   BOOST_TEST(users[0]["public_key"] == alice_key);
-  BOOST_TEST(zone.nodes["n1"]->wait_for_log("admins of home.test from /users/: alice", 20s), zone.nodes["n1"]->err());
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("users of home.test from /users/: alice (writer)", 20s), zone.nodes["n1"]->err());
   BOOST_TEST_REQUIRE(zone.cli({"user", "remove", "alice"}).code == 0);
-  BOOST_TEST(node_process::wait_for([&] { return as_alice({"kv", "get", "by-alice"}).code == 1; }, 20s));
-  BOOST_TEST(zone.nodes["n1"]->wait_for_log("admins of home.test from /users/: none", 20s), zone.nodes["n1"]->err());
+  BOOST_TEST(node_process::wait_for([&] { return as_alice({"kv", "get", "/home/alice/by-alice"}).code == 1; }, 20s));
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("users of home.test from /users/: none", 20s), zone.nodes["n1"]->err());
 
   // n3's disk dies. A new machine (new key, empty data dir) takes the name n3.
   zone.nodes["n3"]->signal(SIGKILL);
