@@ -1,5 +1,5 @@
-#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/node_commands.hpp"
+#include "apps/bucky/json_output.hpp"
 
 #include <algorithm>
 #include <chrono>

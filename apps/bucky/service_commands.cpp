@@ -1,5 +1,5 @@
-#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/service_commands.hpp"
+#include "apps/bucky/json_output.hpp"
 
 #include <chrono>
 #include <iostream>

@@ -1,8 +1,9 @@
-#include "apps/bucky/json_output.hpp"
 #include "apps/bucky/zone_commands.hpp"
 
 #include "apps/bucky/node_commands.hpp"
+#include "apps/bucky/json_output.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -141,8 +142,14 @@ int zone_show(const std::string& path, const std::string& owner_key_text, bool j
 int zone_fetch(const zone_fetch_options& options) {
   auto colon = options.dns_server.rfind(':');
   if (colon == std::string::npos || colon == 0) return fail(2, "--dns must be <ip>:<port> of a DNS server");
-  auto port = std::stoul("0" + options.dns_server.substr(colon + 1));
-  if (port == 0 || port > 65535) return fail(2, "--dns must be <ip>:<port> of a DNS server");
+  // Issue 18: std::stoul here ended the CLI on a 20-digit port.
+  auto port_text = options.dns_server.substr(colon + 1);
+  std::uint32_t port = 0;
+  auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (error != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+    return fail(2, fmt::format("--dns {}: the port must be 1..65535 (<ip>:<port> of a DNS server)",
+                               options.dns_server.substr(0, 80)));
+  }
   std::optional<net::public_key> pinned;
   if (!options.owner_key_text.empty()) {
     auto key = net::public_key::from_text(options.owner_key_text);

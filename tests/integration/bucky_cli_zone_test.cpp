@@ -106,6 +106,7 @@ BOOST_AUTO_TEST_CASE(numbers_out_of_range_are_usage_errors) {
       {"fault", "clock", "n1", "--jump-ms", huge},
       {"api-token", "--valid-s", huge},
       {"--timeout-ms", huge, "status"},
+      {"zone", "fetch", "home.test", "--dns", "127.0.0.1:" + huge + "0"},
   };
   for (const auto& args : tries) {
     auto run = bucky_cli(dir, args);
