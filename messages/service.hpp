@@ -42,6 +42,10 @@ struct service_spec {
   std::uint64_t stop_grace_ms = 5'000;  // SIGTERM, then SIGKILL after this
   service_limits limits;
   std::vector<std::uint16_t> ports;  // TCP ports it listens on (reported, not enforced)
+  // Who wrote it: "owner" or an admin's user name, and their Ed25519 signature over
+  // the rest (actors/zone_state/signed_documents.hpp). A node runs only signed specs.
+  std::string signed_by{};
+  std::string signature{};  // base64url
   bool operator==(const service_spec&) const = default;
 };
 

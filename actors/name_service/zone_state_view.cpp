@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/signed_documents.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky {
@@ -50,7 +51,14 @@ result<net::peer_directory> trusted_directory(const zone_config& config, const s
                                               std::vector<std::string>& skipped) {
   auto directory = net::peer_directory::from_zone_config(config);
   if (!directory) return directory.error();
+  auto owner = net::public_key::from_text(config.owner_key);
+  if (!owner) return owner.error();
   for (const auto& user : users) {
+    // A record the owner did not sign is nobody's (a replica could have written it).
+    if (auto signed_ok = verify_user(user, *owner); !signed_ok.is_ok()) {
+      skipped.push_back(signed_ok.message());
+      continue;
+    }
     auto key = net::public_key::from_text(user.public_key);
     auto role = user_role_kind(user.role);
     BUCKY_CHECK(role.has_value());  // user_document::parse checked it

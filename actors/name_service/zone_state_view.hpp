@@ -32,8 +32,9 @@ struct zone_state_view {
 kv_request zone_state_view_request();
 result<zone_state_view> read_zone_state_view(const kv_response& answer);
 
-// The nodes and the owner of `config`, and the users as admins. Users that collide
-// with a node, the owner or each other are skipped and named in `skipped`.
+// The nodes and the owner of `config`, and the users with their roles. Users the
+// owner did not sign, or that collide with a node, the owner or each other, are
+// skipped and named in `skipped`.
 result<net::peer_directory> trusted_directory(const zone_config& config, const std::vector<user_record>& users,
                                               std::vector<std::string>& skipped);
 

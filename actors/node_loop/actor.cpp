@@ -31,6 +31,7 @@ class node_loop : public component_actor {
 
   caf::behavior make_behavior() override {
     started_ms_ = process_clock_ms();
+    if (!config_.zone_owner) log().warn("development zone (no owner key): service specs run without signatures");
     load_cache();
     read_config();
     send(this, tick_atom::value);
@@ -89,18 +90,20 @@ class node_loop : public component_actor {
     }
   }
 
-  // The node config and every service spec, in one linearizable read (a node back
-  // from the dead must not trust its own stale replica).
+  // The node config, every service spec and the users who may sign them, in one
+  // linearizable read (a node back from the dead must not trust its own stale replica).
   void read_config() {
     kv_request request = read_document_request(config_key());
     request.success.push_back(range_op(system_keys::services_prefix, prefix_range_end(system_keys::services_prefix)));
+    request.success.push_back(range_op(system_keys::users_prefix, prefix_range_end(system_keys::users_prefix)));
     zone_state_.call(request, false, config_.request_timeout_ms, [this](result<kv_response> answer) {
-      if (!answer || answer->results.size() != 2) {
+      if (!answer || answer->results.size() != 3) {
         // Until the zone state answered once, ask again soon (not every 10 s).
         if (!heard_) delayed_send(this, std::chrono::milliseconds(500), retry_atom::value);
-        return log().debug("node config not read: {}", answer ? "not two results" : answer.error().message());
+        return log().debug("node config not read: {}", answer ? "not three results" : answer.error().message());
       }
       auto specs = specs_from_range(answer->results[1].kvs);
+      signers_ = signers_from(answer->results[2].kvs);
       kv_response config_part = *answer;
       config_part.results.resize(1);
       auto doc = read_typed<node_config_document>(config_.node_id, config_part);
@@ -129,7 +132,7 @@ class node_loop : public component_actor {
 
   void adopt(const node_config& config, std::int64_t revision, const std::map<std::string, stored_spec>& specs) {
     if (config.node_id != config_.node_id) return warn_once(config_key() + " names node " + config.node_id);
-    auto resolved = resolve_instances(config_.node_id, config, specs);
+    auto resolved = resolve_instances(config_.node_id, config, specs, signers_);
     if (revision == config_revision_ && resolved == desired_) return;
     for (const auto& refused : resolved.refused) {
       warn_once(fmt::format("not running {} from node config revision {}: {}", refused.pointer.id(), revision,
@@ -224,6 +227,18 @@ class node_loop : public component_actor {
     });
   }
 
+  // Who may sign specs now; none in a development zone (no owner key).
+  std::optional<spec_signers> signers_from(const std::vector<key_value>& user_rows) {
+    if (!config_.zone_owner) return std::nullopt;
+    std::vector<user_record> users;
+    for (const auto& row : user_rows) {
+      if (auto user = user_document::parse(row.value); user && row.key == system_keys::user(user->name)) {
+        users.push_back(std::move(*user));
+      }
+    }
+    return spec_signers_of(*config_.zone_owner, users);
+  }
+
   void warn_once(const std::string& problem) {
     if (warned_.size() > 100) warned_.clear();
     if (warned_.insert(problem).second) log().warn("{}", problem);
@@ -232,6 +247,7 @@ class node_loop : public component_actor {
   node_loop_config config_;
   kv_caller zone_state_{this};
   resolved_instances desired_;  // from the node config and the specs it points at
+  std::optional<spec_signers> signers_;
   std::int64_t config_revision_ = 0;
   bool watching_ = false;
   std::uint64_t started_ms_ = 0;

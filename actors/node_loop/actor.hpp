@@ -13,12 +13,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/actor.hpp>
 
 #include "actors/process_manager/process_table.hpp"
 #include "actors/runtime/component.hpp"
+#include "net/keys.hpp"
 
 namespace bucky {
 
@@ -34,6 +36,9 @@ struct node_loop_config {
   std::uint32_t watch_wait_ms = 5'000;
   std::uint64_t request_timeout_ms = 3'000;
   std::uint64_t cache_grace_ms = 5'000;
+  // The zone owner: specs run only when signed by them or an admin they signed.
+  // None: a development zone (peers file), where specs run unsigned.
+  std::optional<net::public_key> zone_owner;
 };
 
 caf::actor spawn_node_loop(caf::actor_system& system, const child_context& context, node_loop_config config);

@@ -30,7 +30,7 @@ namespace {
 
 // Why this pointer may not run here, or "" when it may.
 std::string refusal(const std::string& node_id, const instance_pointer& pointer,
-                    const std::map<std::string, stored_spec>& specs) {
+                    const std::map<std::string, stored_spec>& specs, const std::optional<spec_signers>& signers) {
   auto found = specs.find(pointer.service);
   if (found == specs.end()) {
     return fmt::format("no service spec at {}: nothing to run", system_keys::service_spec(pointer.service));
@@ -38,6 +38,9 @@ std::string refusal(const std::string& node_id, const instance_pointer& pointer,
   const auto& stored = found->second;
   if (!stored.spec) return fmt::format("{} is invalid: {}", system_keys::service_spec(pointer.service), stored.error);
   const auto& spec = *stored.spec;
+  if (signers) {
+    if (auto signed_ok = verify_spec(spec, *signers); !signed_ok.is_ok()) return signed_ok.message();
+  }
   if (pointer.instance >= spec.instances) {
     return fmt::format("instance {} of {}, which has {}", pointer.instance, pointer.service, spec.instances);
   }
@@ -50,10 +53,11 @@ std::string refusal(const std::string& node_id, const instance_pointer& pointer,
 }  // namespace
 
 resolved_instances resolve_instances(const std::string& node_id, const node_config& config,
-                                     const std::map<std::string, stored_spec>& specs) {
+                                     const std::map<std::string, stored_spec>& specs,
+                                     const std::optional<spec_signers>& signers) {
   resolved_instances out;
   for (const auto& pointer : config.instances) {
-    if (auto why = refusal(node_id, pointer, specs); !why.empty()) {
+    if (auto why = refusal(node_id, pointer, specs, signers); !why.empty()) {
       out.refused.push_back({pointer, why});
       continue;
     }

@@ -1,11 +1,13 @@
 // What a node runs, resolved from its node_config and the service specs. The
 // scheduler writes only pointers ("service/instance"); the spec behind each comes
 // from /services/<name>/spec, which only the owner and admins write
-// (actors/zone_state/control_keys.hpp). A pointer is refused when its service has
-// no valid spec, the spec's placement does not allow this node, or the instance
-// index is beyond the spec's count: whoever holds a node key can move what the
-// owner and admins defined between the nodes they allowed, never make a node run
-// anything else (issue 18). Pure: both documents come in, read in one request.
+// (actors/zone_state/control_keys.hpp) and which carries its author's signature
+// (actors/zone_state/signed_documents.hpp). A pointer is refused when its service
+// has no valid spec, the spec is not signed by the owner or an admin the owner
+// signed, its placement does not allow this node, or the instance index is beyond
+// the spec's count: whoever holds a node key, even a state node's, can move what
+// the owner and admins defined between the nodes they allowed, never make a node
+// run anything else (issue 18). Pure: the documents come in, read in one request.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/zone_state/signed_documents.hpp"
 #include "messages/kv.hpp"
 #include "messages/service.hpp"
 
@@ -40,7 +43,10 @@ struct resolved_instances {
 // The specs in a range answer over /services/ (keys of other shapes are skipped).
 std::map<std::string, stored_spec> specs_from_range(const std::vector<key_value>& kvs);
 
+// `signers`: who may sign specs (spec_signers_of); none only in a development zone
+// without an owner key, where specs are taken unsigned.
 resolved_instances resolve_instances(const std::string& node_id, const node_config& config,
-                                     const std::map<std::string, stored_spec>& specs);
+                                     const std::map<std::string, stored_spec>& specs,
+                                     const std::optional<spec_signers>& signers);
 
 }  // namespace bucky

@@ -132,6 +132,18 @@ status paxos_actor::check_documents(const kv_request& request) {
                              auto mirrored = read_typed<zone_config_document>("", *answer);
                              if (!mirrored || !*mirrored) return std::nullopt;
                              return (*mirrored)->value.config;
+                           },
+                           [this] {
+                             std::vector<user_record> users;
+                             kv_request read;
+                             read.success.push_back(range_op(system_keys::users_prefix,
+                                                             prefix_range_end(system_keys::users_prefix)));
+                             auto answer = kv_->read(read);
+                             if (!answer || answer->results.empty()) return users;
+                             for (const auto& kv : answer->results[0].kvs) {
+                               if (auto user = user_document::parse(kv.value)) users.push_back(std::move(*user));
+                             }
+                             return users;
                            }};
   auto checked = check_document_writes(request, context);
   if (!checked.is_ok()) log().info("refused a system document write: {}", checked.message());

@@ -48,6 +48,10 @@ void check_spec(json_fields& f, const service_spec& spec) {
   if (!f.ok()) return;
   if (!valid_node_id(spec.name)) return f.fail("name", "must be one DNS label: 1-63 of a-z, 0-9, '-'");
   if (spec.kind != "app" && spec.kind != "kernel") return f.fail("kind", "must be \"app\" or \"kernel\"");
+  if (!spec.signed_by.empty() && spec.signed_by != "owner" && !valid_node_id(spec.signed_by)) {
+    return f.fail("signed_by", "must be \"owner\" or a user's name");
+  }
+  if (spec.signature.size() > 128) return f.fail("signature", "is longer than an Ed25519 signature in base64url");
   if (spec.command.empty()) return f.fail("command", "must name the executable: [\"/absolute/path\", args...]");
   if (spec.command.size() > lim::command_args_max) return f.fail("command", fmt::format("has more than {} words", lim::command_args_max));
   if (!absolute_path(spec.command[0])) return f.fail("command", "must start with the absolute path of an executable");
@@ -110,6 +114,8 @@ result<service_spec> service_spec_from_json(const json& object) {
   f.get("restart_backoff_ms_max", spec.restart_backoff_ms_max);
   f.get("stop_grace_ms", spec.stop_grace_ms);
   f.get("ports", spec.ports);
+  f.get("signed_by", spec.signed_by);
+  f.get("signature", spec.signature);
   if (f.ok() && object.contains("limits")) {
     json_fields l(object["limits"], "service spec: \"limits\"");
     l.get("memory_bytes_max", spec.limits.memory_bytes_max);
@@ -132,6 +138,13 @@ result<service_spec> parse_service_spec(std::string_view text) {
 }
 
 json service_spec_json(const service_spec& spec) {
+  json out = service_spec_fields_json(spec);
+  if (!spec.signed_by.empty()) out["signed_by"] = spec.signed_by;
+  if (!spec.signature.empty()) out["signature"] = spec.signature;
+  return out;
+}
+
+json service_spec_fields_json(const service_spec& spec) {
   return {{"name", spec.name},
           {"kind", spec.kind},
           {"command", spec.command},

@@ -40,6 +40,8 @@ result<service_spec> parse_service_spec(std::string_view json_text);
 result<service_spec> service_spec_from_json(const nlohmann::json& json);  // errors prefixed "service spec"
 std::string service_spec_to_json(const service_spec& spec);
 nlohmann::json service_spec_json(const service_spec& spec);
+// The spec without signed_by and signature (what a signature covers, with signed_by).
+nlohmann::json service_spec_fields_json(const service_spec& spec);
 
 result<node_config> parse_node_config(std::string_view json_text);
 std::string node_config_to_json(const node_config& config);

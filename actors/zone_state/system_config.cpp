@@ -1,5 +1,7 @@
 #include "actors/zone_state/system_config.hpp"
 
+#include "actors/zone_state/signed_documents.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -42,7 +44,13 @@ result<user_record> user_document::parse(std::string_view text) {
   for (auto field : {"name", "public_key", "role"}) {
     if (!json.contains(field) || !json[field].is_string()) return bad(fmt::format("\"{}\" must be a string", field));
   }
-  user_record user{json["name"], json["public_key"], json["role"]};
+  user_record user{json["name"], json["public_key"], json["role"], ""};
+  if (json.contains("signature")) {
+    if (!json["signature"].is_string() || json["signature"].get_ref<const std::string&>().size() > 128) {
+      return bad("\"signature\" must be the owner's signature in base64url (bucky user add makes it)");
+    }
+    user.signature = json["signature"];
+  }
   if (!valid_node_id(user.name)) return bad("\"name\" must be one DNS label (a-z, 0-9, -)");
   if (user.name == net::owner_admin_name) return bad("\"name\": \"owner\" is the zone owner's; pick another name");
   if (!net::public_key::from_text(user.public_key)) {
@@ -53,7 +61,9 @@ result<user_record> user_document::parse(std::string_view text) {
 }
 
 std::string user_document::render(const user_record& user) {
-  return nlohmann::json{{"name", user.name}, {"public_key", user.public_key}, {"role", user.role}}.dump();
+  nlohmann::json out{{"name", user.name}, {"public_key", user.public_key}, {"role", user.role}};
+  if (!user.signature.empty()) out["signature"] = user.signature;
+  return out.dump();
 }
 
 namespace {
@@ -157,7 +167,12 @@ status check_document_write(const std::string& key, const std::string& value, co
   if (key == acl_key) return parse_acl(value).error();
   if (key == system_keys::zone_config) return check_zone_config_write(value, context);
   if (auto id = document_id(key, system_keys::services_prefix, "/spec")) {
-    return check_named<service_spec_document>(key, value, *id, [](const service_spec& s) { return s.name; });
+    auto named = check_named<service_spec_document>(key, value, *id, [](const service_spec& s) { return s.name; });
+    if (!named.is_ok() || !context.zone_owner) return named;
+    auto spec = service_spec_document::parse(value);
+    auto signers = spec_signers_of(*context.zone_owner, context.users ? context.users() : std::vector<user_record>{});
+    if (auto signed_ok = verify_spec(*spec, signers); !signed_ok.is_ok()) return signed_ok;
+    return {};
   }
   if (auto id = document_id(key, system_keys::nodes_prefix, "/config")) {
     return check_named<node_config_document>(key, value, *id, [](const node_config& c) { return c.node_id; });
@@ -172,6 +187,9 @@ status check_document_write(const std::string& key, const std::string& value, co
     if (key != system_keys::user(user->name)) {
       return status(status_code::invalid_argument, fmt::format("{}: holds user \"{}\"; a user lives at {}", key,
                                                                user->name, system_keys::user(user->name)));
+    }
+    if (context.zone_owner) {
+      if (auto signed_ok = verify_user(*user, *context.zone_owner); !signed_ok.is_ok()) return signed_ok;
     }
     return check_user_against_zone(*user, context);
   }

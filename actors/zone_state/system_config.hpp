@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/zone_state/acl.hpp"
 #include "actors/zone_state/service_json.hpp"
@@ -63,6 +64,7 @@ struct user_record {
   std::string name;        // one DNS label, not "owner"
   std::string public_key;  // base64url Ed25519
   std::string role;        // "admin", "writer" or "reader"
+  std::string signature{};  // the owner's, base64url (signed_documents.hpp); nodes admit only signed users
   bool operator==(const user_record&) const = default;
 };
 inline constexpr std::size_t users_max = 256;
@@ -119,11 +121,15 @@ struct document_context {
   std::optional<net::public_key> zone_owner;  // the zone's owner (none in development)
   // The zone config mirrored in the applied state now, if any.
   std::function<std::optional<zone_config>()> mirrored_zone;
+  // The users in the applied state now (who may sign specs besides the owner).
+  std::function<std::vector<user_record>()> users;
 };
 
 // Every put of a system document in `request` (either branch) must parse; a zone
 // config must carry the zone owner's signature and succeed the mirrored one (same
-// version and bytes again are fine). Errors name the key and the field.
+// version and bytes again are fine); with a zone owner known, a user must carry
+// the owner's signature and a spec its author's (signed_documents.hpp). Errors
+// name the key and the field.
 status check_document_writes(const kv_request& request, const document_context& context);
 
 template <class Value>

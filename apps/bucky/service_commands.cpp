@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/signed_documents.hpp"
 #include "actors/zone_state/system_config.hpp"
 #include "storage/atomic_file.hpp"
 
@@ -156,6 +157,9 @@ int service_add(const cli_options& options, const service_options& service) {
   auto key = system_keys::service_spec(spec->name);
   auto session = open_session(options, wait_for::any_node);
   if (!session) return fail_with(session.error());
+  auto signer = signer_name(*session, options);
+  if (!signer) return fail_with(signer.error());
+  sign_spec(*spec, *signer, *session->key);  // nodes run only specs the owner or an admin signed
   auto written_at = std::chrono::steady_clock::now();
   auto answer = kv_call(*session, options, write_typed<service_spec_document>(spec->name, *spec, service.revision));
   if (!answer) return fail_with(answer.error());

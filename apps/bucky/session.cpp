@@ -121,6 +121,8 @@ result<admin_session> open_session(const cli_options& options, wait_for waiting)
   session.public_key = key->public_part().to_text();
   session.peers = peers;
   session.client = std::make_unique<admin_client>(*key, peers, name, plan->zone_id);
+  session.key = *key;
+  session.name = name;
   if (waiting == wait_for::all_nodes) {
     session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
                                    std::chrono::milliseconds(options.timeout_ms));
@@ -168,6 +170,27 @@ result<kv_client_response> kv_call(admin_session& session_ref, const cli_options
                 fmt::format("no node of zone {} answered ({}): they are down, or none admits key {} (the owner "
                             "admits one with: bucky user add NAME --public-key {})",
                             session->zone_id, last.message(), session->public_key, session->public_key));
+}
+
+result<std::string> signer_name(admin_session& session, const cli_options& options) {
+  if (session.name == net::owner_admin_name) return std::string(net::owner_admin_name);
+  kv_request request;
+  request.success.push_back(range_op(system_keys::users_prefix, prefix_range_end(system_keys::users_prefix)));
+  auto answer = kv_call(session, options, request);
+  if (!answer) return answer.error();
+  for (const auto& kv : answer->response.results.at(0).kvs) {
+    auto user = user_document::parse(kv.value);
+    if (user && user->public_key == session.public_key) {
+      if (user->role != "admin") {
+        return status(status_code::permission_denied,
+                      fmt::format("key {} is user {}, a {}: only the owner and admins sign service specs",
+                                  session.public_key, user->name, user->role));
+      }
+      return user->name;
+    }
+  }
+  return status(status_code::permission_denied,
+                fmt::format("key {} is neither the owner's nor an admin's: it cannot sign", session.public_key));
 }
 
 }  // namespace bucky::cli

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "actors/transport/admin_client.hpp"
 #include "apps/bucky/key_paths.hpp"
 #include "messages/kv_client.hpp"
+#include "net/keys.hpp"
 #include "net/peer_directory.hpp"
 
 namespace bucky::cli {
@@ -55,7 +57,14 @@ struct admin_session {
   std::string public_key;             // this client's, as text
   std::vector<std::string> nodes;     // every node that listens somewhere
   std::vector<std::string> kv_nodes;  // those holding a zone-state replica
+  std::optional<net::key_pair> key;   // this client's: it signs users and specs
+  std::string name;                   // "owner" for the owner key, else "admin" until known
 };
+
+// The name this session's key signs specs under: "owner", or the admin user whose
+// /users/ record holds this key (read from the zone state). An error says why the
+// key may not sign (not the owner's, not an admin's).
+result<std::string> signer_name(admin_session& session, const cli_options& options);
 
 // How long to wait for sessions: status wants every node, a kv call one of them.
 enum class wait_for { all_nodes, any_node };

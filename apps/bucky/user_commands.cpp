@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/signed_documents.hpp"
 #include "actors/zone_state/system_config.hpp"
 #include "apps/bucky/json_output.hpp"
 #include "apps/bucky/commands.hpp"
@@ -26,12 +27,19 @@ using json = nlohmann::json;
 }  // namespace
 
 int user_add_command(const cli_options& options) {
-  user_record user{options.key, options.value, options.role.empty() ? "writer" : options.role};
+  user_record user{options.key, options.value, options.role.empty() ? "writer" : options.role, ""};
   if (auto valid = user_document::parse(user_document::render(user)); !valid) {
     return fail(2, valid.error().message());
   }
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail_with(session.error());
+  if (session->name != net::owner_admin_name) {
+    return fail(1, fmt::format("only the owner adds users, and key {} is not the owner's (--key OWNER.key)",
+                               session->public_key));
+  }
+  sign_user(user, *session->key);  // nodes admit only users the owner signed
   auto key = system_keys::user(user.name);
-  auto answer = kv_call(options, write_typed<user_document>(user.name, user, 0));
+  auto answer = kv_call(*session, options, write_typed<user_document>(user.name, user, 0));
   if (!answer) return fail_with(answer.error());
   auto written = write_document_answer(key, 0, answer->response);
   if (!written) {

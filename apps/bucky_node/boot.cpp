@@ -222,6 +222,7 @@ void add_service_children(node_daemon_config& config, const node_options& option
   process_manager_config procs{options.node_id, options.data_dir, plan.processes};
   config.children.push_back(permanent_child(process_manager_actor, spawn_process_manager, procs, 1'000));
   node_loop_config loop{options.node_id, options.data_dir, plan.processes};
+  if (plan.identity) loop.zone_owner = plan.identity->owner_key;
   config.children.push_back(permanent_child(node_loop_actor, spawn_node_loop, loop, 1'000));
   scheduler_config scheduler{options.node_id};
   config.children.push_back(permanent_child(scheduler_actor, spawn_scheduler, scheduler, 1'000));

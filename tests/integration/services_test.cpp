@@ -265,6 +265,12 @@ BOOST_AUTO_TEST_CASE(a_node_key_cannot_make_another_node_run_anything) {
   BOOST_TEST_REQUIRE(bytes.code == 0, bytes.err);
   BOOST_TEST(json::parse(bytes.out)["kvs"].at(0)["value_base64"] == "//4=", bytes.out);
 
+  // Even the owner's key writes a spec only signed (bucky service add signs): a
+  // replica could bypass this gate, so the node that runs a spec checks it again.
+  auto raw_spec = zone.cli({"kv", "put", "/services/raw/spec", json{{"name", "raw"}, {"command", {"/bin/true"}}}.dump()});
+  BOOST_TEST(raw_spec.code != 0);
+  BOOST_TEST(raw_spec.err.find("not signed") != std::string::npos, raw_spec.err);
+
   auto swept = zone.cli({"kv", "del", "/", "--prefix"});
   BOOST_TEST(swept.code != 0);
   BOOST_TEST(swept.err.find("control keys") != std::string::npos, swept.err);
@@ -288,4 +294,27 @@ BOOST_AUTO_TEST_CASE(a_node_key_cannot_make_another_node_run_anything) {
   BOOST_TEST(revoked.code != 0);
   BOOST_TEST(revoked.err.find("granted to another caller") != std::string::npos, revoked.err);
   BOOST_TEST(zone.get("/nodes/n1/status").find("(exit") == std::string::npos);
+
+  // An admin signs the specs they write; a writer cannot; removing the admin takes
+  // their signature's authority with them.
+  auto writer_add = zone.cli({"--key", alice_key, "service", "add", "notes", "--", "/bin/sleep", "100"});
+  BOOST_TEST(writer_add.code != 0);
+  BOOST_TEST(writer_add.err.find("only the owner and admins sign") != std::string::npos, writer_add.err);
+  auto carol_key = (zone.dir.path / "carol.key").string();
+  auto carol = zone.cli({"--key", carol_key, "key", "create"});
+  BOOST_TEST_REQUIRE(carol.code == 0, carol.err);
+  auto carol_public = carol.out.substr(0, carol.out.find('\n'));
+  BOOST_TEST_REQUIRE(zone.cli({"user", "add", "carol", "--public-key", carol_public, "--role", "admin"}).code == 0);
+  cli_run by_carol;
+  node_process::wait_for([&] {  // until the nodes admitted carol
+    by_carol = zone.cli({"--key", carol_key, "service", "add", "hb", "--wait-ms", "20000", heartbeat[0], heartbeat[1],
+                         heartbeat[2], heartbeat[3]});
+    return by_carol.code == 0 || by_carol.err.find("exists") != std::string::npos;
+  }, 20s);
+  BOOST_TEST_REQUIRE(by_carol.code == 0, by_carol.err + by_carol.out);
+  BOOST_TEST(zone.instances("hb").at(0)["state"] == "running");
+  BOOST_TEST_REQUIRE(zone.cli({"user", "remove", "carol"}).code == 0);
+  auto orphan = zone.wait_instance("hb", [](const json& row) { return row["state"] == "failed"; });
+  BOOST_TEST(orphan["state"] == "failed", orphan.dump());
+  BOOST_TEST(orphan.dump().find("signed by carol") != std::string::npos, orphan.dump());
 }

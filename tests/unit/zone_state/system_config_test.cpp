@@ -8,6 +8,7 @@
 #include "actors/name_service/zone_state_view.hpp"
 #include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/system_config.hpp"
+#include "actors/zone_state/signed_documents.hpp"
 #include "net/zone_config_sign.hpp"
 #include "net/zone_config_txt.hpp"
 #include "tests/support/test_keys.hpp"
@@ -46,7 +47,7 @@ struct fixture {
   kv_response run(const kv_request& request) { return apply_kv_request(store, request); }
 };
 
-const user_record alice{"alice", key(7).public_part().to_text(), "admin"};
+const user_record alice{"alice", key(7).public_part().to_text(), "admin", ""};
 
 }  // namespace
 
@@ -119,9 +120,17 @@ BOOST_AUTO_TEST_CASE(users_are_validated) {
   auto zone = signed_zone(1, key(100));
   document_context context{key(100).public_part(), [&]() -> std::optional<zone_config> { return zone.config; }};
   auto write_user = [&](const std::string& at, user_record user) {
+    sign_user(user, key(100));
     return check_document_writes(put(at, user_document::render(user)), context);
   };
   BOOST_TEST(write_user("/users/alice", alice).is_ok());
+  // Issue 18: only records the owner signed (a replica can write any bytes).
+  BOOST_TEST(refused_with(check_document_writes(put("/users/alice", user_document::render(alice)), context),
+                          "not signed by the owner"));
+  auto forged = alice;
+  sign_user(forged, key(3));
+  BOOST_TEST(refused_with(check_document_writes(put("/users/alice", user_document::render(forged)), context),
+                          "not the zone owner's"));
   BOOST_TEST(refused_with(write_user("/users/bob", alice), "a user lives at /users/alice"));
   auto as_node = alice;
   as_node.name = "n2";
@@ -200,6 +209,11 @@ BOOST_AUTO_TEST_CASE(name_service_reads_users_and_the_mirror_back_and_admits_use
   as_node.name = "n1";
   as_node.public_key = key(9).public_part().to_text();
   users.push_back(as_node);
+  auto unsigned_dave = bob;
+  unsigned_dave.name = "dave";
+  unsigned_dave.public_key = key(10).public_part().to_text();
+  for (auto& user : users) sign_user(user, owner);
+  users.push_back(unsigned_dave);  // a record the owner never signed: nobody's
   std::vector<std::string> skipped;
   auto directory = trusted_directory(zone.config, users, skipped);
   BOOST_TEST_REQUIRE(directory.has_value());
@@ -209,8 +223,38 @@ BOOST_AUTO_TEST_CASE(name_service_reads_users_and_the_mirror_back_and_admits_use
   BOOST_TEST(alice_is->name == "alice");
   BOOST_TEST(directory->authorize(owner.public_part())->name == "owner");
   BOOST_TEST(!directory->authorize(key(9).public_part()).has_value());
-  BOOST_TEST_REQUIRE(skipped.size() == 1);
+  BOOST_TEST(!directory->authorize(key(10).public_part()).has_value());
+  BOOST_TEST_REQUIRE(skipped.size() == 2);
   BOOST_TEST(skipped[0].find("'n1' appears twice") != std::string::npos, skipped[0]);
+  BOOST_TEST(skipped[1].find("user dave is not signed by the owner") != std::string::npos, skipped[1]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 18: with an owner known, the zone state refuses a spec its author did not
+// sign before it reaches the log (the node that runs it checks again).
+BOOST_AUTO_TEST_CASE(a_spec_is_written_only_with_the_signature_of_the_owner_or_an_admin) {
+  auto signed_alice = alice;
+  sign_user(signed_alice, key(100));
+  document_context context{key(100).public_part(), {}, [&] { return std::vector<user_record>{signed_alice}; }};
+  service_spec spec;
+  spec.name = "photos";
+  spec.command = {"/usr/bin/photos"};
+  auto write = [&](const service_spec& s) {
+    return check_document_writes(put("/services/photos/spec", service_spec_document::render(s)), context);
+  };
+  BOOST_TEST(refused_with(write(spec), "not signed"));
+  auto by_owner = spec;
+  sign_spec(by_owner, owner_signer, key(100));
+  BOOST_TEST(write(by_owner).is_ok());
+  auto by_alice = spec;
+  sign_spec(by_alice, "alice", key(7));
+  BOOST_TEST(write(by_alice).is_ok());
+  auto by_node = spec;
+  sign_spec(by_node, "n3", key(3));
+  BOOST_TEST(refused_with(write(by_node), "not the owner or an admin"));
+  auto altered = by_owner;
+  altered.command = {"/bin/sh"};
+  BOOST_TEST(refused_with(write(altered), "forged or altered"));
+  BOOST_TEST(check_document_writes(put("/services/photos/spec", service_spec_document::render(spec)), {}).is_ok());
+}
