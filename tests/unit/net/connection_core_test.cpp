@@ -8,25 +8,18 @@
 #include <random>
 
 #include "net/connection_core.hpp"
+#include "tests/support/seeded_random.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
 using kind = connection_event::kind;
 
+using bucky::testing::seeded;
+
 namespace {
 
-key_pair key_of(std::uint8_t value) {
-  std::array<std::uint8_t, seed_bytes> seed;
-  seed.fill(value);
-  return key_pair::from_seed(seed);
-}
 
-random_source seeded(std::uint64_t seed) {
-  auto engine = std::make_shared<std::mt19937_64>(seed);
-  return [engine](std::uint8_t* out, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::uint8_t>((*engine)());
-  };
-}
 
 std::vector<bytes> split_frames(const bytes& stream) {
   frame_reader reader(net::limits::frame_size_bytes_max);
@@ -49,7 +42,7 @@ bytes join_frames(const std::vector<bytes>& frames) {
 bytes text(const std::string& s) { return bytes(s.begin(), s.end()); }
 
 struct fixture {
-  key_pair n1 = key_of(1), n2 = key_of(2), stranger = key_of(3);
+  key_pair n1 = bucky::testing::key(1), n2 = bucky::testing::key(2), stranger = bucky::testing::key(3);
   std::map<public_key, peer_identity> allowed = {
       {n1.public_part(), {peer_identity::kind::node, "n1", n1.public_part()}},
       {n2.public_part(), {peer_identity::kind::node, "n2", n2.public_part()}}};
@@ -159,8 +152,8 @@ BOOST_AUTO_TEST_CASE(an_unknown_initiator_is_rejected_and_nothing_it_sent_is_del
 
 BOOST_AUTO_TEST_CASE(the_initiator_refuses_a_responder_with_another_key) {
   auto a = dial(n1, n2.public_part());
-  auto b = accept(key_of(9));  // someone else answers at n2's address
-  allowed[key_of(9).public_part()] = {peer_identity::kind::node, "imposter", key_of(9).public_part()};
+  auto b = accept(bucky::testing::key(9));  // someone else answers at n2's address
+  allowed[bucky::testing::key(9).public_part()] = {peer_identity::kind::node, "imposter", bucky::testing::key(9).public_part()};
   pump(a, b);
   BOOST_TEST(!a.established());
   auto closed = closed_event(a_events);

@@ -13,6 +13,7 @@
 
 #include "net/tcp_io.hpp"
 #include "tests/support/raw_socket.hpp"
+#include "tests/support/test_keys.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
@@ -22,11 +23,6 @@ namespace {
 
 constexpr auto poll_deadline = std::chrono::seconds(10);
 
-key_pair key_of(std::uint8_t value) {
-  std::array<std::uint8_t, seed_bytes> seed;
-  seed.fill(value);
-  return key_pair::from_seed(seed);
-}
 
 template <class Condition>
 bool eventually(Condition condition) {
@@ -40,7 +36,7 @@ bool eventually(Condition condition) {
 
 // n1 listens; n2 is a zone node, "owner" the owner's CLI, keys 10+ are strangers.
 struct zone_fixture {
-  key_pair n1 = key_of(1), n2 = key_of(2), owner = key_of(3);
+  key_pair n1 = bucky::testing::key(1), n2 = bucky::testing::key(2), owner = bucky::testing::key(3);
   bool guests = false;  // unknown keys come in as guests (a node waiting for activation)
   std::mutex mutex;
   std::map<std::string, std::vector<io_event>> events;  // by the name of the tcp_io that saw them
@@ -150,7 +146,7 @@ BOOST_AUTO_TEST_CASE(guests_get_at_most_guest_sessions_max_and_a_node_still_gets
   BOOST_TEST_REQUIRE(port.has_value());
   for (std::uint8_t i = 0; i < 6; ++i) {
     auto name = "stranger" + std::to_string(i);
-    auto& stranger = make(name, key_of(static_cast<std::uint8_t>(10 + i)), config(false));
+    auto& stranger = make(name, bucky::testing::key(static_cast<std::uint8_t>(10 + i)), config(false));
     BOOST_TEST_REQUIRE(stranger.start().has_value());
     stranger.keep_connected("n1", n1.public_part(), "127.0.0.1", *port);
   }
