@@ -14,15 +14,15 @@
 #include <nlohmann/json.hpp>
 
 #include "net/http_server.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/raw_socket.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
+using bucky::testing::eventually;
 using bucky::testing::raw_socket;
 
 namespace {
-
-constexpr auto poll_deadline = std::chrono::seconds(10);
 
 // /ok answers at once (echoing the body size); /stream begins a stream and /hold
 // keeps the request, both until the test ends: a watch and a long poll.
@@ -68,15 +68,6 @@ std::string ask(std::uint16_t port, const std::string& source = "127.0.0.1") {
   return status_line(client.read_until("\r\n\r\n"));
 }
 
-template <class Condition>
-bool eventually(Condition condition) {
-  auto give_up = std::chrono::steady_clock::now() + poll_deadline;
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
-}
 
 struct server_fixture {
   held_requests requests;

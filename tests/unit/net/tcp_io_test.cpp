@@ -12,27 +12,18 @@
 #include <vector>
 
 #include "net/tcp_io.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/raw_socket.hpp"
 #include "tests/support/test_keys.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
+using bucky::testing::eventually;
 using bucky::testing::raw_socket;
 
 namespace {
 
-constexpr auto poll_deadline = std::chrono::seconds(10);
 
-
-template <class Condition>
-bool eventually(Condition condition) {
-  auto give_up = std::chrono::steady_clock::now() + poll_deadline;
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
-}
 
 // n1 listens; n2 is a zone node, "owner" the owner's CLI, keys 10+ are strangers.
 struct zone_fixture {
