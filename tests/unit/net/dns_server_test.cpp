@@ -20,6 +20,7 @@
 #include "net/zone_config_sign.hpp"
 #include "tests/support/raw_socket.hpp"
 #include "tests/support/test_keys.hpp"
+#include "tests/support/test_zone.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
@@ -28,16 +29,7 @@ using bucky::testing::key;
 namespace {
 
 std::shared_ptr<const verified_zone_config> zone() {
-  auto owner = key(100);
-  zone_config config;
-  config.zone_id = "home.example";
-  config.owner_key = owner.public_part().to_text();
-  config.version = 3;
-  config.nodes.push_back({"nas", key(1).public_part().to_text(), "192.168.1.10:7101"});
-  config.nodes.push_back({"mini", key(2).public_part().to_text(), "[fd00::2]:7101"});
-  config.state_nodes = {"nas"};
-  auto document = *sign_zone_config(config, owner);
-  return std::make_shared<verified_zone_config>(verified_zone_config{document, *verify_zone_config(document, std::nullopt)});
+  return std::make_shared<verified_zone_config>(bucky::testing::test_zone());
 }
 
 struct dns_fixture {

@@ -8,6 +8,7 @@
 #include "net/zone_config_sign.hpp"
 #include "net/zone_config_txt.hpp"
 #include "tests/support/test_keys.hpp"
+#include "tests/support/test_zone.hpp"
 
 using namespace bucky;
 using namespace bucky::net;
@@ -15,19 +16,8 @@ using bucky::testing::key;
 
 namespace {
 
-verified_zone_config zone() {
-  auto owner = key(100);
-  zone_config config;
-  config.zone_id = "home.example";
-  config.owner_key = owner.public_part().to_text();
-  config.version = 3;
-  config.nodes.push_back({"nas", key(1).public_part().to_text(), "192.168.1.10:7101"});
-  config.nodes.push_back({"mini", key(2).public_part().to_text(), "[fd00::2]:7101"});
-  config.nodes.push_back({"new", key(3).public_part().to_text(), ""});
-  config.state_nodes = {"nas"};
-  auto document = *sign_zone_config(config, owner);
-  return {document, *verify_zone_config(document, std::nullopt)};
-}
+// A node activated but not yet reachable ("new") besides nas and mini.
+verified_zone_config zone() { return bucky::testing::test_zone({{"new", key(3).public_part().to_text(), ""}}); }
 
 dns_response ask(const std::string& name, std::uint16_t type, bool edns = true) {
   auto query = build_dns_query(0x1234, name, type);
