@@ -25,7 +25,7 @@ struct error_reply {
   status to_status() const { return {static_cast<status_code>(code), message}; }
 
   status validate() const {
-    if (code == 0 || code > static_cast<std::uint8_t>(status_code::unsupported)) {
+    if (code == 0 || code > static_cast<std::uint8_t>(status_code_last)) {
       return {status_code::invalid_argument,
               "decoding error_reply: code " + std::to_string(code) + " is not a known status code"};
     }

@@ -399,6 +399,7 @@ error_body error_of(const status& problem) {
     case status_code::invalid_argument: return {400, 3, problem.message()};
     case status_code::too_large: return {413, 3, problem.message()};
     case status_code::unsupported: return {400, 12, problem.message()};
+    case status_code::no_space: return {507, 8, problem.message()};
     case status_code::not_found: return {404, 5, problem.message()};
     case status_code::already_exists: return {409, 6, problem.message()};
     case status_code::permission_denied: return {403, 7, problem.message()};

@@ -16,6 +16,7 @@ const char* status_code_name(status_code code) {
     case status_code::permission_denied: return "permission_denied";
     case status_code::internal: return "internal";
     case status_code::unsupported: return "unsupported";
+    case status_code::no_space: return "no_space";
   }
   return "unknown";
 }

@@ -25,7 +25,9 @@ enum class status_code : std::uint8_t {
   permission_denied,
   internal,          // reported by a component that caught a broken invariant
   unsupported,       // well-formed, but asks for something not implemented
+  no_space,          // a disk, a quota or a holder has no room for it (ENOSPC)
 };
+inline constexpr status_code status_code_last = status_code::no_space;
 
 const char* status_code_name(status_code code);
 

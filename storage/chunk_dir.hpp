@@ -1,0 +1,80 @@
+// A node's chunks on its own disk (DESIGN §10.1): one file per chunk, named by the
+// hex of its chunk_id, under 256 subdirectories by the first two hex digits. A chunk
+// is written to a temporary name, synced, renamed, and its directory synced, so a
+// pulled plug leaves the whole chunk or nothing; every read hashes what it read,
+// and a chunk that does not match its name is moved to corrupt/ (kept for a person
+// to look at, never served) and reported as status_code::corruption.
+//
+// Used by the chunk_store actor only; one thread at a time (the actor's). Runs over
+// storage::file_system, so the simulator's disk (which loses unsynced writes) tests
+// the same code. Times are the caller's steady clock in ms (the core takes no clock).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "messages/chunk_id.hpp"
+#include "messages/common/status.hpp"
+#include "storage/file_system.hpp"
+
+namespace bucky::storage {
+
+namespace chunk_dir_limits {
+inline constexpr std::size_t chunk_bytes_max = 1024 * 1024;  // one chunk of a file (fs_limits::chunk_bytes)
+inline constexpr std::size_t list_ids_max = 10'000;          // ids per list() answer
+}  // namespace chunk_dir_limits
+
+struct chunk_dir_options {
+  std::string dir;  // e.g. <data_dir>/chunks; created when missing
+  // put() of a new chunk fails with no_space when the disk would keep less than this
+  // free: the node keeps room for its zone state, logs and repairs.
+  std::uint64_t reserve_bytes = 1ull << 30;
+};
+
+struct chunk_dir_figures {
+  std::uint64_t chunks = 0;
+  std::uint64_t bytes = 0;           // sum of the chunks' sizes
+  std::uint64_t corrupt_found = 0;   // chunks moved to corrupt/ since open
+  std::uint64_t temps_removed = 0;   // leftovers of interrupted puts removed at open
+};
+
+class chunk_dir {
+ public:
+  // Creates the directory tree if missing, removes leftover temporary files, and
+  // indexes every chunk file (name and size; contents are checked on read).
+  // A file whose name is not a chunk id is left alone and logged once.
+  static result<std::unique_ptr<chunk_dir>> open(file_system& fs, chunk_dir_options options, std::int64_t now_ms);
+
+  // Stores `bytes` as chunk `id`, durably, before returning ok. Refuses bytes that
+  // do not hash to `id` (corruption: the sender's or the wire's fault), more than
+  // chunk_bytes_max (too_large), and a new chunk when free space would fall below
+  // the reserve (no_space; nothing is left behind). A chunk already held is not
+  // written again; its last_put time is refreshed (it is wanted again: see idle_ms).
+  status put(const chunk_id& id, std::string_view bytes, std::int64_t now_ms);
+
+  // The chunk's bytes, hash-checked. not_found when not held; corruption when the
+  // file does not match (it is moved aside and dropped from the index).
+  result<std::string> get(const chunk_id& id);
+
+  bool has(const chunk_id& id) const;
+  // Removes a chunk (durably: directory synced). One not held is no error.
+  status remove(const chunk_id& id);
+  // How long since this chunk was last put here (garbage collection waits out a
+  // grace period: a writer puts a file's chunks before it commits the file);
+  // -1 when not held. After open, every chunk counts as put at open time.
+  std::int64_t idle_ms(const chunk_id& id, std::int64_t now_ms) const;
+  // Held chunk ids greater than `after`, in order, at most `limit` (≤ list_ids_max).
+  std::vector<chunk_id> list(const chunk_id& after, std::size_t limit) const;
+  // Free bytes on the disk under the directory minus the reserve (0 when below).
+  result<std::uint64_t> room_bytes() const;
+  const chunk_dir_figures& figures() const { return figures_; }
+
+ private:
+  // see the .cpp
+};
+
+}  // namespace bucky::storage
