@@ -7,6 +7,7 @@
 
 #include <array>
 #include <compare>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,8 +24,6 @@ struct chunk_id {
 
   auto operator<=>(const chunk_id&) const = default;
   bool operator==(const chunk_id&) const = default;
-  MSGPACK_DEFINE(bytes);
-
   std::string hex() const;
   // The first 12 hex digits, for log lines.
   std::string short_hex() const { return hex().substr(0, 12); }
@@ -41,3 +40,33 @@ struct chunk_id_hash {
 };
 
 }  // namespace bucky
+
+// On the wire and in the zone state a chunk_id is one msgpack bin of exactly 32
+// bytes; anything else is refused (msgpack-c's own std::array adaptor would copy
+// 32 bytes out of a shorter str).
+namespace msgpack {
+MSGPACK_API_VERSION_NAMESPACE(MSGPACK_DEFAULT_API_NS) {
+namespace adaptor {
+
+template <>
+struct convert<bucky::chunk_id> {
+  const msgpack::object& operator()(const msgpack::object& o, bucky::chunk_id& id) const {
+    if (o.type != msgpack::type::BIN || o.via.bin.size != bucky::chunk_id::size_bytes) throw msgpack::type_error();
+    std::memcpy(id.bytes.data(), o.via.bin.ptr, bucky::chunk_id::size_bytes);
+    return o;
+  }
+};
+
+template <>
+struct pack<bucky::chunk_id> {
+  template <typename Stream>
+  msgpack::packer<Stream>& operator()(msgpack::packer<Stream>& o, const bucky::chunk_id& id) const {
+    o.pack_bin(bucky::chunk_id::size_bytes);
+    o.pack_bin_body(reinterpret_cast<const char*>(id.bytes.data()), bucky::chunk_id::size_bytes);
+    return o;
+  }
+};
+
+}  // namespace adaptor
+}  // MSGPACK_API_VERSION_NAMESPACE
+}  // namespace msgpack

@@ -55,6 +55,13 @@ enum class message_type : std::uint16_t {
   admin_action_reply = 46,
   actor_restart_request = 47,
   step_down_request = 48,
+  chunk_reply = 49,
+  chunk_put_request = 50,
+  chunk_get_request = 51,
+  chunk_pull_request = 52,
+  chunk_list_request = 53,
+  chunk_list_reply = 54,
+  chunk_drop_request = 55,
 };
 
 }  // namespace bucky

@@ -102,6 +102,7 @@ acl_config default_acl() {
            {"node", "/nodes/{self}/", true},
            {"node", "/nodes/*/config", true},
            {"node", "/scheduler/", true},
+           {"node", "/fs/", true},
            {"reader", "", false},
            {"writer", "", false},
            {"writer", "/home/{self}/", true}}};

@@ -16,8 +16,8 @@
 // and admins', and a delete_range reaching them must lie inside one prefix.
 //
 // Without /system/acl the defaults apply: admins read and write all; nodes read all
-// and write /nodes/{self}/, /nodes/*/config (the scheduler places services) and
-// /scheduler/; readers read all; writers read all and write /home/{self}/ (more
+// and write /nodes/{self}/, /nodes/*/config (the scheduler places services),
+// /scheduler/ and /fs/ (every node serves the zone file system's mount); readers read all; writers read all and write /home/{self}/ (more
 // with rules such as {"who": "writer:alice", "prefix": "/photos/", "access":
 // "write"}). (That a write of /system/acl parses is checked with the other system
 // documents: system_config.hpp.)
