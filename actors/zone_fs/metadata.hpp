@@ -63,7 +63,11 @@ struct file_content {
 
 // What a writer changed in a file since it read it (close, fsync, flush).
 struct content_change {
-  std::optional<std::uint64_t> size_bytes;   // the size it left (truncate, or written past the end)
+  std::optional<std::uint64_t> size_bytes;     // the size it set (truncate): exact
+  std::optional<std::uint64_t> size_at_least;  // it wrote up to here: the file is at least this long
+  // It truncated the file to this size (and maybe grew it again since): chunks
+  // past it are dropped before the new ones apply (they must read as zeros).
+  std::optional<std::uint64_t> cut_to;
   std::map<std::uint64_t, chunk_ref> chunks; // chunk index -> its new chunk
   std::optional<std::int64_t> mtime_ns;      // content changed at
 };

@@ -86,16 +86,20 @@ fs_result<file_content> metadata::read_content(inode_number ino) {
 }
 
 fs_result<fs_inode> metadata::commit(inode_number ino, const content_change& change, std::int64_t now_ns) {
-  if (change.size_bytes && *change.size_bytes > fs_limits::file_bytes_max) {
-    return fs_status(EFBIG, fmt::format("a size of {} bytes (files hold at most 1 TiB)", *change.size_bytes));
+  for (const auto& size : {change.size_bytes, change.size_at_least}) {
+    if (size && *size > fs_limits::file_bytes_max) {
+      return fs_status(EFBIG, fmt::format("a size of {} bytes (files hold at most 1 TiB)", *size));
+    }
   }
   fs_inode committed;
   const fs_status done = run_txn(port_, options_.retries_max, "commit", [&]() -> fs_result<txn_plan> {
     auto content = read_content(ino);
     if (!content) return content.error();
     const std::vector<chunk_ref> before = content->chunks;
-    const std::uint64_t size = change.size_bytes.value_or(content->inode.size_bytes);
+    std::uint64_t size = change.size_bytes.value_or(content->inode.size_bytes);
+    if (change.size_at_least) size = std::max(size, *change.size_at_least);
     std::vector<chunk_ref>& chunks = content->chunks;
+    if (change.cut_to) chunks.resize(std::min<std::uint64_t>(chunks.size(), chunks_for(*change.cut_to)));
     chunks.resize(chunks_for(size));
     for (const auto& [index, ref] : change.chunks) {
       if (index < chunks.size()) chunks[index] = ref;
