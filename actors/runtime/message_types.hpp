@@ -14,6 +14,7 @@
 #include "messages/fault.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
+#include "messages/chunk.hpp"
 #include "messages/log_tail.hpp"
 #include "messages/paxos.hpp"
 #include "messages/remote.hpp"
@@ -64,6 +65,13 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::log_tail_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::admin_action_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::actor_restart_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::step_down_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_put_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_get_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_pull_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_list_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_list_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_drop_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_cast)

@@ -87,6 +87,11 @@ const wire_registry& wire_registry::standard() {
     r.add_request_with_caller<log_tail_request>();
     r.add_request_with_caller<actor_restart_request>();
     r.add_request_with_caller<step_down_request>();
+    r.add_request_with_caller<chunk_put_request>();
+    r.add_request_with_caller<chunk_get_request>();
+    r.add_request_with_caller<chunk_pull_request>();
+    r.add_request_with_caller<chunk_list_request>();
+    r.add_request_with_caller<chunk_drop_request>();
     r.add_one_way<paxos_prepare>();
     r.add_one_way<paxos_promise>();
     r.add_one_way<paxos_accept>();

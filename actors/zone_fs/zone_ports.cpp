@@ -1,0 +1,245 @@
+#include "actors/zone_fs/zone_ports.hpp"
+
+#include <chrono>
+#include <functional>
+#include <random>
+
+#include <caf/all.hpp>
+#include <fmt/format.h>
+
+#include "actors/chunk_store/actor.hpp"
+#include "actors/runtime/message_types.hpp"
+#include "actors/state_client/actor.hpp"
+#include "messages/chunk.hpp"
+#include "messages/remote.hpp"
+#include "storage/chunk_hash.hpp"
+
+namespace bucky::zone_fs {
+
+namespace {
+
+std::int64_t steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+status status_of(const chunk_reply& reply) {
+  if (reply.code == 0) return {};
+  if (reply.code > static_cast<std::uint8_t>(status_code_last)) {
+    return status(status_code::corruption, fmt::format("a chunk store answered status code {}", reply.code));
+  }
+  return status(static_cast<status_code>(reply.code), reply.message);
+}
+
+// A chunk request under way to one holder: collect() waits for its answer.
+using pending_reply = std::function<result<chunk_reply>()>;
+
+template <class Request>
+pending_reply ask_holder(caf::scoped_actor& self, caf::actor_system& system, const std::string& self_node,
+                         const std::string& node_id, Request request, std::uint64_t timeout_ms) {
+  const std::chrono::milliseconds timeout(timeout_ms);
+  if (node_id == self_node) {
+    auto store = system.registry().get<caf::actor>(caf::atom(chunk_store_actor));
+    if (!store) return [] { return result<chunk_reply>(status(status_code::unavailable, "this node's chunk store is not running")); };
+    auto handle = self->request(store, timeout, std::move(request));
+    return [handle]() mutable {
+      result<chunk_reply> out = status(status_code::unavailable, "no answer");
+      handle.receive([&](chunk_reply& reply) { out = std::move(reply); },
+                     [&](caf::error& error) { out = status(status_code::unavailable, caf::to_string(error)); });
+      return out;
+    };
+  }
+  auto transport = system.registry().get<caf::actor>(caf::atom("transport"));
+  if (!transport) return [] { return result<chunk_reply>(status(status_code::unavailable, "the transport is not running")); };
+  auto handle = self->request(transport, timeout + std::chrono::milliseconds(1'000),
+                              make_remote_call(node_id, chunk_store_actor, request, timeout));
+  return [handle, node_id]() mutable {
+    result<chunk_reply> out = status(status_code::unavailable, "no answer");
+    handle.receive([&](remote_reply& reply) {
+                     auto decoded = decode_remote_reply<chunk_reply>(reply);
+                     if (decoded) out = std::move(*decoded);
+                     else out = decoded.error();
+                   },
+                   [&](caf::error& error) {
+                     out = status(status_code::unavailable, fmt::format("node {}: {}", node_id, caf::to_string(error)));
+                   });
+    return out;
+  };
+}
+
+}  // namespace
+
+zone_kv_port::zone_kv_port(caf::actor_system& system, std::uint64_t timeout_ms)
+    : system_(system), timeout_ms_(timeout_ms) {
+  std::random_device device;
+  client_id_ = (static_cast<std::uint64_t>(device()) << 32) | device() | 1;
+}
+
+result<kv_response> zone_kv_port::call(const kv_request& request) {
+  auto zone_state = local_zone_state(system_);
+  if (!zone_state) return status(status_code::unavailable, "the zone state does not run on this node yet");
+  caf::scoped_actor self{system_};
+  result<kv_response> out = status(status_code::unavailable, "no answer from the zone state");
+  self->request(zone_state, std::chrono::milliseconds(timeout_ms_),
+                kv_client_request{client_id_, ++sequence_, request, false, 0})
+      .receive(
+          [&](kv_client_response& answer) {
+            if (!answer.ok) out = status(static_cast<status_code>(answer.error_code), answer.error_message);
+            else if (!answer.response.error.empty()) out = status(status_code::invalid_argument, answer.response.error);
+            else out = std::move(answer.response);
+          },
+          [&](caf::error& error) { out = status(status_code::unavailable, caf::to_string(error)); });
+  return out;
+}
+
+zone_chunk_port::zone_chunk_port(caf::actor_system& system, kv_port& zone_state, chunk_port_options options)
+    : system_(system), zone_state_(zone_state), options_(std::move(options)) {
+  BUCKY_CHECK(options_.workers > 0 && options_.queued_max > 0);
+  for (std::uint32_t i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { work(); });
+}
+
+zone_chunk_port::~zone_chunk_port() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (auto& worker : workers_) worker.join();
+}
+
+chunk_port::ticket zone_chunk_port::store(std::string bytes) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.size() < options_.queued_max || stopping_; });
+  const ticket id = ++last_ticket_;
+  job next{id, std::move(bytes), {}};
+  pending_.emplace(id, next.done.get_future());
+  if (stopping_) {
+    next.done.set_value(status(status_code::unavailable, "the node is stopping"));
+    return id;
+  }
+  queue_.push_back(std::move(next));
+  changed_.notify_all();
+  return id;
+}
+
+result<chunk_ref> zone_chunk_port::wait(ticket pending) {
+  std::future<result<chunk_ref>> done;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = pending_.find(pending);
+    BUCKY_CHECK_MSG(found != pending_.end(), fmt::format("ticket {} waited for twice or never issued", pending));
+    done = std::move(found->second);
+    pending_.erase(found);
+  }
+  return done.get();
+}
+
+void zone_chunk_port::work() {
+  for (;;) {
+    job next;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    changed_.notify_all();
+    next.done.set_value(store_now(next.bytes));
+  }
+}
+
+result<std::vector<storage_node>> zone_chunk_port::holders() {
+  {
+    std::lock_guard lock(mutex_);
+    if (view_read_ms_ >= 0 && steady_ms() - view_read_ms_ < static_cast<std::int64_t>(options_.view_refresh_ms)) {
+      return view_;
+    }
+  }
+  auto answer = zone_state_.call(storage_view_request());
+  if (!answer) return answer.error();
+  auto view = read_storage_view(*answer);
+  if (!view) return view.error();
+  std::lock_guard lock(mutex_);
+  view_ = *view;
+  view_read_ms_ = steady_ms();
+  return view_;
+}
+
+bool zone_chunk_port::paused(const std::string& node_id) {
+  std::lock_guard lock(mutex_);
+  auto found = paused_until_ms_.find(node_id);
+  return found != paused_until_ms_.end() && found->second > steady_ms();
+}
+
+// Puts the chunk on the first R up holders of its ranking at once; a holder that
+// refuses (full, down) is replaced by the next in the ranking.
+result<chunk_ref> zone_chunk_port::store_now(const std::string& bytes) {
+  if (bytes.size() > fs_limits::chunk_bytes) return status(status_code::too_large, "a chunk over 1 MiB");
+  const chunk_ref ref{chunk_hash(bytes), static_cast<std::uint32_t>(bytes.size())};
+  auto view = holders();
+  if (!view) return view.error();
+  std::vector<storage_node> candidates = *view;
+  for (auto& node : candidates) node.has_room = !paused(node.node_id);
+  std::vector<std::string> ids;
+  for (const auto& node : candidates) ids.push_back(node.node_id);
+  std::vector<std::string> refusals;
+  std::uint32_t stored = 0;
+  bool full_seen = false;
+  caf::scoped_actor self{system_};
+  std::vector<std::string> ranked = rank_nodes(ref.id, ids);
+  std::size_t next = 0;
+  while (stored < options_.copies) {
+    std::vector<std::pair<std::string, pending_reply>> asked;
+    for (; next < ranked.size() && stored + asked.size() < options_.copies; ++next) {
+      const auto& node = *std::find_if(candidates.begin(), candidates.end(), [&](auto& n) { return n.node_id == ranked[next]; });
+      if (!node.up || !node.has_room) continue;
+      asked.emplace_back(node.node_id, ask_holder(self, system_, options_.node_id, node.node_id,
+                                                  chunk_put_request{ref.id, bytes}, options_.store_timeout_ms));
+    }
+    if (asked.empty()) break;
+    for (auto& [node_id, collect] : asked) {
+      auto reply = collect();
+      status done = reply ? status_of(*reply) : reply.error();
+      if (done.is_ok()) {
+        ++stored;
+        continue;
+      }
+      full_seen = full_seen || done.code() == status_code::no_space;
+      refusals.push_back(fmt::format("{}: {}", node_id, done.to_string()));
+      std::lock_guard lock(mutex_);
+      paused_until_ms_[node_id] = steady_ms() + static_cast<std::int64_t>(done.code() == status_code::no_space
+                                                                              ? options_.full_holder_pause_ms
+                                                                              : options_.full_holder_pause_ms / 10);
+    }
+  }
+  if (stored >= options_.copies) return ref;
+  return status(full_seen ? status_code::no_space : status_code::unavailable,
+                fmt::format("chunk {} stored on {} of {} holders ({} nodes in the zone){}{}", ref.id.short_hex(), stored,
+                            options_.copies, candidates.size(), refusals.empty() ? "" : "; ",
+                            fmt::join(refusals, "; ")));
+}
+
+result<std::string> zone_chunk_port::load(const chunk_id& id) {
+  auto view = holders();
+  if (!view) return view.error();
+  std::vector<std::string> ids;
+  for (const auto& node : *view) {
+    if (node.up) ids.push_back(node.node_id);
+  }
+  std::vector<std::string> tried;
+  bool corrupt = false;
+  caf::scoped_actor self{system_};
+  for (const auto& node_id : rank_nodes(id, ids)) {
+    auto reply = ask_holder(self, system_, options_.node_id, node_id, chunk_get_request{id}, options_.load_timeout_ms)();
+    status done = reply ? status_of(*reply) : reply.error();
+    if (done.is_ok() && chunk_hash(reply->bytes) == id) return std::move(reply->bytes);
+    if (done.is_ok()) done = status(status_code::corruption, "bytes that do not match the chunk's name");
+    corrupt = corrupt || done.code() == status_code::corruption;
+    tried.push_back(fmt::format("{}: {}", node_id, done.to_string()));
+  }
+  return status(corrupt ? status_code::corruption : status_code::not_found,
+                fmt::format("chunk {} from none of the up nodes ({})", id.short_hex(), fmt::join(tried, "; ")));
+}
+
+}  // namespace bucky::zone_fs

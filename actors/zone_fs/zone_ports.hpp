@@ -1,0 +1,88 @@
+// The zone file system's ports as the node carries them out (zone_fs/kv_port.hpp,
+// chunk_port.hpp): blocking calls from the FUSE threads and the fs actor into the
+// actors. The kv port asks the local zone state (replica or state client); the
+// chunk port stores each chunk on its R holders (rendezvous placement over the
+// storage view) through the local chunk store or the transport, on a few worker
+// threads with a bounded queue (a writer that outruns the holders waits).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/zone_fs/chunk_port.hpp"
+#include "actors/zone_fs/kv_port.hpp"
+#include "actors/zone_fs/storage_view.hpp"
+
+namespace bucky::zone_fs {
+
+class zone_kv_port final : public kv_port {
+ public:
+  zone_kv_port(caf::actor_system& system, std::uint64_t timeout_ms);
+  result<kv_response> call(const kv_request& request) override;
+
+ private:
+  caf::actor_system& system_;
+  std::uint64_t timeout_ms_;
+  std::uint64_t client_id_;
+  std::atomic<std::uint64_t> sequence_{0};
+};
+
+struct chunk_port_options {
+  std::string node_id;
+  std::uint32_t copies = copies_default;
+  std::uint32_t workers = 4;
+  std::uint32_t queued_max = 16;            // stores waiting for a worker
+  std::uint64_t store_timeout_ms = 30'000;  // one holder's put
+  std::uint64_t load_timeout_ms = 10'000;   // one holder's get
+  std::uint64_t view_refresh_ms = 2'000;    // the storage view is read again after this
+  std::uint64_t full_holder_pause_ms = 30'000;  // a holder that said no_space is skipped this long
+};
+
+class zone_chunk_port final : public chunk_port {
+ public:
+  zone_chunk_port(caf::actor_system& system, kv_port& zone_state, chunk_port_options options);
+  ~zone_chunk_port() override;
+  ticket store(std::string bytes) override;
+  result<chunk_ref> wait(ticket pending) override;
+  result<std::string> load(const chunk_id& id) override;
+  // The holders as last read (for status): refreshed when older than view_refresh_ms.
+  result<std::vector<storage_node>> holders();
+
+ private:
+  struct job {
+    ticket id = 0;
+    std::string bytes;
+    std::promise<result<chunk_ref>> done;
+  };
+  void work();
+  result<chunk_ref> store_now(const std::string& bytes);
+  status put_on(const std::string& node_id, const chunk_id& id, const std::string& bytes);
+  result<std::string> get_from(const std::string& node_id, const chunk_id& id);
+  bool paused(const std::string& node_id);
+
+  caf::actor_system& system_;
+  kv_port& zone_state_;
+  chunk_port_options options_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<job> queue_;
+  std::map<ticket, std::future<result<chunk_ref>>> pending_;
+  ticket last_ticket_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+  std::vector<storage_node> view_;
+  std::int64_t view_read_ms_ = -1;
+  std::map<std::string, std::int64_t> paused_until_ms_;  // holders that were full or down
+};
+
+}  // namespace bucky::zone_fs
