@@ -11,11 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <spdlog/logger.h>
 
 #include "messages/chunk_id.hpp"
 #include "messages/common/status.hpp"
@@ -26,6 +28,7 @@ namespace bucky::storage {
 namespace chunk_dir_limits {
 inline constexpr std::size_t chunk_bytes_max = 1024 * 1024;  // one chunk of a file (fs_limits::chunk_bytes)
 inline constexpr std::size_t list_ids_max = 10'000;          // ids per list() answer
+inline constexpr std::size_t stray_names_logged_max = 16;    // per open; the rest are counted
 }  // namespace chunk_dir_limits
 
 struct chunk_dir_options {
@@ -33,6 +36,7 @@ struct chunk_dir_options {
   // put() of a new chunk fails with no_space when the disk would keep less than this
   // free: the node keeps room for its zone state, logs and repairs.
   std::uint64_t reserve_bytes = 1ull << 30;
+  std::shared_ptr<spdlog::logger> log;  // names open() leaves alone (none: silent)
 };
 
 struct chunk_dir_figures {
@@ -67,14 +71,40 @@ class chunk_dir {
   // grace period: a writer puts a file's chunks before it commits the file);
   // -1 when not held. After open, every chunk counts as put at open time.
   std::int64_t idle_ms(const chunk_id& id, std::int64_t now_ms) const;
-  // Held chunk ids greater than `after`, in order, at most `limit` (≤ list_ids_max).
+  // Held chunk ids greater than `after`, in order, at most `limit` (≤ list_ids_max;
+  // a larger limit counts as list_ids_max).
   std::vector<chunk_id> list(const chunk_id& after, std::size_t limit) const;
   // Free bytes on the disk under the directory minus the reserve (0 when below).
   result<std::uint64_t> room_bytes() const;
   const chunk_dir_figures& figures() const { return figures_; }
 
  private:
-  // see the .cpp
+  struct held_chunk {
+    std::uint64_t size_bytes = 0;
+    std::int64_t last_put_ms = 0;
+  };
+
+  chunk_dir(file_system& fs, chunk_dir_options options) : fs_(fs), options_(std::move(options)) {}
+  std::string subdir_of(const chunk_id& id) const;  // <dir>/<first two hex>
+  std::string path_of(const chunk_id& id) const;    // <dir>/<first two hex>/<64 hex>
+  status create_tree();
+  // Removes the temporaries in one subdirectory and indexes its chunks.
+  status scan_subdir(const std::string& prefix, std::int64_t now_ms);
+  void note_stray(const std::string& path);
+  status check_room(const chunk_id& id, std::size_t size_bytes) const;
+  // Temporary name, sync, rename, directory sync; nothing left behind on failure.
+  status write_durably(const chunk_id& id, std::string_view bytes);
+  // The file does not hash to its name: out of the index and into corrupt/.
+  status set_aside(const chunk_id& id, const std::string& why);
+  void index(const chunk_id& id, std::uint64_t size_bytes, std::int64_t now_ms);
+  void forget(const chunk_id& id);
+
+  file_system& fs_;
+  chunk_dir_options options_;
+  std::map<chunk_id, held_chunk> held_;  // ordered: list() pages through it by id
+  std::uint64_t temps_made_ = 0;         // the next temporary's number
+  std::uint64_t strays_found_ = 0;       // names open() left alone
+  chunk_dir_figures figures_;
 };
 
 }  // namespace bucky::storage

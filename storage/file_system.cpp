@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -13,13 +14,19 @@ namespace bucky::storage {
 
 namespace {
 
+status_code code_of(int error) {
+  if (error == ENOENT) return status_code::not_found;
+  if (error == ENOSPC || error == EDQUOT) return status_code::no_space;
+  return status_code::io_error;
+}
+
 status os_error(std::string_view action, const std::string& path, int error = errno) {
-  return status(error == ENOENT ? status_code::not_found : status_code::io_error,
-                fmt::format("cannot {} {}: {}", action, path, std::strerror(error)));
+  return status(code_of(error), fmt::format("cannot {} {}: {}", action, path, std::strerror(error)));
 }
 
 status fs_error(std::string_view action, const std::string& path, const std::error_code& error) {
-  return status(error == std::errc::no_such_file_or_directory ? status_code::not_found : status_code::io_error,
+  const bool errno_value = error.category() == std::generic_category() || error.category() == std::system_category();
+  return status(errno_value ? code_of(error.value()) : status_code::io_error,
                 fmt::format("cannot {} {}: {}", action, path, error.message()));
 }
 
@@ -140,6 +147,12 @@ class posix_fs final : public file_system {
     if (::stat(path.c_str(), &info) == 0) return true;
     if (errno == ENOENT) return false;
     return os_error("look up", path);
+  }
+
+  result<std::uint64_t> free_bytes(const std::string& dir) override {
+    struct statvfs info {};
+    if (::statvfs(dir.c_str(), &info) != 0) return os_error("measure the free space of", dir);
+    return static_cast<std::uint64_t>(info.f_bavail) * static_cast<std::uint64_t>(info.f_frsize);
   }
 };
 

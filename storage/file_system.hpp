@@ -6,7 +6,8 @@
 // makes. LMDB does its own I/O and is not behind this.
 //
 // Every error names the path and the operation. A missing file or directory is
-// status_code::not_found; everything else the OS refuses is io_error.
+// status_code::not_found, a full disk or quota no_space; everything else the OS
+// refuses is io_error.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +68,9 @@ class file_system {
   // Makes the directory's entries (creations, renames, removals) durable.
   [[nodiscard]] virtual status sync_dir(const std::string& dir) = 0;
   [[nodiscard]] virtual result<bool> exists(const std::string& path) = 0;
+  // Bytes an unprivileged writer can still put on the disk holding `dir` (statvfs:
+  // f_bavail * f_frsize), so a store can keep a reserve before the disk is full.
+  [[nodiscard]] virtual result<std::uint64_t> free_bytes(const std::string& dir) = 0;
 };
 
 // The machine's own file system. Thread-safe (it keeps no state).

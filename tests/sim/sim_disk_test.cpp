@@ -121,6 +121,56 @@ BOOST_AUTO_TEST_CASE(a_lost_directory_is_gone_with_everything_in_it) {
   BOOST_TEST(disk.exists("/state").value());
 }
 
+BOOST_AUTO_TEST_CASE(a_write_beyond_the_capacity_fails_with_no_space_and_writes_nothing) {
+  std::mt19937_64 random(1);
+  sim_disk disk(random);
+  disk.set_capacity_bytes(100);
+  write_file(disk, "/a", std::string(60, 'a'), "");
+  BOOST_TEST(disk.free_bytes("/").value() == 40u);
+  auto f = std::move(disk.open("/b", open_mode::create).value());
+  auto refused = f->write_at(0, std::string(41, 'b'));
+  BOOST_TEST((refused.code() == status_code::no_space));
+  BOOST_TEST(refused.message().find("/b") != std::string::npos);
+  BOOST_TEST(f->size().value() == 0u);
+  BOOST_TEST((f->allocate(41).code() == status_code::no_space));
+  BOOST_TEST(f->write_at(0, std::string(40, 'b')).is_ok());
+  BOOST_TEST(disk.free_bytes("/").value() == 0u);
+  BOOST_TEST(f->write_at(0, std::string(40, 'c')).is_ok());  // overwriting takes no room
+  BOOST_TEST(disk.remove("/a").is_ok());
+  BOOST_TEST(disk.free_bytes("/").value() == 60u);
+  BOOST_TEST((disk.free_bytes("/nowhere").error().code() == status_code::not_found));
+}
+
+BOOST_AUTO_TEST_CASE(a_rename_across_directories_is_durable_once_both_directories_are_synced) {
+  bool in_both = false, in_neither = false;
+  for (std::uint64_t seed = 0; seed < 100; ++seed) {
+    std::mt19937_64 random(seed);
+    sim_disk disk(random);
+    BOOST_TEST_REQUIRE(disk.create_dirs("/d/from").is_ok());
+    BOOST_TEST_REQUIRE(disk.create_dirs("/d/to").is_ok());
+    BOOST_TEST_REQUIRE(disk.sync_dir("/").is_ok());
+    BOOST_TEST_REQUIRE(disk.sync_dir("/d").is_ok());
+    write_file(disk, "/d/from/f", "moved", "");
+    BOOST_TEST_REQUIRE(disk.sync_dir("/d/from").is_ok());
+    BOOST_TEST_REQUIRE(disk.rename("/d/from/f", "/d/to/f").is_ok());
+    BOOST_TEST(!disk.exists("/d/from/f").value());
+    BOOST_TEST(read_all(disk, "/d/to/f") == "moved");
+    disk.crash();
+    bool from = disk.exists("/d/from/f").value(), to = disk.exists("/d/to/f").value();
+    in_both |= from && to;
+    in_neither |= !from && !to;
+    BOOST_TEST_REQUIRE(disk.rename(from ? "/d/from/f" : "/d/to/f", "/d/to/f").is_ok() == (from || to));
+    if (!from && !to) continue;
+    BOOST_TEST_REQUIRE(disk.sync_dir("/d/to").is_ok());
+    BOOST_TEST_REQUIRE(disk.sync_dir("/d/from").is_ok());
+    disk.crash();
+    BOOST_TEST(!disk.exists("/d/from/f").value());
+    BOOST_TEST(read_all(disk, "/d/to/f") == "moved");
+  }
+  BOOST_TEST(in_both);
+  BOOST_TEST(in_neither);
+}
+
 // The append log on this disk: whatever a crash does to its last unsynced
 // append, it opens, and every record appended before holds.
 BOOST_AUTO_TEST_CASE(the_append_log_keeps_every_synced_record_through_crashes_mid_append) {

@@ -10,7 +10,11 @@
 //     changes or none (a journal commits them together);
 //   - a sync may fail (EIO); as on Linux, what it did not write is then lost from
 //     the disk while reads still see it (the page cache), until the next crash;
-//   - a file or directory may vanish whole (a wiped disk, a deleted log).
+//   - a file or directory may vanish whole (a wiped disk, a deleted log);
+//   - the disk holds set_capacity_bytes() (unlimited unless set): a write that
+//     would go beyond it fails with no_space and writes nothing.
+// A rename across directories is two changes, one in each directory, each durable
+// after its own sync_dir (at a crash the name may be in both, or in neither).
 // Every choice comes from the generator given at construction: the same seed
 // replays the same faults. One thread only.
 #pragma once
@@ -45,6 +49,8 @@ class sim_disk final : public storage::file_system {
   status remove(const std::string& path) override;
   status sync_dir(const std::string& dir) override;
   result<bool> exists(const std::string& path) override;
+  // The capacity less the live bytes of every file reachable by a name.
+  result<std::uint64_t> free_bytes(const std::string& dir) override;
 
   // The power goes: what was not durable is decided now (see above). Files opened
   // before must not be used again (checked).
@@ -58,6 +64,8 @@ class sim_disk final : public storage::file_system {
   // before its acceptor log's sync, left the same window. Put back to prove the
   // simulator notices.
   void set_lying_syncs(bool lying) { lying_syncs_ = lying; }
+  static constexpr std::uint64_t capacity_bytes_unlimited = std::uint64_t{1} << 60;
+  void set_capacity_bytes(std::uint64_t capacity) { capacity_bytes_ = capacity; }
   const sim_disk_figures& figures() const { return figures_; }
 
  private:
@@ -82,8 +90,11 @@ class sim_disk final : public storage::file_system {
   result<node_id> resolve(const std::string& path) const;
   // The directory holding `path` and the last name in it.
   result<std::pair<node_id, std::string>> parent_of(const std::string& path) const;
-  status write(node_id id, std::uint64_t offset, std::string_view bytes);
-  status extend(node_id id, std::uint64_t size_bytes);  // zeros up to size_bytes
+  status write(node_id id, const std::string& path, std::uint64_t offset, std::string_view bytes);
+  status extend(node_id id, const std::string& path, std::uint64_t size_bytes);  // zeros up to size_bytes
+  // no_space when file `id` cannot grow to `end_bytes` within the capacity.
+  status room_for(node_id id, const std::string& path, std::uint64_t end_bytes) const;
+  std::uint64_t used_bytes() const;  // live bytes of the files reachable by a live name
   status sync(node_id id, const std::string& path);
   static void put(std::string& into, std::uint64_t offset, std::string_view bytes);
   // Puts the first `size` bytes of `write` (all of it by default).
@@ -96,6 +107,7 @@ class sim_disk final : public storage::file_system {
   std::uint64_t epoch_ = 0;  // rises at each crash: files opened before are dead
   std::uint32_t failed_syncs_per_10k_ = 0;
   bool lying_syncs_ = false;
+  std::uint64_t capacity_bytes_ = capacity_bytes_unlimited;
   sim_disk_figures figures_;
 };
 
