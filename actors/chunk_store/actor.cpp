@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/logging.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "messages/chunk.hpp"
 #include "messages/remote.hpp"
@@ -39,7 +40,7 @@ class chunk_store : public component_actor {
       : component_actor(actor_config, std::move(context)), config_(std::move(config)) {}
 
   caf::behavior make_behavior() override {
-    storage::chunk_dir_options options{config_.chunk_dir, config_.reserve_bytes};
+    storage::chunk_dir_options options{config_.chunk_dir, config_.reserve_bytes, logging::get(chunk_store_actor)};
     auto opened = storage::chunk_dir::open(storage::posix_file_system(), options, steady_ms());
     // Let it crash: node_daemon restarts us and the reason is in the log.
     if (!opened) throw std::runtime_error("chunk store: " + opened.error().to_string());
@@ -89,25 +90,31 @@ class chunk_store : public component_actor {
   }
 
   // Repair: fetch the chunk from `source` and store it here (the reply comes once stored).
-  caf::result<chunk_reply> pull(const caller& from, const chunk_pull_request& request) {
+  caf::result<chunk_reply> pull(const caller& from, const chunk_pull_request& asked) {
     if (status denied = refuse_unless_node(from, "pulling a chunk"); !denied.is_ok()) return reply_of(denied);
-    if (dir_->has(request.id)) return chunk_reply{};
+    if (dir_->has(asked.id)) return chunk_reply{};
     auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
     if (!transport) return reply_of(status(status_code::unavailable, "the transport is not running"));
     auto promise = make_response_promise<chunk_reply>();
     const std::chrono::milliseconds timeout(config_.pull_timeout_ms);
     request(transport, timeout + std::chrono::milliseconds(1'000),
-            make_remote_call(request.source, chunk_store_actor, chunk_get_request{request.id}, timeout))
+            make_remote_call(asked.source, chunk_store_actor, chunk_get_request{asked.id}, timeout))
         .then(
-            [this, promise, id = request.id, source = request.source](remote_reply& answer) mutable {
+            [this, promise, id = asked.id, source = asked.source](remote_reply& answer) mutable {
               auto got = decode_remote_reply<chunk_reply>(answer);
-              if (!got) return promise.deliver(reply_of(got.error()));
-              if (got->code != 0) return promise.deliver(*got);
+              if (!got) {
+                promise.deliver(reply_of(got.error()));
+                return;
+              }
+              if (got->code != 0) {
+                promise.deliver(*got);
+                return;
+              }
               status stored = dir_->put(id, got->bytes, steady_ms());
               if (stored.is_ok()) log().info("chunk store: chunk {} copied here from {}", id.short_hex(), source);
               promise.deliver(reply_of(stored));
             },
-            [promise, source = request.source](caf::error& error) mutable {
+            [promise, source = asked.source](caf::error& error) mutable {
               promise.deliver(reply_of(status(status_code::unavailable,
                                               fmt::format("pull from {}: {}", source, caf::to_string(error)))));
             });

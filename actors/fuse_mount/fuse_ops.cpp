@@ -31,6 +31,8 @@ struct dir_handle {
   std::vector<std::pair<std::string, fs_dirent>> entries;
 };
 
+void reply_error(fuse_req_t req, int error) { fuse_reply_err(req, error); }
+
 void fail(fuse_req_t req, const fs_status& failure, const char* op) {
   const int error = failure.error();
   if (error == EIO || error == EAGAIN || error == ENOSPC || error == ENFILE) {
@@ -111,7 +113,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
 void op_readlink(fuse_req_t req, fuse_ino_t ino) {
   auto inode = files(req).meta().getattr(ino);
   if (!inode) return fail(req, inode.error(), "readlink");
-  if (inode->kind != fs_kind::symlink) return fuse_reply_err(req, EINVAL);
+  if (inode->kind != fs_kind::symlink) return reply_error(req, EINVAL);
   fuse_reply_readlink(req, inode->symlink_target.c_str());
 }
 
@@ -130,7 +132,7 @@ void make(fuse_req_t req, fuse_ino_t parent, const char* name, fs_kind kind, mod
 }
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
-  if (!S_ISREG(mode)) return fuse_reply_err(req, EPERM);  // no devices, FIFOs or sockets
+  if (!S_ISREG(mode)) return reply_error(req, EPERM);  // no devices, FIFOs or sockets
   make(req, parent, name, fs_kind::file, mode, "");
 }
 
@@ -158,7 +160,7 @@ void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t to_parent, const char* to_name,
                unsigned int flags) {
-  if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) return fuse_reply_err(req, EINVAL);
+  if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) return reply_error(req, EINVAL);
   node_files& fs = files(req);
   const rename_mode mode = (flags & RENAME_NOREPLACE) ? rename_mode::no_replace : rename_mode::replace;
   fs_status done = fs.meta().rename(parent, name, to_parent, to_name, mode, fs.now_ns());
@@ -242,7 +244,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   auto dir = std::make_unique<dir_handle>();
   auto inode = files(req).meta().getattr(ino);
   if (!inode) return fail(req, inode.error(), "opendir");
-  if (inode->kind != fs_kind::directory) return fuse_reply_err(req, ENOTDIR);
+  if (inode->kind != fs_kind::directory) return reply_error(req, ENOTDIR);
   dir->entries.push_back({".", fs_dirent{ino, fs_kind::directory}});
   dir->entries.push_back({"..", fs_dirent{inode->parent, fs_kind::directory}});
   std::string after;

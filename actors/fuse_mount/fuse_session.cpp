@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,6 +19,27 @@
 #include "actors/fuse_mount/fuse_ops.hpp"
 
 namespace bucky::fuse_mount {
+
+namespace {
+
+// The device of the mount at `mount_point`, from /proc/self/mountinfo (its third
+// field is major:minor); 0 when not found.
+dev_t device_of_mount(const std::string& mount_point) {
+  std::ifstream mounts("/proc/self/mountinfo");
+  std::string line;
+  for (std::size_t lines = 0; lines < 100'000 && std::getline(mounts, line); ++lines) {
+    std::istringstream fields(line);
+    std::string id, parent, numbers, root, point;
+    fields >> id >> parent >> numbers >> root >> point;
+    unsigned major_number = 0, minor_number = 0;
+    if (point == mount_point && std::sscanf(numbers.c_str(), "%u:%u", &major_number, &minor_number) == 2) {
+      return makedev(major_number, minor_number);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
 
 status detach_stale_mount(const std::string& mount_point) {
   struct stat st;
@@ -31,8 +54,12 @@ status detach_stale_mount(const std::string& mount_point) {
                                                    mount_point, std::strerror(error), mount_point, mount_point));
 }
 
-result<std::unique_ptr<session>> session::start(zone_fs::node_files& files, const mount_options& options,
+result<std::unique_ptr<session>> session::start(zone_fs::node_files& files, const mount_options& asked,
                                                 std::function<void()> ended) {
+  // An absolute, normal path: how /proc/self/mountinfo names the mount.
+  mount_options options = asked;
+  options.mount_point = std::filesystem::absolute(asked.mount_point).lexically_normal().string();
+  if (options.mount_point.size() > 1 && options.mount_point.back() == '/') options.mount_point.pop_back();
   if (::access("/dev/fuse", R_OK | W_OK) != 0) {
     return status(status_code::unavailable, fmt::format("cannot mount the zone at {}: /dev/fuse is not usable ({}); "
                                                         "install fuse3 and load the fuse module (modprobe fuse)",
@@ -59,8 +86,7 @@ result<std::unique_ptr<session>> session::start(zone_fs::node_files& files, cons
                   fmt::format("cannot mount the zone at {} (not root, or allow_other without user_allow_other in "
                               "/etc/fuse.conf?)", options.mount_point));
   }
-  struct stat mounted;
-  if (::stat(options.mount_point.c_str(), &mounted) == 0) out->device_ = mounted.st_dev;
+  out->device_ = device_of_mount(options.mount_point);  // (a stat would wait for the loop)
   session* self = out.get();
   out->loop_ = std::thread([self, ended = std::move(ended), threads = options.threads_max] {
     fuse_loop_config* config = fuse_loop_cfg_create();

@@ -39,7 +39,7 @@ pending_reply ask_holder(caf::scoped_actor& self, caf::actor_system& system, con
                          const std::string& node_id, Request request, std::uint64_t timeout_ms) {
   const std::chrono::milliseconds timeout(timeout_ms);
   if (node_id == self_node) {
-    auto store = system.registry().get<caf::actor>(caf::atom(chunk_store_actor));
+    auto store = system.registry().get<caf::actor>(caf::atom_from_string(chunk_store_actor));
     if (!store) return [] { return result<chunk_reply>(status(status_code::unavailable, "this node's chunk store is not running")); };
     auto handle = self->request(store, timeout, std::move(request));
     return [handle]() mutable {
@@ -183,15 +183,18 @@ result<chunk_ref> zone_chunk_port::store_now(const std::string& bytes) {
   for (auto& node : candidates) node.has_room = !paused(node.node_id);
   std::vector<std::string> ids;
   for (const auto& node : candidates) ids.push_back(node.node_id);
+  // R, or every node of a zone with fewer (a one-node zone keeps one copy).
+  const std::uint32_t copies = std::min<std::uint32_t>(options_.copies, static_cast<std::uint32_t>(candidates.size()));
+  if (copies == 0) return status(status_code::unavailable, "the zone state lists no nodes to store chunks on");
   std::vector<std::string> refusals;
   std::uint32_t stored = 0;
   bool full_seen = false;
   caf::scoped_actor self{system_};
   std::vector<std::string> ranked = rank_nodes(ref.id, ids);
   std::size_t next = 0;
-  while (stored < options_.copies) {
+  while (stored < copies) {
     std::vector<std::pair<std::string, pending_reply>> asked;
-    for (; next < ranked.size() && stored + asked.size() < options_.copies; ++next) {
+    for (; next < ranked.size() && stored + asked.size() < copies; ++next) {
       const auto& node = *std::find_if(candidates.begin(), candidates.end(), [&](auto& n) { return n.node_id == ranked[next]; });
       if (!node.up || !node.has_room) continue;
       asked.emplace_back(node.node_id, ask_holder(self, system_, options_.node_id, node.node_id,
@@ -213,10 +216,10 @@ result<chunk_ref> zone_chunk_port::store_now(const std::string& bytes) {
                                                                               : options_.full_holder_pause_ms / 10);
     }
   }
-  if (stored >= options_.copies) return ref;
+  if (stored >= copies) return ref;
   return status(full_seen ? status_code::no_space : status_code::unavailable,
                 fmt::format("chunk {} stored on {} of {} holders ({} nodes in the zone){}{}", ref.id.short_hex(), stored,
-                            options_.copies, candidates.size(), refusals.empty() ? "" : "; ",
+                            copies, candidates.size(), refusals.empty() ? "" : "; ",
                             fmt::join(refusals, "; ")));
 }
 

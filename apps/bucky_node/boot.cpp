@@ -11,7 +11,9 @@
 #include "actors/activation/actor.hpp"
 #include "actors/etcd_api/actor.hpp"
 #include "actors/fault_injector/actor.hpp"
+#include "actors/chunk_store/actor.hpp"
 #include "actors/log_tail/actor.hpp"
+#include "actors/zone_fs/actor.hpp"
 #include "actors/name_service/actor.hpp"
 #include "actors/node_loop/actor.hpp"
 #include "actors/process_manager/actor.hpp"
@@ -226,6 +228,18 @@ void add_service_children(node_daemon_config& config, const node_options& option
   config.children.push_back(permanent_child(node_loop_actor, spawn_node_loop, loop, 1'000));
   scheduler_config scheduler{options.node_id};
   config.children.push_back(permanent_child(scheduler_actor, spawn_scheduler, scheduler, 1'000));
+  // DESIGN §10.1: the node's chunks, then the file system that stores in them
+  // (stopped first: its mount ends before the stores it writes to).
+  chunk_store_config chunks;
+  chunks.node_id = options.node_id;
+  chunks.chunk_dir = options.data_dir + "/chunks";
+  chunks.reserve_bytes = options.chunk_reserve_mb << 20;
+  config.children.push_back(permanent_child(chunk_store_actor, spawn_chunk_store, chunks, 5'000));
+  zone_fs_config files;
+  files.node_id = options.node_id;
+  files.mount_point = options.mount_point;
+  files.copies = options.fs_copies;
+  config.children.push_back(permanent_child(zone_fs_actor, spawn_zone_fs, files, 10'000));
 }
 
 }  // namespace

@@ -68,6 +68,14 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   app.add_flag("--accept-state-loss", options.accept_state_loss,
                "a zone of one state node whose acceptor log was lost or damaged goes on from the zone state as last "
                "committed (writes acknowledged in its last second may be missing); without it, it refuses to start");
+  app.add_option("--mount", options.mount_point,
+                 "mount the zone file system at this directory (FUSE; created if missing)");
+  app.add_option("--fs-copies", options.fs_copies,
+                 "copies of every file chunk on distinct nodes (default 2; the zone's node count if fewer)")
+      ->check(CLI::Range(1, 5));
+  app.add_option("--chunk-reserve-mb", options.chunk_reserve_mb,
+                 "free disk space (MiB) the chunk store leaves for everything else (default 1024)")
+      ->check(CLI::Range(0, 1'048'576));
   app.add_flag("--print-actors", options.print_actors_and_exit,
                "start, print the supervised actors once they run, stop cleanly");
   app.add_flag("--print-key", options.print_key_and_exit,

@@ -37,6 +37,9 @@ struct node_options {
   std::uint32_t restarts_max = 5;
   std::uint64_t restart_period_ms = 10'000;
   std::uint64_t log_retain_slots = 10'000;
+  std::string mount_point;  // --mount: serve the zone file system there (FUSE)
+  std::uint32_t fs_copies = 2;   // R: copies of every chunk (fewer when the zone has fewer nodes)
+  std::uint64_t chunk_reserve_mb = 1'024;  // free space the chunk store never fills
   bool accept_state_loss = false;  // --accept-state-loss (one-state-node zones)  // zone-state log kept for catch-up before snapshots
 };
 
