@@ -139,9 +139,32 @@ status chunk_dir::put(const chunk_id& id, std::string_view bytes, std::int64_t n
     held->second.last_put_ms = std::max(held->second.last_put_ms, now_ms);  // wanted again
     return {};
   }
-  if (auto room = check_room(id, bytes.size()); !room.is_ok()) return room;
-  if (auto written = write_durably(id, bytes); !written.is_ok()) return written;
+  auto store_new = [&] {
+    auto room = check_room(id, bytes.size());
+    return room.is_ok() ? write_durably(id, bytes) : room;
+  };
+  auto written = store_new();
+  if (written.code() == status_code::not_found) {
+    // Its subdirectory is gone: the tree was deleted under us. Make it again,
+    // forget what went with it, and write once more.
+    if (options_.log) options_.log->warn("chunk directory {} lost its files while in use; rebuilt", options_.dir);
+    if (auto rebuilt = rebuild(now_ms); !rebuilt.is_ok()) return about(id, rebuilt);
+    written = store_new();
+  }
+  if (!written.is_ok()) return written;
   index(id, bytes.size(), now_ms);
+  return {};
+}
+
+status chunk_dir::rebuild(std::int64_t now_ms) {
+  held_.clear();
+  figures_.chunks = 0;
+  figures_.bytes = 0;
+  if (auto created = create_tree(); !created.is_ok()) return created;
+  for (std::size_t first_byte = 0; first_byte < subdirs; ++first_byte) {
+    if (auto scanned = scan_subdir(subdir_name(first_byte), now_ms); !scanned.is_ok()) return scanned;
+  }
+  BUCKY_CHECK(figures_.chunks == held_.size());
   return {};
 }
 

@@ -74,6 +74,10 @@ class chunk_dir {
   // Held chunk ids greater than `after`, in order, at most `limit` (≤ list_ids_max;
   // a larger limit counts as list_ids_max).
   std::vector<chunk_id> list(const chunk_id& after, std::size_t limit) const;
+  // Makes the directory tree again and indexes what is really on disk: for a
+  // directory deleted or replaced while the node runs (put() does it by itself
+  // when a chunk's subdirectory is gone, the chunk store when the directory is).
+  status rebuild(std::int64_t now_ms);
   // Free bytes on the disk under the directory minus the reserve (0 when below).
   result<std::uint64_t> room_bytes() const;
   const chunk_dir_figures& figures() const { return figures_; }

@@ -1,5 +1,7 @@
 #include "actors/chunk_store/actor.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 
 #include <caf/all.hpp>
@@ -111,7 +113,7 @@ class chunk_store : public component_actor {
                 return;
               }
               status stored = dir_->put(id, got->bytes, steady_ms());
-              if (stored.is_ok()) log().info("chunk store: chunk {} copied here from {}", id.short_hex(), source);
+              if (stored.is_ok()) log().debug("chunk store: chunk {} copied here from {}", id.short_hex(), source);
               promise.deliver(reply_of(stored));
             },
             [promise, source = asked.source](caf::error& error) mutable {
@@ -172,6 +174,13 @@ class chunk_store : public component_actor {
 
   // Reads the next chunks in id order (wrapping around), up to a second's budget.
   void scrub() {
+    if (::access(config_.chunk_dir.c_str(), F_OK) != 0) {
+      log().error("chunk store: {} is gone; made again empty: repair will copy this node's share back",
+                  config_.chunk_dir);
+      if (status rebuilt = dir_->rebuild(steady_ms()); !rebuilt.is_ok()) {
+        throw std::runtime_error("chunk store: cannot rebuild " + config_.chunk_dir + ": " + rebuilt.to_string());
+      }
+    }
     std::uint64_t budget = config_.scrub_bytes_per_s * scrub_tick_ms / 1'000;
     auto next = dir_->list(scrub_cursor_, 64);
     if (next.empty()) {

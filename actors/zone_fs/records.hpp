@@ -89,6 +89,9 @@ struct fs_dirent {
 inline constexpr std::string_view fs_prefix = "/fs/";
 inline constexpr std::string_view inode_prefix = "/fs/i/";
 inline constexpr std::string_view dirent_prefix = "/fs/d/";
+// Chunks something besides a file keeps (an installed package, a backup snapshot):
+// /fs/pins/<owner>/<name> holds an fs_block of refs; repair keeps them like files'.
+inline constexpr std::string_view pin_prefix = "/fs/pins/";
 
 std::string inode_key(inode_number ino);
 // The end of a range that holds an inode and all its blocks.

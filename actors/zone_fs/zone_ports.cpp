@@ -1,4 +1,5 @@
 #include "actors/zone_fs/zone_ports.hpp"
+#include "actors/zone_fs/holder_calls.hpp"
 
 #include <chrono>
 #include <functional>
@@ -21,50 +22,6 @@ namespace {
 std::int64_t steady_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-status status_of(const chunk_reply& reply) {
-  if (reply.code == 0) return {};
-  if (reply.code > static_cast<std::uint8_t>(status_code_last)) {
-    return status(status_code::corruption, fmt::format("a chunk store answered status code {}", reply.code));
-  }
-  return status(static_cast<status_code>(reply.code), reply.message);
-}
-
-// A chunk request under way to one holder: collect() waits for its answer.
-using pending_reply = std::function<result<chunk_reply>()>;
-
-template <class Request>
-pending_reply ask_holder(caf::scoped_actor& self, caf::actor_system& system, const std::string& self_node,
-                         const std::string& node_id, Request request, std::uint64_t timeout_ms) {
-  const std::chrono::milliseconds timeout(timeout_ms);
-  if (node_id == self_node) {
-    auto store = system.registry().get<caf::actor>(caf::atom_from_string(chunk_store_actor));
-    if (!store) return [] { return result<chunk_reply>(status(status_code::unavailable, "this node's chunk store is not running")); };
-    auto handle = self->request(store, timeout, std::move(request));
-    return [handle]() mutable {
-      result<chunk_reply> out = status(status_code::unavailable, "no answer");
-      handle.receive([&](chunk_reply& reply) { out = std::move(reply); },
-                     [&](caf::error& error) { out = status(status_code::unavailable, caf::to_string(error)); });
-      return out;
-    };
-  }
-  auto transport = system.registry().get<caf::actor>(caf::atom("transport"));
-  if (!transport) return [] { return result<chunk_reply>(status(status_code::unavailable, "the transport is not running")); };
-  auto handle = self->request(transport, timeout + std::chrono::milliseconds(1'000),
-                              make_remote_call(node_id, chunk_store_actor, request, timeout));
-  return [handle, node_id]() mutable {
-    result<chunk_reply> out = status(status_code::unavailable, "no answer");
-    handle.receive([&](remote_reply& reply) {
-                     auto decoded = decode_remote_reply<chunk_reply>(reply);
-                     if (decoded) out = std::move(*decoded);
-                     else out = decoded.error();
-                   },
-                   [&](caf::error& error) {
-                     out = status(status_code::unavailable, fmt::format("node {}: {}", node_id, caf::to_string(error)));
-                   });
-    return out;
-  };
 }
 
 }  // namespace
@@ -193,7 +150,7 @@ result<chunk_ref> zone_chunk_port::store_now(const std::string& bytes) {
   std::vector<std::string> ranked = rank_nodes(ref.id, ids);
   std::size_t next = 0;
   while (stored < copies) {
-    std::vector<std::pair<std::string, pending_reply>> asked;
+    std::vector<std::pair<std::string, pending_reply<chunk_reply>>> asked;
     for (; next < ranked.size() && stored + asked.size() < copies; ++next) {
       const auto& node = *std::find_if(candidates.begin(), candidates.end(), [&](auto& n) { return n.node_id == ranked[next]; });
       if (!node.up || !node.has_room) continue;

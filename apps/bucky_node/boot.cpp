@@ -11,6 +11,7 @@
 #include "actors/activation/actor.hpp"
 #include "actors/etcd_api/actor.hpp"
 #include "actors/fault_injector/actor.hpp"
+#include "actors/fs_repair/actor.hpp"
 #include "actors/chunk_store/actor.hpp"
 #include "actors/log_tail/actor.hpp"
 #include "actors/zone_fs/actor.hpp"
@@ -240,6 +241,10 @@ void add_service_children(node_daemon_config& config, const node_options& option
   files.mount_point = options.mount_point;
   files.copies = options.fs_copies;
   config.children.push_back(permanent_child(zone_fs_actor, spawn_zone_fs, files, 10'000));
+  fs_repair_config repair;
+  repair.node_id = options.node_id;
+  repair.copies = options.fs_copies;
+  config.children.push_back(permanent_child(fs_repair_actor, spawn_fs_repair, repair, 10'000));
 }
 
 }  // namespace

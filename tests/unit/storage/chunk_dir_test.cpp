@@ -376,3 +376,19 @@ BOOST_AUTO_TEST_CASE(on_the_real_file_system_a_chunk_round_trips_and_a_damaged_o
   BOOST_TEST(std::filesystem::exists(std::filesystem::path(options.dir) / "corrupt" / c.id.hex()));
   BOOST_TEST(!dir->has(c.id));
 }
+
+BOOST_AUTO_TEST_CASE(a_directory_deleted_while_in_use_is_rebuilt_and_forgets_what_went_with_it) {
+  testing::temp_dir temp("bucky-chunk-dir");
+  chunk_dir_options options;
+  options.dir = (temp.path / "chunks").string();
+  options.reserve_bytes = 0;
+  auto dir = std::move(chunk_dir::open(storage::posix_file_system(), options, 0).value());
+  auto before = chunk_of("held before the directory went");
+  auto after = chunk_of("stored after");
+  BOOST_TEST_REQUIRE(dir->put(before.id, before.bytes, 1).is_ok());
+  std::filesystem::remove_all(options.dir);
+  BOOST_TEST_REQUIRE(dir->put(after.id, after.bytes, 2).is_ok());  // rebuilt by the put
+  BOOST_TEST(!dir->has(before.id));
+  BOOST_TEST(dir->figures().chunks == 1u);
+  BOOST_TEST(dir->get(after.id).value() == after.bytes);
+}
