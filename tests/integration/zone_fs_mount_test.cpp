@@ -1,0 +1,229 @@
+// The zone file system through real FUSE mounts on a 3-node zone of real processes
+// (made by the CLI): ordinary tools on one node's mount, seen by the others; a
+// node killed and its chunk directory deleted lose no acknowledged file, and the
+// repair actor brings every chunk back to R copies; an fsx-style seeded run on
+// the mount against a local file; a full disk gives the writer ENOSPC at close.
+// Needs root and /dev/fuse (CI has both): without them each test says so and stops.
+#define BOOST_TEST_MODULE integration_zone_fs_mount
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/cli_zone.hpp"
+
+using namespace bucky::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool fuse_usable() {
+  if (::geteuid() == 0 && ::access("/dev/fuse", R_OK | W_OK) == 0) return true;
+  BOOST_TEST_MESSAGE("SKIPPED: the FUSE tests need root and /dev/fuse (CI has both); this run has "
+                     << (::geteuid() == 0 ? "no usable /dev/fuse" : "no root"));
+  return false;
+}
+
+struct mounted_zone : zone_dir {
+  explicit mounted_zone(std::vector<std::string> names = {"n1", "n2", "n3"}, std::vector<std::string> extra = {}) {
+    std::string state_nodes;
+    for (const auto& name : names) state_nodes += (state_nodes.empty() ? "" : ",") + name;
+    auto created = cli({"zone", "create", "home.test", "--state-nodes", state_nodes, "--out", zone_file});
+    BOOST_TEST_REQUIRE(created.code == 0, created.err);
+    for (const auto& name : names) bring_up(name, args(name, extra));
+    for (const auto& name : names) {  // the zone state first needs a majority of them
+      BOOST_TEST_REQUIRE(nodes[name]->wait_for_log("zone fs: mounted", 30s), nodes[name]->err());
+    }
+  }
+  ~mounted_zone() {
+    for (auto& [name, node] : nodes) {
+      if (node) node->signal(SIGTERM);
+    }
+  }
+
+  std::string mount(const std::string& name) const { return (dir.path / ("mnt-" + name)).string(); }
+
+  std::vector<std::string> args(const std::string& name, std::vector<std::string> extra = {}) {
+    std::vector<std::string> out{"--mount", mount(name)};
+    out.insert(out.end(), extra.begin(), extra.end());
+    return out;
+  }
+
+  // Starts a node again on its data dir (it is a member already).
+  void restart(const std::string& name) {
+    auto argv = args(name);
+    argv.insert(argv.begin(), {"--data-dir", data(name)});
+    nodes[name] = std::make_unique<node_process>(dir.path, argv);
+    BOOST_TEST_REQUIRE(nodes[name]->wait_for_log("zone fs: mounted", 30s), nodes[name]->err());
+  }
+
+  // Runs a bash script (set -euo pipefail) in the zone dir; its output on failure.
+  void sh(const std::string& script) {
+    const auto file = dir.path / "script.sh";
+    const auto log = dir.path / "script.log";
+    std::ofstream(file) << "set -euo pipefail\ncd '" << dir.path.string() << "'\n" << script << "\n";
+    const int code = std::system(("bash '" + file.string() + "' >'" + log.string() + "' 2>&1").c_str());
+    std::ifstream in(log);
+    std::string output((std::istreambuf_iterator<char>(in)), {});
+    BOOST_TEST_REQUIRE(code == 0, "script failed (" << code << "):\n" << script << "\n--- output:\n" << output);
+  }
+
+  nlohmann::json repair_report() {
+    auto got = cli({"kv", "get", "/fs/repair"});
+    if (got.code != 0) return {};
+    const auto brace = got.out.find('{');
+    return brace == std::string::npos ? nlohmann::json{} : nlohmann::json::parse(got.out.substr(brace), nullptr, false);
+  }
+};
+
+std::size_t chunk_files(const std::string& data_dir) {
+  std::size_t count = 0;
+  std::error_code error;
+  for (auto at = fs::recursive_directory_iterator(data_dir + "/chunks", error); at != fs::recursive_directory_iterator();
+       at.increment(error)) {
+    if (at->is_regular_file() && at->path().filename().string().size() == 64) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ordinary_tools_on_one_nodes_mount_are_seen_on_the_others) {
+  if (!fuse_usable()) return;
+  mounted_zone zone;
+  zone.sh(R"SH(
+a=mnt-n1 b=mnt-n2 c=mnt-n3
+echo hello > $a/notes.txt; echo more >> $b/notes.txt
+test "$(cat $c/notes.txt)" = "$(printf 'hello\nmore')"
+mkdir -p $a/photos/2026 && head -c 3000000 /dev/urandom > local.bin && cp local.bin $b/photos/2026/big.bin
+cmp local.bin $c/photos/2026/big.bin && cmp local.bin $a/photos/2026/big.bin
+mv $c/photos/2026/big.bin $a/photos/moved.bin && test ! -e $b/photos/2026/big.bin && cmp local.bin $b/photos/moved.bin
+ln -s moved.bin $a/photos/link && test "$(readlink $b/photos/link)" = moved.bin && cmp local.bin $c/photos/link
+chmod 600 $a/notes.txt && test "$(stat -c %a $c/notes.txt)" = 600
+truncate -s 3 $b/notes.txt && test "$(cat $a/notes.txt)" = hel && truncate -s 10 $c/notes.txt && test "$(stat -c %s $a/notes.txt)" = 10
+touch -d '2020-01-02 03:04:05' $a/notes.txt && test "$(stat -c %Y $b/notes.txt)" = "$(date -d '2020-01-02 03:04:05' +%s)"
+printf 'abcdefgh' > $a/edit && printf 'XY' | dd of=$b/edit bs=1 seek=3 conv=notrunc status=none && test "$(cat $c/edit)" = abcXYfgh
+ls -l $a/photos | grep -q moved.bin
+rm $b/photos/link $b/photos/moved.bin && rmdir $c/photos/2026 $c/photos && test -z "$(ls $a | grep photos || true)"
+sqlite3 $a/db.sqlite 'create table t(a); insert into t values (1),(2),(3);'
+sqlite3 $b/db.sqlite 'insert into t values (4);' && test "$(sqlite3 $c/db.sqlite 'select sum(a) from t;')" = 10
+mkdir -p tree/sub && head -c 100000 /dev/urandom > tree/sub/x && echo y > tree/y && ln -s y tree/l
+rsync -a tree/ $a/tree/ && rsync -a $b/tree/ back/ && diff -r tree back && test "$(readlink back/l)" = y
+)SH");
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_node_with_its_chunks_deleted_loses_no_file_and_repair_restores_two_copies) {
+  if (!fuse_usable()) return;
+  mounted_zone zone;
+  zone.sh(R"SH(
+for i in 1 2 3 4 5; do head -c $((i * 700000)) /dev/urandom > local.$i; cp local.$i mnt-n1/f.$i; done
+)SH");
+  // Kill a node that does not lead repair (the leader's lease would take 30 s to expire).
+  auto leader = zone.cli({"kv", "get", "/fs/repair-leader"});
+  std::string victim = "n3";
+  if (leader.out.find("n3") != std::string::npos) victim = "n2";
+  const std::string survivor = victim == "n3" ? "n2" : "n3";
+  zone.nodes[victim]->signal(SIGKILL);
+  BOOST_TEST_REQUIRE(zone.nodes[victim]->wait_exit().has_value());
+  fs::remove_all(zone.data(victim) + "/chunks");
+  zone.sh("for i in 1 2 3 4 5; do cmp local.$i mnt-" + survivor + "/f.$i; cmp local.$i mnt-n1/f.$i; done");
+  // Repair copies what lost its second copy to the two nodes left.
+  nlohmann::json report;
+  BOOST_TEST(node_process::wait_for(
+                 [&] {
+                   report = zone.repair_report();
+                   return report.is_object() && report["under_replicated"] == 0 && report["referenced"].get<int>() > 0 &&
+                          chunk_files(zone.data("n1")) >= report["referenced"].get<std::size_t>();
+                 },
+                 60s),
+             report.dump());
+  // The node comes back with an empty chunk directory and takes its share again.
+  zone.restart(victim);
+  BOOST_TEST(node_process::wait_for([&] { return chunk_files(zone.data(victim)) > 0; }, 60s));
+  zone.sh("for i in 1 2 3 4 5; do cmp local.$i mnt-" + victim + "/f.$i; done");
+}
+
+// fsx (random writes, reads, truncates and reopens on the mount, each checked
+// against the same operations on a local file), seeded: BUCKY_FSX_SEED=N replays.
+BOOST_AUTO_TEST_CASE(seeded_random_operations_on_the_mount_match_a_local_file) {
+  if (!fuse_usable()) return;
+  mounted_zone zone({"n1", "n2", "n3"});
+  const char* given = std::getenv("BUCKY_FSX_SEED");
+  const std::uint64_t seed = given ? std::strtoull(given, nullptr, 10) : 42;
+  BOOST_TEST_MESSAGE("fsx seed " << seed << " (replay: BUCKY_FSX_SEED=" << seed << ")");
+  std::mt19937_64 random(seed);
+  auto pick = [&](std::uint64_t below) { return random() % below; };
+  const std::string local = (zone.dir.path / "fsx.local").string();
+  const std::string nodes[] = {"n1", "n2", "n3"};
+  auto open_both = [&](const std::string& node, int* remote_fd, int* local_fd) {
+    *remote_fd = ::open((zone.mount(node) + "/fsx").c_str(), O_RDWR | O_CREAT, 0644);
+    *local_fd = ::open(local.c_str(), O_RDWR | O_CREAT, 0644);
+    BOOST_TEST_REQUIRE(*remote_fd >= 0);
+    BOOST_TEST_REQUIRE(*local_fd >= 0);
+  };
+  int remote = -1, mine = -1;
+  open_both("n1", &remote, &mine);
+  const std::uint64_t span = 4 * 1024 * 1024 + 12345;
+  std::string buffer, expected;
+  for (int step = 0; step < 300; ++step) {
+    const auto op = pick(10);
+    if (op < 4) {  // write
+      buffer.resize(pick(300'000) + 1);
+      for (auto& c : buffer) c = static_cast<char>(random());
+      const off_t at = static_cast<off_t>(pick(span));
+      BOOST_REQUIRE_EQUAL(::pwrite(remote, buffer.data(), buffer.size(), at), static_cast<ssize_t>(buffer.size()));
+      BOOST_REQUIRE_EQUAL(::pwrite(mine, buffer.data(), buffer.size(), at), static_cast<ssize_t>(buffer.size()));
+    } else if (op < 5) {  // truncate
+      const off_t size = static_cast<off_t>(pick(span));
+      BOOST_REQUIRE_EQUAL(::ftruncate(remote, size), 0);
+      BOOST_REQUIRE_EQUAL(::ftruncate(mine, size), 0);
+    } else if (op < 6) {  // close, then open on another node (close-to-open)
+      BOOST_REQUIRE_EQUAL(::close(remote), 0);
+      ::close(mine);
+      open_both(nodes[pick(3)], &remote, &mine);
+    } else if (op < 7) {
+      BOOST_REQUIRE_EQUAL(::fsync(remote), 0);
+    } else {  // read
+      const off_t at = static_cast<off_t>(pick(span));
+      const std::size_t size = pick(400'000) + 1;
+      buffer.assign(size, '\0');
+      expected.assign(size, '\0');
+      const auto got = ::pread(remote, buffer.data(), size, at);
+      const auto want = ::pread(mine, expected.data(), size, at);
+      BOOST_REQUIRE_EQUAL(got, want);
+      BOOST_REQUIRE_MESSAGE(buffer.compare(0, static_cast<std::size_t>(std::max<ssize_t>(got, 0)), expected, 0,
+                                           static_cast<std::size_t>(std::max<ssize_t>(want, 0))) == 0,
+                            "step " << step << ": bytes differ in a read of " << size << " at " << at);
+    }
+  }
+  BOOST_REQUIRE_EQUAL(::close(remote), 0);
+  ::close(mine);
+  zone.sh("cmp fsx.local mnt-n2/fsx && cmp fsx.local mnt-n3/fsx");
+}
+
+// The node keeps the bytes it could not store (a later flush tries again): its own
+// view shows them; nothing reached a chunk store or the zone state.
+BOOST_AUTO_TEST_CASE(a_zone_without_room_gives_the_writer_enospc_at_close_and_stores_nothing) {
+  if (!fuse_usable()) return;
+  // Every holder keeps more free space in reserve than the disk has.
+  mounted_zone zone({"n1"}, {"--chunk-reserve-mb", "1048576"});
+  const std::string path = zone.mount("n1") + "/full";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT, 0644);
+  BOOST_TEST_REQUIRE(fd >= 0);
+  const std::string bytes(5000, 'z');
+  BOOST_TEST(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));  // buffered
+  errno = 0;
+  BOOST_TEST(::close(fd) == -1);
+  BOOST_TEST(errno == ENOSPC);
+  BOOST_TEST(chunk_files(zone.data("n1")) == 0u);
+  BOOST_TEST(zone.nodes["n1"]->wait_for_log("no room for chunk"));
+}
