@@ -1,6 +1,7 @@
 #include "actors/fuse_mount/fuse_ops.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cstring>
 #include <memory>
@@ -283,6 +284,21 @@ void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
+// The zone's room as a disk of R-times-smaller blocks: what `df` shows.
+void op_statfs(fuse_req_t req, fuse_ino_t) {
+  auto room = files(req).room();
+  if (!room) return fail(req, fs_status::from(room.error()), "statfs");
+  constexpr std::uint64_t block = 4096;
+  struct statvfs st;
+  std::memset(&st, 0, sizeof st);
+  st.f_bsize = st.f_frsize = block;
+  st.f_blocks = (room->stored_bytes + room->room_bytes) / room->copies / block;
+  st.f_bfree = st.f_bavail = room->room_bytes / room->copies / block;
+  st.f_files = st.f_ffree = st.f_favail = 1ull << 40;  // inodes are numbered at random: no table to fill
+  st.f_namemax = fs_limits::name_bytes_max;
+  fuse_reply_statfs(req, &st);
+}
+
 void op_init(void*, fuse_conn_info* conn) {
   conn->max_write = fs_limits::chunk_bytes;  // whole chunks per write request
   conn->max_readahead = fs_limits::chunk_bytes;
@@ -317,6 +333,7 @@ const fuse_lowlevel_ops& zone_fs_operations() {
     ops.opendir = op_opendir;
     ops.readdir = op_readdir;
     ops.releasedir = op_releasedir;
+    ops.statfs = op_statfs;
     return ops;
   }();
   return operations;

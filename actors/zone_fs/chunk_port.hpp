@@ -12,6 +12,14 @@
 
 namespace bucky::zone_fs {
 
+// What the zone's chunk stores hold and can still take (statfs, `bucky fs df`).
+struct zone_room {
+  std::uint64_t stored_bytes = 0;  // on every up holder, all copies
+  std::uint64_t room_bytes = 0;    // free above the reserves, on every up holder
+  std::uint32_t holders_answered = 0;
+  std::uint32_t copies = 1;        // R as the zone has it (fewer nodes: fewer copies)
+};
+
 class chunk_port {
  public:
   using ticket = std::uint64_t;
@@ -27,6 +35,8 @@ class chunk_port {
   // The chunk's bytes from a holder, checked against its id; not_found when no
   // up node holds it, corruption when every copy found was bad.
   virtual result<std::string> load(const chunk_id& id) = 0;
+  // Asks every up holder for its figures (may be cached a few seconds).
+  virtual result<zone_room> room() = 0;
 };
 
 }  // namespace bucky::zone_fs

@@ -44,6 +44,7 @@ class node_files {
   // makes it durable at once.
   fs_result<fs_inode> truncate(inode_number ino, std::uint64_t size_bytes);
   std::uint64_t open_files() const;
+  result<zone_room> room() { return chunks_.room(); }
   std::uint64_t cache_bytes() const { return cache_.bytes(); }
 
  private:

@@ -180,6 +180,33 @@ result<chunk_ref> zone_chunk_port::store_now(const std::string& bytes) {
                             fmt::join(refusals, "; ")));
 }
 
+result<zone_room> zone_chunk_port::room() {
+  {
+    std::lock_guard lock(mutex_);
+    if (room_ && steady_ms() - room_read_ms_ < static_cast<std::int64_t>(options_.view_refresh_ms)) return *room_;
+  }
+  auto view = holders();
+  if (!view) return view.error();
+  zone_room out;
+  out.copies = std::max<std::uint32_t>(1, std::min<std::uint32_t>(options_.copies, static_cast<std::uint32_t>(view->size())));
+  caf::scoped_actor self{system_};
+  std::vector<pending_reply<chunk_list_reply>> asked;
+  for (const auto& node : *view) {
+    if (node.up) asked.push_back(ask_holder(self, system_, options_.node_id, node.node_id, chunk_list_request{}, options_.load_timeout_ms));
+  }
+  for (auto& waiting : asked) {
+    auto reply = waiting();
+    if (!reply) continue;
+    out.stored_bytes += reply->figures.bytes;
+    out.room_bytes += reply->figures.room_bytes;
+    ++out.holders_answered;
+  }
+  std::lock_guard lock(mutex_);
+  room_ = out;
+  room_read_ms_ = steady_ms();
+  return out;
+}
+
 result<std::string> zone_chunk_port::load(const chunk_id& id) {
   auto view = holders();
   if (!view) return view.error();

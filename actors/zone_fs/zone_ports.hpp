@@ -13,6 +13,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,7 @@ class zone_chunk_port final : public chunk_port {
   ticket store(std::string bytes) override;
   result<chunk_ref> wait(ticket pending) override;
   result<std::string> load(const chunk_id& id) override;
+  result<zone_room> room() override;
   // The holders as last read (for status): refreshed when older than view_refresh_ms.
   result<std::vector<storage_node>> holders();
 
@@ -83,6 +85,8 @@ class zone_chunk_port final : public chunk_port {
   std::vector<storage_node> view_;
   std::int64_t view_read_ms_ = -1;
   std::map<std::string, std::int64_t> paused_until_ms_;  // holders that were full or down
+  std::optional<zone_room> room_;
+  std::int64_t room_read_ms_ = -1;
 };
 
 }  // namespace bucky::zone_fs

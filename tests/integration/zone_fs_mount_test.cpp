@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -44,9 +45,14 @@ struct mounted_zone : zone_dir {
       BOOST_TEST_REQUIRE(nodes[name]->wait_for_log("zone fs: mounted", 30s), nodes[name]->err());
     }
   }
+  // Nodes stop (each unmounts); a mount a killed node left is detached.
   ~mounted_zone() {
     for (auto& [name, node] : nodes) {
       if (node) node->signal(SIGTERM);
+    }
+    for (auto& [name, node] : nodes) {
+      if (node) (void)node->wait_exit();
+      ::umount2(mount(name).c_str(), MNT_DETACH);
     }
   }
 
