@@ -250,7 +250,7 @@ void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   dir->entries.push_back({"..", fs_dirent{inode->parent, fs_kind::directory}});
   std::string after;
   for (;;) {
-    auto page = files(req).meta().list(ino, after, list_page_entries);
+    auto page = files(req).meta().list(ino, after, list_page_entries, true);
     if (!page) return fail(req, page.error(), "readdir");
     for (auto& entry : page->entries) dir->entries.emplace_back(entry.name, entry.dirent);
     if (!page->more || page->entries.empty() || dir->entries.size() > dir_entries_max) break;

@@ -9,11 +9,11 @@ const key_value* read_set::find(const std::string& key) const {
   return it == found.end() ? nullptr : &it->second;
 }
 
-result<read_set> read_keys(kv_port& port, const std::vector<std::string>& keys) {
+result<read_set> read_keys(kv_port& port, const std::vector<std::string>& keys, bool nearby) {
   BUCKY_CHECK(!keys.empty() && keys.size() <= kv_limits::ops_per_txn_max);
   kv_request request;
   for (const auto& key : keys) request.success.push_back(range_op(key));
-  auto response = port.call(request);
+  auto response = nearby ? port.call_nearby(request) : port.call(request);
   if (!response) return response.error();
   if (response->results.size() != keys.size()) {
     return status(status_code::internal, fmt::format("zone state answered {} results for {} reads",

@@ -21,6 +21,11 @@ class kv_port {
   // compare is a response with succeeded == false, not an error; an error is the
   // zone state's (unavailable, timeout, permission_denied, invalid_argument).
   virtual result<kv_response> call(const kv_request& request) = 0;
+  // A read-only request answered from a nearby replica's applied state, without
+  // the leader (may lag the latest commit by a moment): attributes and listings a
+  // person looks at. Never for what a txn is planned on. The same as call() where
+  // there is no nearby replica.
+  virtual result<kv_response> call_nearby(const kv_request& request) { return call(request); }
 };
 
 // Keys read together at one revision, each with its numbers (absent: not there).
@@ -30,8 +35,9 @@ struct read_set {
   const key_value* find(const std::string& key) const;
 };
 
-// Reads up to kv_limits::ops_per_txn_max keys in one request (one revision).
-result<read_set> read_keys(kv_port& port, const std::vector<std::string>& keys);
+// Reads up to kv_limits::ops_per_txn_max keys in one request (one revision);
+// `nearby`: through call_nearby.
+result<read_set> read_keys(kv_port& port, const std::vector<std::string>& keys, bool nearby = false);
 
 // A transaction being planned: the keys it read (each must be unchanged, or still
 // absent, when it applies) and the writes it makes. Writes to one key are merged

@@ -8,8 +8,8 @@ namespace bucky::zone_fs {
 
 namespace detail {
 
-fs_result<read_set> read(kv_port& port, const std::vector<std::string>& keys) {
-  auto seen = read_keys(port, keys);
+fs_result<read_set> read(kv_port& port, const std::vector<std::string>& keys, bool nearby) {
+  auto seen = read_keys(port, keys, nearby);
   if (!seen) return fs_status::from(seen.error());
   return std::move(*seen);
 }
@@ -116,7 +116,7 @@ fs_result<fs_inode> metadata::ensure_root(std::int64_t now_ns) {
 }
 
 fs_result<fs_inode> metadata::getattr(inode_number ino) {
-  auto seen = read(port_, {inode_key(ino)});
+  auto seen = read(port_, {inode_key(ino)}, true);
   if (!seen) return seen.error();
   return inode_in(*seen, ino);
 }
@@ -124,7 +124,7 @@ fs_result<fs_inode> metadata::getattr(inode_number ino) {
 fs_result<std::map<inode_number, fs_inode>> metadata::getattrs(const std::vector<inode_number>& inodes) {
   std::vector<std::string> keys;
   for (inode_number ino : inodes) keys.push_back(inode_key(ino));
-  auto seen = read(port_, keys);
+  auto seen = read(port_, keys, true);
   if (!seen) return seen.error();
   std::map<inode_number, fs_inode> found;
   for (inode_number ino : inodes) {
@@ -140,7 +140,7 @@ fs_result<fs_inode> metadata::lookup(inode_number dir, const std::string& name) 
   if (fs_status valid = valid_name(name); !valid.is_ok()) return valid;
   // The entry and its inode in two reads: a rename between them shows as ENOENT,
   // as it would on a local file system at that moment.
-  auto seen = read(port_, {dirent_key(dir, name)});
+  auto seen = read(port_, {dirent_key(dir, name)}, true);
   if (!seen) return seen.error();
   auto dirent = dirent_in(*seen, dir, name);
   if (!dirent) return dirent.error();
@@ -166,12 +166,12 @@ fs_result<fs_inode> metadata::resolve(const std::string& path) {
   return current;
 }
 
-fs_result<dir_page> metadata::list(inode_number dir, const std::string& after, std::uint32_t limit) {
+fs_result<dir_page> metadata::list(inode_number dir, const std::string& after, std::uint32_t limit, bool nearby) {
   BUCKY_CHECK(limit > 0 && limit <= kv_limits::range_results_max);
   kv_request request;
   request.success.push_back(range_op(after.empty() ? dirents_begin(dir) : dirent_key(dir, after) + '\0',
                                      dirents_end(dir), limit));
-  auto response = port_.call(request);
+  auto response = nearby ? port_.call_nearby(request) : port_.call(request);
   if (!response) return fs_status::from(response.error());
   BUCKY_CHECK(response->results.size() == 1);
   dir_page page;

@@ -84,13 +84,17 @@ class metadata {
 
   // The root directory, created (0755, owned by uid/gid 0) if the zone has none.
   fs_result<fs_inode> ensure_root(std::int64_t now_ns);
+  // getattr, getattrs, lookup and resolve read a nearby replica (kv_port::
+  // call_nearby): what a person looks at may lag a commit by a moment. Opening a
+  // file (read_content) and every change read the latest.
   fs_result<fs_inode> getattr(inode_number ino);
   // Up to kv_limits::ops_per_txn_max inodes in one read; an absent one is missing.
   fs_result<std::map<inode_number, fs_inode>> getattrs(const std::vector<inode_number>& inodes);
   fs_result<fs_inode> lookup(inode_number dir, const std::string& name);
   // Follows a path of names from the root ("/a/b", "a/b": the same); no symlinks.
   fs_result<fs_inode> resolve(const std::string& path);
-  fs_result<dir_page> list(inode_number dir, const std::string& after, std::uint32_t limit);
+  // `nearby` for listings people look at; false where a change depends on it.
+  fs_result<dir_page> list(inode_number dir, const std::string& after, std::uint32_t limit, bool nearby = false);
 
   fs_result<fs_inode> make(inode_number dir, const std::string& name, const new_inode& fresh, std::int64_t now_ns);
   fs_result<fs_inode> link(inode_number ino, inode_number dir, const std::string& name, std::int64_t now_ns);

@@ -15,7 +15,7 @@ namespace bucky::zone_fs::detail {
 fs_result<fs_inode> inode_in(const read_set& seen, inode_number ino);
 // The dirent `name` of `dir`: ENOENT when absent.
 fs_result<fs_dirent> dirent_in(const read_set& seen, inode_number dir, const std::string& name);
-fs_result<read_set> read(kv_port& port, const std::vector<std::string>& keys);
+fs_result<read_set> read(kv_port& port, const std::vector<std::string>& keys, bool nearby = false);
 // ENOTDIR unless `inode` is a directory.
 fs_status expect_directory(const fs_inode& inode, const std::string& where);
 // "dir 00000000000000ab name \"x\"" for messages.

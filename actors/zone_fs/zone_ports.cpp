@@ -32,13 +32,17 @@ zone_kv_port::zone_kv_port(caf::actor_system& system, std::uint64_t timeout_ms)
   client_id_ = (static_cast<std::uint64_t>(device()) << 32) | device() | 1;
 }
 
-result<kv_response> zone_kv_port::call(const kv_request& request) {
+result<kv_response> zone_kv_port::call(const kv_request& request) { return ask(request, false); }
+
+result<kv_response> zone_kv_port::call_nearby(const kv_request& request) { return ask(request, true); }
+
+result<kv_response> zone_kv_port::ask(const kv_request& request, bool serializable) {
   auto zone_state = local_zone_state(system_);
   if (!zone_state) return status(status_code::unavailable, "the zone state does not run on this node yet");
   caf::scoped_actor self{system_};
   result<kv_response> out = status(status_code::unavailable, "no answer from the zone state");
   self->request(zone_state, std::chrono::milliseconds(timeout_ms_),
-                kv_client_request{client_id_, ++sequence_, request, false, 0})
+                kv_client_request{client_id_, ++sequence_, request, serializable, 0})
       .receive(
           [&](kv_client_response& answer) {
             if (!answer.ok) out = status(static_cast<status_code>(answer.error_code), answer.error_message);

@@ -30,8 +30,10 @@ class zone_kv_port final : public kv_port {
  public:
   zone_kv_port(caf::actor_system& system, std::uint64_t timeout_ms);
   result<kv_response> call(const kv_request& request) override;
+  result<kv_response> call_nearby(const kv_request& request) override;
 
  private:
+  result<kv_response> ask(const kv_request& request, bool serializable);
   caf::actor_system& system_;
   std::uint64_t timeout_ms_;
   std::uint64_t client_id_;
