@@ -62,6 +62,8 @@ enum class message_type : std::uint16_t {
   chunk_list_request = 53,
   chunk_list_reply = 54,
   chunk_drop_request = 55,
+  fs_request = 56,
+  fs_reply = 57,
 };
 
 }  // namespace bucky

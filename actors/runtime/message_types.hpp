@@ -12,6 +12,7 @@
 #include "messages/caller.hpp"
 #include "messages/echo.hpp"
 #include "messages/fault.hpp"
+#include "messages/fs.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/chunk.hpp"
@@ -72,6 +73,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_pull_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_list_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_list_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_drop_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fs_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fs_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_cast)

@@ -11,6 +11,9 @@
 
 #include "actors/fuse_mount/fuse_session.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/message_types.hpp"
+#include "actors/zone_fs/actor_requests.hpp"
+#include "actors/zone_fs/fs_requests.hpp"
 #include "actors/zone_fs/node_files.hpp"
 #include "actors/zone_fs/zone_ports.hpp"
 
@@ -20,6 +23,14 @@ namespace {
 
 using mount_atom = caf::atom_constant<caf::atom("mount")>;
 using unmounted_atom = caf::atom_constant<caf::atom("unmounted")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+constexpr std::uint64_t idle_check_ms = 5'000;       // how often idle `bucky fs put` handles are looked for
+constexpr std::uint64_t df_node_timeout_ms = 3'000;  // one node's chunk figures for df
+
+std::int64_t steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
 
 std::int64_t wall_ns() {
   using namespace std::chrono;
@@ -34,12 +45,20 @@ class zone_fs_shell : public component_actor {
         random_(std::random_device{}()),
         kv_(system(), config_.zone_timeout_ms),
         chunks_(system(), kv_, chunk_options()),
-        files_(kv_, chunks_, files_options()) {}
+        files_(kv_, chunks_, files_options()),
+        requests_(files_, kv_, requests_options()) {}
 
   caf::behavior make_behavior() override {
     send(this, mount_atom::value);
+    delayed_send(this, std::chrono::milliseconds(idle_check_ms), idle_atom::value);
     return {
         [this](mount_atom) { prepare(); },
+        // `bucky fs` (messages/fs.hpp): only over the transport, which names the caller.
+        [this](const caller& from, const fs_request& request) { return requests_.serve(from, request); },
+        [this](idle_atom) {
+          for (const auto& line : requests_.drop_idle()) log().warn("zone fs: {}", line);
+          delayed_send(this, std::chrono::milliseconds(idle_check_ms), idle_atom::value);
+        },
         [this](unmounted_atom) {
           // Let it crash: node_daemon starts us again, and we mount again.
           throw std::runtime_error(fmt::format("the zone mount at {} went away (unmounted from outside?)",
@@ -75,6 +94,20 @@ class zone_fs_shell : public component_actor {
     return options;
   }
 
+  zone_fs::fs_requests_options requests_options() {
+    zone_fs::fs_requests_options options;
+    options.node_id = config_.node_id;
+    options.random_u64 = [this] {
+      std::lock_guard lock(random_mutex_);
+      return random_();
+    };
+    options.steady_ms = steady_ms;
+    options.chunk_figures = [this] {
+      return zone_fs::ask_chunk_figures(system(), chunks_, config_.node_id, df_node_timeout_ms);
+    };
+    return options;
+  }
+
   // The root first (the zone state may not be up yet: tried again), then the mount.
   void prepare() {
     if (!root_ready_) {
@@ -105,6 +138,7 @@ class zone_fs_shell : public component_actor {
   zone_fs::zone_kv_port kv_;
   zone_fs::zone_chunk_port chunks_;
   zone_fs::node_files files_;
+  zone_fs::fs_requests requests_;  // after files_: its handles hold open files
   std::unique_ptr<fuse_mount::session> session_;
   bool root_ready_ = false;
   std::uint64_t quiet_retries_ = 0;

@@ -42,6 +42,9 @@ const char* errno_name(int error) {
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case EBUSY: return "EBUSY";
     case EBADF: return "EBADF";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case E2BIG: return "E2BIG";
     default: return "E?";
   }
 }

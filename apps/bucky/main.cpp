@@ -11,10 +11,12 @@
 //   bucky kv watch KEY [--prefix]        its changes, in order, across node failures
 //   bucky kv lease grant|revoke|keepalive  leases; bucky kv put --lease ID attaches keys
 //   bucky fault partition|heal|disk|clock|show  faults in a test zone (BUCKY_FAULT_INJECTION=1)
+//   bucky fs ls|stat|put|get|rm|mv|mkdir|df  the zone's files without a mount
 // Exit codes: 0 ok, 1 failure (a node down or unreachable), 2 usage.
 #include <utility>
 
 #include <cstdio>
+#include <optional>
 #include <cstdlib>
 #include <string>
 
@@ -24,6 +26,7 @@
 #include "actors/runtime/logging.hpp"
 #include "apps/bucky/commands.hpp"
 #include "apps/bucky/fault_commands.hpp"
+#include "apps/bucky/fs_commands.hpp"
 #include "apps/bucky/service_commands.hpp"
 #include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/zone_commands.hpp"
@@ -33,7 +36,58 @@ using namespace bucky::cli;
 
 namespace {
 
+struct fs_subcommands {
+  CLI::App *ls, *stat, *put, *get, *rm, *mv, *mkdir, *df;
+};
 
+// bucky fs ...: flags may follow the subcommand (`bucky fs ls / --json --node n2`).
+fs_subcommands add_fs_commands(CLI::App& app, cli_options& options, cli::fs_options& fs) {
+  auto* parent = app.add_subcommand("fs", "the zone's files without a mount: ls, stat, put, get, rm, mv, mkdir, df");
+  parent->require_subcommand(1);
+  parent->fallthrough();
+  parent->add_option("--node", options.node, "the node that serves it (default: the first that answers)");
+  fs_subcommands made{};
+  made.ls = parent->add_subcommand("ls", "list a directory (a file lists as itself)");
+  made.ls->add_option("path", fs.path, "zone path (default /)");
+  made.ls->add_option("--limit", fs.limit, "list at most this many entries (default and at most 1000000)")
+      ->check(CLI::Range(std::uint64_t{1}, cli::fs_cli_limits::ls_entries_max));
+  made.stat = parent->add_subcommand("stat", "a file's or directory's attributes");
+  made.stat->add_option("path", fs.path, "zone path")->required();
+  made.put = parent->add_subcommand("put", "copy a local file into the zone (returns once R copies are synced)");
+  made.put->add_option("local", fs.local, "the local file")->required();
+  made.put->add_option("path", fs.path, "zone path (ending in /: into that directory, same name)")->required();
+  made.get = parent->add_subcommand("get", "copy a zone file here (LOCAL appears only when complete; - is stdout)");
+  made.get->add_option("path", fs.path, "zone path")->required();
+  made.get->add_option("local", fs.local, "local file or directory, or - for stdout")->required();
+  made.rm = parent->add_subcommand("rm", "remove a file (-r: a directory and all in it)");
+  made.rm->add_option("path", fs.path, "zone path")->required();
+  made.rm->add_flag("-r,--recursive", fs.recursive, "a directory and everything in it (at most 100000 names)");
+  made.mv = parent->add_subcommand("mv", "rename, or move into a directory (atomic)");
+  made.mv->add_option("from", fs.path, "zone path")->required();
+  made.mv->add_option("to", fs.to_path, "new zone path, or an existing directory")->required();
+  made.mkdir = parent->add_subcommand("mkdir", "make a directory");
+  made.mkdir->add_option("path", fs.path, "zone path")->required();
+  made.mkdir->add_flag("-p,--parents", fs.recursive, "make missing parents too; no error if it exists");
+  made.df = parent->add_subcommand("df", "chunks and free space per node, files and bytes in the zone, repair");
+  for (auto* command : {made.ls, made.stat, made.put, made.get, made.rm, made.mv, made.mkdir, made.df}) {
+    command->fallthrough();
+  }
+  return made;
+}
+
+// The exit code of the fs command that was parsed, or nothing.
+std::optional<int> run_fs_command(const fs_subcommands& fs, const cli_options& options, cli::fs_options& paths) {
+  if (paths.path.empty()) paths.path = "/";
+  if (fs.ls->parsed()) return cli::fs_ls(options, paths);
+  if (fs.stat->parsed()) return cli::fs_stat(options, paths);
+  if (fs.put->parsed()) return cli::fs_put(options, paths);
+  if (fs.get->parsed()) return cli::fs_get(options, paths);
+  if (fs.rm->parsed()) return cli::fs_rm(options, paths);
+  if (fs.mv->parsed()) return cli::fs_mv(options, paths);
+  if (fs.mkdir->parsed()) return cli::fs_mkdir(options, paths);
+  if (fs.df->parsed()) return cli::fs_df(options);
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -205,6 +259,8 @@ int run(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   kv_watch->add_option("--count", options.count, "exit after this many changes (default: run until interrupted)")
       ->check(CLI::Range(0, 1'000'000'000));
+  cli::fs_options fs_paths;
+  const auto fs = add_fs_commands(app, options, fs_paths);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -238,6 +294,7 @@ int run(int argc, char** argv) {
     fetch_options.json_output = options.json_output;
     return cli::zone_fetch(fetch_options);
   }
+  if (auto done = run_fs_command(fs, options, fs_paths)) return *done;
   if (status->parsed()) return status_command(options);
   if (ping->parsed()) return ping_command(options);
   if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);
