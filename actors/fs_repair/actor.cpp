@@ -1,5 +1,6 @@
 #include "actors/fs_repair/actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -56,7 +57,7 @@ class fs_repair : public component_actor {
   void tick() {
     if (!keep_lease()) return;
     if (!leading_ && !campaign()) return;
-    if (last_round_ms_ >= 0 && steady_ms() - last_round_ms_ < static_cast<std::int64_t>(config_.round_interval_ms)) return;
+    if (!round_due()) return;
     last_round_ms_ = steady_ms();
     auto outcome = run_round();
     if (!outcome) {
@@ -64,6 +65,20 @@ class fs_repair : public component_actor {
       return;
     }
     report(*outcome);
+  }
+
+  // A round is due after its interval, or at once when the set of up nodes changed.
+  bool round_due() {
+    auto answer = kv_.call_nearby(storage_view_request());
+    auto view = answer ? read_storage_view(*answer) : result<std::vector<storage_node>>(answer.error());
+    std::string up;
+    if (view) {
+      for (const auto& node : *view) up += node.up ? node.node_id + "," : "";
+    }
+    const bool changed = view && up != last_up_;
+    if (view) last_up_ = up;
+    const std::uint64_t interval = last_round_found_work_ ? config_.round_interval_ms : config_.quiet_round_interval_ms;
+    return changed || last_round_ms_ < 0 || steady_ms() - last_round_ms_ >= static_cast<std::int64_t>(interval);
   }
 
   // Grants or renews the lease; false while there is none.
@@ -224,6 +239,10 @@ class fs_repair : public component_actor {
                  fmt::join(outcome.unreachable, ", "));
     }
     last_under_replicated_ = plan.under_replicated;
+    // Garbage waiting out its grace is no reason to hurry.
+    const bool moves = std::any_of(plan.actions.begin(), plan.actions.end(),
+                                   [](const repair_action& action) { return action.kind != repair_kind::collect; });
+    last_round_found_work_ = moves || plan.under_replicated > 0 || !outcome.unreachable.empty();
   }
 
   fs_repair_config config_;
@@ -233,6 +252,8 @@ class fs_repair : public component_actor {
   std::int64_t last_round_ms_ = -1;
   std::uint64_t round_ = 0;
   std::uint64_t last_under_replicated_ = 0;
+  bool last_round_found_work_ = true;
+  std::string last_up_;  // the up nodes at the last check, "n1,n2,"
 };
 
 }  // namespace

@@ -2,7 +2,9 @@
 // the nodes its placement ranks first (DESIGN §10.1). One runs on every node;
 // exactly one leads, holding /fs/repair-leader under its lease (as the scheduler
 // does). Every round_interval_ms the leader reads the storage view, every chunk
-// the zone references (zone_fs/references.hpp) and every up node's chunk list,
+// the zone references (zone_fs/references.hpp) and every up node's chunk list
+// (every quiet_round_interval_ms when the last round found nothing to do; at once
+// when a node went up or down),
 // decides with zone_fs/repair_plan.hpp, and carries the actions out: a copy is
 // pulled by its new holder from an up holder, extra copies are dropped, garbage is
 // collected by holders where it has been idle for collect_idle_ms. Each round's
@@ -29,7 +31,9 @@ struct fs_repair_config {
   std::uint32_t copies = 2;
   std::int64_t lease_ttl_s = 30;  // a round blocks the actor: the lease outlives one
   std::uint64_t tick_ms = 1'000;
-  std::uint64_t round_interval_ms = 10'000;
+  std::uint64_t round_interval_ms = 10'000;        // while the last round found work
+  std::uint64_t quiet_round_interval_ms = 60'000;  // while everything was in place (a node going
+                                                   // up or down starts a round at the next tick)
   std::uint64_t collect_idle_ms = 24ull * 3600 * 1000;  // garbage stays this long after its last store
   std::uint64_t request_timeout_ms = 10'000;
   std::uint64_t pull_timeout_ms = 60'000;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <random>
 
@@ -83,13 +84,18 @@ class zone_fs_shell : public component_actor {
     return options;
   }
 
-  zone_fs::node_files_options files_options() {
-    zone_fs::node_files_options options;
-    options.cache_bytes = config_.cache_bytes;
-    options.random_u64 = [this] {
+  // The actor's one random generator, for the FUSE threads and the handlers alike.
+  std::function<std::uint64_t()> random_source() {
+    return [this] {
       std::lock_guard lock(random_mutex_);
       return random_();
     };
+  }
+
+  zone_fs::node_files_options files_options() {
+    zone_fs::node_files_options options;
+    options.cache_bytes = config_.cache_bytes;
+    options.random_u64 = random_source();
     options.now_ns = wall_ns;
     return options;
   }
@@ -97,10 +103,7 @@ class zone_fs_shell : public component_actor {
   zone_fs::fs_requests_options requests_options() {
     zone_fs::fs_requests_options options;
     options.node_id = config_.node_id;
-    options.random_u64 = [this] {
-      std::lock_guard lock(random_mutex_);
-      return random_();
-    };
+    options.random_u64 = random_source();
     options.steady_ms = steady_ms;
     options.chunk_figures = [this] {
       return zone_fs::ask_chunk_figures(system(), chunks_, config_.node_id, df_node_timeout_ms);

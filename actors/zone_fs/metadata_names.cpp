@@ -10,6 +10,36 @@ using namespace detail;
 
 namespace {
 
+// A name, its directory and its inode read at one revision, for a txn that removes
+// the name. `current` false: the name pointed elsewhere by the second read.
+struct named_inode {
+  std::vector<std::string> keys;  // what the txn depends on
+  read_set seen;
+  fs_inode parent, target;
+  bool current = true;
+};
+
+fs_result<named_inode> read_name(kv_port& port, inode_number dir, const std::string& name) {
+  auto named = find_dirent(port, dir, name);
+  if (!named) return named.error();
+  named_inode out;
+  out.keys = {inode_key(dir), dirent_key(dir, name), inode_key(named->ino)};
+  auto seen = read(port, out.keys);
+  if (!seen) return seen.error();
+  auto dirent = dirent_in(*seen, dir, name);
+  if (!dirent) return dirent.error();
+  out.current = dirent->ino == named->ino;
+  if (!out.current) return out;
+  auto parent = inode_in(*seen, dir);
+  if (!parent) return parent.error();
+  auto target = inode_in(*seen, named->ino);
+  if (!target) return target.error();
+  out.seen = std::move(*seen);
+  out.parent = std::move(*parent);
+  out.target = std::move(*target);
+  return out;
+}
+
 fs_status valid_new_inode(const new_inode& fresh) {
   if (fresh.mode > 07777) return fs_status(EINVAL, fmt::format("mode {:o} has bits beyond 07777", fresh.mode));
   if (fresh.kind == fs_kind::symlink) {
@@ -96,24 +126,17 @@ fs_result<fs_inode> metadata::link(inode_number ino, inode_number dir, const std
 fs_status metadata::unlink(inode_number dir, const std::string& name, std::int64_t now_ns) {
   if (fs_status valid = valid_name(name); !valid.is_ok()) return valid;
   return run_txn(port_, options_.retries_max, "unlink", [&]() -> fs_result<txn_plan> {
-    auto named = find_dirent(port_, dir, name);
-    if (!named) return named.error();
-    const std::vector<std::string> keys{inode_key(dir), dirent_key(dir, name), inode_key(named->ino)};
-    auto seen = read(port_, keys);
-    if (!seen) return seen.error();
-    auto dirent = dirent_in(*seen, dir, name);
-    if (!dirent) return dirent.error();
-    if (dirent->ino != named->ino) return txn_plan::read_again();  // renamed meanwhile
-    auto parent = inode_in(*seen, dir);
-    if (!parent) return parent.error();
-    auto target = inode_in(*seen, dirent->ino);
-    if (!target) return target.error();
-    if (target->kind == fs_kind::directory) return fs_status(EISDIR, fmt::format("{} is a directory", where(dir, name)));
+    auto found = read_name(port_, dir, name);
+    if (!found) return found.error();
+    if (!found->current) return txn_plan::read_again();  // renamed meanwhile
+    const auto& [keys, seen, parent, target, current] = *found;
+    (void)current;
+    if (target.kind == fs_kind::directory) return fs_status(EISDIR, fmt::format("{} is a directory", where(dir, name)));
     txn_plan plan;
-    for (const auto& key : keys) plan.expect(key, *seen);
+    for (const auto& key : keys) plan.expect(key, seen);
     plan.remove(dirent_key(dir, name));
-    plan.put(inode_key(dir), encode_value(touched(*parent, now_ns, true)));
-    drop_link(plan, *target, now_ns);
+    plan.put(inode_key(dir), encode_value(touched(parent, now_ns, true)));
+    drop_link(plan, target, now_ns);
     return plan;
   });
 }
@@ -123,31 +146,24 @@ fs_status metadata::rmdir(inode_number dir, const std::string& name, std::int64_
   if (name == "..") return fs_status(ENOTEMPTY, "rmdir of \"..\"");
   if (fs_status valid = valid_name(name); !valid.is_ok()) return valid;
   return run_txn(port_, options_.retries_max, "rmdir", [&]() -> fs_result<txn_plan> {
-    auto named = find_dirent(port_, dir, name);
-    if (!named) return named.error();
-    const std::vector<std::string> keys{inode_key(dir), dirent_key(dir, name), inode_key(named->ino)};
-    auto seen = read(port_, keys);
-    if (!seen) return seen.error();
-    auto dirent = dirent_in(*seen, dir, name);
-    if (!dirent) return dirent.error();
-    if (dirent->ino != named->ino) return txn_plan::read_again();  // renamed meanwhile
-    auto parent = inode_in(*seen, dir);
-    if (!parent) return parent.error();
-    auto target = inode_in(*seen, named->ino);
-    if (!target) return target.error();
-    if (target->kind != fs_kind::directory) return fs_status(ENOTDIR, fmt::format("{} is not a directory", where(dir, name)));
+    auto found = read_name(port_, dir, name);
+    if (!found) return found.error();
+    if (!found->current) return txn_plan::read_again();  // renamed meanwhile
+    const auto& [keys, seen, parent, target, current] = *found;
+    (void)current;
+    if (target.kind != fs_kind::directory) return fs_status(ENOTDIR, fmt::format("{} is not a directory", where(dir, name)));
     // Listed after the inode was read: an entry created since then also changed the
     // inode (its times), so the txn's compare on it fails and this is planned again.
-    auto inside = list(target->ino, "", 1);
+    auto inside = list(target.ino, "", 1);
     if (!inside) return inside.error();
     if (!inside->entries.empty()) return fs_status(ENOTEMPTY, fmt::format("{} is not empty", where(dir, name)));
-    fs_inode updated_parent = touched(*parent, now_ns, true);
+    fs_inode updated_parent = touched(parent, now_ns, true);
     BUCKY_CHECK_MSG(updated_parent.links > 2, inode_hex(dir));
     --updated_parent.links;
     txn_plan plan;
-    for (const auto& key : keys) plan.expect(key, *seen);
+    for (const auto& key : keys) plan.expect(key, seen);
     plan.remove(dirent_key(dir, name));
-    plan.remove(inode_key(target->ino));
+    plan.remove(inode_key(target.ino));
     plan.put(inode_key(dir), encode_value(updated_parent));
     return plan;
   });

@@ -34,7 +34,11 @@ zone_kv_port::zone_kv_port(caf::actor_system& system, std::uint64_t timeout_ms)
 
 result<kv_response> zone_kv_port::call(const kv_request& request) { return ask(request, false); }
 
-result<kv_response> zone_kv_port::call_nearby(const kv_request& request) { return ask(request, true); }
+result<kv_response> zone_kv_port::call_nearby(const kv_request& request) {
+  auto nearby = ask(request, true);
+  if (nearby && nearby->revision >= seen_revision_.load()) return nearby;
+  return ask(request, false);  // behind what this node already saw (or failed): the leader
+}
 
 result<kv_response> zone_kv_port::ask(const kv_request& request, bool serializable) {
   auto zone_state = local_zone_state(system_);
@@ -47,7 +51,13 @@ result<kv_response> zone_kv_port::ask(const kv_request& request, bool serializab
           [&](kv_client_response& answer) {
             if (!answer.ok) out = status(static_cast<status_code>(answer.error_code), answer.error_message);
             else if (!answer.response.error.empty()) out = status(status_code::invalid_argument, answer.response.error);
-            else out = std::move(answer.response);
+            else {
+              std::int64_t seen = seen_revision_.load();
+              while (!serializable && answer.response.revision > seen &&
+                     !seen_revision_.compare_exchange_weak(seen, answer.response.revision)) {
+              }
+              out = std::move(answer.response);
+            }
           },
           [&](caf::error& error) { out = status(status_code::unavailable, caf::to_string(error)); });
   return out;
@@ -96,6 +106,7 @@ result<chunk_ref> zone_chunk_port::wait(ticket pending) {
 }
 
 void zone_chunk_port::work() {
+  caf::scoped_actor self{system_};  // one per worker: building one per chunk showed in perf
   for (;;) {
     job next;
     {
@@ -106,7 +117,7 @@ void zone_chunk_port::work() {
       queue_.pop_front();
     }
     changed_.notify_all();
-    next.done.set_value(store_now(next.bytes));
+    next.done.set_value(store_now(self, next.bytes));
   }
 }
 
@@ -135,7 +146,7 @@ bool zone_chunk_port::paused(const std::string& node_id) {
 
 // Puts the chunk on the first R up holders of its ranking at once; a holder that
 // refuses (full, down) is replaced by the next in the ranking.
-result<chunk_ref> zone_chunk_port::store_now(const std::string& bytes) {
+result<chunk_ref> zone_chunk_port::store_now(caf::scoped_actor& self, const std::string& bytes) {
   if (bytes.size() > fs_limits::chunk_bytes) return status(status_code::too_large, "a chunk over 1 MiB");
   const chunk_ref ref{chunk_hash(bytes), static_cast<std::uint32_t>(bytes.size())};
   auto view = holders();
@@ -150,7 +161,6 @@ result<chunk_ref> zone_chunk_port::store_now(const std::string& bytes) {
   std::vector<std::string> refusals;
   std::uint32_t stored = 0;
   bool full_seen = false;
-  caf::scoped_actor self{system_};
   std::vector<std::string> ranked = rank_nodes(ref.id, ids);
   std::size_t next = 0;
   while (stored < copies) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "actors/zone_fs/chunk_port.hpp"
 #include "actors/zone_fs/kv_port.hpp"
@@ -38,6 +39,10 @@ class zone_kv_port final : public kv_port {
   std::uint64_t timeout_ms_;
   std::uint64_t client_id_;
   std::atomic<std::uint64_t> sequence_{0};
+  // The highest revision any answer to this node showed: a nearby read answered
+  // from before it would hide this node's own writes (a directory it just made),
+  // so such a read is asked again of the leader (read-your-writes on a node).
+  std::atomic<std::int64_t> seen_revision_{0};
 };
 
 struct chunk_port_options {
@@ -69,7 +74,7 @@ class zone_chunk_port final : public chunk_port {
     std::promise<result<chunk_ref>> done;
   };
   void work();
-  result<chunk_ref> store_now(const std::string& bytes);
+  result<chunk_ref> store_now(caf::scoped_actor& self, const std::string& bytes);
   status put_on(const std::string& node_id, const chunk_id& id, const std::string& bytes);
   result<std::string> get_from(const std::string& node_id, const chunk_id& id);
   bool paused(const std::string& node_id);

@@ -4,6 +4,10 @@
 // 1 failure (printed as "bucky fs <op> PATH: <what> (ENOENT)"), 2 usage.
 #pragma once
 
+#include "messages/fs.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -29,6 +33,9 @@ int fs_mkdir(const cli_options& options, const fs_options& fs);
 int fs_rm(const cli_options& options, const fs_options& fs);
 int fs_mv(const cli_options& options, const fs_options& fs);
 int fs_df(const cli_options& options);
+// The df table, zone line and repair line (bucky fs df; bucky status shows them too).
+void print_df(const fs_reply& reply);
+nlohmann::json df_json(const fs_reply& reply);
 int fs_put(const cli_options& options, const fs_options& fs);
 int fs_get(const cli_options& options, const fs_options& fs);
 

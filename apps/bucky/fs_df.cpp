@@ -58,7 +58,10 @@ std::string repair_line(const json& repair) {
                      number("garbage"));
 }
 
-void print_text(const fs_reply& reply, const json& repair) {
+}  // namespace
+
+void print_df(const fs_reply& reply) {
+  const json repair = repair_json(reply.zone.repair_report);
   std::cout << fmt::format("{:<12} {:>9} {:>11} {:>11} {:>11}  {}\n", "NODE", "CHUNKS", "BYTES", "ROOM", "DISK FREE",
                            "ACCEPTING");
   for (const auto& node : reply.nodes) {
@@ -79,7 +82,15 @@ void print_text(const fs_reply& reply, const json& repair) {
   std::cout << repair_line(repair) << "\n";
 }
 
-}  // namespace
+json df_json(const fs_reply& reply) {
+  json nodes = json::array();
+  for (const auto& node : reply.nodes) nodes.push_back(node_json(node));
+  const auto& zone = reply.zone;
+  json zone_row{{"files", zone.files},           {"directories", zone.directories}, {"symlinks", zone.symlinks},
+                {"file_bytes", zone.file_bytes}, {"chunk_refs", zone.chunk_refs},   {"complete", zone.complete},
+                {"keys_scanned", zone.keys_scanned}};
+  return json{{"nodes", nodes}, {"zone", zone_row}, {"repair", repair_json(zone.repair_report)}};
+}
 
 int fs_df(const cli_options& options) {
   auto target = open_fs_target(options);
@@ -90,19 +101,13 @@ int fs_df(const cli_options& options) {
   auto reply = fs_call(*target, request, std::max(options.timeout_ms, fs_cli_limits::long_call_timeout_ms_min));
   if (!reply) return fs_unreached("df", "/", *target, reply.error());
   if (reply->error != 0) return fs_fail("df", "/", *reply);
-  const json repair = repair_json(reply->zone.repair_report);
   if (!options.json_output) {
-    print_text(*reply, repair);
+    print_df(*reply);
     return 0;
   }
-  json nodes = json::array();
-  for (const auto& node : reply->nodes) nodes.push_back(node_json(node));
-  const auto& zone = reply->zone;
-  json zone_row{{"files", zone.files},           {"directories", zone.directories}, {"symlinks", zone.symlinks},
-                {"file_bytes", zone.file_bytes}, {"chunk_refs", zone.chunk_refs},   {"complete", zone.complete},
-                {"keys_scanned", zone.keys_scanned}};
-  std::cout << json_text(json{{"nodes", nodes}, {"zone", zone_row}, {"repair", repair}, {"served_by", target->node}})
-            << "\n";
+  json out = df_json(*reply);
+  out["served_by"] = target->node;
+  std::cout << json_text(out) << "\n";
   return 0;
 }
 

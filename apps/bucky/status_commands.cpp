@@ -16,6 +16,7 @@
 #include "actors/zone_state/system_config.hpp"
 #include "apps/bucky/json_output.hpp"
 #include "apps/bucky/commands.hpp"
+#include "apps/bucky/fs_commands.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/session_list.hpp"
 #include "messages/zone_state_status.hpp"
@@ -120,6 +121,22 @@ void print_zone_state(const json& rows) {
   }
 }
 
+// The zone file system as the first up node sees it (bucky fs df).
+result<fs_reply> zone_files(admin_session& session, const json& rows, const cli_options& options) {
+  for (const auto& row : rows) {
+    if (!row["up"].get<bool>()) continue;
+    fs_request request;
+    request.op = fs_op::df;
+    request.path = "/";
+    auto reply = session.client->call(row["node"].get<std::string>(), "zonefs", request,
+                                                std::chrono::milliseconds(std::max<std::uint64_t>(options.timeout_ms, 10'000)));
+    if (!reply) return reply.error();
+    if (reply->error != 0) return status(status_code::unavailable, "the zone file system: " + reply->message);
+    return reply;
+  }
+  return status(status_code::unavailable, "no node is up to report the zone file system");
+}
+
 }  // namespace
 
 int status_command(const cli_options& options) {
@@ -131,8 +148,11 @@ int status_command(const cli_options& options) {
     rows.push_back(node_status(*session, node, options));
     all_up = all_up && rows.back()["up"].get<bool>();
   }
+  auto files = zone_files(*session, rows, options);
   if (options.json_output) {
-    std::cout << json{{"nodes", rows}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    json out{{"nodes", rows}};
+    out["files"] = files ? df_json(*files) : json{{"error", files.error().message()}};
+    std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return all_up ? 0 : 1;
   }
   std::cout << fmt::format("zone {}: {} nodes, {} up\n", session->zone_id, rows.size(),
@@ -153,6 +173,8 @@ int status_command(const cli_options& options) {
                              r["restarts"].get<std::uint64_t>(), r["restart_budget"].get<std::string>(), sessions);
   }
   if (!session->kv_nodes.empty()) print_zone_state(rows);
+  if (files) print_df(*files);
+  else std::cout << "files: " << files.error().message() << "\n";
   return all_up ? 0 : 1;
 }
 

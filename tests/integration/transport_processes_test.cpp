@@ -85,8 +85,8 @@ BOOST_AUTO_TEST_CASE(bucky_cli_status_and_ping_see_the_zone_as_it_is) {
   BOOST_TEST_REQUIRE(report["nodes"].size() == 3u);
   for (auto& row : report["nodes"]) {
     BOOST_TEST(row["up"].get<bool>());
-    // log_tail, transport, paxos, procs, nodeloop, scheduler
-    BOOST_TEST(row["actors_running"].get<int>() == 6);
+    // log_tail, transport, paxos, procs, nodeloop, scheduler, chunks, zonefs, fsrepair
+    BOOST_TEST(row["actors_running"].get<int>() == 9);
   }
   // The nodes' own sessions may still be coming up (the CLI waited only for its own).
   auto ping = cli({"ping", "n3", "--via", "n1"});

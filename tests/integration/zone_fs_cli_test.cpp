@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_zone.hpp"
+#include "tests/support/same_bytes.hpp"
 
 using namespace bucky::testing;
 using namespace std::chrono_literals;
@@ -75,15 +76,6 @@ struct fs_zone : zone_dir {
   }
 };
 
-// Byte-exact, or where the first difference is (never megabytes in the log).
-boost::test_tools::predicate_result same_bytes(const std::string& got, const std::string& want) {
-  if (got == want) return true;
-  boost::test_tools::predicate_result out(false);
-  std::size_t at = 0;
-  while (at < got.size() && at < want.size() && got[at] == want[at]) ++at;
-  out.message() << "sizes " << got.size() << " and " << want.size() << ", first difference at byte " << at;
-  return out;
-}
 
 }  // namespace
 
@@ -119,6 +111,13 @@ BOOST_AUTO_TEST_CASE(a_file_put_through_one_node_reads_back_from_the_others_even
   auto df_text = zone.cli({"fs", "df"});
   BOOST_TEST(df_text.out.find("repair: ") != std::string::npos, df_text.out);
   BOOST_TEST_MESSAGE("df:\n" << df_text.out);
+  // bucky status shows the same per node and zone-wide.
+  auto status_json = zone.cli({"--json", "status"});
+  auto zone_status = json::parse(status_json.out, nullptr, false);
+  BOOST_TEST_REQUIRE(!zone_status.is_discarded(), status_json.out);
+  BOOST_TEST(zone_status["files"]["zone"]["files"] == 2, status_json.out);
+  BOOST_TEST(zone_status["files"]["nodes"].size() == 3u, status_json.out);
+  BOOST_TEST(zone.cli({"status"}).out.find("repair: ") != std::string::npos);
 
   // kill -9 of the node that took the put: both files read back through the others
   // (polled: if n1 led the zone state, the others elect a new leader first).

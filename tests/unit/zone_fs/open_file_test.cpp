@@ -11,9 +11,11 @@
 #include "actors/zone_fs/open_file.hpp"
 #include "tests/support/memory_chunk_port.hpp"
 #include "tests/support/memory_kv_port.hpp"
+#include "tests/support/same_bytes.hpp"
 
 using namespace bucky;
 using namespace bucky::zone_fs;
+using bucky::testing::same_bytes;
 
 namespace {
 
@@ -51,16 +53,6 @@ struct zone_fixture {
     for (const auto& problem : check_fs(keys).problems) BOOST_ERROR(problem);
   }
 };
-
-// Equal bytes, or where they first differ (never the bytes themselves: megabytes).
-boost::test_tools::predicate_result same_bytes(const std::string& got, const std::string& want) {
-  if (got == want) return true;
-  boost::test_tools::predicate_result out(false);
-  std::size_t at = 0;
-  while (at < got.size() && at < want.size() && got[at] == want[at]) ++at;
-  out.message() << "sizes " << got.size() << " and " << want.size() << ", first difference at byte " << at;
-  return out;
-}
 
 }  // namespace
 
