@@ -11,6 +11,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/zone_state/acl.hpp"
 #include "actors/runtime/logging.hpp"
+#include "actors/runtime/node_stopping.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky {
@@ -82,6 +83,7 @@ class node_daemon_actor : public caf::event_based_actor {
     run(core_.start());
     return {
         [this](shutdown_atom) {
+          if (!node_stopping(system())) mark_node_stopping(this);
           run(core_.on_shutdown_requested("shutdown requested"));
         },
         [this](table_atom) -> caf::result<actor_table> { return collect_table(); },

@@ -351,7 +351,12 @@ void replica_core::emit_chosen(replica_output& out) {
   }
   if (chosen_below_ == before) return;
   compact(out);
+  const std::uint64_t beat_before = beat_;
   serve_reads(out);
+  // Followers learn what is chosen from a beat: one at once, not at the next
+  // heartbeat, so their serializable reads lag a commit by a round trip, not up
+  // to heartbeat_interval_ms (a file made on one node is seen on the others).
+  if (role_ == replica_role::leader && beat_ == beat_before) send_beat(out);
 }
 
 // The shell makes the state machine hold out.chosen durably before it persists a

@@ -14,7 +14,8 @@
 //   every open slot it learned from the promises and fills gaps with no-ops; then
 //   it batches client commands into slots, at most window_slots_max in flight.
 // - A slot is chosen when a majority accepted it in the leader's ballot. Followers
-//   learn from the leader's heartbeat (paxos_commit) the values they accepted in
+//   learn from the leader's beat (paxos_commit: sent whenever the chosen prefix
+//   grows, and every heartbeat interval) the values they accepted in
 //   that same ballot and fetch any other chosen value from the leader (catch-up).
 // - Compaction: chosen values are kept for catch-up only `log_retain_slots` below
 //   the chosen prefix; the acceptor forgets its entries with them. A replica that

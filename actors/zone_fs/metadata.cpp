@@ -14,6 +14,18 @@ fs_result<read_set> read(kv_port& port, const std::vector<std::string>& keys, bo
   return std::move(*seen);
 }
 
+// A nearby read in which every key is there, or else the latest read: a key the
+// nearby replica does not have yet may have been made a moment ago on another
+// node, so an absence is confirmed before ENOENT is told.
+fs_result<read_set> read_nearby_confirmed(kv_port& port, const std::vector<std::string>& keys) {
+  auto seen = read(port, keys, true);
+  if (!seen) return seen;
+  for (const auto& key : keys) {
+    if (!seen->find(key)) return read(port, keys, false);
+  }
+  return seen;
+}
+
 fs_result<fs_inode> inode_in(const read_set& seen, inode_number ino) {
   const key_value* kv = seen.find(inode_key(ino));
   if (!kv) return fs_status(ENOENT, fmt::format("inode {} does not exist (removed meanwhile?)", inode_hex(ino)));
@@ -116,7 +128,7 @@ fs_result<fs_inode> metadata::ensure_root(std::int64_t now_ns) {
 }
 
 fs_result<fs_inode> metadata::getattr(inode_number ino) {
-  auto seen = read(port_, {inode_key(ino)}, true);
+  auto seen = read_nearby_confirmed(port_, {inode_key(ino)});
   if (!seen) return seen.error();
   return inode_in(*seen, ino);
 }
@@ -124,7 +136,7 @@ fs_result<fs_inode> metadata::getattr(inode_number ino) {
 fs_result<std::map<inode_number, fs_inode>> metadata::getattrs(const std::vector<inode_number>& inodes) {
   std::vector<std::string> keys;
   for (inode_number ino : inodes) keys.push_back(inode_key(ino));
-  auto seen = read(port_, keys, true);
+  auto seen = read_nearby_confirmed(port_, keys);
   if (!seen) return seen.error();
   std::map<inode_number, fs_inode> found;
   for (inode_number ino : inodes) {
@@ -140,7 +152,7 @@ fs_result<fs_inode> metadata::lookup(inode_number dir, const std::string& name) 
   if (fs_status valid = valid_name(name); !valid.is_ok()) return valid;
   // The entry and its inode in two reads: a rename between them shows as ENOENT,
   // as it would on a local file system at that moment.
-  auto seen = read(port_, {dirent_key(dir, name)}, true);
+  auto seen = read_nearby_confirmed(port_, {dirent_key(dir, name)});
   if (!seen) return seen.error();
   auto dirent = dirent_in(*seen, dir, name);
   if (!dirent) return dirent.error();

@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(every_node_killed_at_once_loses_no_acknowledged_file) {
 BOOST_AUTO_TEST_CASE(a_chunk_corrupted_on_disk_is_never_served_and_is_copied_again) {
   if (!fuse_usable()) return;
   mounted_zone zone;
-  zone.sh("head -c 3000000 /dev/urandom > local.bin && cp local.bin mnt-n1/data.bin");
+  zone.sh("head -c 3000000 /dev/urandom > local.bin\ncp local.bin mnt-n1/data.bin");
   // Flip one byte in every chunk n2 holds.
   std::size_t damaged = 0;
   for (const auto& entry : fs::recursive_directory_iterator(zone.data("n2") + "/chunks")) {
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(a_chunk_corrupted_on_disk_is_never_served_and_is_copied_aga
     ++damaged;
   }
   BOOST_TEST_REQUIRE(damaged > 0u);
-  zone.sh("cmp local.bin mnt-n2/data.bin && cmp local.bin mnt-n3/data.bin");  // other copies serve
+  zone.sh("cmp local.bin mnt-n2/data.bin\ncmp local.bin mnt-n3/data.bin");  // other copies serve
   BOOST_TEST(zone.nodes["n2"]->wait_for_log("is corrupt on this disk", 30s));
   wait_repaired(zone);
   BOOST_TEST(fs::exists(zone.data("n2") + "/chunks/corrupt"));

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,26 @@ struct mounted_zone : zone_dir {
     for (const auto& name : names) {  // the zone state first needs a majority of them
       BOOST_TEST_REQUIRE(nodes[name]->wait_for_log("zone fs: mounted", 30s), nodes[name]->err());
     }
+    wait_every_node_holds(names.size());
+  }
+
+  // Until the zone's storage view lists `count` nodes that answer (the zone config
+  // in the zone state names every activated node): before, a zone that had fewer
+  // than R nodes when a file was written keeps fewer copies of it, by design.
+  void wait_every_node_holds(std::size_t count) {
+    std::string last;
+    const bool all = node_process::wait_for(
+        [&] {
+          auto df = cli({"fs", "df", "--json"});
+          last = df.out + df.err;
+          auto parsed = nlohmann::json::parse(df.out, nullptr, false);
+          if (df.code != 0 || !parsed.is_object() || !parsed["nodes"].is_array()) return false;
+          std::size_t answering = 0;
+          for (const auto& node : parsed["nodes"]) answering += node.value("reachable", false) ? 1 : 0;
+          return answering == count;
+        },
+        30s);
+    BOOST_TEST_REQUIRE(all, "the zone's nodes never all answered fs df:\n" << last);
   }
   // Nodes stop (each unmounts); a mount a killed node left is detached.
   ~mounted_zone() {
@@ -74,11 +95,29 @@ struct mounted_zone : zone_dir {
   void sh(const std::string& script) {
     const auto file = dir.path / "script.sh";
     const auto log = dir.path / "script.log";
-    std::ofstream(file) << "set -euo pipefail\ncd '" << dir.path.string() << "'\n" << script << "\n";
+    std::ofstream(file) << "set -euxo pipefail\ncd '" << dir.path.string() << "'\n" << script << "\n";
     const int code = std::system(("bash '" + file.string() + "' >'" + log.string() + "' 2>&1").c_str());
     std::ifstream in(log);
     std::string output((std::istreambuf_iterator<char>(in)), {});
-    BOOST_TEST_REQUIRE(code == 0, "script failed (" << code << "):\n" << script << "\n--- output:\n" << output);
+    BOOST_TEST_REQUIRE(code == 0, "script failed (" << code << "):\n" << script << "\n--- output:\n" << output
+                                                     << "\n--- the nodes' warnings:\n" << node_warnings());
+  }
+
+  // The last warnings and errors each node logged (what a failed script ran into).
+  std::string node_warnings(std::size_t lines_per_node_max = 12) {
+    std::string out;
+    for (auto& [name, node] : nodes) {
+      if (!node) continue;
+      std::vector<std::string> kept;
+      std::istringstream lines(node->err());
+      for (std::string line; std::getline(lines, line);) {
+        if (line.find(" warning [") == std::string::npos && line.find(" error [") == std::string::npos && line.find(" critical [") == std::string::npos) continue;
+        kept.push_back(line.substr(0, 400));
+        if (kept.size() > lines_per_node_max) kept.erase(kept.begin());
+      }
+      for (const auto& line : kept) out += name + ": " + line + "\n";
+    }
+    return out;
   }
 
   nlohmann::json repair_report() {

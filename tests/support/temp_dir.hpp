@@ -2,6 +2,7 @@
 // the test is done. Tests never write anywhere else.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,12 @@ struct temp_dir {
     std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
     path = mkdtemp(pattern.data());
   }
+  // BUCKY_TEST_KEEP=1 keeps the directory (node logs, data dirs) to look at.
   ~temp_dir() {
+    if (const char* keep = std::getenv("BUCKY_TEST_KEEP"); keep && *keep && std::string(keep) != "0") {
+      std::fprintf(stderr, "kept %s (BUCKY_TEST_KEEP)\n", path.c_str());
+      return;
+    }
     std::error_code ignored;
     std::filesystem::remove_all(path, ignored);
   }
