@@ -13,6 +13,7 @@ struct fs_model {
   std::map<inode_number, std::vector<std::uint32_t>> blocks;       // ino -> block numbers
   std::map<inode_number, std::vector<std::pair<inode_number, fs_dirent>>> named;  // ino -> (dir, entry)
   std::map<inode_number, std::uint32_t> subdirectories;
+  std::map<inode_number, fs_volume> volumes;  // root -> record
 };
 
 class problems {
@@ -65,6 +66,51 @@ void load_dirent_key(const key_value& kv, fs_model& model, problems& found) {
   if (!check_name(kv.key.substr(at + 17)).is_ok()) found.add("{}: not a valid name", kv.key);
   model.named[dirent->ino].emplace_back(*dir, *dirent);
   if (dirent->kind == fs_kind::directory) ++model.subdirectories[*dir];
+}
+
+void load_volume_key(const key_value& kv, fs_model& model, problems& found) {
+  auto root = volume_of_key(kv.key);
+  auto record = decode_volume(kv.value, kv.key);
+  if (!root || !record) return found.add("{}: not a volume record", kv.key);
+  model.volumes[*root] = *record;
+}
+
+// Every inode in its parent's volume (a volume's root in its own), every volume
+// with a root, and each volume's figures the sum of its files.
+void check_volumes(const fs_model& model, problems& found) {
+  std::map<inode_number, fs_volume> counted;
+  for (const auto& [ino, inode] : model.inodes) {
+    if (inode.volume == 0) continue;
+    if (!model.volumes.count(inode.volume)) {
+      found.add("inode {} counts against volume {}, which has no record", inode_hex(ino), inode_hex(inode.volume));
+    }
+    if (inode.kind == fs_kind::file) {
+      counted[inode.volume].used_bytes += inode.size_bytes;
+      counted[inode.volume].files += 1;
+    }
+  }
+  for (const auto& [ino, names] : model.named) {
+    auto inode = model.inodes.find(ino);
+    if (inode == model.inodes.end() || inode->second.volume == ino) continue;
+    for (const auto& [dir, dirent] : names) {
+      auto parent = model.inodes.find(dir);
+      if (parent != model.inodes.end() && parent->second.volume != inode->second.volume) {
+        found.add("inode {} is in volume {} but named in directory {} of volume {}", inode_hex(ino),
+                  inode_hex(inode->second.volume), inode_hex(dir), inode_hex(parent->second.volume));
+      }
+    }
+  }
+  for (const auto& [root, record] : model.volumes) {
+    auto inode = model.inodes.find(root);
+    if (inode == model.inodes.end() || inode->second.volume != root) {
+      found.add("volume {} has no root directory naming it", inode_hex(root));
+    }
+    const fs_volume& sum = counted[root];
+    if (record.used_bytes != sum.used_bytes || record.files != sum.files) {
+      found.add("volume {} says {} bytes in {} files; its files hold {} bytes in {}", inode_hex(root), record.used_bytes,
+                record.files, sum.used_bytes, sum.files);
+    }
+  }
 }
 
 void check_names(const fs_model& model, problems& found) {
@@ -140,9 +186,12 @@ fsck_report check_fs(const std::vector<key_value>& keys, const std::function<voi
     for (const auto& kv : keys) {
       if (kv.key.starts_with(inode_prefix)) load_inode_key(kv, model, found, each_chunk, report);
       else if (kv.key.starts_with(dirent_prefix)) load_dirent_key(kv, model, found);
+      else if (kv.key.starts_with(volume_prefix)) load_volume_key(kv, model, found);
     }
     check_names(model, found);
     check_inodes(model, found, report);
+    check_volumes(model, found);
+    report.volumes = model.volumes.size();
   }
   return report;
 }

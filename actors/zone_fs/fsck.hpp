@@ -11,7 +11,10 @@
 //     holding that entry, and its link count is 2 + its subdirectories;
 //   - every inode but the root is named by some entry (nothing orphaned), and
 //     walking parents from any directory reaches the root (no cycles);
-//   - a file's chunk blocks lie below its block count, which its size implies.
+//   - a file's chunk blocks lie below its block count, which its size implies;
+//   - every inode is in its naming directory's volume (a volume's root in its
+//     own), every volume record has its root, and says the sizes and number of
+//     the files in it.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +33,7 @@ struct fsck_report {
   std::uint64_t files = 0, directories = 0, symlinks = 0;
   std::uint64_t file_bytes = 0;   // sum of file sizes
   std::uint64_t chunk_refs = 0;   // non-hole chunk refs (a chunk shared by files counts per file)
+  std::uint64_t volumes = 0;
   std::vector<std::string> problems;  // at most fsck_problems_max, then "... and N more"
   bool clean() const { return problems.empty(); }
 };

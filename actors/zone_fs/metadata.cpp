@@ -65,12 +65,14 @@ fs_status valid_name(const std::string& name) {
 }
 
 // Drops one name of `inode`: the inode (and its chunk blocks) goes with its last.
-void drop_link(txn_plan& plan, fs_inode inode, std::int64_t now_ns) {
+void drop_link(txn_plan& plan, volume_ledger& ledger, fs_inode inode, std::int64_t now_ns) {
   const std::uint32_t names_left = inode.kind == fs_kind::directory ? 0 : inode.links - 1;
   BUCKY_CHECK_MSG(inode.links > 0, inode_hex(inode.ino));
   if (names_left == 0) {
     plan.remove(inode_key(inode.ino));
     plan.remove_range(block_range_begin(inode.ino), inode_range_end(inode.ino));
+    if (inode.kind == fs_kind::file) ledger.add(inode.volume, -static_cast<std::int64_t>(inode.size_bytes), -1);
+    if (inode.kind == fs_kind::directory && inode.volume == inode.ino) plan.remove(volume_key(inode.ino));
     return;
   }
   inode.links = names_left;

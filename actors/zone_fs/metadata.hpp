@@ -35,7 +35,17 @@ struct new_inode {
   std::uint32_t mode = 0644;
   std::uint32_t uid = 0, gid = 0;
   std::string symlink_target{};
+  // Set on a directory: it is made the root of a new volume with this quota
+  // (0: counted, not limited). Unset: it joins its parent's volume.
+  std::optional<std::uint64_t> volume_limit_bytes{};
 };
+
+// A volume as listed: its root directory's inode and its record.
+struct volume_entry {
+  inode_number root = 0;
+  fs_volume record;
+};
+inline constexpr std::uint32_t volumes_max = 1'000;  // listed by volumes()
 
 // Attribute changes (setattr without size: a size change comes with chunks, commit()).
 struct attr_change {
@@ -103,6 +113,16 @@ class metadata {
   fs_status rename(inode_number from_dir, const std::string& from_name, inode_number to_dir,
                    const std::string& to_name, rename_mode mode, std::int64_t now_ns);
   fs_result<fs_inode> setattr(inode_number ino, const attr_change& change, std::int64_t now_ns);
+
+  // Volumes (records.hpp). A new directory `name` in `dir` that is a volume's root
+  // (inside another volume too: what it holds then counts only here).
+  fs_result<fs_inode> make_volume(inode_number dir, const std::string& name, std::uint64_t limit_bytes,
+                                  std::int64_t now_ns);
+  // A new quota for the volume rooted at `root` (EINVAL if it is none). Below what
+  // it uses already, nothing is removed: the volume only stops growing.
+  fs_result<fs_volume> set_volume_limit(inode_number root, std::uint64_t limit_bytes);
+  // Every volume (at most volumes_max), from a nearby replica.
+  fs_result<std::vector<volume_entry>> volumes();
 
   fs_result<file_content> read_content(inode_number ino);
   // Applies a writer's change to the file as it is now (another node's commit

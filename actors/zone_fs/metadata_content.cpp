@@ -123,6 +123,9 @@ fs_result<fs_inode> metadata::commit(inode_number ino, const content_change& cha
     if (committed.blocks < content->inode.blocks) {
       plan.remove_range(block_key(ino, committed.blocks), inode_range_end(ino));
     }
+    volume_ledger ledger;
+    ledger.add(committed.volume, static_cast<std::int64_t>(size) - static_cast<std::int64_t>(content->inode.size_bytes), 0);
+    if (fs_status counted = ledger.apply(port_, plan); !counted.is_ok()) return counted;
     return plan;
   });
   if (!done.is_ok()) return done;

@@ -81,6 +81,7 @@ fs_result<fs_inode> metadata::make(inode_number dir, const std::string& name, co
     made.symlink_target = fresh.symlink_target;
     made.size_bytes = fresh.symlink_target.size();
     made.mtime_ns = made.ctime_ns = made.atime_ns = now_ns;
+    made.volume = fresh.volume_limit_bytes ? ino : parent->volume;
     fs_inode updated_parent = touched(*parent, now_ns, true);
     if (directory) ++updated_parent.links;
     txn_plan plan;
@@ -90,6 +91,13 @@ fs_result<fs_inode> metadata::make(inode_number dir, const std::string& name, co
     plan.put(inode_key(ino), encode_value(made));
     plan.put(dirent_key(dir, name), encode_value(fs_dirent{ino, fresh.kind}));
     plan.put(inode_key(dir), encode_value(updated_parent));
+    if (fresh.volume_limit_bytes) {
+      plan.expect_absent(volume_key(ino));
+      plan.put(volume_key(ino), encode_value(fs_volume{*fresh.volume_limit_bytes, 0, 0}));
+    }
+    volume_ledger ledger;
+    if (fresh.kind == fs_kind::file) ledger.add(made.volume, 0, 1);
+    if (fs_status counted = ledger.apply(port_, plan); !counted.is_ok()) return counted;
     return plan;
   });
   if (!done.is_ok()) return done;
@@ -110,6 +118,7 @@ fs_result<fs_inode> metadata::link(inode_number ino, inode_number dir, const std
     if (target->kind == fs_kind::directory) return fs_status(EPERM, "a hard link to a directory");
     if (target->links >= fs_limits::links_max) return fs_status(EMLINK, fmt::format("inode {}", inode_hex(ino)));
     if (seen->find(dirent_key(dir, name))) return fs_status(EEXIST, fmt::format("{} exists", where(dir, name)));
+    if (fs_status same = same_volume(*target, *parent, "link"); !same.is_ok()) return same;
     linked = touched(*target, now_ns, false);
     ++linked.links;
     txn_plan plan;
@@ -136,7 +145,9 @@ fs_status metadata::unlink(inode_number dir, const std::string& name, std::int64
     for (const auto& key : keys) plan.expect(key, seen);
     plan.remove(dirent_key(dir, name));
     plan.put(inode_key(dir), encode_value(touched(parent, now_ns, true)));
-    drop_link(plan, target, now_ns);
+    volume_ledger ledger;
+    drop_link(plan, ledger, target, now_ns);
+    if (fs_status counted = ledger.apply(port_, plan); !counted.is_ok()) return counted;
     return plan;
   });
 }
@@ -164,6 +175,7 @@ fs_status metadata::rmdir(inode_number dir, const std::string& name, std::int64_
     for (const auto& key : keys) plan.expect(key, seen);
     plan.remove(dirent_key(dir, name));
     plan.remove(inode_key(target.ino));
+    if (target.volume == target.ino) plan.remove(volume_key(target.ino));
     plan.put(inode_key(dir), encode_value(updated_parent));
     return plan;
   });

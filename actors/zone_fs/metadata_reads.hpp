@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <string>
 
 #include "actors/zone_fs/fs_status.hpp"
@@ -25,8 +26,30 @@ fs_inode touched(fs_inode inode, std::int64_t now_ns, bool content);
 
 // EINVAL / ENAMETOOLONG for a name check_name refuses.
 fs_status valid_name(const std::string& name);
-// Drops one name of `inode`: the inode (and its chunk blocks) goes with its last.
-void drop_link(txn_plan& plan, fs_inode inode, std::int64_t now_ns);
+// Size and file-count changes to volumes, gathered while a txn is planned and
+// written into it once per volume (two changes to one volume in a txn add up).
+class volume_ledger {
+ public:
+  void add(inode_number volume, std::int64_t bytes, std::int64_t files);
+  // Reads every volume changed, refuses a change that adds bytes past a quota
+  // (EDQUOT), and makes the plan depend on and update each record. A volume whose
+  // record is gone (its root was removed) counts nothing.
+  fs_status apply(kv_port& port, txn_plan& plan) const;
+
+ private:
+  struct change {
+    std::int64_t bytes = 0;
+    std::int64_t files = 0;
+  };
+  std::map<inode_number, change> changes_;
+};
+
+// Drops one name of `inode`: the inode (and its chunk blocks) goes with its last,
+// and a file's size and count leave its volume; a volume's root takes its record.
+void drop_link(txn_plan& plan, volume_ledger& ledger, fs_inode inode, std::int64_t now_ns);
+// EXDEV when `inode` would move (rename) or get a name (link) in `to_parent`'s
+// volume but belongs to another; a volume's root moves anywhere.
+fs_status same_volume(const fs_inode& inode, const fs_inode& to_parent, const char* op);
 // The dirent a name points at (read first, to learn which inode to read with it).
 fs_result<fs_dirent> find_dirent(kv_port& port, inode_number dir, const std::string& name);
 

@@ -40,8 +40,8 @@ fs_status check_not_below(kv_port& port, txn_plan& plan, inode_number moved, ino
 
 // What the txn writes once every rule held: the names, the moved inode, both
 // parents (one when the same), and what was replaced.
-void plan_move(txn_plan& plan, const rename_names& names, fs_inode moved, fs_inode from_parent, fs_inode to_parent,
-               const std::optional<fs_inode>& replaced, std::int64_t now_ns) {
+void plan_move(txn_plan& plan, volume_ledger& ledger, const rename_names& names, fs_inode moved, fs_inode from_parent,
+               fs_inode to_parent, const std::optional<fs_inode>& replaced, std::int64_t now_ns) {
   const bool same_dir = names.from_dir == names.to_dir;
   const bool directory = moved.kind == fs_kind::directory;
   fs_inode& source = from_parent;
@@ -55,7 +55,7 @@ void plan_move(txn_plan& plan, const rename_names& names, fs_inode moved, fs_ino
   }
   if (replaced) {
     if (replaced->kind == fs_kind::directory) --target.links;
-    drop_link(plan, *replaced, now_ns);
+    drop_link(plan, ledger, *replaced, now_ns);
   }
   plan.remove(dirent_key(names.from_dir, names.from_name));
   plan.put(dirent_key(names.to_dir, names.to_name), encode_value(fs_dirent{moved.ino, moved.kind}));
@@ -130,7 +130,10 @@ fs_status metadata::rename(inode_number from_dir, const std::string& from_name, 
       if (to_parent->links >= fs_limits::links_max) return fs_status(EMLINK, where(to_dir, to_name));
       if (fs_status below = check_not_below(port_, plan, moved->ino, to_dir); !below.is_ok()) return below;
     }
-    plan_move(plan, names, std::move(*moved), std::move(*from_parent), std::move(*to_parent), replaced, now_ns);
+    if (fs_status same = same_volume(*moved, *to_parent, "rename"); !same.is_ok()) return same;
+    volume_ledger ledger;
+    plan_move(plan, ledger, names, std::move(*moved), std::move(*from_parent), std::move(*to_parent), replaced, now_ns);
+    if (fs_status counted = ledger.apply(port_, plan); !counted.is_ok()) return counted;
     return plan;
   });
 }

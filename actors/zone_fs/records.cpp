@@ -69,6 +69,11 @@ status fs_block::validate() const {
   return {};
 }
 
+status fs_volume::validate() const {
+  if (used_bytes > fs_limits::file_bytes_max * (files + 1)) return bad("fs_volume", "more bytes than its files can hold");
+  return {};
+}
+
 status fs_dirent::validate() const {
   if (ino == 0) return bad("fs_dirent", "inode number 0");
   if (!known_kind(kind)) return bad("fs_dirent", fmt::format("unknown kind {}", static_cast<int>(kind)));
@@ -76,6 +81,13 @@ status fs_dirent::validate() const {
 }
 
 std::string inode_hex(inode_number ino) { return fmt::format("{:016x}", ino); }
+
+std::string volume_key(inode_number root) { return fmt::format("{}{:016x}", volume_prefix, root); }
+
+std::optional<inode_number> volume_of_key(std::string_view key) {
+  if (key.substr(0, volume_prefix.size()) != volume_prefix) return std::nullopt;
+  return parse_hex(key.substr(volume_prefix.size()), 16);
+}
 
 std::string inode_key(inode_number ino) { return fmt::format("{}{:016x}", inode_prefix, ino); }
 
@@ -130,6 +142,7 @@ status check_name(std::string_view name) {
 std::string encode_value(const fs_inode& inode) { return encode_record(inode); }
 std::string encode_value(const fs_block& block) { return encode_record(block); }
 std::string encode_value(const fs_dirent& dirent) { return encode_record(dirent); }
+std::string encode_value(const fs_volume& volume) { return encode_record(volume); }
 
 result<fs_inode> decode_inode(std::string_view value, std::string_view where) {
   return decode_record<fs_inode>(value, where);
@@ -139,6 +152,9 @@ result<fs_block> decode_block(std::string_view value, std::string_view where) {
 }
 result<fs_dirent> decode_dirent(std::string_view value, std::string_view where) {
   return decode_record<fs_dirent>(value, where);
+}
+result<fs_volume> decode_volume(std::string_view value, std::string_view where) {
+  return decode_record<fs_volume>(value, where);
 }
 
 }  // namespace bucky::zone_fs

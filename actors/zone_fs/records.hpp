@@ -4,6 +4,13 @@
 //   /fs/i/<ino>              fs_inode: kind, mode, owner, size, times, links, parent
 //   /fs/i/<ino>/b/<block>    fs_block: the chunk refs of chunks [block*1024, +1024)
 //   /fs/d/<dir ino>/<name>   fs_dirent: the inode a name in that directory points at
+//   /fs/v/<root ino>         fs_volume: a volume's quota and what it uses
+//
+// A volume is a directory tree with a quota (`bucky fs volume`): its root names
+// itself in `volume`, and everything made inside inherits its parent's `volume`.
+// A file's size counts against its volume in the same transaction that changes
+// it; a rename or hard link between volumes is EXDEV (mv then copies, and the
+// copy counts), as between two file systems.
 //
 // <ino> is 16 lowercase hex digits (random, so nodes never need to agree on a
 // counter: a create compares the new inode key absent); <block> is 8. One range
@@ -54,9 +61,10 @@ struct fs_inode {
   inode_number parent = 0;       // directory: the directory holding it (root: itself)
   std::uint32_t blocks = 0;      // file: fs_block records "/b/0".."/b/<blocks-1>" may exist
   std::string symlink_target{};
+  inode_number volume = 0;       // the volume it counts against (0: none; a volume's root: itself)
   bool operator==(const fs_inode&) const = default;
   MSGPACK_DEFINE(ino, kind, mode, uid, gid, size_bytes, mtime_ns, ctime_ns, atime_ns, links, parent, blocks,
-                 symlink_target);
+                 symlink_target, volume);
   status validate() const;
 };
 
@@ -86,9 +94,22 @@ struct fs_dirent {
   status validate() const;
 };
 
+// A volume's quota and use: the sizes and the number of its files (symlinks and
+// directories count nothing). limit_bytes 0: no limit (use is still counted).
+struct fs_volume {
+  static constexpr const char* type_name = "fs_volume";
+  std::uint64_t limit_bytes = 0;
+  std::uint64_t used_bytes = 0;
+  std::uint64_t files = 0;
+  bool operator==(const fs_volume&) const = default;
+  MSGPACK_DEFINE(limit_bytes, used_bytes, files);
+  status validate() const;
+};
+
 inline constexpr std::string_view fs_prefix = "/fs/";
 inline constexpr std::string_view inode_prefix = "/fs/i/";
 inline constexpr std::string_view dirent_prefix = "/fs/d/";
+inline constexpr std::string_view volume_prefix = "/fs/v/";
 // Chunks something besides a file keeps (an installed package, a backup snapshot):
 // /fs/pins/<owner>/<name> holds an fs_block of refs; repair keeps them like files'.
 inline constexpr std::string_view pin_prefix = "/fs/pins/";
@@ -107,6 +128,8 @@ std::optional<std::string> dirent_name(inode_number dir, std::string_view key);
 std::optional<inode_number> inode_of_key(std::string_view key);
 std::optional<std::uint32_t> block_of_key(std::string_view key);
 std::string inode_hex(inode_number ino);
+std::string volume_key(inode_number root);
+std::optional<inode_number> volume_of_key(std::string_view key);
 
 // A directory entry's name: 1..255 bytes, no '/' or NUL, not "." or "..".
 status check_name(std::string_view name);
@@ -114,10 +137,12 @@ status check_name(std::string_view name);
 std::string encode_value(const fs_inode& inode);
 std::string encode_value(const fs_block& block);
 std::string encode_value(const fs_dirent& dirent);
+std::string encode_value(const fs_volume& volume);
 // `where` names the key in errors ("/fs/i/00..1: ...").
 result<fs_inode> decode_inode(std::string_view value, std::string_view where);
 result<fs_block> decode_block(std::string_view value, std::string_view where);
 result<fs_dirent> decode_dirent(std::string_view value, std::string_view where);
+result<fs_volume> decode_volume(std::string_view value, std::string_view where);
 
 }  // namespace bucky::zone_fs
 

@@ -36,6 +36,16 @@ int fs_df(const cli_options& options);
 // The df table, zone line and repair line (bucky fs df; bucky status shows them too).
 void print_df(const fs_reply& reply);
 nlohmann::json df_json(const fs_reply& reply);
+// bucky fs volume create PATH [--quota SIZE] | quota PATH SIZE | list: run by the
+// CLI itself over the zone state (the owner's or an admin's key).
+struct fs_volume_options {
+  std::string op;  // create, quota, list
+  std::string path;
+  std::uint64_t limit_bytes = 0;  // 0: none
+};
+int fs_volume(const cli_options& options, const fs_volume_options& volume);
+// "10G", "500M", "1.5T", "none" -> bytes (binary units; none: 0).
+result<std::uint64_t> parse_size(const std::string& text);
 int fs_put(const cli_options& options, const fs_options& fs);
 int fs_get(const cli_options& options, const fs_options& fs);
 

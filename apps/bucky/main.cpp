@@ -38,11 +38,33 @@ namespace {
 
 struct fs_subcommands {
   CLI::App *ls, *stat, *put, *get, *rm, *mv, *mkdir, *df;
+  CLI::App *volume_create, *volume_quota, *volume_list;
 };
 
+struct fs_volume_text {
+  cli::fs_volume_options volume;
+  std::string size = "none";
+};
+
+// bucky fs volume create|quota|list.
+void add_volume_commands(CLI::App& fs_command, fs_subcommands& made, fs_volume_text& text) {
+  auto* volume = fs_command.add_subcommand("volume", "volumes: directory trees with a quota (create, quota, list)");
+  volume->require_subcommand(1);
+  volume->fallthrough();
+  made.volume_create = volume->add_subcommand("create", "make a new directory that is a volume");
+  made.volume_create->add_option("path", text.volume.path, "zone path of the new directory")->required();
+  made.volume_create->add_option("--quota", text.size, "at most this many bytes of files: 10G, 500M, none (default)");
+  made.volume_quota = volume->add_subcommand("quota", "change a volume's quota (below its use: it only stops growing)");
+  made.volume_quota->add_option("path", text.volume.path, "zone path of the volume")->required();
+  made.volume_quota->add_option("size", text.size, "10G, 500M, ... or none")->required();
+  made.volume_list = volume->add_subcommand("list", "every volume with its use and quota");
+  for (auto* command : {made.volume_create, made.volume_quota, made.volume_list}) command->fallthrough();
+}
+
 // bucky fs ...: flags may follow the subcommand (`bucky fs ls / --json --node n2`).
-fs_subcommands add_fs_commands(CLI::App& app, cli_options& options, cli::fs_options& fs) {
-  auto* parent = app.add_subcommand("fs", "the zone's files without a mount: ls, stat, put, get, rm, mv, mkdir, df");
+fs_subcommands add_fs_commands(CLI::App& app, cli_options& options, cli::fs_options& fs, fs_volume_text& volume_text) {
+  auto* parent =
+      app.add_subcommand("fs", "the zone's files without a mount: ls, stat, put, get, rm, mv, mkdir, df, volume");
   parent->require_subcommand(1);
   parent->fallthrough();
   parent->add_option("--node", options.node, "the node that serves it (default: the first that answers)");
@@ -72,6 +94,7 @@ fs_subcommands add_fs_commands(CLI::App& app, cli_options& options, cli::fs_opti
   for (auto* command : {made.ls, made.stat, made.put, made.get, made.rm, made.mv, made.mkdir, made.df}) {
     command->fallthrough();
   }
+  add_volume_commands(*parent, made, volume_text);
   return made;
 }
 
@@ -87,6 +110,21 @@ std::optional<int> run_fs_command(const fs_subcommands& fs, const cli_options& o
   if (fs.mkdir->parsed()) return cli::fs_mkdir(options, paths);
   if (fs.df->parsed()) return cli::fs_df(options);
   return std::nullopt;
+}
+
+std::optional<int> run_volume_command(const fs_subcommands& fs, const cli_options& options, fs_volume_text& text) {
+  auto& volume = text.volume;
+  if (fs.volume_list->parsed()) volume.op = "list";
+  else if (fs.volume_create->parsed()) volume.op = "create";
+  else if (fs.volume_quota->parsed()) volume.op = "quota";
+  else return std::nullopt;
+  auto size = cli::parse_size(text.size);
+  if (!size) {
+    std::cerr << "bucky fs volume " << volume.op << ": " << size.error().message() << "\n";
+    return 2;
+  }
+  volume.limit_bytes = *size;
+  return cli::fs_volume(options, volume);
 }
 
 }  // namespace
@@ -260,7 +298,8 @@ int run(int argc, char** argv) {
   kv_watch->add_option("--count", options.count, "exit after this many changes (default: run until interrupted)")
       ->check(CLI::Range(0, 1'000'000'000));
   cli::fs_options fs_paths;
-  const auto fs = add_fs_commands(app, options, fs_paths);
+  fs_volume_text volume_text;
+  const auto fs = add_fs_commands(app, options, fs_paths, volume_text);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -295,6 +334,7 @@ int run(int argc, char** argv) {
     return cli::zone_fetch(fetch_options);
   }
   if (auto done = run_fs_command(fs, options, fs_paths)) return *done;
+  if (auto done = run_volume_command(fs, options, volume_text)) return *done;
   if (status->parsed()) return status_command(options);
   if (ping->parsed()) return ping_command(options);
   if (kv_put->parsed()) return kv_command(options, kv_op_kind::put);

@@ -11,6 +11,7 @@
 #include "actors/zone_state/system_config.hpp"
 #include "apps/bucky_inspect/zone_reading.hpp"
 #include "messages/actor_table.hpp"
+#include "messages/fs.hpp"
 #include "messages/session_list.hpp"
 #include "messages/zone_state_status.hpp"
 
@@ -89,9 +90,37 @@ zone_snapshot collector::collect() {
   } else {
     zone.zone_state_error = answer.error().to_string();
   }
+  collect_files(zone);
   fill_rates(previous_ ? &*previous_ : nullptr, zone);
   previous_ = zone;
   return zone;
+}
+
+// From the first up node, every files_refresh_ms; in between the last answer.
+void collector::collect_files(zone_snapshot& zone) {
+  const bool fresh_enough = previous_ && previous_->files &&
+                            zone.captured_unix_ms - previous_->files->asked_unix_ms < files_refresh_ms;
+  if (fresh_enough) {
+    zone.files = previous_->files;
+    for (auto& node : zone.nodes) {
+      if (const auto* before = previous_->node(node.name)) node.chunks = before->chunks;
+    }
+    return;
+  }
+  std::string problems;
+  for (const auto& node : zone.nodes) {
+    if (!node.up) continue;
+    fs_request df;
+    df.op = fs_op::df;
+    auto answer = session_.client->call(node.name, "zonefs", df,
+                                        std::max(call_timeout_, std::chrono::milliseconds(files_call_timeout_ms_min)));
+    if (answer) return apply_files(*answer, zone.captured_unix_ms, zone);
+    problems += fmt::format("{}{}: {}", problems.empty() ? "" : "; ", node.name, answer.error().to_string());
+  }
+  files_view failed;
+  failed.asked_unix_ms = zone.captured_unix_ms;
+  failed.error = problems.empty() ? "no node is up" : problems;
+  zone.files = failed;
 }
 
 result<log_tail_reply> collector::log_tail(const std::string& node, std::uint64_t after, int level_min,

@@ -20,6 +20,12 @@ namespace bucky::inspect {
 
 class collector {
  public:
+  // The file system's df counts the whole tree: asked at most this often, the
+  // figures in between are the last ones.
+  static constexpr std::int64_t files_refresh_ms = 10'000;
+  // df waits up to 3 s for each node's chunk store: its call gets at least this.
+  static constexpr std::int64_t files_call_timeout_ms_min = 5'000;
+
   collector(cli::admin_session& session, cli::cli_options options, std::uint64_t call_timeout_ms);
 
   // A fresh snapshot; actor message rates come from the one before.
@@ -37,6 +43,7 @@ class collector {
 
  private:
   node_view collect_node(const std::string& name);
+  void collect_files(zone_snapshot& zone);
 
   cli::admin_session& session_;
   cli::cli_options options_;

@@ -29,7 +29,8 @@ std::string clock_text(std::int64_t unix_ms) {
 std::string bytes_text(std::uint64_t bytes) {
   if (bytes < 10'000) return fmt::format("{}B", bytes);
   if (bytes < 10'000'000) return fmt::format("{}K", bytes / 1024);
-  return fmt::format("{}M", bytes / (1024 * 1024));
+  if (bytes < 10'000'000'000) return fmt::format("{}M", bytes / (1024 * 1024));
+  return fmt::format("{}G", bytes / (1024 * 1024 * 1024));
 }
 
 std::string age_text(std::uint64_t ms) {
@@ -63,7 +64,28 @@ std::string node_notes(const zone_snapshot& zone, const node_view& n) {
   if (n.drained) notes.push_back("drained (no services placed here)");
   if (n.up && !n.reports_status) notes.push_back("no node status in the zone state");
   if (!n.up && !n.error.empty()) notes.push_back(n.error);
+  if (n.chunks && n.chunks->reachable) {
+    notes.push_back(fmt::format("{} chunks ({}), room {}{}", n.chunks->chunks, bytes_text(n.chunks->bytes),
+                                bytes_text(n.chunks->room_bytes), n.chunks->accepting ? "" : ", FULL: takes no new chunks"));
+  } else if (n.chunks && n.up) {
+    notes.push_back("chunk store: " + n.chunks->problem);
+  }
   return fmt::format("{}", fmt::join(notes, ", "));
+}
+
+// The zone file system in one line: its tree and what repair last found.
+std::string files_line(const zone_snapshot& zone) {
+  if (!zone.files) return "files: not asked yet";
+  const auto& f = *zone.files;
+  if (!f.error.empty()) return "files: df failed: " + f.error;
+  auto figure = [](std::int64_t n) { return n < 0 ? std::string("?") : std::to_string(n); };
+  std::string repair = !f.repair_problem.empty() ? "repair: " + f.repair_problem
+                       : f.under_replicated < 0  ? std::string("repair: not reported yet")
+                                                 : fmt::format("copies missing {}, lost {}{}", figure(f.copies_missing),
+                                                               figure(f.lost),
+                                                               f.repair_node.empty() ? "" : " (repair: " + f.repair_node + ")");
+  return fmt::format("files: {}{} files, {} dirs, {}; {}", f.complete ? "" : "at least ", f.files, f.directories,
+                     bytes_text(f.file_bytes), repair);
 }
 
 void zone_view(page& out, const zone_snapshot& zone, const ui_state& ui, std::size_t room) {
@@ -91,7 +113,8 @@ void zone_view(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
                                ballot, chosen, applied, lag, actors));
   }
   const auto* selected = row_at(shown, ui.zone_row);
-  std::size_t below = zone.zone_state_error.empty() ? 3 : 4;  // blank, selected node's notes, summary (, error)
+  // blank, selected node's notes, zone-state summary, files (, error)
+  std::size_t below = zone.zone_state_error.empty() ? 4 : 5;
   add_rows(out, rows, ui.zone_row, room > below + 1 ? room - below - 1 : 1);
   if (rows.empty()) out.add(ui.filter.empty() ? "  (no nodes)" : "  (no node matches the filter)");
   out.add("");
@@ -102,6 +125,7 @@ void zone_view(page& out, const zone_snapshot& zone, const ui_state& ui, std::si
   out.add(fmt::format("zone state: leader {}, ballot {}, revision {}; scheduler: {}",
                       zone.leader.empty() ? "none" : zone.leader, zone.ballot, zone.revision,
                       zone.scheduler.empty() ? "none" : zone.scheduler));
+  out.add(files_line(zone));
   if (!zone.zone_state_error.empty()) out.add("zone state read failed: " + zone.zone_state_error);
 }
 

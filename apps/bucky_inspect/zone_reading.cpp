@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "actors/scheduler/decision.hpp"
 #include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/system_config.hpp"
@@ -94,6 +97,44 @@ void summarize_replicas(zone_snapshot& zone) {
   }
   auto most = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
   zone.leader = most == named.end() ? "" : most->first;
+}
+
+void apply_files(const fs_reply& df, std::int64_t asked_unix_ms, zone_snapshot& zone) {
+  files_view files;
+  files.asked_unix_ms = asked_unix_ms;
+  files.served_by = df.node_id;
+  if (df.error != 0) {
+    files.error = fmt::format("{} (errno {})", df.message, df.error);
+    zone.files = files;
+    return;
+  }
+  files.files = df.zone.files;
+  files.directories = df.zone.directories;
+  files.file_bytes = df.zone.file_bytes;
+  files.complete = df.zone.complete;
+  const auto report = nlohmann::json::parse(df.zone.repair_report, nullptr, false);
+  if (report.is_object()) {
+    auto figure = [&](const char* field) -> std::int64_t {
+      auto found = report.find(field);
+      return found != report.end() && found->is_number_integer() ? found->get<std::int64_t>() : -1;
+    };
+    files.under_replicated = figure("under_replicated");
+    files.copies_missing = figure("copies_missing");
+    files.lost = figure("lost");
+    auto node = report.find("node");
+    if (node != report.end() && node->is_string()) files.repair_node = node->get<std::string>();
+    if (files.under_replicated < 0) files.repair_problem = "/fs/repair has no under_replicated count";
+  } else if (!df.zone.repair_report.empty()) {
+    files.repair_problem = "/fs/repair is not a JSON object";
+  }
+  zone.files = files;
+  for (const auto& usage : df.nodes) {
+    for (auto& node : zone.nodes) {
+      if (node.name != usage.node_id) continue;
+      node.chunks = chunk_store_view{usage.reachable, usage.problem, usage.figures.chunks, usage.figures.bytes,
+                                     usage.figures.room_bytes, usage.figures.disk_free_bytes, usage.figures.accepting};
+    }
+  }
 }
 
 }  // namespace bucky::inspect

@@ -70,6 +70,12 @@ json node_json(const zone_snapshot& zone, const node_view& n) {
                                {"established", s.established}, {"age_ms", s.age_ms}, {"bytes_in", s.bytes_in},
                                {"bytes_out", s.bytes_out}, {"errors", s.errors}});
   }
+  if (n.chunks) {
+    const auto& c = *n.chunks;
+    out["chunk_store"] = c.reachable ? json{{"chunks", c.chunks}, {"bytes", c.bytes}, {"room_bytes", c.room_bytes},
+                                            {"disk_free_bytes", c.disk_free_bytes}, {"accepting", c.accepting}}
+                                     : json{{"problem", c.problem}};
+  }
   out["services"] = json::array();
   for (const auto& i : n.services) {
     out["services"].push_back({{"instance", i.id}, {"desired", i.desired}, {"state", i.state}, {"pid", i.pid},
@@ -90,6 +96,21 @@ json to_json(const zone_snapshot& zone) {
   if (!zone.zone_state_error.empty()) out["zone_state_error"] = zone.zone_state_error;
   out["nodes"] = json::array();
   for (const auto& n : zone.nodes) out["nodes"].push_back(node_json(zone, n));
+  if (zone.files) {
+    const auto& f = *zone.files;
+    auto reported = [](std::int64_t figure) { return figure < 0 ? json(nullptr) : json(figure); };
+    out["files"] = f.error.empty() ? json{{"served_by", f.served_by},
+                                          {"asked_unix_ms", f.asked_unix_ms},
+                                          {"files", f.files},
+                                          {"directories", f.directories},
+                                          {"file_bytes", f.file_bytes},
+                                          {"complete", f.complete},
+                                          {"under_replicated", reported(f.under_replicated)},
+                                          {"copies_missing", reported(f.copies_missing)},
+                                          {"lost", reported(f.lost)},
+                                          {"repair_node", f.repair_node}}
+                                   : json{{"error", f.error}, {"asked_unix_ms", f.asked_unix_ms}};
+  }
   return out;
 }
 

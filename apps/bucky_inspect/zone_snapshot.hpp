@@ -59,6 +59,34 @@ struct instance_view {
   std::string last_error;
 };
 
+// One node's chunk store, as the zone file system's df reports it.
+struct chunk_store_view {
+  bool reachable = false;
+  std::string problem;  // why not (down, no answer)
+  std::uint64_t chunks = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t room_bytes = 0;       // what it still takes, above its reserve
+  std::uint64_t disk_free_bytes = 0;
+  bool accepting = false;             // false: full, takes no new chunks
+};
+
+// The zone file system as a whole: its tree as counted and the repair actor's last
+// report (-1: not reported).
+struct files_view {
+  std::string error;      // non-empty: no node answered df
+  std::string served_by;  // the node that counted
+  std::int64_t asked_unix_ms = 0;
+  std::uint64_t files = 0;
+  std::uint64_t directories = 0;
+  std::uint64_t file_bytes = 0;
+  bool complete = true;  // false: the count stopped at its bound (a lower bound)
+  std::int64_t under_replicated = -1;
+  std::int64_t copies_missing = -1;
+  std::int64_t lost = -1;
+  std::string repair_node;  // the node that led the last repair round
+  std::string repair_problem;  // non-empty: /fs/repair is there but not readable
+};
+
 struct node_view {
   std::string name;
   std::string address;
@@ -74,6 +102,7 @@ struct node_view {
   bool drained = false;
   bool reports_status = false;  // its status key exists (its node loop's lease lives)
   std::vector<instance_view> services;
+  std::optional<chunk_store_view> chunks;  // unset: the file system was not asked yet
 };
 
 struct zone_snapshot {
@@ -85,6 +114,7 @@ struct zone_snapshot {
   std::int64_t revision = 0;
   std::string scheduler;   // the node holding /scheduler/leader ("" none)
   std::string zone_state_error;  // the zone-state read failed: services/scheduler unknown
+  std::optional<files_view> files;  // unset: not asked yet
 
   const node_view* node(const std::string& name) const;
 };

@@ -101,11 +101,13 @@ int run_node(const node_options& options, const boot_plan& plan, std::shared_ptr
   caf::actor_system_config caf_config;
   tune_scheduler(caf_config);
   caf::actor_system system{caf_config};
-  auto daemon = spawn_node_daemon(system, make_daemon_config(options, plan, std::move(tail)));
-
+  // The signals are taken before any child starts: a SIGINT or SIGTERM that comes
+  // while they start waits for the handler below instead of killing the process.
   boost::asio::io_context io;
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGUSR1);
   if (fault_injection_enabled()) signals.add(SIGUSR2);
+  auto daemon = spawn_node_daemon(system, make_daemon_config(options, plan, std::move(tail)));
+
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& error, int number) {
         if (error) return;

@@ -203,7 +203,10 @@ BOOST_AUTO_TEST_CASE(draining_a_node_in_the_tui_moves_its_service_and_once_json_
     BOOST_TEST(node["drained"].get<bool>() == (node["node"] == first));
     BOOST_TEST(node["actors"].size() >= 7u);
     BOOST_TEST(!node["actors"][0]["messages_per_s"].is_null());  // two samples: rates known
+    BOOST_TEST(node["chunk_store"].contains("chunks"), node.dump());  // the file system's df, per node
   }
+  BOOST_TEST_REQUIRE(snapshot["files"].is_object(), snapshot.dump());
+  BOOST_TEST(snapshot["files"]["files"].is_number(), snapshot["files"].dump());
 
   tui.keys({"d"});
   tui.keys({"y"});

@@ -222,3 +222,45 @@ BOOST_AUTO_TEST_CASE(a_writer_writes_only_in_their_home_and_a_reader_only_reads)
   BOOST_TEST(zone.cli({"--key", bob, "fs", "mkdir", "-p", "/home/bob"}).code != 0);
   BOOST_TEST(zone.cli({"--key", bob, "fs", "mv", "/home/alice/docs/note", "/home/alice/x"}).code != 0);
 }
+
+// A volume's quota: what does not fit is refused with EDQUOT and leaves nothing
+// behind; a name does not move out of its volume (EXDEV); a raised quota lets it in.
+BOOST_AUTO_TEST_CASE(a_volume_with_a_quota_refuses_what_does_not_fit_and_says_so) {
+  fs_zone zone;
+  zone.write_random("600k", 600 * 1024, 11);
+  zone.write_random("300k", 300 * 1024, 12);
+  auto made = zone.cli({"fs", "volume", "create", "/photos", "--quota", "1M"});
+  BOOST_TEST_REQUIRE(made.code == 0, made.err + made.out);
+  BOOST_TEST_REQUIRE(zone.cli({"fs", "put", zone.local("600k"), "/photos/a"}).code == 0);
+  auto over = zone.cli({"fs", "put", zone.local("600k"), "/photos/b"});
+  BOOST_TEST(over.code == 1);
+  BOOST_TEST(over.err.find("(EDQUOT)") != std::string::npos, over.err);
+  BOOST_TEST(over.err.find("bucky fs volume list") != std::string::npos, over.err);
+  BOOST_TEST(zone.cli({"fs", "stat", "/photos/b"}).code != 0);
+  BOOST_TEST_REQUIRE(zone.cli({"fs", "put", zone.local("300k"), "/photos/c"}).code == 0);
+
+  auto listed = zone.cli({"--json", "fs", "volume", "list"});
+  BOOST_TEST_REQUIRE(listed.code == 0, listed.err);
+  auto volumes = json::parse(listed.out)["volumes"];
+  BOOST_TEST_REQUIRE(volumes.size() == 1u, listed.out);
+  BOOST_TEST(volumes[0]["path"] == "/photos");
+  BOOST_TEST(volumes[0]["used_bytes"] == 900 * 1024);
+  BOOST_TEST(volumes[0]["files"] == 2);
+  BOOST_TEST(volumes[0]["limit_bytes"] == 1024 * 1024);
+  auto text = zone.cli({"fs", "volume", "list"});
+  BOOST_TEST(text.out.find("/photos") != std::string::npos, text.out);
+
+  auto out_of_volume = zone.cli({"fs", "mv", "/photos/a", "/a"});
+  BOOST_TEST(out_of_volume.code == 1);
+  BOOST_TEST(out_of_volume.err.find("(EXDEV)") != std::string::npos, out_of_volume.err);
+
+  auto bad_size = zone.cli({"fs", "volume", "quota", "/photos", "12Q"});
+  BOOST_TEST(bad_size.code == 2);
+  BOOST_TEST(bad_size.err.find("\"12Q\" is not a size") != std::string::npos, bad_size.err);
+  auto not_volume = zone.cli({"fs", "volume", "quota", "/", "1G"});
+  BOOST_TEST(not_volume.code == 1);
+  BOOST_TEST(not_volume.err.find("not the root of a volume") != std::string::npos, not_volume.err);
+  BOOST_TEST_REQUIRE(zone.cli({"fs", "volume", "quota", "/photos", "2M"}).code == 0);
+  auto fits = zone.cli({"fs", "put", zone.local("600k"), "/photos/b"});
+  BOOST_TEST(fits.code == 0, fits.err);
+}

@@ -74,6 +74,26 @@ rsync -a $b/tree/ back/
 diff -r tree back
 test "$(readlink back/l)" = y
 )SH");
+  // A volume with a quota on the mount: cp past it is "Disk quota exceeded" and
+  // leaves an empty file (the bytes never counted), mv out of it copies (EXDEV).
+  auto made = zone.cli({"fs", "volume", "create", "/vol", "--quota", "1M"});
+  BOOST_TEST_REQUIRE(made.code == 0, made.err);
+  zone.sh(R"SH(
+head -c 2000000 /dev/urandom > big.bin
+if cp big.bin mnt-n2/vol/big.bin 2> cp.err; then exit 1; fi
+grep -q "Disk quota exceeded" cp.err
+test "$(stat -c %s mnt-n1/vol/big.bin)" = 0
+head -c 500000 /dev/urandom > small.bin
+cp small.bin mnt-n3/vol/small.bin
+mv mnt-n1/vol/small.bin mnt-n1/small.bin
+cmp small.bin mnt-n2/small.bin
+test ! -e mnt-n2/vol/small.bin
+)SH");
+  auto listed = zone.cli({"--json", "fs", "volume", "list"});
+  BOOST_TEST_REQUIRE(listed.code == 0, listed.err);
+  auto volumes = nlohmann::json::parse(listed.out)["volumes"];
+  BOOST_TEST_REQUIRE(volumes.size() == 1u, listed.out);
+  BOOST_TEST(volumes[0]["used_bytes"] == 0, listed.out);  // big.bin never grew, small.bin left
 }
 
 // Many writers at once on every mount (each node's FUSE threads share one way to

@@ -1,8 +1,8 @@
 // Seeded histories of namespace operations from several clients on the zone
 // state's state machine, with another client's change landing between a read and
 // its txn, requests refused, and txns that applied but whose answer was lost (a
-// node dying mid-call). After every step fsck must find nothing (fsck.hpp lists
-// the rules). CI runs a fixed range of seeds; BUCKY_SIM_SEED=N replays one
+// node dying mid-call). Some directories are volumes with quotas. After every
+// step fsck must find nothing (fsck.hpp lists the rules: volume figures too). CI runs a fixed range of seeds; BUCKY_SIM_SEED=N replays one
 // (build/tests/sim_zone_fs_metadata); BUCKY_SIM_SEEDS and BUCKY_SIM_BASE_SEED run
 // other ranges. Failing seeds go into regression_seeds.
 #define BOOST_TEST_MODULE sim_zone_fs_metadata
@@ -76,6 +76,8 @@ class history {
       case 1: {
         new_inode fresh;
         fresh.kind = pick(3) == 0 ? fs_kind::directory : fs_kind::file;
+        // Some directories are volumes, a few with quotas small enough to refuse.
+        if (fresh.kind == fs_kind::directory && pick(3) == 0) fresh.volume_limit_bytes = pick(4) * std::uint64_t{fs_limits::chunk_bytes};
         (void)fs_.make(dir, name(), fresh, now);
         break;
       }

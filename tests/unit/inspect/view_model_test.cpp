@@ -301,3 +301,51 @@ BOOST_AUTO_TEST_CASE(the_zone_state_read_fills_services_drains_and_the_scheduler
   apply_zone_state(answer, zone);
   BOOST_TEST(zone.zone_state_error == "unexpected answer from the zone state");
 }
+
+// The zone file system's df: the selected node's chunk store in its notes, the
+// tree and repair's last figures in one line, and the same in --once --json.
+BOOST_AUTO_TEST_CASE(the_zone_view_shows_each_nodes_chunk_store_and_the_zone_files) {
+  auto zone = three_nodes();
+  ui_state ui;
+  BOOST_TEST(has(render(zone, {}, ui, 80, 24), "files: not asked yet"));
+  fs_reply df;
+  df.node_id = "n2";
+  df.zone.files = 1234;
+  df.zone.directories = 56;
+  df.zone.file_bytes = 50ull * 1024 * 1024;
+  df.zone.repair_report = R"({"node": "n3", "under_replicated": 2, "copies_missing": 3, "lost": 0, "round": 9})";
+  fs_node_usage n1{"n1", true, "", {}};
+  n1.figures.chunks = 77;
+  n1.figures.bytes = 20ull * 1024 * 1024;
+  n1.figures.room_bytes = 40ull * 1024 * 1024 * 1024;
+  n1.figures.accepting = false;
+  df.nodes = {n1, fs_node_usage{"n2", false, "no answer in 3000 ms", {}}, fs_node_usage{"elsewhere", true, "", {}}};
+  apply_files(df, 1000, zone);
+  auto lines = render(zone, {}, ui, 80, 24);
+  BOOST_TEST(has(lines, "files: 1234 files, 56 dirs, 50M; copies missing 3, lost 0 (repair: n3)"));
+  BOOST_TEST(has(render(zone, {}, ui, 200, 24), "77 chunks (20M), room 40G, FULL: takes no new chunks"));
+  ui.zone_row = 1;
+  BOOST_TEST(has(render(zone, {}, ui, 120, 24), "chunk store: no answer in 3000 ms"));
+  BOOST_TEST(!zone.nodes[2].chunks.has_value());  // df did not name n3
+  auto json = to_json(zone);
+  BOOST_TEST(json["files"]["copies_missing"].get<int>() == 3);
+  BOOST_TEST(json["nodes"][0]["chunk_store"]["chunks"].get<int>() == 77);
+  BOOST_TEST(json["nodes"][1]["chunk_store"]["problem"].get<std::string>() == "no answer in 3000 ms");
+
+  // A report that is not what this version writes, and a failed df, are said as such.
+  df.zone.repair_report = R"({"lost": "many"})";
+  df.zone.complete = false;
+  apply_files(df, 2000, zone);
+  BOOST_TEST(has(render(zone, {}, ui, 100, 24),
+                 "files: at least 1234 files, 56 dirs, 50M; repair: /fs/repair has no under_replicated count"));
+  df.zone.repair_report = R"({"under_replicated": 0})";
+  apply_files(df, 2500, zone);
+  BOOST_TEST(has(render(zone, {}, ui, 100, 24), "copies missing ?, lost ?"));
+  df.zone.repair_report = "";
+  apply_files(df, 3000, zone);
+  BOOST_TEST(has(render(zone, {}, ui, 80, 24), "repair: not reported yet"));
+  df.error = 5;
+  df.message = "the zone state did not answer";
+  apply_files(df, 4000, zone);
+  BOOST_TEST(has(render(zone, {}, ui, 100, 24), "files: df failed: the zone state did not answer (errno 5)"));
+}

@@ -267,3 +267,106 @@ BOOST_FIXTURE_TEST_CASE(fsck_names_what_is_broken, fs_fixture) {
   for (const auto& problem : report.problems) named = named || problem.find(inode_hex(dir.ino)) != std::string::npos;
   BOOST_TEST(named);
 }
+
+namespace {
+
+fs_volume volume_of(metadata& fs, inode_number root) {
+  auto listed = fs.volumes();
+  BOOST_REQUIRE(listed);
+  for (const auto& entry : *listed) {
+    if (entry.root == root) return entry.record;
+  }
+  BOOST_FAIL("no volume " << inode_hex(root));
+  return {};
+}
+
+content_change sized(std::uint64_t size_bytes) {
+  content_change change;
+  change.size_bytes = size_bytes;
+  return change;
+}
+
+}  // namespace
+
+// A volume counts its files' sizes in the txn that changes them; past its quota a
+// commit is EDQUOT and changes nothing; shrinking, removing and replacing give
+// room back; fsck agrees with the figures after every step.
+BOOST_FIXTURE_TEST_CASE(a_volume_counts_its_files_and_refuses_growth_past_its_quota, fs_fixture) {
+  auto home = fs.make_volume(root_inode, "home", 3'000, ++now_ns);
+  BOOST_REQUIRE(home);
+  BOOST_TEST(home->volume == home->ino);
+  auto docs = make(home->ino, "docs", fs_kind::directory);
+  BOOST_TEST(docs.volume == home->ino);
+  auto a = make(docs.ino, "a");
+  auto b = make(home->ino, "b");
+  make(home->ino, "link", fs_kind::symlink);  // symlinks count nothing
+  BOOST_TEST(volume_of(fs, home->ino).files == 2u);
+  BOOST_REQUIRE(fs.commit(a.ino, sized(2'000), ++now_ns));
+  BOOST_REQUIRE(fs.commit(b.ino, sized(1'000), ++now_ns));
+  BOOST_TEST(volume_of(fs, home->ino).used_bytes == 3'000u);
+  auto over = fs.commit(b.ino, sized(1'001), ++now_ns);
+  BOOST_TEST(error_of(over.error()) == EDQUOT);
+  BOOST_TEST(over.error().message().find("holds 3000 of its 3000 bytes") != std::string::npos, over.error().message());
+  BOOST_TEST(fs.getattr(b.ino).value().size_bytes == 1'000u);  // unchanged
+  BOOST_REQUIRE(fs.commit(a.ino, sized(500), ++now_ns));       // a truncate gives room back
+  BOOST_REQUIRE(fs.commit(b.ino, sized(2'500), ++now_ns));
+  require_clean();
+  BOOST_REQUIRE(fs.unlink(docs.ino, "a", ++now_ns).is_ok());
+  BOOST_TEST(volume_of(fs, home->ino).used_bytes == 2'500u);
+  BOOST_TEST(volume_of(fs, home->ino).files == 1u);
+  // Replacing a file by a rename drops the replaced one's bytes.
+  auto c = make(home->ino, "c");
+  BOOST_REQUIRE(fs.commit(c.ino, sized(100), ++now_ns));
+  BOOST_REQUIRE(fs.rename(home->ino, "c", home->ino, "b", rename_mode::replace, ++now_ns).is_ok());
+  BOOST_TEST(volume_of(fs, home->ino).used_bytes == 100u);
+  // A quota below the use stops growth only; 0 lifts it.
+  BOOST_REQUIRE(fs.set_volume_limit(home->ino, 50));
+  BOOST_TEST(error_of(fs.commit(c.ino, sized(101), ++now_ns).error()) == EDQUOT);
+  BOOST_REQUIRE(fs.commit(c.ino, sized(60), ++now_ns));
+  BOOST_REQUIRE(fs.set_volume_limit(home->ino, 0));
+  BOOST_REQUIRE(fs.commit(c.ino, sized(1'000'000), ++now_ns));
+  BOOST_TEST(error_of(fs.set_volume_limit(docs.ino, 10).error()) == EINVAL);  // not a volume's root
+  require_clean();
+}
+
+// Between volumes a rename or hard link is EXDEV (mv copies instead); a volume's
+// root moves anywhere; a nested volume counts what it holds, not its parent;
+// removing an empty volume's root removes its record.
+BOOST_FIXTURE_TEST_CASE(names_do_not_cross_volumes_but_a_volume_moves_whole, fs_fixture) {
+  auto alice = fs.make_volume(root_inode, "alice", 0, ++now_ns).value();
+  auto bob = fs.make_volume(root_inode, "bob", 0, ++now_ns).value();
+  auto file = make(alice.ino, "f");
+  BOOST_REQUIRE(fs.commit(file.ino, sized(10), ++now_ns));
+  auto dir = make(alice.ino, "d", fs_kind::directory);
+  BOOST_TEST(error_of(fs.rename(alice.ino, "f", bob.ino, "f", rename_mode::replace, ++now_ns)) == EXDEV);
+  BOOST_TEST(error_of(fs.rename(alice.ino, "d", root_inode, "d", rename_mode::replace, ++now_ns)) == EXDEV);
+  BOOST_TEST(error_of(fs.link(file.ino, bob.ino, "f", ++now_ns).error()) == EXDEV);
+  BOOST_TEST(error_of(fs.rename(alice.ino, "f", dir.ino, "f", rename_mode::replace, ++now_ns)) == 0);  // within
+  BOOST_TEST(error_of(fs.rename(root_inode, "alice", bob.ino, "alice", rename_mode::replace, ++now_ns)) == 0);
+  auto photos = fs.make_volume(bob.ino, "photos", 0, ++now_ns).value();
+  auto pic = make(photos.ino, "pic");
+  BOOST_REQUIRE(fs.commit(pic.ino, sized(7), ++now_ns));
+  BOOST_TEST(volume_of(fs, photos.ino).used_bytes == 7u);
+  BOOST_TEST(volume_of(fs, bob.ino).used_bytes == 0u);
+  BOOST_TEST(volume_of(fs, alice.ino).used_bytes == 10u);
+  BOOST_REQUIRE(fs.unlink(photos.ino, "pic", ++now_ns).is_ok());
+  BOOST_REQUIRE(fs.rmdir(bob.ino, "photos", ++now_ns).is_ok());
+  BOOST_TEST(!holds_key_with(volume_key(photos.ino)));
+  BOOST_TEST(fs.volumes().value().size() == 2u);
+  require_clean();
+}
+
+// A writer losing its race against another's commit in the same volume plans
+// again from the new figures: the two together still fit or one is EDQUOT.
+BOOST_FIXTURE_TEST_CASE(racing_commits_in_one_volume_never_pass_its_quota, fs_fixture) {
+  auto vol = fs.make_volume(root_inode, "v", 1'000, ++now_ns).value();
+  auto x = make(vol.ino, "x");
+  auto y = make(vol.ino, "y");
+  port.before_txn = [&] {
+    port.before_txn = nullptr;
+    BOOST_REQUIRE(fs.commit(y.ino, sized(600), ++now_ns));
+  };
+  BOOST_TEST(error_of(fs.commit(x.ino, sized(600), ++now_ns).error()) == EDQUOT);
+  BOOST_TEST(volume_of(fs, vol.ino).used_bytes == 600u);
+  require_clean();
+}
