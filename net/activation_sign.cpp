@@ -11,7 +11,7 @@ namespace bucky::net {
 
 namespace {
 
-status refused(const std::string& why) { return status(status_code::permission_denied, "activation refused: " + why); }
+status activation_refused(const std::string& why) { return status(status_code::permission_denied, "activation refused: " + why); }
 
 }  // namespace
 
@@ -30,34 +30,34 @@ result<checked_activation> check_activation(const activation_request& request, c
                                             std::uint64_t now_unix_ms,
                                             const std::optional<public_key>& pinned_owner) {
   auto body = decode<activation>(request.body);
-  if (!body) return refused("it does not decode: " + body.error().message());
+  if (!body) return activation_refused("it does not decode: " + body.error().message());
   auto config = verify_zone_config(body->zone, pinned_owner);
-  if (!config) return refused(config.error().message());
+  if (!config) return activation_refused(config.error().message());
   if (body->zone_id != config->zone_id) {
-    return refused(fmt::format("it names zone {} but carries the config of zone {}", body->zone_id, config->zone_id));
+    return activation_refused(fmt::format("it names zone {} but carries the config of zone {}", body->zone_id, config->zone_id));
   }
   auto owner = public_key::from_text(config->owner_key);
-  if (!owner) return refused(owner.error().message());
-  if (request.signature.size() != signature_bytes) return refused("its signature is not 64 bytes");
+  if (!owner) return activation_refused(owner.error().message());
+  if (request.signature.size() != signature_bytes) return activation_refused("its signature is not 64 bytes");
   if (!verify_in_domain(*owner, activation_signature_domain, request.body, request.signature)) {
-    return refused("the owner's signature does not match (tampered, or signed by a key other than the zone owner)");
+    return activation_refused("the owner's signature does not match (tampered, or signed by a key other than the zone owner)");
   }
   if (body->node_key != own_key.to_text()) {
-    return refused(fmt::format("it was issued for node key {}, this node's key is {}: ask the owner for an "
+    return activation_refused(fmt::format("it was issued for node key {}, this node's key is {}: ask the owner for an "
                                "activation for this machine",
                                body->node_key, own_key.to_text()));
   }
   const auto* listed = config->find(body->node_id);
   if (!listed || listed->public_key != body->node_key) {
-    return refused(fmt::format("zone config version {} does not list node {} with this node's key",
+    return activation_refused(fmt::format("zone config version {} does not list node {} with this node's key",
                                config->version, body->node_id));
   }
   if (now_unix_ms >= body->expires_unix_ms) {
-    return refused(fmt::format("it expired {} s ago: issue a new one with bucky node activate",
+    return activation_refused(fmt::format("it expired {} s ago: issue a new one with bucky node activate",
                                (now_unix_ms - body->expires_unix_ms) / 1'000));
   }
   if (body->issued_unix_ms > now_unix_ms + activation_limits::clock_skew_ms_max) {
-    return refused(fmt::format("it was issued {} s in this node's future: check the clocks",
+    return activation_refused(fmt::format("it was issued {} s in this node's future: check the clocks",
                                (body->issued_unix_ms - now_unix_ms) / 1'000));
   }
   return checked_activation{std::move(*body), std::move(*config)};

@@ -11,7 +11,7 @@ namespace bucky::net {
 
 namespace {
 
-status refused(const std::string& why) { return status(status_code::permission_denied, "zone config refused: " + why); }
+status zone_config_refused(const std::string& why) { return status(status_code::permission_denied, "zone config refused: " + why); }
 
 }  // namespace
 
@@ -30,46 +30,46 @@ result<signed_zone_config> sign_zone_config(const zone_config& config, const key
 result<zone_config> verify_zone_config(const signed_zone_config& document,
                                        const std::optional<public_key>& pinned_owner) {
   auto config = decode<zone_config>(document.config);
-  if (!config) return refused("it does not decode: " + config.error().message());
-  if (encode(canonical(*config)) != document.config) return refused("its encoding is not canonical");
-  if (auto valid = validate(*config); !valid.is_ok()) return refused(valid.message());
+  if (!config) return zone_config_refused("it does not decode: " + config.error().message());
+  if (encode(canonical(*config)) != document.config) return zone_config_refused("its encoding is not canonical");
+  if (auto valid = validate(*config); !valid.is_ok()) return zone_config_refused(valid.message());
   auto owner = public_key::from_text(config->owner_key);
-  if (!owner) return refused(owner.error().message());
+  if (!owner) return zone_config_refused(owner.error().message());
   if (pinned_owner && *owner != *pinned_owner) {
-    return refused(fmt::format("it names owner key {} but this node trusts {}", config->owner_key,
+    return zone_config_refused(fmt::format("it names owner key {} but this node trusts {}", config->owner_key,
                                pinned_owner->to_text()));
   }
-  if (document.signature.size() != signature_bytes) return refused("its signature is not 64 bytes");
+  if (document.signature.size() != signature_bytes) return zone_config_refused("its signature is not 64 bytes");
   if (!verify_in_domain(*owner, zone_config_signature_domain, document.config, document.signature)) {
-    return refused("the owner's signature does not match (tampered, or signed by another key)");
+    return zone_config_refused("the owner's signature does not match (tampered, or signed by another key)");
   }
   return *config;
 }
 
 status check_zone_update(const zone_config& current, const zone_config& candidate) {
   if (candidate.zone_id != current.zone_id) {
-    return refused(fmt::format("it is for zone {}, not {}", candidate.zone_id, current.zone_id));
+    return zone_config_refused(fmt::format("it is for zone {}, not {}", candidate.zone_id, current.zone_id));
   }
-  if (candidate.owner_key != current.owner_key) return refused("it changes the owner key");
+  if (candidate.owner_key != current.owner_key) return zone_config_refused("it changes the owner key");
   if (candidate.version <= current.version) {
-    return refused(fmt::format("version {} is not newer than the version {} already held", candidate.version,
+    return zone_config_refused(fmt::format("version {} is not newer than the version {} already held", candidate.version,
                                current.version));
   }
   if (canonical(candidate).state_nodes != canonical(current).state_nodes) {
-    return refused("it changes the state nodes (fixed when the zone was created; moving the zone state to other "
+    return zone_config_refused("it changes the state nodes (fixed when the zone was created; moving the zone state to other "
                    "nodes is not supported yet: replace a dead state node's machine under the same node_id)");
   }
   std::set<std::string> revoked(candidate.revoked_keys.begin(), candidate.revoked_keys.end());
   for (const auto& key : current.revoked_keys) {
-    if (!revoked.count(key)) return refused("it un-revokes key " + key);
+    if (!revoked.count(key)) return zone_config_refused("it un-revokes key " + key);
   }
   for (const auto& node : current.nodes) {
     const auto* next = candidate.find(node.node_id);
     if (!next && !revoked.count(node.public_key)) {
-      return refused(fmt::format("node {} is removed but its key {} is not revoked", node.node_id, node.public_key));
+      return zone_config_refused(fmt::format("node {} is removed but its key {} is not revoked", node.node_id, node.public_key));
     }
     if (next && next->public_key != node.public_key && !revoked.count(node.public_key)) {
-      return refused(fmt::format("node {} gets a new key but its old key {} is not revoked", node.node_id,
+      return zone_config_refused(fmt::format("node {} gets a new key but its old key {} is not revoked", node.node_id,
                                  node.public_key));
     }
   }

@@ -10,6 +10,7 @@
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/runtime/message_types.hpp"
+#include "actors/runtime/steady_now.hpp"
 #include "messages/chunk.hpp"
 #include "messages/remote.hpp"
 #include "storage/chunk_dir.hpp"
@@ -20,11 +21,6 @@ namespace {
 
 using scrub_atom = caf::atom_constant<caf::atom("scrub")>;
 constexpr std::uint64_t scrub_tick_ms = 1'000;
-
-std::int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 chunk_reply reply_of(const status& done) {
   return {static_cast<std::uint8_t>(done.code()), done.message(), {}};
@@ -43,7 +39,7 @@ class chunk_store : public component_actor {
 
   caf::behavior make_behavior() override {
     storage::chunk_dir_options options{config_.chunk_dir, config_.reserve_bytes, logging::get(chunk_store_actor)};
-    auto opened = storage::chunk_dir::open(storage::posix_file_system(), options, steady_ms());
+    auto opened = storage::chunk_dir::open(storage::posix_file_system(), options, steady_now_ms());
     // Let it crash: node_daemon restarts us and the reason is in the log.
     if (!opened) throw std::runtime_error("chunk store: " + opened.error().to_string());
     dir_ = std::move(*opened);
@@ -72,7 +68,7 @@ class chunk_store : public component_actor {
  private:
   chunk_reply put(const caller& from, const chunk_put_request& request) {
     if (status denied = refuse_unless_node(from, "storing a chunk"); !denied.is_ok()) return reply_of(denied);
-    status stored = dir_->put(request.id, request.bytes, steady_ms());
+    status stored = dir_->put(request.id, request.bytes, steady_now_ms());
     if (!stored.is_ok() && stored.code() != status_code::no_space) {
       log().warn("chunk store: put of {} from {} failed: {}", request.id.short_hex(), from.name, stored.to_string());
     }
@@ -112,7 +108,7 @@ class chunk_store : public component_actor {
                 promise.deliver(*got);
                 return;
               }
-              status stored = dir_->put(id, got->bytes, steady_ms());
+              status stored = dir_->put(id, got->bytes, steady_now_ms());
               if (stored.is_ok()) log().debug("chunk store: chunk {} copied here from {}", id.short_hex(), source);
               promise.deliver(reply_of(stored));
             },
@@ -143,7 +139,7 @@ class chunk_store : public component_actor {
       return reply_of(status(status_code::too_large, fmt::format("{} ids in one drop (at most {})", request.ids.size(),
                                                                  chunk_message_limits::drop_ids_max)));
     }
-    const std::int64_t now = steady_ms();
+    const std::int64_t now = steady_now_ms();
     std::uint64_t removed = 0;
     for (const chunk_id& id : request.ids) {
       if (request.collect && dir_->idle_ms(id, now) < static_cast<std::int64_t>(request.idle_ms_min)) continue;
@@ -177,7 +173,7 @@ class chunk_store : public component_actor {
     if (::access(config_.chunk_dir.c_str(), F_OK) != 0) {
       log().error("chunk store: {} is gone; made again empty: repair will copy this node's share back",
                   config_.chunk_dir);
-      if (status rebuilt = dir_->rebuild(steady_ms()); !rebuilt.is_ok()) {
+      if (status rebuilt = dir_->rebuild(steady_now_ms()); !rebuilt.is_ok()) {
         throw std::runtime_error("chunk store: cannot rebuild " + config_.chunk_dir + ": " + rebuilt.to_string());
       }
     }

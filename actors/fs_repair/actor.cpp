@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/steady_now.hpp"
 #include "actors/zone_fs/holder_calls.hpp"
 #include "actors/zone_fs/references.hpp"
 #include "actors/zone_fs/repair_plan.hpp"
@@ -19,11 +20,6 @@ namespace bucky {
 namespace {
 
 using namespace zone_fs;
-
-std::int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 std::int64_t unix_s() {
   using namespace std::chrono;
@@ -58,7 +54,7 @@ class fs_repair : public component_actor {
     if (!keep_lease()) return;
     if (!leading_ && !campaign()) return;
     if (!round_due()) return;
-    last_round_ms_ = steady_ms();
+    last_round_ms_ = steady_now_ms();
     auto outcome = run_round();
     if (!outcome) {
       log().warn("repair: round {} stopped: {}", round_, outcome.error().to_string());
@@ -78,7 +74,7 @@ class fs_repair : public component_actor {
     const bool changed = view && up != last_up_;
     if (view) last_up_ = up;
     const std::uint64_t interval = last_round_found_work_ ? config_.round_interval_ms : config_.quiet_round_interval_ms;
-    return changed || last_round_ms_ < 0 || steady_ms() - last_round_ms_ >= static_cast<std::int64_t>(interval);
+    return changed || last_round_ms_ < 0 || steady_now_ms() - last_round_ms_ >= static_cast<std::int64_t>(interval);
   }
 
   // Grants or renews the lease; false while there is none.

@@ -13,6 +13,7 @@
 #include "actors/fuse_mount/fuse_session.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "actors/runtime/message_types.hpp"
+#include "actors/runtime/steady_now.hpp"
 #include "actors/zone_fs/actor_requests.hpp"
 #include "actors/zone_fs/fs_requests.hpp"
 #include "actors/zone_fs/node_files.hpp"
@@ -27,11 +28,6 @@ using unmounted_atom = caf::atom_constant<caf::atom("unmounted")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 constexpr std::uint64_t idle_check_ms = 5'000;       // how often idle `bucky fs put` handles are looked for
 constexpr std::uint64_t df_node_timeout_ms = 3'000;  // one node's chunk figures for df
-
-std::int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 std::int64_t wall_ns() {
   using namespace std::chrono;
@@ -104,7 +100,7 @@ class zone_fs_shell : public component_actor {
     zone_fs::fs_requests_options options;
     options.node_id = config_.node_id;
     options.random_u64 = random_source();
-    options.steady_ms = steady_ms;
+    options.steady_ms = steady_now_ms;
     options.chunk_figures = [this] {
       return zone_fs::ask_chunk_figures(system(), chunks_, config_.node_id, df_node_timeout_ms);
     };

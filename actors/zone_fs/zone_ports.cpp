@@ -13,21 +13,13 @@
 #include "actors/chunk_store/actor.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "actors/runtime/node_stopping.hpp"
+#include "actors/runtime/steady_now.hpp"
 #include "actors/state_client/actor.hpp"
 #include "messages/chunk.hpp"
 #include "messages/remote.hpp"
 #include "storage/chunk_hash.hpp"
 
 namespace bucky::zone_fs {
-
-namespace {
-
-std::int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 zone_kv_port::zone_kv_port(caf::actor_system& system, std::uint64_t timeout_ms)
     : system_(system), timeout_ms_(timeout_ms) {
@@ -64,15 +56,15 @@ void zone_kv_port::give_back(client done) {
 result<kv_response> zone_kv_port::ask(const kv_request& request, bool serializable) {
   client caller = take_client();
   ++caller.sequence;
-  const std::int64_t deadline_ms = steady_ms() + static_cast<std::int64_t>(budget_ms);
+  const std::int64_t deadline_ms = steady_now_ms() + static_cast<std::int64_t>(budget_ms);
   std::uint64_t backoff_ms = backoff_first_ms;
   for (std::uint32_t attempt = 1;; ++attempt) {
-    const std::int64_t left_ms = deadline_ms - steady_ms();
+    const std::int64_t left_ms = deadline_ms - steady_now_ms();
     auto out = ask_once(request, serializable, caller,
                         std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::max<std::int64_t>(left_ms, 1)), 1, timeout_ms_));
     const bool transient = !out && !node_stopping(system_) &&
                            (out.error().code() == status_code::unavailable || out.error().code() == status_code::timeout);
-    if (!transient || steady_ms() + static_cast<std::int64_t>(backoff_ms) >= deadline_ms) {
+    if (!transient || steady_now_ms() + static_cast<std::int64_t>(backoff_ms) >= deadline_ms) {
       give_back(caller);
       if (!out && transient && attempt > 1) {
         return status(out.error().code(), fmt::format("{} (asked {} times in {} ms)", out.error().message(), attempt,
@@ -174,7 +166,7 @@ result<std::vector<storage_node>> zone_chunk_port::holders() {
   {
     std::lock_guard lock(mutex_);
     const auto up = std::count_if(view_.begin(), view_.end(), [](auto& node) { return node.up; });
-    if (view_read_ms_ >= 0 && steady_ms() - view_read_ms_ < static_cast<std::int64_t>(options_.view_refresh_ms) &&
+    if (view_read_ms_ >= 0 && steady_now_ms() - view_read_ms_ < static_cast<std::int64_t>(options_.view_refresh_ms) &&
         static_cast<std::uint32_t>(up) >= options_.copies) {
       return view_;
     }
@@ -185,7 +177,7 @@ result<std::vector<storage_node>> zone_chunk_port::holders() {
   if (!view) return view.error();
   std::lock_guard lock(mutex_);
   view_ = *view;
-  view_read_ms_ = steady_ms();
+  view_read_ms_ = steady_now_ms();
   return view_;
 }
 
@@ -196,7 +188,7 @@ result<std::vector<storage_node>> zone_chunk_port::holders() {
 result<chunk_ref> zone_chunk_port::store_now(caf::scoped_actor& self, const std::string& bytes) {
   if (bytes.size() > fs_limits::chunk_bytes) return status(status_code::too_large, "a chunk over 1 MiB");
   const chunk_ref ref{chunk_hash(bytes), static_cast<std::uint32_t>(bytes.size())};
-  const std::int64_t started_ms = steady_ms();
+  const std::int64_t started_ms = steady_now_ms();
   const std::int64_t deadline_ms = started_ms + static_cast<std::int64_t>(options_.store_budget_ms);
   store_progress progress;
   std::uint64_t backoff_ms = 100;
@@ -214,7 +206,7 @@ result<chunk_ref> zone_chunk_port::store_now(caf::scoped_actor& self, const std:
     const bool only_full = progress.transient_refusals == 0 && progress.full_seen;
     const std::int64_t wait_until_ms =
         progress.transient_refusals > 0 ? deadline_ms : std::min(deadline_ms, started_ms + static_cast<std::int64_t>(options_.store_wait_for_nodes_ms));
-    if (only_full || node_stopping(system_) || steady_ms() + static_cast<std::int64_t>(backoff_ms) >= wait_until_ms) {
+    if (only_full || node_stopping(system_) || steady_now_ms() + static_cast<std::int64_t>(backoff_ms) >= wait_until_ms) {
       if (copies == 0) return status(status_code::unavailable, "the zone state lists no nodes to store chunks on");
       return status(only_full ? status_code::no_space : status_code::unavailable,
                     fmt::format("chunk {} stored on {} of {} holders ({} of {} nodes up, {} rounds){}{}",
@@ -264,7 +256,7 @@ void zone_chunk_port::store_round(caf::scoped_actor& self, const chunk_ref& ref,
         progress.refusals.push_back(fmt::format("{}: {}", node_id, done.to_string()));
       }
       std::lock_guard lock(mutex_);
-      paused_[node_id] = holder_pause{steady_ms() + static_cast<std::int64_t>(full ? options_.full_holder_pause_ms
+      paused_[node_id] = holder_pause{steady_now_ms() + static_cast<std::int64_t>(full ? options_.full_holder_pause_ms
                                                                                   : options_.full_holder_pause_ms / 10),
                                       full};
     }
@@ -274,14 +266,14 @@ void zone_chunk_port::store_round(caf::scoped_actor& self, const chunk_ref& ref,
 bool zone_chunk_port::pause_of(const std::string& node_id, bool again) {
   std::lock_guard lock(mutex_);
   auto found = paused_.find(node_id);
-  if (found == paused_.end() || found->second.until_ms <= steady_ms()) return false;
+  if (found == paused_.end() || found->second.until_ms <= steady_now_ms()) return false;
   return found->second.full || !again;
 }
 
 result<zone_room> zone_chunk_port::room() {
   {
     std::lock_guard lock(mutex_);
-    if (room_ && steady_ms() - room_read_ms_ < static_cast<std::int64_t>(options_.view_refresh_ms)) return *room_;
+    if (room_ && steady_now_ms() - room_read_ms_ < static_cast<std::int64_t>(options_.view_refresh_ms)) return *room_;
   }
   auto view = holders();
   if (!view) return view.error();
@@ -301,7 +293,7 @@ result<zone_room> zone_chunk_port::room() {
   }
   std::lock_guard lock(mutex_);
   room_ = out;
-  room_read_ms_ = steady_ms();
+  room_read_ms_ = steady_now_ms();
   return out;
 }
 
