@@ -27,6 +27,9 @@ using mount_atom = caf::atom_constant<caf::atom("mount")>;
 using unmounted_atom = caf::atom_constant<caf::atom("unmounted")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 constexpr std::uint64_t idle_check_ms = 5'000;       // how often idle `bucky fs put` handles are looked for
+// An open file with changes uncommitted this long is written back (well inside the
+// 24 h a stored chunk nothing references is kept before it is collected).
+constexpr std::int64_t write_back_age_ns = 3'600'000'000'000;
 constexpr std::uint64_t df_node_timeout_ms = 3'000;  // one node's chunk figures for df
 
 std::int64_t wall_ns() {
@@ -54,6 +57,7 @@ class zone_fs_shell : public component_actor {
         [this](const caller& from, const fs_request& request) { return requests_.serve(from, request); },
         [this](idle_atom) {
           for (const auto& line : requests_.drop_idle()) log().warn("zone fs: {}", line);
+          for (const auto& line : files_.write_back(write_back_age_ns)) log().info("zone fs: {}", line);
           delayed_send(this, std::chrono::milliseconds(idle_check_ms), idle_atom::value);
         },
         [this](unmounted_atom) {

@@ -53,6 +53,29 @@ fs_status node_files::close(inode_number ino, const std::shared_ptr<open_file>& 
   return {};
 }
 
+std::vector<std::string> node_files::write_back(std::int64_t age_ns) {
+  std::vector<std::pair<inode_number, std::shared_ptr<open_file>>> files;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [ino, opened] : open_) files.emplace_back(ino, opened.file);
+  }
+  std::vector<std::string> lines;
+  const std::int64_t now = options_.now_ns();
+  for (const auto& [ino, file] : files) {
+    const auto since = file->dirty_since_ns();
+    if (!since || now - *since < age_ns) continue;
+    auto flushed = file->flush(now);
+    lines.push_back(flushed ? fmt::format("inode {}: written back after {} s open with changes", inode_hex(ino),
+                                          (now - *since) / 1'000'000'000)
+                            : fmt::format("inode {}: write-back failed: {}", inode_hex(ino),
+                                          flushed.error().to_string()));
+    std::lock_guard lock(mutex_);
+    auto found = open_.find(ino);  // a file kept only for a failed store goes once it is clean
+    if (found != open_.end() && found->second.handles == 0 && !file->dirty()) open_.erase(found);
+  }
+  return lines;
+}
+
 fs_result<fs_inode> node_files::getattr(inode_number ino) {
   {
     std::lock_guard lock(mutex_);

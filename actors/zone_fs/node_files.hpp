@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <vector>
 #include <memory>
 #include <mutex>
 
@@ -44,6 +45,12 @@ class node_files {
   // makes it durable at once.
   fs_result<fs_inode> truncate(inode_number ino, std::uint64_t size_bytes);
   std::uint64_t open_files() const;
+  // Flushes every open file that has held uncommitted changes for age_ns or more
+  // (write-back, as NFS clients do, so a writer that keeps a file open for days
+  // without fsync never has its stored chunks collected as unreferenced). Other
+  // nodes see such a file's contents before its close. One line per file written
+  // back, for the log.
+  std::vector<std::string> write_back(std::int64_t age_ns);
   result<zone_room> room() { return chunks_.room(); }
   std::uint64_t cache_bytes() const { return cache_.bytes(); }
 

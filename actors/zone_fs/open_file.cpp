@@ -102,6 +102,7 @@ fs_status open_file::write(std::uint64_t offset, std::string_view bytes, std::in
     return fs_status(EFBIG, fmt::format("a write ending at byte {} (files hold at most 1 TiB)", offset + bytes.size()));
   }
   lock guard(mutex_);
+  if (!dirty_since_ns_) dirty_since_ns_ = now_ns;
   for (std::uint64_t done = 0; done < bytes.size();) {
     const std::uint64_t at = offset + done;
     const std::uint64_t index = at / chunk_size;
@@ -125,6 +126,7 @@ fs_status open_file::write(std::uint64_t offset, std::string_view bytes, std::in
 fs_status open_file::truncate(std::uint64_t size_bytes, std::int64_t now_ns) {
   if (size_bytes > fs_limits::file_bytes_max) return fs_status(EFBIG, fmt::format("a size of {} bytes", size_bytes));
   lock guard(mutex_);
+  if (!dirty_since_ns_) dirty_since_ns_ = now_ns;
   const std::uint64_t keep = chunks_for(size_bytes);
   while (!storing_.empty() && storing_.rbegin()->first >= keep) finish_store(storing_.rbegin()->first);
   buffered_.erase(buffered_.lower_bound(keep), buffered_.end());
@@ -258,11 +260,18 @@ fs_status open_file::commit(std::int64_t now_ns) {
   truncated_ = false;
   cut_to_.reset();
   mtime_ns_.reset();
+  dirty_since_ns_.reset();
   auto fresh = meta_.read_content(content_.inode.ino);
   if (!fresh) return fresh.error();
   content_ = std::move(*fresh);
   size_bytes_ = content_.inode.size_bytes;
   return {};
+}
+
+std::optional<std::int64_t> open_file::dirty_since_ns() const {
+  lock guard(mutex_);
+  if (!dirty_locked()) return std::nullopt;
+  return dirty_since_ns_;
 }
 
 fs_status open_file::refresh() {

@@ -49,6 +49,11 @@ class open_file {
   // The inode as this node sees it: size and mtime include unflushed writes.
   fs_inode attr() const;
   bool dirty() const;
+  // When this node first held a change of the file that is not committed yet
+  // (wall ns as write/truncate were told); nothing when all is committed. The
+  // node writes back a file dirty for long (node_files::write_back): a chunk
+  // stored but never committed would be collected as garbage after the grace.
+  std::optional<std::int64_t> dirty_since_ns() const;
 
  private:
   struct storing {
@@ -79,6 +84,7 @@ class open_file {
   bool truncated_ = false;        // size_bytes_ was set, not only grown
   std::optional<std::uint64_t> cut_to_;  // the smallest size a truncate set since the last commit
   std::optional<std::int64_t> mtime_ns_;
+  std::optional<std::int64_t> dirty_since_ns_;  // the first change not committed yet
   std::map<std::uint64_t, std::string> buffered_;  // chunk index -> bytes not yet being stored
   std::map<std::uint64_t, storing> storing_;       // chunk index -> store in flight
   std::map<std::uint64_t, chunk_ref> stored_;      // chunk index -> stored, not yet committed

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "actors/zone_fs/fsck.hpp"
+#include "actors/zone_fs/node_files.hpp"
 #include "actors/zone_fs/open_file.hpp"
 #include "tests/support/memory_chunk_port.hpp"
 #include "tests/support/memory_kv_port.hpp"
@@ -216,4 +217,39 @@ BOOST_FIXTURE_TEST_CASE(seeded_random_operations_match_a_plain_string, zone_fixt
       require_clean();
     }
   }
+}
+
+// A file kept open with changes is written back once they are older than the age
+// given (what the node does every few seconds with an hour): other nodes see the
+// bytes before any close, and nothing is written back while it is younger or clean.
+BOOST_AUTO_TEST_CASE(a_file_open_with_changes_for_long_is_written_back) {
+  testing::memory_kv_port kv;
+  testing::memory_chunk_port chunks;
+  std::mt19937_64 random{5};
+  std::int64_t now_ns = 1'000;
+  node_files_options options;
+  options.random_u64 = [&] { return random(); };
+  options.now_ns = [&] { return now_ns; };
+  node_files files(kv, chunks, options);
+  BOOST_REQUIRE(files.meta().ensure_root(now_ns));
+  const inode_number ino = files.meta().make(root_inode, "log", new_inode{}, now_ns).value().ino;
+  auto file = files.open(ino).value();
+  const std::string bytes(3 * chunk + 10, 'w');
+  BOOST_REQUIRE(file->write(0, bytes, now_ns).is_ok());
+  const std::int64_t hour_ns = 3'600'000'000'000;
+  now_ns += hour_ns - 1;
+  BOOST_TEST(files.write_back(hour_ns).empty());  // not old enough yet
+  BOOST_TEST(files.meta().getattr(ino).value().size_bytes == 0u);
+  now_ns += 1;
+  auto lines = files.write_back(hour_ns);
+  BOOST_TEST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(lines[0].find("written back after 3600 s") != std::string::npos, lines[0]);
+  BOOST_TEST(files.meta().getattr(ino).value().size_bytes == bytes.size());
+  BOOST_TEST(!file->dirty_since_ns().has_value());
+  now_ns += 2 * hour_ns;
+  BOOST_TEST(files.write_back(hour_ns).empty());  // clean: nothing to do
+  BOOST_REQUIRE(file->write(5, "x", now_ns).is_ok());
+  BOOST_TEST((file->dirty_since_ns() == std::optional<std::int64_t>(now_ns)));
+  BOOST_TEST(files.close(ino, file).is_ok());
+  BOOST_TEST(files.open_files() == 0u);
 }
