@@ -13,6 +13,7 @@
 
 #include "actors/zone_fs/fsck.hpp"
 #include "actors/zone_fs/metadata.hpp"
+#include "tests/support/fs_keys_fsck.hpp"
 #include "tests/support/memory_kv_port.hpp"
 
 using namespace bucky;
@@ -109,12 +110,7 @@ class history {
   }
 
   void check(std::uint32_t step) {
-    std::vector<key_value> keys;
-    port_.backend.scan("/fs/", "/fs0", [&](const key_value& kv) {
-      keys.push_back(kv);
-      return true;
-    });
-    auto report = check_fs(keys);
+    auto report = testing::fsck_of(port_);
     for (const auto& problem : report.problems) BOOST_ERROR("step " << step << ": " << problem);
     BOOST_REQUIRE(report.clean());
   }

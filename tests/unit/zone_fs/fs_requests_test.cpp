@@ -10,6 +10,7 @@
 #include "actors/zone_fs/fsck.hpp"
 #include "messages/codec.hpp"
 #include "tests/support/memory_chunk_port.hpp"
+#include "tests/support/fs_keys_fsck.hpp"
 #include "tests/support/memory_kv_port.hpp"
 
 using namespace bucky;
@@ -96,12 +97,7 @@ struct node_fixture {
     return out;
   }
   void require_clean() {
-    std::vector<key_value> keys;
-    kv.backend.scan("/fs/", "/fs0", [&](const key_value& kv_) {
-      keys.push_back(kv_);
-      return true;
-    });
-    for (const auto& problem : check_fs(keys).problems) BOOST_ERROR(problem);
+    for (const auto& problem : testing::fsck_of(kv).problems) BOOST_ERROR(problem);
   }
 };
 

@@ -8,6 +8,7 @@
 
 #include "actors/zone_fs/fsck.hpp"
 #include "actors/zone_fs/metadata.hpp"
+#include "tests/support/fs_keys_fsck.hpp"
 #include "tests/support/memory_kv_port.hpp"
 
 using namespace bucky;
@@ -34,12 +35,7 @@ struct fs_fixture {
   }
   int error_of(const fs_status& done) { return done.error(); }
   fsck_report fsck() {
-    std::vector<key_value> keys;
-    port.backend.scan("/fs/", "/fs0", [&](const key_value& kv) {
-      keys.push_back(kv);
-      return true;
-    });
-    return check_fs(keys);
+    return testing::fsck_of(port);
   }
   void require_clean() {
     auto report = fsck();

@@ -11,6 +11,7 @@
 #include "actors/zone_fs/node_files.hpp"
 #include "actors/zone_fs/open_file.hpp"
 #include "tests/support/memory_chunk_port.hpp"
+#include "tests/support/fs_keys_fsck.hpp"
 #include "tests/support/memory_kv_port.hpp"
 #include "tests/support/same_bytes.hpp"
 
@@ -46,12 +47,7 @@ struct zone_fixture {
     return bytes;
   }
   void require_clean() {
-    std::vector<key_value> keys;
-    kv.backend.scan("/fs/", "/fs0", [&](const key_value& kv_) {
-      keys.push_back(kv_);
-      return true;
-    });
-    for (const auto& problem : check_fs(keys).problems) BOOST_ERROR(problem);
+    for (const auto& problem : testing::fsck_of(kv).problems) BOOST_ERROR(problem);
   }
 };
 
