@@ -78,6 +78,14 @@ class fs_repair : public component_actor {
   }
 
   // Grants or renews the lease; false while there is none.
+  // The zone state said the lease is no more (answered without it, or refused it
+  // as unknown), as opposed to not answering at all.
+  static bool lease_gone(const result<kv_response>& answer) {
+    if (answer) return true;
+    const status_code code = answer.error().code();
+    return code == status_code::invalid_argument || code == status_code::not_found;
+  }
+
   bool keep_lease() {
     kv_request request;
     kv_op op;
@@ -90,9 +98,7 @@ class fs_repair : public component_actor {
       if (lease_ == 0) lease_ = answer->results[0].lease;
       return true;
     }
-    if (lease_ != 0 && (!answer ? answer.error().code() == status_code::invalid_argument ||
-                                      answer.error().code() == status_code::not_found
-                                : true)) {
+    if (lease_ != 0 && lease_gone(answer)) {
       if (leading_) log().warn("repair: no longer leading: lease {} lost", lease_);
       lease_ = 0;
       leading_ = false;
