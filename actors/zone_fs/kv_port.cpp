@@ -4,6 +4,12 @@
 
 namespace bucky::zone_fs {
 
+result<kv_response> response_of(kv_client_response answer) {
+  if (!answer.ok) return status(static_cast<status_code>(answer.error_code), answer.error_message);
+  if (!answer.response.error.empty()) return status(status_code::invalid_argument, answer.response.error);
+  return std::move(answer.response);
+}
+
 const key_value* read_set::find(const std::string& key) const {
   auto it = found.find(key);
   return it == found.end() ? nullptr : &it->second;

@@ -11,6 +11,7 @@
 
 #include "messages/common/status.hpp"
 #include "messages/kv.hpp"
+#include "messages/kv_client.hpp"
 
 namespace bucky::zone_fs {
 
@@ -27,6 +28,10 @@ class kv_port {
   // there is no nearby replica.
   virtual result<kv_response> call_nearby(const kv_request& request) { return call(request); }
 };
+
+// A zone-state answer as a port returns it: the response, or the refusal (its
+// code), or invalid_argument for a request the state machine rejected.
+result<kv_response> response_of(kv_client_response answer);
 
 // Keys read together at one revision, each with its numbers (absent: not there).
 struct read_set {

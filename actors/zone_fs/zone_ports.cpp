@@ -87,14 +87,10 @@ result<kv_response> zone_kv_port::ask_once(const kv_request& request, bool seria
                 kv_client_request{caller.id, caller.sequence, request, serializable, 0})
       .receive(
           [&](kv_client_response& answer) {
-            if (!answer.ok) out = status(static_cast<status_code>(answer.error_code), answer.error_message);
-            else if (!answer.response.error.empty()) out = status(status_code::invalid_argument, answer.response.error);
-            else {
-              std::int64_t seen = seen_revision_.load();
-              while (!serializable && answer.response.revision > seen &&
-                     !seen_revision_.compare_exchange_weak(seen, answer.response.revision)) {
-              }
-              out = std::move(answer.response);
+            out = response_of(std::move(answer));
+            if (!out || serializable) return;
+            std::int64_t seen = seen_revision_.load();
+            while (out->revision > seen && !seen_revision_.compare_exchange_weak(seen, out->revision)) {
             }
           },
           [&](caf::error& error) { out = status(status_code::unavailable, caf::to_string(error)); });
@@ -159,6 +155,11 @@ void zone_chunk_port::work() {
   }
 }
 
+void zone_chunk_port::forget_view() {
+  std::lock_guard lock(mutex_);
+  view_read_ms_ = -1;
+}
+
 // The view is cached for view_refresh_ms, except while it has fewer than R up
 // nodes (a zone growing from one node, a node restarting): then every store reads
 // it again, so a chunk acknowledged after the zone has R nodes has R copies.
@@ -215,10 +216,7 @@ result<chunk_ref> zone_chunk_port::store_now(caf::scoped_actor& self, const std:
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
     backoff_ms = std::min<std::uint64_t>(backoff_ms * 2, 2'000);
-    {
-      std::lock_guard lock(mutex_);
-      view_read_ms_ = -1;  // a node may have gone down or come back: read the view again
-    }
+    forget_view();  // a node may have gone down or come back: read the view again
   }
 }
 
@@ -306,10 +304,7 @@ result<std::string> zone_chunk_port::load(const chunk_id& id) {
   bool corrupt = false;
   caf::scoped_actor self{system_};
   for (int pass = 0; pass < 2; ++pass) {
-    if (pass > 0) {
-      std::lock_guard lock(mutex_);
-      view_read_ms_ = -1;
-    }
+    if (pass > 0) forget_view();
     auto view = holders();
     if (!view) return view.error();
     std::vector<std::string> ids;

@@ -111,6 +111,7 @@ class zone_chunk_port final : public chunk_port {
   void store_round(caf::scoped_actor& self, const chunk_ref& ref, const std::string& bytes,
                    const std::vector<storage_node>& view, std::uint32_t copies, bool again, store_progress& progress);
   bool pause_of(const std::string& node_id, bool again);
+  void forget_view();  // the next holders() reads the view afresh
 
   caf::actor_system& system_;
   kv_port& zone_state_;

@@ -33,9 +33,7 @@ class session_kv_port final : public zone_fs::kv_port {
     options.serializable = serializable;
     auto answer = kv_call(session_, options, request);
     if (!answer) return answer.error();
-    if (!answer->ok) return status(static_cast<status_code>(answer->error_code), answer->error_message);
-    if (!answer->response.error.empty()) return status(status_code::invalid_argument, answer->response.error);
-    return std::move(answer->response);
+    return zone_fs::response_of(std::move(*answer));
   }
   admin_session& session_;
   cli_options options_;
