@@ -1,5 +1,5 @@
-// A chunk's name in the zone file system: a 256-bit hash of its bytes (BLAKE2b,
-// storage/chunk_hash.hpp; DESIGN §10.1).
+// A chunk's name in the zone file system: the SHA-256 of its bytes
+// (storage/chunk_hash.hpp; DESIGN §10.1).
 // Equal bytes have one name anywhere in the zone, so a chunk is stored once per
 // holder and every read can check what it got. Computed by storage/chunk_hash.hpp;
 // here only the value, its order and its text form (64 lowercase hex digits, the

@@ -13,6 +13,12 @@ msgpack::unpack_limit decode_limit() {
                                limits::decode_depth_max);
 }
 
+// Strings and binaries stay in the input: decode() converts the object into its
+// struct before the input can go away, and each copy of a 1 MiB chunk showed in perf.
+bool refer_to_input(msgpack::type::object_type type, std::size_t, void*) {
+  return type == msgpack::type::STR || type == msgpack::type::BIN;
+}
+
 }  // namespace
 
 result<msgpack::object_handle> decode_object(std::span<const std::uint8_t> input,
@@ -29,7 +35,7 @@ result<msgpack::object_handle> decode_object(std::span<const std::uint8_t> input
   std::size_t offset = 0;
   try {
     auto handle = msgpack::unpack(reinterpret_cast<const char*>(input.data()), input.size(),
-                                  offset, nullptr, nullptr, decode_limit());
+                                  offset, refer_to_input, nullptr, decode_limit());
     if (offset != input.size()) {
       return status(status_code::invalid_argument,
                     fmt::format("decoding {}: {} trailing bytes after the message", what,

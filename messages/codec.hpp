@@ -29,7 +29,9 @@ bytes encode(const T& message) {
 }
 
 // Parses one msgpack object that must span the whole input. `what` names the
-// message in errors ("actor_table").
+// message in errors ("actor_table"). Strings and binaries in the object point into
+// `input` (not copied: chunks of 1 MiB cross here), so the handle is only good while
+// `input` lives.
 result<msgpack::object_handle> decode_object(std::span<const std::uint8_t> input,
                                              const char* what,
                                              std::size_t size_bytes_max);

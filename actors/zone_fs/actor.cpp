@@ -16,6 +16,7 @@
 #include "actors/runtime/steady_now.hpp"
 #include "actors/zone_fs/actor_requests.hpp"
 #include "actors/zone_fs/fs_requests.hpp"
+#include "actors/zone_fs/chunk_prefetch.hpp"
 #include "actors/zone_fs/node_files.hpp"
 #include "actors/zone_fs/zone_ports.hpp"
 
@@ -46,7 +47,10 @@ class zone_fs_shell : public component_actor {
         kv_(system(), config_.zone_timeout_ms),
         chunks_(system(), kv_, chunk_options()),
         files_(kv_, chunks_, files_options()),
-        requests_(files_, kv_, requests_options()) {}
+        ahead_(chunks_, files_.cache(), zone_fs::chunk_prefetch_options{}),
+        requests_(files_, kv_, requests_options()) {
+    files_.read_ahead_with(&ahead_);
+  }
 
   caf::behavior make_behavior() override {
     send(this, mount_atom::value);
@@ -141,6 +145,7 @@ class zone_fs_shell : public component_actor {
   zone_fs::zone_kv_port kv_;
   zone_fs::zone_chunk_port chunks_;
   zone_fs::node_files files_;
+  zone_fs::chunk_prefetch ahead_;  // before the handles and the mount: their reads use it
   zone_fs::fs_requests requests_;  // after files_: its handles hold open files
   std::unique_ptr<fuse_mount::session> session_;
   bool root_ready_ = false;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "actors/zone_fs/records.hpp"
@@ -37,6 +38,18 @@ class chunk_port {
   virtual result<std::string> load(const chunk_id& id) = 0;
   // Asks every up holder for its figures (may be cached a few seconds).
   virtual result<zone_room> room() = 0;
+};
+
+// Loads chunks ahead of a sequential reader, into the node's chunk cache
+// (zone_fs/chunk_prefetch.hpp on a node). A hint: a wish may be dropped.
+class chunk_readahead {
+ public:
+  virtual ~chunk_readahead() = default;
+  // Starts loading `ref` unless it is cached, on its way, or there is no room.
+  virtual void want(const chunk_ref& ref) = 0;
+  // Waits while `id` is on its way here, then returns it from the cache (nothing
+  // when it was not wanted, or its load failed: the caller loads it itself).
+  virtual std::shared_ptr<const std::string> wait_for(const chunk_id& id) = 0;
 };
 
 }  // namespace bucky::zone_fs

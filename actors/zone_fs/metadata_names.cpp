@@ -51,8 +51,17 @@ fs_status valid_new_inode(const new_inode& fresh) {
   return {};
 }
 
-}  // namespace
+// In a directory with the set-group-id bit, a new name takes the directory's group
+// and a new directory the bit too (what Linux file systems do; pjdfstest checks it):
+// a family's shared folder stays the family group's.
+void inherit_set_group_id(const fs_inode& parent, fs_inode& made) {
+  constexpr std::uint32_t set_group_id = 02000;
+  if ((parent.mode & set_group_id) == 0) return;
+  made.gid = parent.gid;
+  if (made.kind == fs_kind::directory) made.mode |= set_group_id;
+}
 
+}  // namespace
 
 fs_result<fs_inode> metadata::make(inode_number dir, const std::string& name, const new_inode& fresh,
                                    std::int64_t now_ns) {
@@ -76,6 +85,7 @@ fs_result<fs_inode> metadata::make(inode_number dir, const std::string& name, co
     made.mode = fresh.mode;
     made.uid = fresh.uid;
     made.gid = fresh.gid;
+    inherit_set_group_id(*parent, made);
     made.links = directory ? 2 : 1;
     made.parent = directory ? dir : 0;
     made.symlink_target = fresh.symlink_target;

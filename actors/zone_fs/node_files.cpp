@@ -12,6 +12,11 @@ node_files::node_files(kv_port& zone_state, chunk_port& chunks, node_files_optio
   BUCKY_CHECK(options_.random_u64 && options_.now_ns);
 }
 
+void node_files::read_ahead_with(chunk_readahead* ahead) {
+  std::lock_guard lock(mutex_);
+  ahead_ = ahead;
+}
+
 fs_result<std::shared_ptr<open_file>> node_files::open(inode_number ino) {
   {
     std::lock_guard lock(mutex_);
@@ -35,7 +40,7 @@ fs_result<std::shared_ptr<open_file>> node_files::open(inode_number ino) {
   std::lock_guard lock(mutex_);
   auto [at, inserted] = open_.try_emplace(ino);
   if (inserted) {
-    at->second.file = std::make_shared<open_file>(meta_, chunks_, cache_, std::move(*content), options_.file_limits);
+    at->second.file = std::make_shared<open_file>(meta_, chunks_, cache_, std::move(*content), options_.file_limits, ahead_);
   }
   ++at->second.handles;
   return at->second.file;

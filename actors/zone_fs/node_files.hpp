@@ -53,6 +53,9 @@ class node_files {
   std::vector<std::string> write_back(std::int64_t age_ns);
   result<zone_room> room() { return chunks_.room(); }
   std::uint64_t cache_bytes() const { return cache_.bytes(); }
+  chunk_cache& cache() { return cache_; }
+  // Files opened from now on read ahead through `ahead` (which outlives them).
+  void read_ahead_with(chunk_readahead* ahead);
 
  private:
   struct opened {
@@ -65,6 +68,7 @@ class node_files {
   chunk_port& chunks_;
   chunk_cache cache_;
   mutable std::mutex mutex_;
+  chunk_readahead* ahead_ = nullptr;
   std::map<inode_number, opened> open_;
 };
 

@@ -20,8 +20,8 @@ const std::shared_ptr<const std::string>& no_bytes() {
 }  // namespace
 
 open_file::open_file(metadata& meta, chunk_port& chunks, chunk_cache& cache, file_content content,
-                     open_file_limits limits)
-    : meta_(meta), chunks_(chunks), cache_(cache), limits_(limits), content_(std::move(content)) {
+                     open_file_limits limits, chunk_readahead* ahead)
+    : meta_(meta), chunks_(chunks), cache_(cache), limits_(limits), ahead_(ahead), content_(std::move(content)) {
   BUCKY_CHECK(limits_.stores_in_flight_max > 0);
   size_bytes_ = content_.inode.size_bytes;
 }
@@ -29,6 +29,9 @@ open_file::open_file(metadata& meta, chunk_port& chunks, chunk_cache& cache, fil
 fs_result<std::shared_ptr<const std::string>> open_file::load(const chunk_ref& ref) {
   if (ref.hole()) return no_bytes();
   if (auto cached = cache_.find(ref.id)) return cached;
+  if (ahead_) {
+    if (auto came = ahead_->wait_for(ref.id)) return came;
+  }
   auto loaded = chunks_.load(ref.id);
   if (!loaded) {
     return fs_status(fs_status::from(loaded.error()).error(),
@@ -63,6 +66,7 @@ fs_result<std::string> open_file::read(std::uint64_t offset, std::uint32_t size_
     const std::uint64_t index = at / chunk_size;
     const std::uint64_t in_chunk = at % chunk_size;
     const std::uint64_t span = std::min<std::uint64_t>(end - at, chunk_size - in_chunk);
+    read_ahead_of(index);
     std::shared_ptr<const std::string> held;
     const std::string* chunk = nullptr;
     if (auto buffer = buffered_.find(index); buffer != buffered_.end()) {
@@ -81,6 +85,21 @@ fs_result<std::string> open_file::read(std::uint64_t offset, std::uint32_t size_
     at += span;
   }
   return out;
+}
+
+// A reader at the chunk it read last or the one after is sequential: the chunks
+// after `index` that the zone holds (not changed here) are loaded ahead, once per
+// chunk the reader enters.
+void open_file::read_ahead_of(std::uint64_t index) {
+  const bool sequential = index == read_next_chunk_ || index + 1 == read_next_chunk_;
+  const bool entering = index == read_next_chunk_;
+  read_next_chunk_ = index + 1;
+  if (!ahead_ || !sequential || !entering) return;
+  const std::uint64_t last = std::min<std::uint64_t>(content_.chunks.size(), index + 1 + limits_.readahead_chunks);
+  for (std::uint64_t next = index + 1; next < last; ++next) {
+    if (buffered_.count(next) || storing_.count(next) || stored_.count(next)) continue;
+    ahead_->want(content_.chunks[next]);
+  }
 }
 
 // The buffer for chunk `index`, created from what the chunk holds now (cut at the

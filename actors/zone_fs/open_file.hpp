@@ -32,12 +32,14 @@ namespace bucky::zone_fs {
 struct open_file_limits {
   std::uint32_t stores_in_flight_max = 8;            // per open file
   std::uint64_t buffered_bytes_max = 64ull << 20;    // unstored chunk buffers, then stores start early
+  std::uint32_t readahead_chunks = 4;                // loaded ahead of a sequential reader
 };
 
 class open_file {
  public:
+  // `ahead`, when given, loads chunks ahead of a sequential reader.
   open_file(metadata& meta, chunk_port& chunks, chunk_cache& cache, file_content content,
-            open_file_limits limits = {});
+            open_file_limits limits = {}, chunk_readahead* ahead = nullptr);
 
   fs_result<std::string> read(std::uint64_t offset, std::uint32_t size_bytes);
   fs_status write(std::uint64_t offset, std::string_view bytes, std::int64_t now_ns);
@@ -65,6 +67,7 @@ class open_file {
 
   fs_result<std::shared_ptr<const std::string>> chunk_bytes(std::uint64_t index);
   fs_result<std::shared_ptr<const std::string>> load(const chunk_ref& ref);
+  void read_ahead_of(std::uint64_t index);
   fs_result<std::string*> writable_chunk(std::uint64_t index);
   void start_store(std::uint64_t index);
   void finish_store(std::uint64_t index);
@@ -78,6 +81,7 @@ class open_file {
   chunk_port& chunks_;
   chunk_cache& cache_;
   open_file_limits limits_;
+  chunk_readahead* ahead_;
   mutable std::mutex mutex_;
   file_content content_;  // as last read or committed
   std::uint64_t size_bytes_ = 0;  // as this node sees it
@@ -91,6 +95,7 @@ class open_file {
   std::uint64_t store_order_ = 0;
   std::map<std::uint64_t, std::uint64_t> store_started_;  // order -> chunk index (oldest first)
   fs_status failed_;  // the first store failure since the last flush
+  std::uint64_t read_next_chunk_ = 0;  // after the last chunk read: where a sequential reader goes on
 };
 
 }  // namespace bucky::zone_fs

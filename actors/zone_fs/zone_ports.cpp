@@ -295,7 +295,16 @@ result<zone_room> zone_chunk_port::room() {
   return out;
 }
 
-// Asks the up holders in rank order; when none has a good copy, reads the view
+// This node first when it is one of the chunk's R holders in `ranked`: its own
+// disk is nearer than any other node's (no transport, no encryption both ways).
+std::vector<std::string> zone_chunk_port::own_copy_first(std::vector<std::string> ranked) const {
+  const auto holders_end = ranked.begin() + std::min<std::ptrdiff_t>(options_.copies, std::ssize(ranked));
+  auto own = std::find(ranked.begin(), holders_end, options_.node_id);
+  if (own != holders_end) std::rotate(ranked.begin(), own, own + 1);
+  return ranked;
+}
+
+// Asks the up holders in rank order (this node first if it holds one); when none has a good copy, reads the view
 // again (a node may have come up since it was read: a zone starting) and asks
 // every node not asked yet, up or not.
 result<std::string> zone_chunk_port::load(const chunk_id& id) {
@@ -313,7 +322,7 @@ result<std::string> zone_chunk_port::load(const chunk_id& id) {
       // to renew, they may hold the only good copy.
       if ((node.up || pass > 0) && asked.count(node.node_id) == 0) ids.push_back(node.node_id);
     }
-    for (const auto& node_id : rank_nodes(id, ids)) {
+    for (const auto& node_id : own_copy_first(rank_nodes(id, ids))) {
       asked.insert(node_id);
       auto reply = ask_holder(self, system_, options_.node_id, node_id, chunk_get_request{id}, options_.load_timeout_ms)();
       status done = reply ? status_of(*reply) : reply.error();

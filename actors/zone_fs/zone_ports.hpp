@@ -110,6 +110,7 @@ class zone_chunk_port final : public chunk_port {
   result<chunk_ref> store_now(caf::scoped_actor& self, const std::string& bytes);
   void store_round(caf::scoped_actor& self, const chunk_ref& ref, const std::string& bytes,
                    const std::vector<storage_node>& view, std::uint32_t copies, bool again, store_progress& progress);
+  std::vector<std::string> own_copy_first(std::vector<std::string> ranked) const;
   bool pause_of(const std::string& node_id, bool again);
   void forget_view();  // the next holders() reads the view afresh
 

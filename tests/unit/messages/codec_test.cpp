@@ -2,6 +2,8 @@
 #define BOOST_TEST_MODULE messages_codec
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <optional>
 #include <random>
 
 #include "messages/actor_table.hpp"
@@ -66,6 +68,37 @@ BOOST_AUTO_TEST_CASE(envelope_round_trips_with_its_payload) {
   BOOST_TEST(decoded->request_id == 99u);
   BOOST_TEST(decoded->destination_actor == "n2/inspector");
   auto inner = decode<actor_table>(decoded->payload);
+  BOOST_TEST_REQUIRE(inner.has_value());
+  BOOST_TEST(inner->actors.size() == 2u);
+}
+
+// The transport tells a request from a one-way message by its first three bytes
+// (actors/transport/actor.cpp, maybe_one_way): a fixarray of 7, the version, the kind.
+BOOST_AUTO_TEST_CASE(an_envelope_starts_with_a_fixarray_of_seven_then_version_then_kind) {
+  for (auto kind : {envelope_kind::one_way, envelope_kind::request, envelope_kind::response, envelope_kind::error}) {
+    envelope message = sample_envelope();
+    message.kind = kind;
+    const bytes wire = encode(message);
+    BOOST_TEST_REQUIRE(wire.size() > 3u);
+    BOOST_TEST(wire[0] == 0x97);
+    BOOST_TEST(wire[1] == envelope_version);
+    BOOST_TEST(wire[2] == static_cast<std::uint8_t>(kind));
+  }
+}
+
+// Decoded strings and binaries are copies: the input may go away after decode().
+BOOST_AUTO_TEST_CASE(a_decoded_message_outlives_its_input) {
+  std::optional<envelope> kept;
+  {
+    bytes wire = encode(sample_envelope());
+    auto decoded = decode<envelope>(wire);
+    BOOST_TEST_REQUIRE(decoded.has_value());
+    kept = std::move(*decoded);
+    std::fill(wire.begin(), wire.end(), std::uint8_t{0xee});
+  }
+  BOOST_TEST(kept->destination_actor == "n2/inspector");
+  BOOST_TEST((kept->payload == sample_envelope().payload));
+  auto inner = decode<actor_table>(kept->payload);
   BOOST_TEST_REQUIRE(inner.has_value());
   BOOST_TEST(inner->actors.size() == 2u);
 }

@@ -218,6 +218,55 @@ BOOST_FIXTURE_TEST_CASE(seeded_random_operations_match_a_plain_string, zone_fixt
 // A file kept open with changes is written back once they are older than the age
 // given (what the node does every few seconds with an hour): other nodes see the
 // bytes before any close, and nothing is written back while it is younger or clean.
+namespace {
+
+// Remembers which chunks a file asked to have loaded ahead, and loads them into
+// the cache at once (as the node's prefetch threads would, later).
+struct recording_readahead final : chunk_readahead {
+  chunk_port& chunks;
+  chunk_cache& cache;
+  std::vector<chunk_id> wanted;
+  recording_readahead(chunk_port& port, chunk_cache& node_cache) : chunks(port), cache(node_cache) {}
+  void want(const chunk_ref& ref) override {
+    if (cache.find(ref.id)) return;  // as the node's prefetch does
+    wanted.push_back(ref.id);
+    cache.insert(ref.id, std::make_shared<const std::string>(chunks.load(ref.id).value()));
+  }
+  std::shared_ptr<const std::string> wait_for(const chunk_id& id) override { return cache.find(id); }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_sequential_reader_has_the_next_chunks_loaded_ahead_and_a_random_one_not, zone_fixture) {
+  auto writer = open();
+  const std::string data = pattern(10 * chunk, 'r');
+  BOOST_REQUIRE(writer->write(0, data, ++now_ns).is_ok());
+  BOOST_REQUIRE(writer->flush(++now_ns).has_value());
+  const auto refs = meta.read_content(ino).value().chunks;
+  chunk_cache reader_cache{16 * chunk};
+  recording_readahead ahead(chunks, reader_cache);
+  open_file_limits limits;
+  limits.readahead_chunks = 3;
+  open_file reader(meta, chunks, reader_cache, meta.read_content(ino).value(), limits, &ahead);
+  // 128 KiB reads through the first two chunks: chunks 1-3 asked for on entering
+  // chunk 0, then 4 on entering chunk 1 (1-3 are cached: not asked again).
+  const std::uint32_t piece = 128 << 10;
+  for (std::uint64_t at = 0; at < 2 * chunk; at += piece) {
+    BOOST_TEST(same_bytes(reader.read(at, piece).value(), data.substr(at, piece)));
+  }
+  BOOST_TEST_REQUIRE(ahead.wanted.size() == 4u);
+  for (std::size_t i = 0; i < 4; ++i) BOOST_TEST((ahead.wanted[i] == refs[i + 1].id));
+  // The loads the reader did itself: chunk 0 only.
+  const auto loads_before_random = chunks.loads;
+  ahead.wanted.clear();
+  BOOST_TEST(same_bytes(reader.read(8 * chunk, piece).value(), data.substr(8 * chunk, piece)));  // a jump
+  BOOST_TEST(ahead.wanted.empty());
+  BOOST_TEST(chunks.loads == loads_before_random + 1);
+  // Near the end: never past the last chunk.
+  BOOST_TEST(same_bytes(reader.read(9 * chunk, piece).value(), data.substr(9 * chunk, piece)));
+  BOOST_TEST(ahead.wanted.empty());
+}
+
 BOOST_AUTO_TEST_CASE(a_file_open_with_changes_for_long_is_written_back) {
   testing::memory_kv_port kv;
   testing::memory_chunk_port chunks;
