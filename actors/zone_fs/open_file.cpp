@@ -26,7 +26,9 @@ open_file::open_file(metadata& meta, chunk_port& chunks, chunk_cache& cache, fil
   size_bytes_ = content_.inode.size_bytes;
 }
 
-fs_result<std::shared_ptr<const std::string>> open_file::load(const chunk_ref& ref) {
+// Thread-safe (the port, the cache and the read-ahead are): called with or
+// without the file's lock.
+fs_result<std::shared_ptr<const std::string>> open_file::load(const chunk_ref& ref, inode_number ino) {
   if (ref.hole()) return no_bytes();
   if (auto cached = cache_.find(ref.id)) return cached;
   if (ahead_) {
@@ -35,11 +37,10 @@ fs_result<std::shared_ptr<const std::string>> open_file::load(const chunk_ref& r
   auto loaded = chunks_.load(ref.id);
   if (!loaded) {
     return fs_status(fs_status::from(loaded.error()).error(),
-                     fmt::format("inode {}: chunk {}: {}", inode_hex(content_.inode.ino), ref.id.short_hex(),
-                                 loaded.error().message()));
+                     fmt::format("inode {}: chunk {}: {}", inode_hex(ino), ref.id.short_hex(), loaded.error().message()));
   }
   if (loaded->size() != ref.size_bytes) {
-    return fs_status(EIO, fmt::format("inode {}: chunk {} has {} bytes, its ref says {}", inode_hex(content_.inode.ino),
+    return fs_status(EIO, fmt::format("inode {}: chunk {} has {} bytes, its ref says {}", inode_hex(ino),
                                       ref.id.short_hex(), loaded->size(), ref.size_bytes));
   }
   auto bytes = std::make_shared<const std::string>(std::move(*loaded));
@@ -47,18 +48,60 @@ fs_result<std::shared_ptr<const std::string>> open_file::load(const chunk_ref& r
   return bytes;
 }
 
+// The refs of the chunks [offset, offset + size) needs that are neither here nor
+// in the cache.
+std::vector<chunk_ref> open_file::uncached(std::uint64_t offset, std::uint64_t size_bytes) {
+  std::vector<chunk_ref> out;
+  const std::uint64_t end = std::min<std::uint64_t>(size_bytes_, offset + size_bytes);
+  for (std::uint64_t index = offset / chunk_size; index * chunk_size < end; ++index) {
+    if (buffered_.count(index) || storing_.count(index)) continue;
+    const chunk_ref* ref = nullptr;
+    if (auto found = stored_.find(index); found != stored_.end()) ref = &found->second;
+    else if (index < content_.chunks.size()) ref = &content_.chunks[index];
+    if (ref && !ref->hole() && !cache_.find(ref->id)) out.push_back(*ref);
+  }
+  return out;
+}
+
 // The bytes chunk `index` holds as this node sees it when it is not buffered (may
 // be shorter than the chunk's span in the file: the rest reads as zeros).
 fs_result<std::shared_ptr<const std::string>> open_file::chunk_bytes(std::uint64_t index) {
   BUCKY_CHECK(!buffered_.count(index));
   if (auto found = storing_.find(index); found != storing_.end()) return found->second.bytes;
-  if (auto found = stored_.find(index); found != stored_.end()) return load(found->second);
-  if (index < content_.chunks.size()) return load(content_.chunks[index]);
+  if (auto found = stored_.find(index); found != stored_.end()) return load(found->second, content_.inode.ino);
+  if (index < content_.chunks.size()) return load(content_.chunks[index], content_.inode.ino);
   return no_bytes();
 }
 
+// Loads the chunks [offset, offset + size) needs into the cache without the
+// file's lock: a load is a round trip to a holder, and readers of other parts of
+// the file and writers go on meanwhile. Reads and writes then work under the
+// lock; a load that failed here, or a chunk the cache let go of meanwhile, is
+// loaded again there, which also reports the error.
+void open_file::warm_cache(std::uint64_t offset, std::uint64_t size_bytes) {
+  std::vector<chunk_ref> missing;
+  inode_number ino = 0;
+  {
+    lock guard(mutex_);
+    missing = uncached(offset, size_bytes);
+    ino = content_.inode.ino;
+  }
+  for (const auto& ref : missing) {
+    if (!load(ref, ino)) return;
+  }
+}
+
 fs_result<std::string> open_file::read(std::uint64_t offset, std::uint32_t size_bytes) {
+  {
+    lock guard(mutex_);
+    if (offset < size_bytes_) read_ahead_of(offset / chunk_size);
+  }
+  warm_cache(offset, size_bytes);
   lock guard(mutex_);
+  return read_locked(offset, size_bytes);
+}
+
+fs_result<std::string> open_file::read_locked(std::uint64_t offset, std::uint32_t size_bytes) {
   if (offset >= size_bytes_) return std::string();
   const std::uint64_t end = std::min<std::uint64_t>(size_bytes_, offset + size_bytes);
   std::string out(end - offset, '\0');
@@ -120,6 +163,7 @@ fs_status open_file::write(std::uint64_t offset, std::string_view bytes, std::in
   if (offset + bytes.size() > fs_limits::file_bytes_max || offset > fs_limits::file_bytes_max) {
     return fs_status(EFBIG, fmt::format("a write ending at byte {} (files hold at most 1 TiB)", offset + bytes.size()));
   }
+  warm_cache(offset, bytes.size());  // what a partial chunk write merges with
   lock guard(mutex_);
   if (!dirty_since_ns_) dirty_since_ns_ = now_ns;
   for (std::uint64_t done = 0; done < bytes.size();) {

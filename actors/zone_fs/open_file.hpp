@@ -66,7 +66,10 @@ class open_file {
   using lock = std::unique_lock<std::mutex>;
 
   fs_result<std::shared_ptr<const std::string>> chunk_bytes(std::uint64_t index);
-  fs_result<std::shared_ptr<const std::string>> load(const chunk_ref& ref);
+  fs_result<std::shared_ptr<const std::string>> load(const chunk_ref& ref, inode_number ino);
+  std::vector<chunk_ref> uncached(std::uint64_t offset, std::uint64_t size_bytes);
+  void warm_cache(std::uint64_t offset, std::uint64_t size_bytes);
+  fs_result<std::string> read_locked(std::uint64_t offset, std::uint32_t size_bytes);
   void read_ahead_of(std::uint64_t index);
   fs_result<std::string*> writable_chunk(std::uint64_t index);
   void start_store(std::uint64_t index);

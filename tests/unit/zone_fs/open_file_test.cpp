@@ -4,7 +4,9 @@
 #define BOOST_TEST_MODULE zone_fs_open_file
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <random>
 
 #include "actors/zone_fs/fsck.hpp"
@@ -265,6 +267,49 @@ BOOST_FIXTURE_TEST_CASE(a_sequential_reader_has_the_next_chunks_loaded_ahead_and
   // Near the end: never past the last chunk.
   BOOST_TEST(same_bytes(reader.read(9 * chunk, piece).value(), data.substr(9 * chunk, piece)));
   BOOST_TEST(ahead.wanted.empty());
+}
+
+namespace {
+
+// Loads of one chunk wait until the test opens the gate (a slow holder).
+struct gated_port final : chunk_port {
+  chunk_port& inner;
+  chunk_id gated;
+  std::promise<void> gate;
+  std::shared_future<void> opened = gate.get_future().share();
+  std::promise<void> entered;  // a load of the gated chunk began
+  explicit gated_port(chunk_port& port) : inner(port) {}
+  ticket store(std::string bytes) override { return inner.store(std::move(bytes)); }
+  result<chunk_ref> wait(ticket pending) override { return inner.wait(pending); }
+  result<std::string> load(const chunk_id& id) override {
+    if (id == gated) {
+      entered.set_value();
+      opened.wait();
+    }
+    return inner.load(id);
+  }
+  result<zone_room> room() override { return inner.room(); }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_slow_chunk_load_holds_up_no_other_reader_of_the_file, zone_fixture) {
+  auto writer = open();
+  const std::string data = pattern(2 * chunk, 's');
+  BOOST_REQUIRE(writer->write(0, data, ++now_ns).is_ok());
+  BOOST_REQUIRE(writer->flush(++now_ns).has_value());
+  gated_port slow(chunks);
+  slow.gated = meta.read_content(ino).value().chunks[0].id;
+  chunk_cache reader_cache{16 * chunk};
+  open_file reader(meta, slow, reader_cache, meta.read_content(ino).value());
+  auto stuck = std::async(std::launch::async, [&] { return reader.read(0, 4096); });
+  slow.entered.get_future().wait();
+  auto other = std::async(std::launch::async, [&] { return reader.read(chunk, 4096); });
+  const bool other_done = other.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  slow.gate.set_value();
+  BOOST_TEST(other_done);
+  BOOST_TEST(same_bytes(other.get().value(), data.substr(chunk, 4096)));
+  BOOST_TEST(same_bytes(stuck.get().value(), data.substr(0, 4096)));
 }
 
 BOOST_AUTO_TEST_CASE(a_file_open_with_changes_for_long_is_written_back) {
