@@ -36,7 +36,9 @@ void reply_error(fuse_req_t req, int error) { fuse_reply_err(req, error); }
 
 void fail(fuse_req_t req, const fs_status& failure, const char* op) {
   const int error = failure.error();
-  if (error == EIO || error == EAGAIN || error == ENOSPC || error == ENFILE) {
+  // What the zone, not the caller, ran short of or into: the node's log says so
+  // (a full volume names itself in the message).
+  if (error == EIO || error == EAGAIN || error == ENOSPC || error == EDQUOT || error == ENFILE) {
     logging::get("fuse")->warn("fuse: {} failed: {}", op, failure.to_string());
   }
   fuse_reply_err(req, error);
