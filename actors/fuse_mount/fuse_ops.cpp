@@ -66,28 +66,35 @@ struct stat stat_of(const fs_inode& inode) {
   return st;
 }
 
+// Names are never cached by the kernel (entry timeout 0): every path walk asks
+// again, and its answer carries the latest attributes, so a stat by path, and an
+// open, see what the node's replica has. The attributes themselves the kernel may
+// keep for attr_valid_s, which spares the getattr that follows each lookup (half
+// the round trips of an `ls -l`); only an fstat of a file held open sees them up
+// to that old (NFS keeps them 3-60 s).
+constexpr double attr_valid_s = 1.0;
+
 void reply_entry(fuse_req_t req, const fs_inode& inode) {
   fuse_entry_param entry;
   std::memset(&entry, 0, sizeof entry);
   entry.ino = inode.ino;
   entry.attr = stat_of(inode);
-  entry.attr_timeout = 0;
+  entry.attr_timeout = attr_valid_s;
   entry.entry_timeout = 0;
   fuse_reply_entry(req, &entry);
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  auto found = files(req).meta().lookup(parent, name);
+  auto found = files(req).lookup(parent, name);  // with an open file's unflushed size
   if (!found) return fail(req, found.error(), "lookup");
-  auto seen = files(req).getattr(found->ino);  // an open file's unflushed size
-  reply_entry(req, seen ? *seen : *found);
+  reply_entry(req, *found);
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   auto inode = files(req).getattr(ino);
   if (!inode) return fail(req, inode.error(), "getattr");
   struct stat st = stat_of(*inode);
-  fuse_reply_attr(req, &st, 0);
+  fuse_reply_attr(req, &st, attr_valid_s);
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info*) {

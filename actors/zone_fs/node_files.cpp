@@ -89,6 +89,14 @@ fs_result<fs_inode> node_files::getattr(inode_number ino) {
   return meta_.getattr(ino);
 }
 
+fs_result<fs_inode> node_files::lookup(inode_number dir, const std::string& name) {
+  auto found = meta_.lookup(dir, name);
+  if (!found) return found;
+  std::lock_guard lock(mutex_);
+  if (auto open = open_.find(found->ino); open != open_.end()) return open->second.file->attr();
+  return found;
+}
+
 fs_result<fs_inode> node_files::truncate(inode_number ino, std::uint64_t size_bytes) {
   auto file = open(ino);
   if (!file) return file.error();

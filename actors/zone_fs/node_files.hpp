@@ -41,6 +41,8 @@ class node_files {
   fs_status close(inode_number ino, const std::shared_ptr<open_file>& file);
   // Attributes as this node sees them: an open file's unflushed size and mtime.
   fs_result<fs_inode> getattr(inode_number ino);
+  // The name's inode, with attributes as getattr gives them.
+  fs_result<fs_inode> lookup(inode_number dir, const std::string& name);
   // setattr with a size: truncates (through the open file if one is open) and
   // makes it durable at once.
   fs_result<fs_inode> truncate(inode_number ino, std::uint64_t size_bytes);
