@@ -58,6 +58,13 @@ test "$(stat -c %Y $b/notes.txt)" = "$(date -d '2020-01-02 03:04:05' +%s)"
 printf 'abcdefgh' > $a/edit
 printf 'XY' | dd of=$b/edit bs=1 seek=3 conv=notrunc status=none
 test "$(cat $c/edit)" = abcXYfgh
+# Attributes by path are fresh on every node at once, without an open between
+# (the kernel caches no names, so each stat asks): no stale size or time.
+stat -c %s $b/edit >/dev/null
+touch -d '2021-03-04 05:06:07' $a/edit
+test "$(stat -c %Y $b/edit)" = "$(date -d '2021-03-04 05:06:07' +%s)"
+printf '123' >> $c/edit
+test "$(stat -c %s $b/edit)" = 11
 ls -l $a/photos | grep -q moved.bin
 rm $b/photos/link $b/photos/moved.bin
 rmdir $c/photos/2026 $c/photos
