@@ -93,8 +93,9 @@ void open_file::warm_cache(std::uint64_t offset, std::uint64_t size_bytes) {
 
 fs_result<std::string> open_file::read(std::uint64_t offset, std::uint32_t size_bytes) {
   {
-    lock guard(mutex_);
-    if (offset < size_bytes_) read_ahead_of(offset / chunk_size);
+    lock guard(mutex_);  // loads ahead start before this read's own loads
+    const std::uint64_t end = std::min<std::uint64_t>(size_bytes_, offset + size_bytes);
+    for (std::uint64_t index = offset / chunk_size; index * chunk_size < end; ++index) read_ahead_of(index);
   }
   warm_cache(offset, size_bytes);
   lock guard(mutex_);
@@ -109,7 +110,6 @@ fs_result<std::string> open_file::read_locked(std::uint64_t offset, std::uint32_
     const std::uint64_t index = at / chunk_size;
     const std::uint64_t in_chunk = at % chunk_size;
     const std::uint64_t span = std::min<std::uint64_t>(end - at, chunk_size - in_chunk);
-    read_ahead_of(index);
     std::shared_ptr<const std::string> held;
     const std::string* chunk = nullptr;
     if (auto buffer = buffered_.find(index); buffer != buffered_.end()) {
