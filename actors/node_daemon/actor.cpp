@@ -82,10 +82,7 @@ class node_daemon_actor : public caf::event_based_actor {
                config_.intensity.period_ms);
     run(core_.start());
     return {
-        [this](shutdown_atom) {
-          if (!node_stopping(system())) mark_node_stopping(this);
-          run(core_.on_shutdown_requested("shutdown requested"));
-        },
+        [this](shutdown_atom) { run(core_.on_shutdown_requested("shutdown requested")); },
         [this](table_atom) -> caf::result<actor_table> { return collect_table(); },
         [this](actor_table_request) -> caf::result<actor_table> { return collect_table(); },
         [this](const caller& from, const actor_restart_request& request) -> admin_action_reply {
@@ -113,8 +110,12 @@ class node_daemon_actor : public caf::event_based_actor {
   // Carries out commands in order. A start that fails is a crash of that child;
   // the core's answer to it joins the end of the queue.
   void run(supervisor_commands commands) {
+    // However the node came to stop (a shutdown request, an exit request, or
+    // supervision giving up: a node whose key was revoked), blocking retries in
+    // the children give up now, so each stops within its stop timeout.
     std::deque<supervisor_command> queue(commands.begin(), commands.end());
     while (!queue.empty()) {
+      if (core_.shutting_down() && !node_stopping(system())) mark_node_stopping(this);
       auto command = std::move(queue.front());
       queue.pop_front();
       switch (command.what) {
