@@ -110,11 +110,11 @@ class node_daemon_actor : public caf::event_based_actor {
   // Carries out commands in order. A start that fails is a crash of that child;
   // the core's answer to it joins the end of the queue.
   void run(supervisor_commands commands) {
-    // However the node came to stop (a shutdown request, an exit request, or
-    // supervision giving up: a node whose key was revoked), blocking retries in
-    // the children give up now, so each stops within its stop timeout.
     std::deque<supervisor_command> queue(commands.begin(), commands.end());
     while (!queue.empty()) {
+      // However the node came to stop (a shutdown request, an exit request, or
+      // supervision giving up: a node whose key was revoked), blocking retries in
+      // the children give up now, so each stops within its stop timeout.
       if (core_.shutting_down() && !node_stopping(system())) mark_node_stopping(this);
       auto command = std::move(queue.front());
       queue.pop_front();

@@ -81,19 +81,21 @@ std::vector<std::string> node_files::write_back(std::int64_t age_ns) {
   return lines;
 }
 
+std::optional<fs_inode> node_files::open_attr(inode_number ino) const {
+  std::lock_guard lock(mutex_);
+  if (auto found = open_.find(ino); found != open_.end()) return found->second.file->attr();
+  return std::nullopt;
+}
+
 fs_result<fs_inode> node_files::getattr(inode_number ino) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto found = open_.find(ino); found != open_.end()) return found->second.file->attr();
-  }
+  if (auto open = open_attr(ino)) return *open;
   return meta_.getattr(ino);
 }
 
 fs_result<fs_inode> node_files::lookup(inode_number dir, const std::string& name) {
   auto found = meta_.lookup(dir, name);
   if (!found) return found;
-  std::lock_guard lock(mutex_);
-  if (auto open = open_.find(found->ino); open != open_.end()) return open->second.file->attr();
+  if (auto open = open_attr(found->ino)) return *open;
   return found;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "actors/zone_fs/chunk_cache.hpp"
 #include "actors/zone_fs/chunk_port.hpp"
@@ -60,6 +61,9 @@ class node_files {
   void read_ahead_with(chunk_readahead* ahead);
 
  private:
+  // An open file's attributes as getattr gives them; nothing when it is not open here.
+  std::optional<fs_inode> open_attr(inode_number ino) const;
+
   struct opened {
     std::shared_ptr<open_file> file;
     std::uint32_t handles = 0;

@@ -37,21 +37,21 @@ namespace {
 using namespace bucky;
 
 constexpr std::size_t log_tail_lines_max = 2'000;
+constexpr auto table_query_timeout = std::chrono::seconds(3);
+constexpr auto print_actors_wait_ms_max = std::chrono::milliseconds(10'000);
 
 // Chunks cross the node in buffers of 1 MiB and more (frames, envelopes, chunk
 // files). glibc's defaults hand such buffers back to the kernel when freed, so the
 // next one page-faults in again and is zeroed: perf showed that as most of a
-// node's time while storing chunks, and these two settings took writes through the
-// mount from ~55 to ~150 MB/s (BENCHMARKS.md). Freed memory up to trim_bytes stays
-// in the process for the next chunk.
+// node's time while storing chunks, and these two settings took rewrites of chunks
+// the holders already had from ~55 to ~150 MB/s through the mount (BENCHMARKS.md).
+// Freed memory up to trim_bytes stays in the process for the next chunk.
 void keep_freed_buffers() {
   constexpr int mmap_threshold_bytes = 32 << 20;  // above the largest frame (4 MiB + header)
   constexpr int trim_bytes = 128 << 20;
   mallopt(M_MMAP_THRESHOLD, mmap_threshold_bytes);
   mallopt(M_TRIM_THRESHOLD, trim_bytes);
 }
-constexpr auto table_query_timeout = std::chrono::seconds(3);
-constexpr auto print_actors_wait_ms_max = std::chrono::milliseconds(10'000);
 
 std::optional<actor_table> query_table(caf::actor_system& system, const caf::actor& daemon) {
   caf::scoped_actor self{system};
