@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "actors/runtime/logging.hpp"
+#include "apps/bucky/app_command_line.hpp"
 #include "apps/bucky/commands.hpp"
 #include "apps/bucky/fault_commands.hpp"
 #include "apps/bucky/fs_commands.hpp"
@@ -300,6 +301,8 @@ int run(int argc, char** argv) {
   cli::fs_options fs_paths;
   fs_volume_text volume_text;
   const auto fs = add_fs_commands(app, options, fs_paths, volume_text);
+  cli::app_command_line app_line;
+  cli::add_app_commands(app, app_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -334,6 +337,7 @@ int run(int argc, char** argv) {
     return cli::zone_fetch(fetch_options);
   }
   if (auto done = run_fs_command(fs, options, fs_paths)) return *done;
+  if (auto done = cli::run_app_command(app_line, options)) return *done;
   if (auto done = run_volume_command(fs, options, volume_text)) return *done;
   if (status->parsed()) return status_command(options);
   if (ping->parsed()) return ping_command(options);
