@@ -28,10 +28,34 @@ struct service_limits {
   bool operator==(const service_limits&) const = default;
 };
 
+// A folder of the zone file system the owner let an app use (bucky app install):
+// bound into its sandbox at /zone<path>, read-only unless writable.
+struct folder_grant {
+  std::string path;  // normalized zone path: "/photos"
+  bool writable = false;
+  bool operator==(const folder_grant&) const = default;
+};
+
+// What makes a spec an installed app (DESIGN §10.2): its package, the host user it
+// runs as and what the owner granted. The node runs such a spec only inside a
+// bubblewrap sandbox (process_manager/sandbox.hpp); a spec without a package is a
+// service run as it is (bucky service add). Part of the signed spec, so a node
+// grants exactly what the owner signed.
+struct app_sandbox {
+  std::string package;                // content id "sha256:<hex>"; "": not an app
+  std::string package_file;           // where the zone repo keeps it: a zone path
+  std::uint32_t uid = 0;              // host uid and gid, one per app (its data's owner)
+  std::vector<folder_grant> folders;  // granted folders
+  bool network = false;               // outbound network (else only loopback inside)
+  std::vector<std::string> services;  // other apps it may call through kRPC
+  bool operator==(const app_sandbox&) const = default;
+};
+
 struct service_spec {
   std::string name;                       // one DNS label
   std::string kind = "app";               // "kernel" or "app"
   std::vector<std::string> command;       // [0]: absolute path of an executable on the machine
+                                          // (an app's: inside its sandbox, /app/...)
   std::map<std::string, std::string> env;  // added to a minimal environment
   std::string work_dir;                   // absolute; "": <data_dir>/services/<name>
   std::uint32_t instances = 1;            // at most one per node
@@ -42,6 +66,7 @@ struct service_spec {
   std::uint64_t stop_grace_ms = 5'000;  // SIGTERM, then SIGKILL after this
   service_limits limits;
   std::vector<std::uint16_t> ports;  // TCP ports it listens on (reported, not enforced)
+  app_sandbox sandbox{};             // an installed app's; empty for a plain service
   // Who wrote it: "owner" or an admin's user name, and their Ed25519 signature over
   // the rest (actors/zone_state/signed_documents.hpp). A node runs only signed specs.
   std::string signed_by{};

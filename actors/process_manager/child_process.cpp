@@ -31,10 +31,15 @@ struct exec_image {
   std::vector<char*> envp;
 
   explicit exec_image(const child_launch& launch) : words(launch.spec.command) {
-    env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + launch.work_dir, "LANG=C.UTF-8",
-           "BUCKY_SERVICE=" + launch.spec.name, "BUCKY_INSTANCE=" + launch.instance_id,
-           "BUCKY_NODE_ID=" + launch.node_id, "BUCKY_DATA_DIR=" + launch.work_dir};
-    for (const auto& [name, value] : launch.spec.env) env.push_back(name + "=" + value);
+    if (launch.sandbox) {
+      words = sandbox_command(launch.spec, *launch.sandbox);
+      env = sandbox_environment(launch.spec, launch.instance_id, launch.node_id);
+    } else {
+      env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + launch.work_dir, "LANG=C.UTF-8",
+             "BUCKY_SERVICE=" + launch.spec.name, "BUCKY_INSTANCE=" + launch.instance_id,
+             "BUCKY_NODE_ID=" + launch.node_id, "BUCKY_DATA_DIR=" + launch.work_dir};
+      for (const auto& [name, value] : launch.spec.env) env.push_back(name + "=" + value);
+    }
     for (auto& word : words) argv.push_back(word.data());
     argv.push_back(nullptr);
     for (auto& entry : env) envp.push_back(entry.data());
@@ -48,6 +53,22 @@ void set_limit(int resource, std::uint64_t value) {
   ::setrlimit(resource, &limit);
 }
 
+// An app's own uid and gid, no supplementary groups, and a cap on its processes
+// (RLIMIT_NPROC counts per uid: one per app). Raw syscalls: after fork there is one
+// thread, and glibc's wrappers would try to reach the others. A node that is not
+// root cannot switch: the app runs as the node's user (still in the sandbox).
+template <class Fail>
+void become_app_user(const child_launch& launch, Fail& fail) {
+  set_limit(RLIMIT_NPROC, launch.procs_max);
+  if (::geteuid() != 0) return;
+  const auto id = static_cast<long>(launch.spec.sandbox.uid);
+  if (::syscall(SYS_setgroups, 0, nullptr) != 0) fail("setgroups");
+  if (::syscall(SYS_setresgid, id, id, id) != 0) fail("setresgid");
+  if (::syscall(SYS_setresuid, id, id, id) != 0) fail("setresuid");
+  // The uid change cleared it: set again, so the app still dies with the node.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("prctl");
+}
+
 // In the child: only async-signal-safe calls; any failure is written to `report`.
 [[noreturn]] void become_service(const exec_image& image, const child_launch& launch, int log_fd, int report) {
   auto fail = [report](const char* step) {
@@ -59,7 +80,9 @@ void set_limit(int resource, std::uint64_t value) {
     (void)!::write(report, message, length + 1 + sizeof error);
     ::_exit(127);
   };
-  ::setpgid(0, 0);
+  // An app gets a session of its own: no terminal to push input into (TIOCSTI),
+  // and still one process group the process manager signals whole.
+  if (launch.sandbox ? ::setsid() < 0 : ::setpgid(0, 0) != 0) fail("setsid");
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("prctl");
   if (::getppid() == 1) ::_exit(1);  // the node died before the line above
   sigset_t none;
@@ -71,12 +94,14 @@ void set_limit(int resource, std::uint64_t value) {
   set_limit(RLIMIT_AS, launch.spec.limits.memory_bytes_max);
   set_limit(RLIMIT_CPU, launch.spec.limits.cpu_seconds_max);
   set_limit(RLIMIT_NOFILE, launch.spec.limits.open_files_max);
+  if (launch.sandbox) become_app_user(launch, fail);
   // Every other descriptor closes (the report pipe is close-on-exec).
   for (int fd = 3; fd < 1024; ++fd) {
     if (fd != report) ::close(fd);
   }
   ::execve(image.argv[0], image.argv.data(), image.envp.data());
   fail("exec");
+  ::_exit(127);  // fail() does not return; said again for the compiler
 }
 
 }  // namespace
@@ -102,7 +127,7 @@ result<pid_t> start_child(const child_launch& launch) {
     ::close(report[0]);
     return status(status_code::io_error, fmt::format("fork: {}", std::strerror(errno)));
   }
-  ::setpgid(pid, pid);  // also from here, so signals reach the group at once
+  if (!launch.sandbox) ::setpgid(pid, pid);  // also from here, so signals reach the group at once
   char step[64] = {};
   int child_errno = 0;
   ssize_t got = ::read(report[0], step, sizeof step);  // 0: exec succeeded (pipe closed)
@@ -113,7 +138,7 @@ result<pid_t> start_child(const child_launch& launch) {
   ::close(report[0]);
   if (got > 0) {
     ::waitpid(pid, nullptr, 0);
-    return status(status_code::invalid_argument, fmt::format("{} {}: {}", step, launch.spec.command[0],
+    return status(status_code::invalid_argument, fmt::format("{} {}: {}", step, image.argv[0],
                                                              std::strerror(child_errno)));
   }
   return pid;

@@ -5,6 +5,9 @@
 // bucky-node dies (PR_SET_PDEATHSIG), so a crashed node never leaves services it no
 // longer knows of; the restarted node starts them again.
 //
+// An app (launch.sandbox) runs inside bubblewrap instead (sandbox.hpp), as its own
+// host uid when the node runs as root, in a session of its own (no terminal).
+//
 // An exec failure is reported by the child through a close-on-exec pipe, so a wrong
 // path is an error from start_child, not a mysterious exit 127.
 #pragma once
@@ -15,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/process_manager/sandbox.hpp"
 #include "messages/common/status.hpp"
 #include "messages/service.hpp"
 
@@ -26,6 +30,10 @@ struct child_launch {
   std::string node_id;
   std::string work_dir;     // created if missing
   std::string log_path;     // stdout and stderr, appended
+  // An installed app's (spec.sandbox.package set): it runs in bwrap as its uid (when
+  // the node is root), in its own session, with at most procs_max processes.
+  std::optional<sandbox_paths> sandbox;
+  std::uint64_t procs_max = 256;
 };
 
 result<pid_t> start_child(const child_launch& launch);

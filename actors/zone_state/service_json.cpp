@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/packages/package_file.hpp"
+#include "actors/zone_fs/fs_access.hpp"
 #include "actors/zone_state/json_fields.hpp"
 #include "messages/zone_config.hpp"
 
@@ -92,6 +94,65 @@ void check_spec(json_fields& f, const service_spec& spec) {
   }
 }
 
+bool normalized_zone_path(const std::string& path) {
+  auto normal = zone_fs::normalize_path(path);
+  return normal.has_value() && *normal == path;
+}
+
+void check_sandbox(json_fields& f, const app_sandbox& box) {
+  if (!f.ok() || box.package.empty()) return;
+  if (auto id = packages::check_content_id(box.package); !id.is_ok()) return f.fail("sandbox", id.message());
+  if (!normalized_zone_path(box.package_file)) return f.fail("sandbox", "\"package_file\" must be a normalized zone path");
+  if (box.uid < lim::app_uid_min || box.uid > lim::app_uid_max) {
+    return f.fail("sandbox", fmt::format("\"uid\" must be {}..{}", lim::app_uid_min, lim::app_uid_max));
+  }
+  if (box.folders.size() > lim::app_folders_max) return f.fail("sandbox", fmt::format("more than {} folders", lim::app_folders_max));
+  for (const auto& folder : box.folders) {
+    if (!normalized_zone_path(folder.path) || folder.path == "/") {
+      return f.fail("sandbox", fmt::format("folder \"{}\" is not a normalized zone path below /", folder.path.substr(0, 64)));
+    }
+  }
+  if (box.services.size() > lim::app_services_max) return f.fail("sandbox", fmt::format("more than {} services", lim::app_services_max));
+  for (const auto& service : box.services) {
+    if (!valid_node_id(service)) return f.fail("sandbox", fmt::format("service '{}' is not an app name", service.substr(0, 64)));
+  }
+}
+
+app_sandbox sandbox_from_json(const json& object, json_fields& outer) {
+  app_sandbox box;
+  json_fields f(object, "service spec: \"sandbox\"");
+  f.get("package", box.package, true);
+  f.get("package_file", box.package_file, true);
+  f.get("uid", box.uid, true);
+  f.get("network", box.network);
+  f.get("services", box.services);
+  if (f.ok() && object.contains("folders")) {
+    f.known("folders");
+    if (!object["folders"].is_array() || object["folders"].size() > lim::app_folders_max) {
+      f.fail("folders", fmt::format("must be a list of at most {}", lim::app_folders_max));
+    }
+    for (std::size_t i = 0; f.ok() && i < object["folders"].size(); ++i) {
+      json_fields one(object["folders"][i], "service spec: \"sandbox\": a folder");
+      folder_grant grant;
+      one.get("path", grant.path, true);
+      one.get("writable", grant.writable);
+      one.no_others();
+      if (!one.ok()) f.fail("folders", one.error().message());
+      box.folders.push_back(std::move(grant));
+    }
+  }
+  f.no_others();
+  if (!f.ok()) outer.fail("sandbox", f.error().message());
+  return box;
+}
+
+json sandbox_json(const app_sandbox& box) {
+  json folders = json::array();
+  for (const auto& folder : box.folders) folders.push_back({{"path", folder.path}, {"writable", folder.writable}});
+  return {{"package", box.package}, {"package_file", box.package_file}, {"uid", box.uid},
+          {"folders", folders},     {"network", box.network},           {"services", box.services}};
+}
+
 }  // namespace
 
 result<service_spec> service_spec_from_json(const json& object) {
@@ -125,8 +186,11 @@ result<service_spec> service_spec_from_json(const json& object) {
     if (!l.ok()) return l.error();
   }
   f.known("limits");
+  if (f.ok() && object.contains("sandbox")) spec.sandbox = sandbox_from_json(object["sandbox"], f);
+  f.known("sandbox");
   f.no_others();
   check_spec(f, spec);
+  check_sandbox(f, spec.sandbox);
   if (!f.ok()) return f.error();
   return spec;
 }
@@ -145,7 +209,7 @@ json service_spec_json(const service_spec& spec) {
 }
 
 json service_spec_fields_json(const service_spec& spec) {
-  return {{"name", spec.name},
+  json out = {{"name", spec.name},
           {"kind", spec.kind},
           {"command", spec.command},
           {"env", spec.env},
@@ -161,6 +225,9 @@ json service_spec_fields_json(const service_spec& spec) {
            {{"memory_bytes_max", spec.limits.memory_bytes_max},
             {"cpu_seconds_max", spec.limits.cpu_seconds_max},
             {"open_files_max", spec.limits.open_files_max}}}};
+  // Only apps have one: the JSON (and so the signature) of a plain service is as before.
+  if (!spec.sandbox.package.empty()) out["sandbox"] = sandbox_json(spec.sandbox);
+  return out;
 }
 
 std::string service_spec_to_json(const service_spec& spec) { return service_spec_json(spec).dump(); }

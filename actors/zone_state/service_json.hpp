@@ -34,6 +34,10 @@ inline constexpr std::uint64_t backoff_ms_max = 3'600'000;
 inline constexpr std::uint64_t stop_grace_ms_max = 600'000;
 inline constexpr std::size_t node_instances_max = 256;  // instances on one node
 inline constexpr std::size_t services_max = 1'000;
+inline constexpr std::size_t app_folders_max = 32;
+inline constexpr std::size_t app_services_max = 16;
+inline constexpr std::uint32_t app_uid_min = 70'000;  // host uids of apps: one each, none a person's
+inline constexpr std::uint32_t app_uid_max = 79'999;
 }  // namespace service_limits_max
 
 result<service_spec> parse_service_spec(std::string_view json_text);
