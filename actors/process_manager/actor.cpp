@@ -8,11 +8,20 @@
 #include <caf/all.hpp>
 #include <fmt/format.h>
 
+#include "actors/process_manager/app_setup.hpp"
 #include "actors/process_manager/child_process.hpp"
 #include "actors/runtime/atoms.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky {
+
+// What preparing an app's sandbox gave (app_setup.hpp), sent back to the manager.
+struct app_prepared {
+  std::string id;
+  std::int64_t spec_revision = 0;
+  std::optional<sandbox_paths> paths;  // nothing: `error` says why
+  std::string error;
+};
 
 std::uint64_t process_clock_ms() {
   using namespace std::chrono;
@@ -41,6 +50,7 @@ class process_manager : public component_actor {
           start(wanted);
           return true;
         },
+        [this](prepared_atom, app_prepared& done) { launch_prepared(done); },
         [this](stop_atom, const std::string& id) {
           stop(id);
           return true;
@@ -65,25 +75,86 @@ class process_manager : public component_actor {
     return fmt::format("{}/services/logs/{}-{}.log", config_.data_dir, wanted.service, wanted.instance);
   }
 
+  child_launch launch_of(const instance_assignment& wanted) const {
+    child_launch launch;
+    launch.spec = wanted.spec;
+    launch.instance_id = wanted.id();
+    launch.node_id = config_.node_id;
+    launch.work_dir = wanted.spec.work_dir.empty() ? config_.data_dir + "/services/" + wanted.service : wanted.spec.work_dir;
+    launch.log_path = log_path(wanted);
+    return launch;
+  }
+
   void start(const instance_assignment& wanted) {
     auto id = wanted.id();
-    child_launch launch{wanted.spec, id, config_.node_id,
-                        wanted.spec.work_dir.empty() ? config_.data_dir + "/services/" + wanted.service
-                                                     : wanted.spec.work_dir,
-                        log_path(wanted)};
-    auto now = process_clock_ms();
+    const bool app = !wanted.spec.sandbox.package.empty();
     bool refused = config_.table->update([&](records& all) {
       auto& record = all[id];
-      if (record.pid != 0 && lives(record)) return true;
+      if ((record.pid != 0 || record.preparing) && lives(record)) return true;
       bool same_spec = record.pid != 0 && record.assignment.spec_revision == wanted.spec_revision;
       record.restarts = same_spec ? record.restarts + 1 : 0;
       if (!same_spec) record.failures = 0;
       record.assignment = wanted;
-      record.log_path = launch.log_path;
+      record.log_path = log_path(wanted);
+      if (app) {
+        record.preparing = true;
+        record.now = phase::running;
+        record.pid = 0;
+      }
       return false;
     });
     if (refused) return log().error("asked to start {} while it runs; ignored", id);
-    auto pid = start_child(launch);
+    if (app) return prepare(wanted);
+    start_process(wanted, launch_of(wanted));
+  }
+
+  // The app's package and folders are made ready by a detached actor (blocking file
+  // I/O through the mount), which answers with prepared_atom.
+  void prepare(const instance_assignment& wanted) {
+    auto manager = caf::actor_cast<caf::actor>(this);
+    app_setup_config setup{config_.data_dir, config_.mount_dir};
+    log().info("preparing app {} (package {})", wanted.id(), wanted.spec.sandbox.package);
+    system().spawn<caf::detached>([manager, wanted, setup](caf::event_based_actor* worker) {
+      app_prepared done{wanted.id(), wanted.spec_revision, std::nullopt, {}};
+      auto paths = prepare_app(wanted.spec, wanted.id(), setup);
+      if (paths) done.paths = std::move(*paths);
+      else done.error = paths.error().message();
+      worker->send(manager, prepared_atom::value, std::move(done));
+    });
+  }
+
+  void launch_prepared(app_prepared& done) {
+    std::optional<instance_assignment> wanted;
+    bool stopped = false;
+    config_.table->update([&](records& all) {
+      auto found = all.find(done.id);
+      if (found == all.end() || !found->second.preparing || found->second.assignment.spec_revision != done.spec_revision) return;
+      found->second.preparing = false;
+      if (found->second.now == phase::stopping) {  // stopped while being prepared: never started
+        found->second.now = phase::exited;
+        found->second.exit_clean = true;
+        found->second.exited_at_ms = process_clock_ms();
+        found->second.last_exit = "stopped before it started";
+        stopped = true;
+        return;
+      }
+      wanted = found->second.assignment;
+    });
+    if (stopped) return notify();
+    if (!wanted) return;  // a preparation nobody waits for any more
+    if (!done.paths) return record_start(*wanted, status(status_code::unavailable, done.error));
+    auto launch = launch_of(*wanted);
+    launch.sandbox = std::move(*done.paths);
+    start_process(*wanted, launch);
+  }
+
+  void start_process(const instance_assignment& wanted, const child_launch& launch) {
+    record_start(wanted, start_child(launch));
+  }
+
+  void record_start(const instance_assignment& wanted, result<pid_t> pid) {
+    auto id = wanted.id();
+    auto now = process_clock_ms();
     config_.table->update([&](records& all) {
       auto& record = all[id];
       if (pid) {
@@ -110,10 +181,10 @@ class process_manager : public component_actor {
       auto found = all.find(id);
       if (found == all.end() || found->second.now != phase::running) return 0;
       found->second.now = phase::stopping;
-      found->second.stop_sent_at_ms = now;
+      found->second.stop_sent_at_ms = found->second.preparing ? 0 : now;  // no process yet: nothing to kill
       return found->second.pid;
     });
-    if (pid <= 0) return;
+    if (pid <= 0) return notify();  // none, or an app still being prepared (never started)
     signal_group(pid, SIGTERM);
     log().info("stopping {} (pid {}): SIGTERM", id, pid);
     notify();
@@ -126,7 +197,7 @@ class process_manager : public component_actor {
     bool changed = config_.table->update([&](records& all) {
       bool any = false;
       for (auto& [id, record] : all) {
-        if (!lives(record)) continue;
+        if (!lives(record) || record.preparing) continue;
         auto exit = reap_child(record.pid);
         if (!exit) continue;
         any = true;

@@ -9,6 +9,10 @@
 //   (stop_atom, id)                    SIGTERM its group; SIGKILL after stop_grace_ms
 //   (forget_atom, id)                  drop the record of an exited instance
 //
+// An installed app (spec.sandbox.package) is first prepared off this actor's
+// thread (app_setup.hpp: package fetched, verified, unpacked; folders made), then
+// started in its sandbox; a failed preparation is a failed start with its reason.
+//
 // Logs: <data_dir>/services/logs/<service>-<index>.log, rotated at
 // log_size_bytes_max with log_files_kept old files. Work dir: the spec's, else
 // <data_dir>/services/<service>.
@@ -27,6 +31,11 @@
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::instance_assignment)
 
 namespace bucky {
+struct app_prepared;
+}
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::app_prepared)
+
+namespace bucky {
 
 inline constexpr const char* process_manager_actor = "procs";
 
@@ -34,10 +43,12 @@ using start_atom = caf::atom_constant<caf::atom("start")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 using changed_atom = caf::atom_constant<caf::atom("changed")>;  // procs -> node loop
+using prepared_atom = caf::atom_constant<caf::atom("prepared")>;  // app setup -> procs
 
 struct process_manager_config {
   std::string node_id;
   std::string data_dir;
+  std::string mount_dir;  // the zone file system's mount on this node ("": none; apps cannot run)
   std::shared_ptr<process_table> table;
   std::string notify_actor = "nodeloop";  // told (changed_atom) of every change
   std::uint64_t reap_interval_ms = 100;

@@ -31,6 +31,9 @@ struct process_record {
   std::string last_exit;
   std::string last_error;
   std::string log_path;
+  // An app whose sandbox is being prepared (app_setup.hpp): no process yet (pid 0),
+  // `now` is running, or stopping when a stop came meanwhile.
+  bool preparing = false;
 
   observed_instance observed() const {
     return {assignment.id(), assignment.spec_revision, now, exit_clean, failures, exited_at_ms};

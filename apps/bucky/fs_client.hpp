@@ -45,3 +45,16 @@ std::string time_text(std::int64_t unix_ns);                   // "2025-01-02 13
 std::string bytes_text(std::uint64_t bytes);                   // "5.0 MiB"
 
 }  // namespace bucky::cli
+
+namespace bucky::cli {
+
+// Whole small files to and from the zone for other commands (app install keeps
+// packages in the zone repo): errors as statuses naming the path, not printed.
+status zone_mkdir_p(fs_target& target, const std::string& path, std::uint64_t timeout_ms);
+// Writes `bytes` as the file at `path` (replacing it), returning once committed.
+status zone_put_bytes(fs_target& target, const std::string& path, std::string_view bytes, std::uint64_t timeout_ms);
+// The file's bytes; too_large past size_bytes_max; not_found when absent.
+result<std::string> zone_get_bytes(fs_target& target, const std::string& path, std::uint64_t size_bytes_max,
+                                   std::uint64_t timeout_ms);
+
+}  // namespace bucky::cli

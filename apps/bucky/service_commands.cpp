@@ -125,6 +125,9 @@ void print_rows(const json& rows) {
   }
 }
 
+
+}  // namespace
+
 // --wait: until every instance of `name` runs its current spec, or the deadline.
 int wait_running(admin_session& session, const cli_options& options, const std::string& name, std::uint64_t wait_ms,
                  std::chrono::steady_clock::time_point started) {
@@ -149,7 +152,6 @@ int wait_running(admin_session& session, const cli_options& options, const std::
   return fail(1, fmt::format("{}: not every instance runs after {} ms (bucky service status {})", name, wait_ms, name));
 }
 
-}  // namespace
 
 int service_add(const cli_options& options, const service_options& service) {
   auto spec = spec_from_options(service);

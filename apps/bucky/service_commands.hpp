@@ -3,6 +3,7 @@
 // scheduler wrote and the statuses the node loops report.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct service_options {
 };
 
 int service_add(const cli_options& options, const service_options& service);
+// Until every instance of `name` runs its current spec (prints how long it took),
+// or `wait_ms` after `started` (prints the instances, returns 1).
+int wait_running(admin_session& session, const cli_options& options, const std::string& name, std::uint64_t wait_ms,
+                 std::chrono::steady_clock::time_point started);
 int service_remove(const cli_options& options, const service_options& service);
 int service_list(const cli_options& options);
 int service_status(const cli_options& options, const service_options& service);

@@ -222,7 +222,7 @@ namespace {
 // DESIGN §5: the process manager, the node loop and a scheduler candidate, after
 // the zone state (they use it from their first message).
 void add_service_children(node_daemon_config& config, const node_options& options, const boot_plan& plan) {
-  process_manager_config procs{options.node_id, options.data_dir, plan.processes};
+  process_manager_config procs{options.node_id, options.data_dir, options.mount_point, plan.processes};
   config.children.push_back(permanent_child(process_manager_actor, spawn_process_manager, procs, 1'000));
   node_loop_config loop{options.node_id, options.data_dir, plan.processes};
   if (plan.identity) loop.zone_owner = plan.identity->owner_key;

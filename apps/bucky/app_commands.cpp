@@ -1,0 +1,341 @@
+#include "apps/bucky/app_commands.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "actors/packages/app_install.hpp"
+#include "actors/packages/package_file.hpp"
+#include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/service_json.hpp"
+#include "actors/zone_state/signed_documents.hpp"
+#include "actors/zone_state/system_config.hpp"
+#include "apps/bucky/app_repo.hpp"
+#include "apps/bucky/fs_client.hpp"
+#include "apps/bucky/json_output.hpp"
+#include "apps/bucky/pkg_commands.hpp"
+#include "apps/bucky/service_commands.hpp"
+
+namespace bucky::cli {
+
+namespace {
+
+using json = nlohmann::json;
+using namespace packages;
+
+// What the zone state says of one app, read in one linearizable request.
+struct app_state {
+  std::optional<app_record> record;
+  std::int64_t record_revision = 0;
+  std::int64_t spec_revision = 0;
+  std::map<std::uint32_t, std::string> uids;  // every reserved uid and its app
+  std::map<std::string, repo_entry> repo;     // the zone repo's entries for this app, by version
+};
+
+result<app_state> read_app_state(admin_session& session, const cli_options& options, const std::string& name) {
+  kv_request request;
+  request.success.push_back(range_op(app_keys::record(name)));
+  request.success.push_back(range_op(system_keys::service_spec(name)));
+  request.success.push_back(range_op(app_keys::uids_prefix, prefix_range_end(app_keys::uids_prefix)));
+  const std::string repo_prefix = app_keys::repo_entry(name, "");
+  request.success.push_back(range_op(repo_prefix, prefix_range_end(repo_prefix)));
+  auto answer = kv_call(session, options, request);
+  if (!answer) return answer.error();
+  const auto& results = answer->response.results;
+  app_state out;
+  if (!results.at(0).kvs.empty()) {
+    auto record = parse_app_record(results[0].kvs[0].value);
+    if (!record) return status(status_code::corruption, fmt::format("{}: {}", app_keys::record(name), record.error().message()));
+    out.record = std::move(*record);
+    out.record_revision = results[0].kvs[0].mod_revision;
+  }
+  if (!results.at(1).kvs.empty()) out.spec_revision = results[1].kvs[0].mod_revision;
+  for (const auto& kv : results.at(2).kvs) {
+    out.uids[static_cast<std::uint32_t>(std::stoul(kv.key.substr(std::string_view(app_keys::uids_prefix).size())))] = kv.value;
+  }
+  for (const auto& kv : results.at(3).kvs) {
+    if (auto entry = parse_repo_entry(kv.value)) out.repo[entry->version] = std::move(*entry);
+  }
+  return out;
+}
+
+// Each ask answered at the terminal; nothing granted without a terminal.
+app_grants ask_at_terminal(const app_permissions& asks) {
+  const auto lines = ask_lines(asks);
+  std::vector<bool> yes;
+  for (const auto& line : lines) {
+    std::cout << "  allow it to " << line << "? [y/N] " << std::flush;
+    std::string reply;
+    std::getline(std::cin, reply);
+    yes.push_back(reply == "y" || reply == "Y" || reply == "yes");
+  }
+  return grants_from_answers(asks, yes);
+}
+
+result<app_grants> choose_grants(const app_manifest& manifest, const app_options& app) {
+  if (!app.grants.empty() || app.no_prompt || !::isatty(0) || ask_lines(manifest.permissions).empty()) {
+    return grants_from_flags(manifest.permissions, app.grants);
+  }
+  std::cout << fmt::format("{} {} asks to:\n", manifest.name, manifest.version);
+  return ask_at_terminal(manifest.permissions);
+}
+
+std::string granted_text(const app_grants& grants) {
+  app_permissions as_asks;
+  for (const auto& folder : grants.folders) as_asks.folders.push_back({folder.path, folder.writable ? folder_access::write : folder_access::read});
+  as_asks.network = grants.network;
+  as_asks.services = grants.services;
+  return asks_text(as_asks);
+}
+
+// The package in the zone repo: written unless its file is there already.
+status keep_in_zone_repo(fs_target& target, const app_state& state, const opened_package& package,
+                         const std::string& bytes, const cli_options& options) {
+  const std::string file = app_keys::package_file(package.content_id);
+  for (const auto& [version, entry] : state.repo) {
+    if (entry.content_id != package.content_id) continue;
+    fs_request probe;
+    probe.op = fs_op::stat;
+    probe.path = file;
+    if (auto there = fs_call(target, probe, options.timeout_ms); there && there->error == 0 && there->entry.size_bytes == bytes.size()) return {};
+  }
+  if (auto made = zone_mkdir_p(target, app_keys::packages_dir, options.timeout_ms); !made.is_ok()) return made;
+  return zone_put_bytes(target, file, bytes, options.timeout_ms);
+}
+
+std::int64_t unix_now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// Writes the change (one transaction); a refusal says the app changed meanwhile.
+int write_change(fs_target& target, const cli_options& options, const app_change& change, const std::string& done,
+                 const app_options& app) {
+  const auto written_at = std::chrono::steady_clock::now();
+  auto answer = kv_call(target.session, options, app_change_request(change));
+  if (!answer) return fail_with(answer.error());
+  if (!answer->response.succeeded) {
+    return fail(1, fmt::format("app {}: changed by someone else meanwhile (or its uid was taken): nothing written; run it again",
+                               change.record.name));
+  }
+  std::cout << fmt::format("app {} {} {} (revision {}); granted: {}\n", change.record.name, done,
+                           change.record.current.version, answer->response.revision,
+                           granted_text(change.record.current.grants));
+  return app.wait_ms == 0 ? 0 : wait_running(target.session, options, change.record.name, app.wait_ms, written_at);
+}
+
+struct loaded_package {
+  std::string bytes;
+  opened_package opened;  // views into bytes
+};
+
+result<std::unique_ptr<loaded_package>> load_package(const cli_options& options, admin_session& session, const std::string& target) {
+  auto out = std::make_unique<loaded_package>();
+  if (std::filesystem::exists(target) || target.ends_with(package_extension)) {
+    auto bytes = read_package_file(target);
+    if (!bytes) return bytes.error();
+    out->bytes = std::move(*bytes);
+  } else {
+    auto fetched = fetch_from_repos(options, session, target);
+    if (!fetched) return fetched.error();
+    out->bytes = std::move(*fetched);
+  }
+  auto opened = open_package(out->bytes, target);
+  if (!opened) return opened.error();
+  out->opened = std::move(*opened);
+  return out;
+}
+
+// The common part of install and upgrade: the package, the session, the state.
+struct prepared_change {
+  fs_target target;
+  std::unique_ptr<loaded_package> package;
+  app_state state;
+  std::string signer;
+};
+
+result<prepared_change> prepare_change(const cli_options& options, const app_options& app) {
+  auto target = open_fs_target(options);
+  if (!target) return target.error();
+  auto package = load_package(options, target->session, app.target);
+  if (!package) return package.error();
+  const auto& manifest = (*package)->opened.manifest;
+  auto state = read_app_state(target->session, options, manifest.name);
+  if (!state) return state.error();
+  auto signer = signer_name(target->session, options);
+  if (!signer) return signer.error();
+  std::cout << fmt::format("{} {} by publisher {}\n  content id {}\n  asks for   {}\n", manifest.name, manifest.version,
+                           manifest.publisher.to_text(), (*package)->opened.content_id, asks_text(manifest.permissions));
+  return prepared_change{std::move(*target), std::move(*package), std::move(*state), std::move(*signer)};
+}
+
+app_change change_for(prepared_change& prepared, const app_grants& grants, std::uint32_t uid) {
+  const auto& opened = prepared.package->opened;
+  app_change change;
+  change.record.name = opened.manifest.name;
+  change.record.publisher = opened.manifest.publisher.to_text();
+  change.record.uid = uid;
+  change.record.current = {opened.manifest.version, opened.content_id, grants};
+  change.record.installed_by = prepared.signer;
+  change.record.changed_unix_s = unix_now_s();
+  change.spec = app_spec(opened.manifest, opened.content_id, uid, grants);
+  sign_spec(change.spec, prepared.signer, *prepared.target.session.key);
+  change.record_revision = prepared.state.record_revision;
+  change.spec_revision = prepared.state.spec_revision;
+  change.added = repo_entry{opened.manifest.name, opened.manifest.version, opened.content_id,
+                            app_keys::package_file(opened.content_id), opened.size_bytes,
+                            opened.manifest.description, change.record.publisher};
+  return change;
+}
+
+}  // namespace
+
+int app_install(const cli_options& options, const app_options& app) {
+  auto prepared = prepare_change(options, app);
+  if (!prepared) return fail_with(prepared.error());
+  const auto& manifest = prepared->package->opened.manifest;
+  if (prepared->state.record) {
+    return fail(1, fmt::format("app {} is installed already (version {}): bucky app upgrade {} to change it", manifest.name,
+                               prepared->state.record->current.version, app.target));
+  }
+  if (prepared->state.spec_revision != 0) {
+    return fail(1, fmt::format("a service named {} exists (bucky service list): remove it or rename the app", manifest.name));
+  }
+  auto grants = choose_grants(manifest, app);
+  if (!grants) return fail_with(grants.error());
+  auto uid = pick_uid(prepared->state.uids, manifest.name);
+  if (!uid) return fail(1, "every app uid is taken: remove apps with --purge to free theirs");
+  auto change = change_for(*prepared, *grants, *uid);
+  change.new_uid = !prepared->state.uids.contains(*uid);
+  if (auto kept = keep_in_zone_repo(prepared->target, prepared->state, prepared->package->opened, prepared->package->bytes, options);
+      !kept.is_ok()) {
+    return fail(1, fmt::format("app {}: keeping the package in the zone repo failed: {}; nothing installed", manifest.name, kept.message()));
+  }
+  return write_change(prepared->target, options, change, "installed", app);
+}
+
+int app_upgrade(const cli_options& options, const app_options& app) {
+  auto prepared = prepare_change(options, app);
+  if (!prepared) return fail_with(prepared.error());
+  const auto& manifest = prepared->package->opened.manifest;
+  const auto& record = prepared->state.record;
+  if (!record) return fail(1, fmt::format("app {} is not installed: bucky app install {}", manifest.name, app.target));
+  if (record->publisher != manifest.publisher.to_text()) {
+    return fail(2, fmt::format("app {}: this package is from publisher {}, the installed one from {}: refused (remove the app "
+                               "and install this one if you trust the new publisher)", manifest.name, manifest.publisher.to_text(),
+                               record->publisher));
+  }
+  if (record->current.content_id == prepared->package->opened.content_id) {
+    return fail(1, fmt::format("app {} runs this package already (version {})", manifest.name, manifest.version));
+  }
+  // Without --grant, what was granted and is still asked stays granted; new asks
+  // are not granted until an upgrade (or reinstall) grants them.
+  auto grants = app.grants.empty() ? result<app_grants>(carry_grants(record->current.grants, manifest.permissions))
+                                   : grants_from_flags(manifest.permissions, app.grants);
+  if (!grants) return fail_with(grants.error());
+  auto change = change_for(*prepared, *grants, record->uid);
+  change.record.previous = record->current;
+  if (auto kept = keep_in_zone_repo(prepared->target, prepared->state, prepared->package->opened, prepared->package->bytes, options);
+      !kept.is_ok()) {
+    return fail(1, fmt::format("app {}: keeping the package in the zone repo failed: {}; nothing changed", manifest.name, kept.message()));
+  }
+  std::cout << fmt::format("upgrading {} {} -> {}\n", manifest.name, record->current.version, manifest.version);
+  return write_change(prepared->target, options, change, "upgraded to", app);
+}
+
+int app_rollback(const cli_options& options, const app_options& app) {
+  auto target = open_fs_target(options);
+  if (!target) return fail_with(target.error());
+  auto state = read_app_state(target->session, options, app.target);
+  if (!state) return fail_with(state.error());
+  if (!state->record) return fail(1, fmt::format("app {} is not installed (bucky app list)", app.target));
+  if (!state->record->previous) return fail(1, fmt::format("app {} has no earlier version to go back to", app.target));
+  const auto previous = *state->record->previous;
+  // The zone repo's copy, verified like any package: the manifest comes from it.
+  auto bytes = zone_get_bytes(*target, app_keys::package_file(previous.content_id), package_limits::file_bytes_max, options.timeout_ms);
+  if (!bytes) return fail(1, fmt::format("app {}: the zone repo lost version {} ({}): install it again", app.target, previous.version, bytes.error().message()));
+  if (content_id_of(*bytes) != previous.content_id) return fail(1, fmt::format("app {}: the zone repo's copy of version {} is altered: refused", app.target, previous.version));
+  auto opened = open_package(*bytes, app_keys::package_file(previous.content_id));
+  if (!opened) return fail(1, opened.error().message());
+  auto signer = signer_name(target->session, options);
+  if (!signer) return fail_with(signer.error());
+  prepared_change prepared{std::move(*target), nullptr, std::move(*state), std::move(*signer)};
+  auto change = [&] {
+    app_change out;
+    out.record = *prepared.state.record;
+    out.record.current = previous;
+    out.record.previous = prepared.state.record->current;
+    out.record.installed_by = prepared.signer;
+    out.record.changed_unix_s = unix_now_s();
+    out.spec = app_spec(opened->manifest, opened->content_id, out.record.uid, previous.grants);
+    sign_spec(out.spec, prepared.signer, *prepared.target.session.key);
+    out.record_revision = prepared.state.record_revision;
+    out.spec_revision = prepared.state.spec_revision;
+    return out;
+  }();
+  return write_change(prepared.target, options, change, "rolled back to", app);
+}
+
+int app_remove(const cli_options& options, const app_options& app) {
+  auto target = open_fs_target(options);
+  if (!target) return fail_with(target.error());
+  auto state = read_app_state(target->session, options, app.target);
+  if (!state) return fail_with(state.error());
+  if (!state->record) return fail(1, fmt::format("app {} is not installed (bucky app list)", app.target));
+  auto answer = kv_call(target->session, options, app_remove_request(*state->record, state->record_revision, state->spec_revision, app.purge));
+  if (!answer) return fail_with(answer.error());
+  if (!answer->response.succeeded) return fail(1, fmt::format("app {}: changed by someone else meanwhile; nothing removed; run it again", app.target));
+  if (!app.purge) {
+    std::cout << fmt::format("app {} removed; its data stays in /apps/{} (bucky app remove {} --purge deletes it)\n", app.target,
+                             app.target, app.target);
+    return 0;
+  }
+  fs_request request;
+  request.op = fs_op::remove;
+  request.path = fmt::format("/apps/{}", app.target);
+  request.recursive = true;
+  for (std::uint64_t round = 0; round < fs_cli_limits::remove_rounds_max; ++round) {
+    auto reply = fs_call(*target, request, std::max(options.timeout_ms, fs_cli_limits::long_call_timeout_ms_min));
+    if (!reply) return fs_unreached("rm", request.path, *target, reply.error());
+    if (reply->error == ENOENT) break;
+    if (reply->error != 0) return fs_fail("rm", request.path, *reply);
+    if (!reply->more) break;
+  }
+  std::cout << fmt::format("app {} removed with its data\n", app.target);
+  return 0;
+}
+
+int app_list(const cli_options& options, const app_options& app) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail_with(session.error());
+  kv_request request;
+  request.success.push_back(range_op(app_keys::apps_prefix, prefix_range_end(app_keys::apps_prefix)));
+  auto answer = kv_call(*session, options, request);
+  if (!answer) return fail_with(answer.error());
+  json rows = json::array();
+  for (const auto& kv : answer->response.results.at(0).kvs) {
+    auto record = parse_app_record(kv.value);
+    if (!record) continue;
+    rows.push_back({{"name", record->name}, {"version", record->current.version}, {"content_id", record->current.content_id},
+                    {"previous", record->previous ? record->previous->version : ""}, {"uid", record->uid},
+                    {"granted", granted_text(record->current.grants)}, {"revision", kv.mod_revision}});
+  }
+  if (options.json_output || app.json_output) {
+    std::cout << json_text(json{{"apps", rows}}) << "\n";
+    return 0;
+  }
+  if (rows.empty()) std::cout << "no apps (bucky app install FILE.bpkg)\n";
+  else std::cout << fmt::format("{:<16} {:<12} {:<12} {:<7} {}\n", "APP", "VERSION", "PREVIOUS", "UID", "GRANTED");
+  for (const auto& row : rows) {
+    std::cout << fmt::format("{:<16} {:<12} {:<12} {:<7} {}\n", row["name"].get<std::string>(), row["version"].get<std::string>(),
+                             row["previous"].get<std::string>(), row["uid"].get<std::uint32_t>(), row["granted"].get<std::string>());
+  }
+  return 0;
+}
+
+}  // namespace bucky::cli

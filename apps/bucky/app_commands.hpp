@@ -1,0 +1,33 @@
+// bucky app install|upgrade|rollback|remove|list|status: installed apps (DESIGN
+// §10.2). Install and upgrade take a package file (or, from a repo, NAME[#VERSION]),
+// open it as every node will (hash, publisher signature, manifest), show what it
+// asks for, keep the package in the zone repo (/packages/ in the zone file system)
+// and write the app in one transaction (actors/packages/app_install.hpp); the
+// scheduler places it and a node runs it in its sandbox. Exit codes: 0, 1 failure,
+// 2 bad usage or a package refused.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "apps/bucky/session.hpp"
+
+namespace bucky::cli {
+
+struct app_options {
+  std::string target;               // install, upgrade: FILE or NAME[#VERSION]; others: NAME
+  std::vector<std::string> grants;  // --grant (app_install.hpp: grants_from_flags)
+  bool no_prompt = false;           // --yes: grant only what --grant says, ask nothing
+  bool purge = false;               // remove: its data folder and uid too
+  std::uint64_t wait_ms = 0;        // until it runs
+  bool json_output = false;
+};
+
+int app_install(const cli_options& options, const app_options& app);
+int app_upgrade(const cli_options& options, const app_options& app);
+int app_rollback(const cli_options& options, const app_options& app);
+int app_remove(const cli_options& options, const app_options& app);
+int app_list(const cli_options& options, const app_options& app);
+
+}  // namespace bucky::cli
