@@ -98,19 +98,33 @@ result<std::unique_ptr<session>> session::start(zone_fs::node_files& files, cons
   return out;
 }
 
+namespace {
+
+// Ends the kernel side of the mount even while others hold it: a process with a file
+// open there, or an app's sandbox with a bind of it in its own mount namespace
+// (which a lazy unmount of ours does not reach). Needs the fuse control file system;
+// where the system did not mount it (containers), root mounts it here.
+void abort_connection(dev_t device) {
+  const std::string abort_path = fmt::format("/sys/fs/fuse/connections/{}/abort", minor(device));
+  FILE* abort_file = std::fopen(abort_path.c_str(), "w");
+  if (abort_file == nullptr && errno == ENOENT && ::geteuid() == 0) {
+    ::mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, nullptr);
+    abort_file = std::fopen(abort_path.c_str(), "w");
+  }
+  if (abort_file == nullptr) return;
+  std::fputs("1", abort_file);
+  std::fclose(abort_file);
+}
+
+}  // namespace
+
 void session::stop() {
   if (!fuse_ || stopping_.exchange(true)) return;
   fuse_session_exit(fuse_);
   // Detach lazily (a process may still have a file open there), then abort the
   // connection so the loop's threads return from /dev/fuse whatever is open.
   if (::umount2(options_.mount_point.c_str(), MNT_DETACH) != 0) fuse_session_unmount(fuse_);
-  if (device_ != 0) {
-    const std::string abort_path = fmt::format("/sys/fs/fuse/connections/{}/abort", minor(device_));
-    if (FILE* abort_file = std::fopen(abort_path.c_str(), "w")) {
-      std::fputs("1", abort_file);
-      std::fclose(abort_file);
-    }
-  }
+  if (device_ != 0) abort_connection(device_);
   if (loop_.joinable()) loop_.join();
   fuse_session_destroy(fuse_);
   fuse_ = nullptr;

@@ -14,6 +14,7 @@ void fill_from(instance_status& out, const process_record& record) {
   out.restarts = record.restarts;
   out.last_exit = record.last_exit;
   out.last_error = record.last_error;
+  if (!record.host_ports.empty()) out.ports = record.host_ports;  // an app's: where the node forwards to it
 }
 
 }  // namespace

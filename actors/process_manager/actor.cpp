@@ -11,6 +11,7 @@
 #include "actors/process_manager/app_setup.hpp"
 #include "actors/process_manager/child_process.hpp"
 #include "actors/runtime/atoms.hpp"
+#include "actors/runtime/node_stopping.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky {
@@ -68,6 +69,18 @@ class process_manager : public component_actor {
           delayed_send(this, std::chrono::milliseconds(config_.reap_interval_ms), tick_atom::value);
         },
     };
+  }
+
+  // A restart keeps the services running (the table outlives this actor); the node
+  // stopping ends them here, before the children started earlier (the mount) stop.
+  void on_exit() override {
+    if (!node_stopping(system())) return caf::event_based_actor::on_exit();
+    log().info("node stopping: ending every service (at most {} ms)", config_.shutdown_grace_ms_max);
+    config_.table->terminate_all(config_.shutdown_grace_ms_max);
+    if (config_.forwards) {
+      for (const auto& record : config_.table->snapshot()) config_.forwards->close(record.assignment.id());
+    }
+    caf::event_based_actor::on_exit();
   }
 
  private:
@@ -152,11 +165,25 @@ class process_manager : public component_actor {
     record_start(wanted, start_child(launch));
   }
 
+  // An app's ports, reachable on this node's loopback through its forwards.
+  std::vector<std::uint16_t> open_ports(const instance_assignment& wanted, pid_t pid) {
+    if (wanted.spec.sandbox.package.empty() || wanted.spec.ports.empty() || !config_.forwards) return {};
+    auto ports = config_.forwards->open(wanted.id(), pid, wanted.spec.ports);
+    if (!ports) {
+      log().warn("app {} runs but cannot be reached: {}", wanted.id(), ports.error().message());
+      return {};
+    }
+    log().info("app {} port {} is reachable at 127.0.0.1:{}", wanted.id(), wanted.spec.ports.front(), ports->front());
+    return *ports;
+  }
+
   void record_start(const instance_assignment& wanted, result<pid_t> pid) {
     auto id = wanted.id();
     auto now = process_clock_ms();
+    auto host_ports = pid ? open_ports(wanted, *pid) : std::vector<std::uint16_t>{};
     config_.table->update([&](records& all) {
       auto& record = all[id];
+      record.host_ports = host_ports;
       if (pid) {
         record.now = phase::running;
         record.pid = *pid;
@@ -193,7 +220,7 @@ class process_manager : public component_actor {
   // Exits since the last tick; true if any.
   bool reap() {
     auto now = process_clock_ms();
-    std::vector<std::string> lines;
+    std::vector<std::string> lines, closed;
     bool changed = config_.table->update([&](records& all) {
       bool any = false;
       for (auto& [id, record] : all) {
@@ -208,11 +235,14 @@ class process_manager : public component_actor {
         record.exit_clean = exit->clean;
         record.exited_at_ms = now;
         record.last_exit = exit->description;
+        if (!record.host_ports.empty()) closed.push_back(id);
+        record.host_ports.clear();
         lines.push_back(fmt::format("{} (pid {}) {}: {}", id, record.pid, asked ? "stopped" : "exited",
                                     exit->description));
       }
       return any;
     });
+    for (const auto& id : closed) config_.forwards->close(id);
     for (const auto& line : lines) log().info("service {}", line);
     return changed;
   }

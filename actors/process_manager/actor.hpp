@@ -9,6 +9,8 @@
 //   (stop_atom, id)                    SIGTERM its group; SIGKILL after stop_grace_ms
 //   (forget_atom, id)                  drop the record of an exited instance
 //
+// When the node stops (not when this actor restarts) it ends every service.
+//
 // An installed app (spec.sandbox.package) is first prepared off this actor's
 // thread (app_setup.hpp: package fetched, verified, unpacked; folders made), then
 // started in its sandbox; a failed preparation is a failed start with its reason.
@@ -25,6 +27,7 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include "actors/process_manager/port_forwards.hpp"
 #include "actors/process_manager/process_table.hpp"
 #include "actors/runtime/component.hpp"
 
@@ -50,10 +53,14 @@ struct process_manager_config {
   std::string data_dir;
   std::string mount_dir;  // the zone file system's mount on this node ("": none; apps cannot run)
   std::shared_ptr<process_table> table;
+  std::shared_ptr<port_forwards> forwards;  // apps' ports on this node (none: not reachable)
   std::string notify_actor = "nodeloop";  // told (changed_atom) of every change
   std::uint64_t reap_interval_ms = 100;
   std::uint64_t stable_run_ms = 10'000;  // an exit after a run this long resets the backoff
   std::uint64_t log_size_bytes_max = 8 * 1024 * 1024;
+  // When the node stops, every service gets SIGTERM and at most this long before
+  // SIGKILL (apps must end before the zone's files are unmounted under them).
+  std::uint64_t shutdown_grace_ms_max = 10'000;
   int log_files_kept = 3;
 };
 

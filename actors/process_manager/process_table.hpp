@@ -34,6 +34,7 @@ struct process_record {
   // An app whose sandbox is being prepared (app_setup.hpp): no process yet (pid 0),
   // `now` is running, or stopping when a stop came meanwhile.
   bool preparing = false;
+  std::vector<std::uint16_t> host_ports;  // an app's ports as reachable on this node (port_forwards.hpp)
 
   observed_instance observed() const {
     return {assignment.id(), assignment.spec_revision, now, exit_clean, failures, exited_at_ms};

@@ -91,7 +91,8 @@ json instance_rows(const zone_services& zone, const std::string& only) {
     for (std::uint32_t index = 0; index < spec.value.instances; ++index) {
       auto id = fmt::format("{}/{}", name, index);
       json row = {{"service", name}, {"instance", index}, {"node", ""}, {"state", "unplaced"}, {"pid", 0},
-                  {"restarts", 0}, {"last_exit", ""}, {"last_error", ""}, {"spec_revision", spec.mod_revision}};
+                  {"restarts", 0}, {"last_exit", ""}, {"last_error", ""}, {"spec_revision", spec.mod_revision},
+                  {"ports", json::array()}};
       for (const auto& [node, config] : zone.configs) {
         for (const auto& placed : config.instances) {
           if (placed.id() != id) continue;
@@ -104,7 +105,7 @@ json instance_rows(const zone_services& zone, const std::string& only) {
           if (s.id() != id) continue;
           bool current = s.spec_revision == spec.mod_revision;
           row.update({{"state", current ? to_string(s.state) : "updating"}, {"pid", s.pid}, {"restarts", s.restarts},
-                      {"last_exit", s.last_exit}, {"last_error", s.last_error}});
+                      {"last_exit", s.last_exit}, {"last_error", s.last_error}, {"ports", s.ports}});
         }
       }
       rows.push_back(row);

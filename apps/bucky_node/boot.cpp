@@ -219,18 +219,12 @@ void report_boot(const node_options& options, const boot_plan& plan) {
 
 namespace {
 
-// DESIGN §5: the process manager, the node loop and a scheduler candidate, after
-// the zone state (they use it from their first message).
+// DESIGN §10.1 then §5: the node's chunks, the file system that stores in them,
+// then the process manager, the node loop and a scheduler candidate (after the
+// zone state: they use it from their first message). Children stop in reverse:
+// the services (apps among them, which use the zone's files through the mount)
+// stop before the mount ends, and the mount before the stores it writes to.
 void add_service_children(node_daemon_config& config, const node_options& options, const boot_plan& plan) {
-  process_manager_config procs{options.node_id, options.data_dir, options.mount_point, plan.processes};
-  config.children.push_back(permanent_child(process_manager_actor, spawn_process_manager, procs, 1'000));
-  node_loop_config loop{options.node_id, options.data_dir, plan.processes};
-  if (plan.identity) loop.zone_owner = plan.identity->owner_key;
-  config.children.push_back(permanent_child(node_loop_actor, spawn_node_loop, loop, 1'000));
-  scheduler_config scheduler{options.node_id};
-  config.children.push_back(permanent_child(scheduler_actor, spawn_scheduler, scheduler, 1'000));
-  // DESIGN §10.1: the node's chunks, then the file system that stores in them
-  // (stopped first: its mount ends before the stores it writes to).
   chunk_store_config chunks;
   chunks.node_id = options.node_id;
   chunks.chunk_dir = options.data_dir + "/chunks";
@@ -245,6 +239,15 @@ void add_service_children(node_daemon_config& config, const node_options& option
   repair.node_id = options.node_id;
   repair.copies = options.fs_copies;
   config.children.push_back(permanent_child(fs_repair_actor, spawn_fs_repair, repair, 10'000));
+  process_manager_config procs{options.node_id, options.data_dir, options.mount_point, plan.processes, plan.app_ports};
+  // Its stop ends every service when the node stops (their grace, then SIGKILL).
+  config.children.push_back(permanent_child(process_manager_actor, spawn_process_manager, procs,
+                                            procs.shutdown_grace_ms_max + 2'000));
+  node_loop_config loop{options.node_id, options.data_dir, plan.processes};
+  if (plan.identity) loop.zone_owner = plan.identity->owner_key;
+  config.children.push_back(permanent_child(node_loop_actor, spawn_node_loop, loop, 1'000));
+  scheduler_config scheduler{options.node_id};
+  config.children.push_back(permanent_child(scheduler_actor, spawn_scheduler, scheduler, 1'000));
 }
 
 }  // namespace

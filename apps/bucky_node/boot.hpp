@@ -20,6 +20,7 @@
 
 #include "actors/log_tail/ring_sink.hpp"
 #include "actors/node_daemon/actor.hpp"
+#include "actors/process_manager/port_forwards.hpp"
 #include "actors/process_manager/process_table.hpp"
 #include "apps/bucky_node/options.hpp"
 #include "net/node_identity.hpp"
@@ -42,6 +43,7 @@ struct boot_plan {
   // The service processes: shared by the process manager and node loop across
   // their restarts, and stopped by main when bucky-node exits.
   std::shared_ptr<process_table> processes = std::make_shared<process_table>();
+  std::shared_ptr<port_forwards> app_ports = std::make_shared<port_forwards>();  // into apps' sandboxes
 };
 
 // A step that failed: which, why, and the exit code (2 usage, 1 otherwise).
