@@ -204,15 +204,17 @@ class process_manager : public component_actor {
 
   void stop(const std::string& id) {
     auto now = process_clock_ms();
+    bool sandboxed = false;
     auto pid = config_.table->update([&](records& all) -> pid_t {
       auto found = all.find(id);
       if (found == all.end() || found->second.now != phase::running) return 0;
+      sandboxed = !found->second.assignment.spec.sandbox.package.empty();
       found->second.now = phase::stopping;
       found->second.stop_sent_at_ms = found->second.preparing ? 0 : now;  // no process yet: nothing to kill
       return found->second.pid;
     });
     if (pid <= 0) return notify();  // none, or an app still being prepared (never started)
-    signal_group(pid, SIGTERM);
+    signal_service(pid, SIGTERM, sandboxed);
     log().info("stopping {} (pid {}): SIGTERM", id, pid);
     notify();
   }
@@ -285,19 +287,19 @@ class process_manager : public component_actor {
 
 void process_table::terminate_all(std::uint64_t grace_ms_max) {
   auto live = [this] {
-    std::vector<pid_t> pids;
+    std::vector<std::pair<pid_t, bool>> pids;  // and whether it is an app's sandbox
     std::lock_guard lock(mutex_);
     for (auto& [id, record] : records_) {
       if (!lives(record)) continue;
       if (auto exit = reap_child(record.pid)) record.now = phase::exited;
-      else pids.push_back(record.pid);
+      else pids.emplace_back(record.pid, !record.assignment.spec.sandbox.package.empty());
     }
     return pids;
   };
-  for (auto pid : live()) signal_group(pid, SIGTERM);
+  for (auto [pid, sandboxed] : live()) signal_service(pid, SIGTERM, sandboxed);
   auto deadline = process_clock_ms() + grace_ms_max;
   while (!live().empty() && process_clock_ms() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  for (auto pid : live()) signal_group(pid, SIGKILL);
+  for (auto [pid, sandboxed] : live()) signal_group(pid, SIGKILL);
   while (!live().empty() && process_clock_ms() < deadline + 2'000) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

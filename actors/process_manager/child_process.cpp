@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -160,6 +162,37 @@ std::optional<child_exit> reap_child(pid_t pid) {
 
 void signal_group(pid_t pid, int signal) {
   if (pid > 0 && ::kill(-pid, signal) != 0) ::kill(pid, signal);
+}
+
+namespace {
+
+// The pids of the processes in process group `group` (from /proc).
+std::vector<pid_t> group_members(pid_t group) {
+  std::vector<pid_t> out;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat_file(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat_file, line)) continue;
+    const auto after_comm = line.rfind(')');
+    if (after_comm == std::string::npos) continue;
+    std::istringstream rest(line.substr(after_comm + 2));  // "S ppid pgrp ..."
+    char state = 0;
+    pid_t parent = 0, pgrp = 0;
+    if (rest >> state >> parent >> pgrp && pgrp == group) out.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return out;
+}
+
+}  // namespace
+
+void signal_service(pid_t pid, int signal, bool sandboxed) {
+  if (!sandboxed || signal == SIGKILL || pid <= 0) return signal_group(pid, signal);
+  for (pid_t member : group_members(pid)) {
+    if (member != pid) ::kill(member, signal);
+  }
 }
 
 void rotate_log(const std::string& path, std::uint64_t size_bytes_max, int files_kept) {

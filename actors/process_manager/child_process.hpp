@@ -49,6 +49,12 @@ std::optional<child_exit> reap_child(pid_t pid);
 // Sends `signal` to the process group of `pid` (the service and its children).
 void signal_group(pid_t pid, int signal);
 
+// The same for any service: for an app (`sandboxed`, pid is bwrap's) a SIGTERM goes
+// to the processes of its group but bwrap itself, which would die of it at once and
+// take the app down with SIGKILL (--die-with-parent) before it could finish; the
+// sandbox's init ignores it, and bwrap ends when the app does. SIGKILL: the group.
+void signal_service(pid_t pid, int signal, bool sandboxed);
+
 // Keeps a log file under size_bytes_max: when over, its content moves to path.1
 // (path.1 to path.2, …, keeping files_kept) and the file is truncated in place, so
 // the service's open descriptor (O_APPEND) goes on writing at its start. Lines
