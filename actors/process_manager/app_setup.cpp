@@ -91,19 +91,6 @@ status owned_directory(const service_spec& spec, const std::string& path, mode_t
   return {};
 }
 
-// bwrap runs as the app's uid and opens the package and runtime directories by
-// their paths under the data dir: the app's uid must pass through it (o+x; never
-// o+r: it cannot list it, and the node's keys are 0600 of their own).
-status traversable_data_dir(const service_spec& spec, const std::string& data_dir) {
-  struct stat info {};
-  if (::stat(data_dir.c_str(), &info) != 0) return setup_failed(spec, status_code::io_error, fmt::format("{}: {}", data_dir, std::strerror(errno)));
-  if ((info.st_mode & S_IXOTH) != 0) return {};
-  if (::chmod(data_dir.c_str(), (info.st_mode & 07777) | S_IXOTH) != 0) {
-    return setup_failed(spec, status_code::io_error, fmt::format("letting apps through {} (o+x): {}", data_dir, std::strerror(errno)));
-  }
-  return {};
-}
-
 status fresh_runtime_dir(const service_spec& spec, const std::string& path) {
   std::error_code error;
   fs::remove_all(path, error);
@@ -134,7 +121,6 @@ result<sandbox_paths> prepare_app(const service_spec& spec, const std::string& i
   }
   sandbox_paths paths;
   paths.system_dirs = host_system_dirs();
-  if (auto through = traversable_data_dir(spec, config.data_dir); !through.is_ok()) return through;
   auto package = ensure_package(spec, config);
   if (!package) return package.error();
   paths.package_dir = *package;

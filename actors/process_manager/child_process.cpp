@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,9 +35,15 @@ struct exec_image {
   std::vector<char*> argv;
   std::vector<char*> envp;
 
+  std::vector<stage_mount> stage;  // an app's: binds made in the child's mount namespace
+
   explicit exec_image(const child_launch& launch) : words(launch.spec.command) {
     if (launch.sandbox) {
-      words = sandbox_command(launch.spec, *launch.sandbox);
+      // Only root can stage (and needs to: it switches to the app's uid); a node run
+      // by a user gives bwrap the paths that user reaches anyway.
+      auto staged = ::geteuid() == 0 ? stage_sandbox(*launch.sandbox) : staged_sandbox{*launch.sandbox, {}};
+      stage = std::move(staged.mounts);
+      words = sandbox_command(launch.spec, staged.paths);
       env = sandbox_environment(launch.spec, launch.instance_id, launch.node_id);
     } else {
       env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + launch.work_dir, "LANG=C.UTF-8",
@@ -53,6 +62,21 @@ void set_limit(int resource, std::uint64_t value) {
   if (value == 0) return;
   rlimit limit{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
   ::setrlimit(resource, &limit);
+}
+
+// The app's pieces bound under sandbox_stage_dir on a tmpfs over /run, in a mount
+// namespace of this child's own (sandbox.hpp says why). Still root here.
+template <class Fail>
+void stage_app(const exec_image& image, Fail& fail) {
+  if (image.stage.empty()) return;
+  if (::unshare(CLONE_NEWNS) != 0) fail("unshare a mount namespace");
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail("making mounts private");
+  if (::mount("tmpfs", sandbox_stage_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=65536") != 0) fail("staging tmpfs");
+  if (::mkdir(sandbox_stage_dir, 0755) != 0) fail("staging dir");
+  for (const auto& piece : image.stage) {
+    if (::mkdir(piece.staged.c_str(), 0755) != 0) fail("staging a piece");
+    if (::mount(piece.host.c_str(), piece.staged.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) fail("binding a piece");
+  }
 }
 
 // An app's own uid and gid, no supplementary groups, and a cap on its processes
@@ -96,7 +120,10 @@ void become_app_user(const child_launch& launch, Fail& fail) {
   set_limit(RLIMIT_AS, launch.spec.limits.memory_bytes_max);
   set_limit(RLIMIT_CPU, launch.spec.limits.cpu_seconds_max);
   set_limit(RLIMIT_NOFILE, launch.spec.limits.open_files_max);
-  if (launch.sandbox) become_app_user(launch, fail);
+  if (launch.sandbox) {
+    stage_app(image, fail);
+    become_app_user(launch, fail);
+  }
   // Every other descriptor closes (the report pipe is close-on-exec).
   for (int fd = 3; fd < 1024; ++fd) {
     if (fd != report) ::close(fd);

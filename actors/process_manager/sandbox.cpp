@@ -23,6 +23,22 @@ void add(std::vector<std::string>& argv, std::initializer_list<std::string> word
 
 }  // namespace
 
+staged_sandbox stage_sandbox(const sandbox_paths& host) {
+  staged_sandbox out;
+  out.paths = host;
+  auto stage = [&](const std::string& from, const std::string& name) {
+    std::string staged = std::string(sandbox_stage_dir) + "/" + name;
+    out.mounts.push_back({from, staged});
+    return staged;
+  };
+  out.paths.package_dir = stage(host.package_dir, "app");
+  out.paths.data_dir = stage(host.data_dir, "data");
+  out.paths.runtime_dir = stage(host.runtime_dir, "run");
+  std::size_t index = 0;
+  for (auto& [zone_path, host_path] : out.paths.folders) host_path = stage(host_path, "folder-" + std::to_string(index++));
+  return out;
+}
+
 std::map<std::string, std::string> host_system_dirs() {
   std::map<std::string, std::string> out;
   for (const char* dir : {"/bin", "/lib", "/lib32", "/lib64", "/sbin"}) {

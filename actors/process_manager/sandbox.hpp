@@ -13,6 +13,12 @@
 // the namespaces lands as an unprivileged user. bwrap is started with
 // --die-with-parent; the process manager also kills its process group.
 //
+// bwrap runs as the app's uid and opens what it binds by path, which that uid could
+// not reach where it lies (a data dir under a 0700 home, /tmp/xyz 0700). So the
+// launching child first binds each piece, as root, onto a tmpfs over /run in a
+// mount namespace of its own (stage_mounts): bwrap finds them at /run/bucky-stage/…
+// and the host's mounts are untouched.
+//
 // Plain code: the argument list is built here and tested without running it.
 #pragma once
 
@@ -40,6 +46,21 @@ struct sandbox_paths {
   // "" for a real directory bound read-only. Only those that exist.
   std::map<std::string, std::string> system_dirs;
 };
+
+inline constexpr const char* sandbox_stage_root = "/run";  // a tmpfs here, in the child's own mount namespace
+inline constexpr const char* sandbox_stage_dir = "/run/bucky-stage";
+
+struct stage_mount {
+  std::string host;    // where it is
+  std::string staged;  // where bwrap finds it
+};
+
+// The pieces as bwrap sees them after staging, and the binds that stage them.
+struct staged_sandbox {
+  sandbox_paths paths;               // every piece under sandbox_stage_dir
+  std::vector<stage_mount> mounts;   // host -> staged, in order
+};
+staged_sandbox stage_sandbox(const sandbox_paths& host);
 
 // /bin, /lib, /lib32, /lib64, /sbin as this machine has them (read from the disk).
 std::map<std::string, std::string> host_system_dirs();

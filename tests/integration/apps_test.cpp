@@ -1,0 +1,215 @@
+// Apps on a real zone (issue 20): three bucky-node processes mounting the zone's
+// files, the sample notes app packed by the test, installed with the CLI as a
+// person would, reached through its node, upgraded, rolled back, moved by the
+// scheduler when its node is killed (with its data), removed and purged; and every
+// bad package or repo refused with nothing installed. Needs root and /dev/fuse
+// (apps keep their data in the zone's files) and bwrap: CI has all three.
+#define BOOST_TEST_MODULE integration_apps
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/packages/package_file.hpp"
+#include "tests/support/mounted_zone.hpp"
+#include "tests/support/plain_http.hpp"
+
+using namespace bucky;
+using namespace bucky::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+  return text;
+}
+
+// A publisher key made with the CLI; its public part.
+std::string make_key(mounted_zone& zone, const std::string& file) {
+  auto made = zone.cli({"--key", (zone.dir.path / file).string(), "key", "create"});
+  BOOST_TEST_REQUIRE(made.code == 0, made.err);
+  return made.out.substr(0, made.out.find('\n'));
+}
+
+// The notes sample packed at `version` by the key in `key_file`; the package's path.
+std::string pack_notes(mounted_zone& zone, const std::string& version, const std::string& key_file, const std::string& publisher) {
+  const fs::path source = zone.dir.path / ("notes-src-" + version);
+  fs::create_directories(source / "bin");
+  fs::copy_file(BUCKY_SAMPLE_NOTES, source / "bin" / "notes", fs::copy_options::overwrite_existing);
+  const std::string manifest = read_file(std::string(BUCKY_SAMPLES_DIR) + "/notes/app.json.in");
+  std::ofstream(source / "app.json") << replaced(replaced(manifest, "@PUBLISHER@", publisher), "@VERSION@", version);
+  const std::string out = (zone.dir.path / ("notes-" + version + ".bpkg")).string();
+  auto packed = zone.cli({"pkg", "pack", source.string(), "--key", (zone.dir.path / key_file).string(), "--out", out});
+  BOOST_TEST_REQUIRE(packed.code == 0, packed.err);
+  return out;
+}
+
+struct placed_app {
+  std::string node, state;
+  std::uint16_t port = 0;
+};
+
+placed_app where_is(mounted_zone& zone, const std::string& app) {
+  auto status = zone.cli({"--json", "app", "status", app});
+  auto parsed = json::parse(status.out, nullptr, false);
+  if (status.code != 0 || !parsed.is_object() || parsed["instances"].empty()) return {};
+  const auto& row = parsed["instances"][0];
+  placed_app out{row["node"], row["state"], 0};
+  if (!row["ports"].empty()) out.port = row["ports"][0].get<std::uint16_t>();
+  return out;
+}
+
+// Until the app runs (not on `not_on`) and answers /health with `health`; where.
+placed_app wait_serving(mounted_zone& zone, const std::string& health, const std::string& not_on = "",
+                        std::chrono::seconds limit = 60s) {
+  placed_app last;
+  std::string answer;
+  const bool served = node_process::wait_for(
+      [&] {
+        last = where_is(zone, "notes");
+        if (last.state != "running" || last.port == 0 || last.node == not_on) return false;
+        answer = plain_http(last.port, "GET", "/health").body;
+        return answer == "ok " + health + "\n";
+      },
+      limit);
+  BOOST_TEST_REQUIRE(served, "notes never served version " << health << " (last: " << last.node << " " << last.state
+                                                           << " port " << last.port << " answer " << answer << ")\n"
+                                                           << zone.node_warnings());
+  return last;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_app_installs_runs_sandboxed_and_keeps_its_data_through_upgrade_rollback_failover_and_reinstall) {
+  if (!fuse_usable()) return;
+  mounted_zone zone;
+  const std::string publisher = make_key(zone, "publisher.key");
+  const std::string v1 = pack_notes(zone, "1.0.0", "publisher.key", publisher);
+  const std::string v2 = pack_notes(zone, "1.1.0", "publisher.key", publisher);
+
+  auto verified = zone.cli({"pkg", "verify", v1});
+  BOOST_TEST_REQUIRE(verified.code == 0, verified.err);
+  BOOST_TEST(verified.out.find("asks for    folders /shared/notes (write)") != std::string::npos, verified.out);
+
+  const auto install_started = std::chrono::steady_clock::now();
+  auto installed = zone.cli({"app", "install", v1, "--grant", "all", "--wait-ms", "30000"});
+  BOOST_TEST_REQUIRE(installed.code == 0, installed.out << installed.err << zone.node_warnings());
+  auto first = wait_serving(zone, "1.0.0");
+  BOOST_TEST_MESSAGE("notes 1.0.0 installed and serving in "
+                     << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - install_started).count()
+                     << " ms on " << first.node);
+  auto posted = plain_http(first.port, "POST", "/notes", "buy milk");
+  BOOST_TEST_REQUIRE(posted.status == 201, posted.body);
+  BOOST_TEST(plain_http(first.port, "GET", "/notes").body == "1 buy milk\n");
+
+  // Its data is in the zone's files, the app's own, seen from any node.
+  struct stat data {};
+  const std::string note = zone.mount("n2") + "/apps/notes/notes/1.txt";
+  BOOST_TEST_REQUIRE(::stat(note.c_str(), &data) == 0);
+  BOOST_TEST(data.st_uid == 70'000u);
+  BOOST_TEST((data.st_mode & 0777) == 0600u);
+  BOOST_TEST(read_file(note) == "buy milk");
+
+  auto upgraded = zone.cli({"app", "upgrade", v2, "--wait-ms", "30000"});
+  BOOST_TEST_REQUIRE(upgraded.code == 0, upgraded.out << upgraded.err);
+  BOOST_TEST(upgraded.out.find("granted: folders /shared/notes (write)") != std::string::npos, upgraded.out);
+  auto second = wait_serving(zone, "1.1.0");
+  BOOST_TEST(plain_http(second.port, "GET", "/notes").body == "1 buy milk\n");
+  auto rolled = zone.cli({"app", "rollback", "notes", "--wait-ms", "30000"});
+  BOOST_TEST_REQUIRE(rolled.code == 0, rolled.out << rolled.err);
+  auto third = wait_serving(zone, "1.0.0");
+  auto listed = zone.cli({"app", "list"});
+  BOOST_TEST(listed.out.find("notes            1.0.0        1.1.0") != std::string::npos, listed.out);
+
+  // The node running it dies: the scheduler moves it, and its notes come along.
+  const auto killed_at = std::chrono::steady_clock::now();
+  zone.nodes[third.node]->signal(SIGKILL);
+  auto moved = wait_serving(zone, "1.0.0", third.node, 90s);
+  BOOST_TEST_MESSAGE("notes ran again on " << moved.node << " "
+                                           << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at).count()
+                                           << " ms after " << third.node << " was killed");
+  BOOST_TEST(plain_http(moved.port, "GET", "/notes").body == "1 buy milk\n");
+  zone.restart(third.node);
+
+  auto removed = zone.cli({"app", "remove", "notes"});
+  BOOST_TEST_REQUIRE(removed.code == 0, removed.err);
+  BOOST_TEST(node_process::wait_for([&] { return plain_http(moved.port, "GET", "/health").status == 0; }, 30s));
+  BOOST_TEST(fs::exists(zone.mount("n1") + "/apps/notes/notes/1.txt"));  // data stays
+  auto again = zone.cli({"app", "install", v1, "--grant", "all", "--wait-ms", "30000"});
+  BOOST_TEST_REQUIRE(again.code == 0, again.out << again.err);
+  auto back = wait_serving(zone, "1.0.0");
+  BOOST_TEST(plain_http(back.port, "GET", "/notes").body == "1 buy milk\n");  // same uid: its data again
+  auto purged = zone.cli({"app", "remove", "notes", "--purge"});
+  BOOST_TEST_REQUIRE(purged.code == 0, purged.err);
+  BOOST_TEST(!fs::exists(zone.mount("n3") + "/apps/notes"));
+}
+
+BOOST_AUTO_TEST_CASE(bad_packages_and_repos_are_refused_with_nothing_installed) {
+  if (!fuse_usable()) return;
+  mounted_zone zone;
+  const std::string publisher = make_key(zone, "publisher.key");
+  const std::string other = make_key(zone, "other.key");
+  const std::string v1 = pack_notes(zone, "1.0.0", "publisher.key", publisher);
+  const std::string bytes = read_file(v1);
+  auto refused = [&](const std::vector<std::string>& args, const std::string& says) {
+    auto run = zone.cli(args);
+    BOOST_TEST(run.code != 0, "accepted: " << args.back());
+    BOOST_TEST(run.err.find(says) != std::string::npos, run.err);
+  };
+  auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream((zone.dir.path / name).string(), std::ios::binary) << content;
+    return (zone.dir.path / name).string();
+  };
+
+  std::string tampered = bytes;
+  tampered[tampered.size() / 2] ^= 0x01;
+  refused({"app", "install", write("tampered.bpkg", tampered), "--grant", "all"}, "does not verify");
+  refused({"app", "install", write("cut.bpkg", bytes.substr(0, bytes.size() - 10)), "--grant", "all"}, "truncated");
+  // The manifest says another publisher: the signature is the first's.
+  refused({"app", "install", write("other.bpkg", replaced(bytes, publisher, other)), "--grant", "all"}, "does not verify against publisher");
+  refused({"app", "install", v1, "--grant", "/etc"}, "did not ask for folder /etc");
+  refused({"app", "install", "nosuchapp"}, "no repos");
+  refused({"app", "upgrade", v1}, "is not installed");
+
+  // A repo: built and signed with the publisher's key, served on loopback.
+  fs::create_directories(zone.dir.path / "repo" / "packages");
+  fs::copy_file(v1, zone.dir.path / "repo" / "packages" / "notes-1.0.0.bpkg");
+  auto built = zone.cli({"repo", "build", (zone.dir.path / "repo").string(), "--key", (zone.dir.path / "publisher.key").string()});
+  BOOST_TEST_REQUIRE(built.code == 0, built.err);
+  static_http_server server(zone.dir.path / "repo");
+  refused({"repo", "add", "main", server.url(), "--key", other}, "not signed by the repo's key");
+  auto added = zone.cli({"repo", "add", "main", server.url(), "--key", publisher});
+  BOOST_TEST_REQUIRE(added.code == 0, added.err);
+  auto found = zone.cli({"app", "search", "notes"});
+  BOOST_TEST(found.out.find("notes            1.0.0        main") != std::string::npos, found.out);
+  refused({"app", "install", "nosuchapp"}, "has no app nosuchapp");
+  refused({"app", "install", "notes#9.9.9"}, "not 9.9.9");
+  // The server now hands out other bytes than its signed index names.
+  std::ofstream((zone.dir.path / "repo" / "packages" / "notes-1.0.0.bpkg").string(), std::ios::binary) << tampered;
+  refused({"app", "install", "notes", "--grant", "all"}, "as the signed index says");
+
+  auto listed = zone.cli({"--json", "app", "list"});
+  BOOST_TEST(json::parse(listed.out)["apps"].empty(), listed.out);
+  auto packages = zone.cli({"fs", "ls", "/packages"});
+  BOOST_TEST(packages.code != 0, packages.out);  // nothing was kept in the zone repo
+
+  // The original package from the repo installs; a repo that then vanishes breaks nothing.
+  std::ofstream((zone.dir.path / "repo" / "packages" / "notes-1.0.0.bpkg").string(), std::ios::binary) << bytes;
+  auto installed = zone.cli({"app", "install", "notes", "--grant", "all", "--wait-ms", "30000"});
+  BOOST_TEST_REQUIRE(installed.code == 0, installed.out << installed.err);
+  auto removed = zone.cli({"repo", "remove", "main"});
+  BOOST_TEST_REQUIRE(removed.code == 0, removed.err);
+  wait_serving(zone, "1.0.0");
+  // Another publisher's "upgrade" is refused.
+  auto impostor = pack_notes(zone, "2.0.0", "other.key", other);
+  refused({"app", "upgrade", impostor}, "from publisher");
+}
