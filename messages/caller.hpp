@@ -1,5 +1,6 @@
 // Who sent a request, as the transport authenticated it: the role its key has in
-// the zone (the owner key, an admin key, a node's key) and its name. Handed to the
+// the zone (the owner key, an admin key, a node's key) and its name; or an app a
+// node runs, when that node asks for it (kv_client_request::on_behalf). Handed to the
 // actor that serves the request, which decides what the caller may do
 // (actors/zone_state/acl.hpp). Requests from inside the process carry none.
 #pragma once
@@ -12,7 +13,8 @@ namespace bucky {
 struct caller {
   // guest: an unknown key at a node waiting for activation; may do nothing here.
   // reader, writer: people with a narrower role than admin (user_record::role).
-  enum class kind : std::uint8_t { owner, admin, node, guest, reader, writer };
+  // app: an installed app, through the node that runs it (kRPC; name: the app's).
+  enum class kind : std::uint8_t { owner, admin, node, guest, reader, writer, app };
   kind role = kind::node;
   std::string name;
 };
@@ -26,6 +28,7 @@ inline const char* role_name(caller::kind role) {
     case caller::kind::guest: return "guest";
     case caller::kind::reader: return "reader";
     case caller::kind::writer: return "writer";
+    case caller::kind::app: return "app";
   }
   return "?";
 }

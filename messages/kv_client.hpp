@@ -33,7 +33,11 @@ struct kv_client_request {
   kv_request request;
   bool serializable = false;  // a read from this node's applied state, without the log
   std::uint8_t hops = 0;      // forwards so far (bounded)
-  MSGPACK_DEFINE(client_id, sequence, request, serializable, hops);
+  // An app's name when a node asks for an app it runs (kRPC): the replica admits the
+  // request as that app (acl_config rules for "app"), and only if the asking node
+  // has the app placed on it. "": the caller itself.
+  std::string on_behalf{};
+  MSGPACK_DEFINE(client_id, sequence, request, serializable, hops, on_behalf);
 };
 
 // Client requests a follower forwards to the leader, gathered while they arrive

@@ -8,6 +8,8 @@
 #include <sodium.h>
 
 #include "actors/zone_state/principal.hpp"
+#include "actors/zone_state/service_json.hpp"
+#include "actors/zone_state/system_config.hpp"
 #include "messages/common/check.hpp"
 
 namespace bucky::paxos_shell {
@@ -48,7 +50,16 @@ caf::behavior paxos_actor::make_behavior() {
       },
       [this](kv_client_request& request) -> caf::result<kv_client_response> {
         // This node's own actors (the name service mirrors the owner-signed zone
-        // config): the documents checked, not the ACL; the node's principal.
+        // config): the documents checked, not the ACL; the node's principal. For an
+        // app this node runs (kRPC), the ACL as that app.
+        if (!request.on_behalf.empty()) {
+          auto app = acting_for(caller{caller::kind::node, config_.node_id}, request);
+          if (!app) return refused(app.error(), config_.node_id);
+          if (auto bad = admit(*app, request.request); !bad.is_ok()) return refused(bad, config_.node_id);
+          auto promise = make_response_promise<kv_client_response>();
+          serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
+          return promise;
+        }
         if (auto bad = check_documents(request.request); !bad.is_ok()) return refused(bad, config_.node_id);
         stamp(caller{caller::kind::node, config_.node_id}, request.request);
         auto promise = make_response_promise<kv_client_response>();
@@ -56,7 +67,9 @@ caf::behavior paxos_actor::make_behavior() {
         return promise;
       },
       [this](const caller& from, kv_client_request& request) -> caf::result<kv_client_response> {
-        if (auto bad = admit(from, request.request); !bad.is_ok()) return refused(bad, config_.node_id);
+        auto acting = acting_for(from, request);
+        if (!acting) return refused(acting.error(), config_.node_id);
+        if (auto bad = admit(*acting, request.request); !bad.is_ok()) return refused(bad, config_.node_id);
         auto promise = make_response_promise<kv_client_response>();
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
@@ -116,6 +129,26 @@ status paxos_actor::admit(const caller& from, kv_request& request) {
   if (auto bad = check_documents(request); !bad.is_ok()) return bad;
   stamp(from, request);
   return {};
+}
+
+result<caller> paxos_actor::acting_for(const caller& from, const kv_client_request& request) {
+  if (request.on_behalf.empty()) return from;
+  if (from.role != caller::kind::node) {
+    return status(status_code::permission_denied, fmt::format("{} {} may not act for app {}: only the node running it may",
+                                                              role_name(from.role), from.name, request.on_behalf.substr(0, 64)));
+  }
+  // The node must run it: the app is in the node's config (written by the scheduler),
+  // so a stolen node key acts at most as the apps placed on that node.
+  auto config = kv_->read(read_document_request(system_keys::node_config(from.name)));
+  if (config && !config->results.empty() && !config->results[0].kvs.empty()) {
+    if (auto parsed = parse_node_config(config->results[0].kvs[0].value)) {
+      for (const auto& placed : parsed->instances) {
+        if (placed.service == request.on_behalf) return caller{caller::kind::app, request.on_behalf};
+      }
+    }
+  }
+  return status(status_code::permission_denied,
+                fmt::format("node {} may not act for app {}: the app is not placed on it", from.name, request.on_behalf.substr(0, 64)));
 }
 
 void paxos_actor::stamp(const caller& from, kv_request& request) {

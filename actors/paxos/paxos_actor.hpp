@@ -76,6 +76,9 @@ class paxos_actor : public component_actor {
   status check_documents(const kv_request& request);
   // Admits a request: the ACL, the system documents, then the principal stamped.
   status admit(const caller& from, kv_request& request);
+  // Who a client request acts for: `from`, or the app it names when `from` is a
+  // node that has that app placed on it (kRPC); an error otherwise.
+  result<caller> acting_for(const caller& from, const kv_client_request& request);
   void stamp(const caller& from, kv_request& request);
 
   slot_id applied_below() const { return kv_->applied_below(); }

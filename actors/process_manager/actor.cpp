@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -32,6 +33,7 @@ std::uint64_t process_clock_ms() {
 namespace {
 
 using phase = observed_instance::phase;
+constexpr std::uint64_t identity_check_ticks = 600;  // apps' kRPC identities renewed when due (each minute at 100 ms)
 using records = std::map<std::string, process_record>;
 
 bool lives(const process_record& record) { return record.now == phase::running || record.now == phase::stopping; }
@@ -66,6 +68,7 @@ class process_manager : public component_actor {
           kill_overdue();
           if (reap()) notify();
           if (++ticks_ % 10 == 0) rotate_logs();
+          if (ticks_ % identity_check_ticks == 0 && config_.krpc) config_.krpc->renew_due(static_cast<std::int64_t>(std::time(nullptr)));
           delayed_send(this, std::chrono::milliseconds(config_.reap_interval_ms), tick_atom::value);
         },
     };
@@ -77,9 +80,7 @@ class process_manager : public component_actor {
     if (!node_stopping(system())) return caf::event_based_actor::on_exit();
     log().info("node stopping: ending every service (at most {} ms)", config_.shutdown_grace_ms_max);
     config_.table->terminate_all(config_.shutdown_grace_ms_max);
-    if (config_.forwards) {
-      for (const auto& record : config_.table->snapshot()) config_.forwards->close(record.assignment.id());
-    }
+    for (const auto& record : config_.table->snapshot()) close_app_endpoints(record.assignment.id());
     caf::event_based_actor::on_exit();
   }
 
@@ -156,13 +157,24 @@ class process_manager : public component_actor {
     if (stopped) return notify();
     if (!wanted) return;  // a preparation nobody waits for any more
     if (!done.paths) return record_start(*wanted, status(status_code::unavailable, done.error));
+    if (config_.krpc) {  // its identity and endpoint exist before it starts
+      auto opened = config_.krpc->open(system(), done.id, wanted->spec.name, wanted->spec.sandbox.uid, done.paths->runtime_dir);
+      if (!opened.is_ok()) return record_start(*wanted, opened);
+    }
     auto launch = launch_of(*wanted);
     launch.sandbox = std::move(*done.paths);
     start_process(*wanted, launch);
   }
 
   void start_process(const instance_assignment& wanted, const child_launch& launch) {
-    record_start(wanted, start_child(launch));
+    auto pid = start_child(launch);
+    if (!pid) close_app_endpoints(wanted.id());
+    record_start(wanted, std::move(pid));
+  }
+
+  void close_app_endpoints(const std::string& id) {
+    if (config_.forwards) config_.forwards->close(id);
+    if (config_.krpc) config_.krpc->close(id);
   }
 
   // An app's ports, reachable on this node's loopback through its forwards.
@@ -237,14 +249,14 @@ class process_manager : public component_actor {
         record.exit_clean = exit->clean;
         record.exited_at_ms = now;
         record.last_exit = exit->description;
-        if (!record.host_ports.empty()) closed.push_back(id);
+        if (!record.assignment.spec.sandbox.package.empty()) closed.push_back(id);
         record.host_ports.clear();
         lines.push_back(fmt::format("{} (pid {}) {}: {}", id, record.pid, asked ? "stopped" : "exited",
                                     exit->description));
       }
       return any;
     });
-    for (const auto& id : closed) config_.forwards->close(id);
+    for (const auto& id : closed) close_app_endpoints(id);
     for (const auto& line : lines) log().info("service {}", line);
     return changed;
   }

@@ -27,6 +27,7 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include "actors/krpc/endpoints.hpp"
 #include "actors/process_manager/port_forwards.hpp"
 #include "actors/process_manager/process_table.hpp"
 #include "actors/runtime/component.hpp"
@@ -54,6 +55,7 @@ struct process_manager_config {
   std::string mount_dir;  // the zone file system's mount on this node ("": none; apps cannot run)
   std::shared_ptr<process_table> table;
   std::shared_ptr<port_forwards> forwards;  // apps' ports on this node (none: not reachable)
+  std::shared_ptr<krpc::endpoints> krpc;    // apps' kRPC endpoints (none: apps get no kRPC)
   std::string notify_actor = "nodeloop";  // told (changed_atom) of every change
   std::uint64_t reap_interval_ms = 100;
   std::uint64_t stable_run_ms = 10'000;  // an exit after a run this long resets the backoff

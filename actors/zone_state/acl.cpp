@@ -105,7 +105,8 @@ acl_config default_acl() {
            {"node", "/fs/", true},
            {"reader", "", false},
            {"writer", "", false},
-           {"writer", "/home/{self}/", true}}};
+           {"writer", "/home/{self}/", true},
+           {"app", "/app-data/{self}/", true}}};
 }
 
 result<acl_config> parse_acl(std::string_view json_text) {
@@ -130,9 +131,9 @@ result<acl_config> parse_acl(std::string_view json_text) {
     parsed.write = access == "write";
     auto colon = parsed.who.find(':');
     auto role = parsed.who.substr(0, colon);
-    if (parsed.who != "*" && role != "admin" && role != "node" && role != "reader" && role != "writer") {
-      return bad(where + ": \"who\" must be \"admin\", \"writer\", \"reader\", \"node\" (each alone or with "
-                         "\":<name>\") or \"*\"");
+    if (parsed.who != "*" && role != "admin" && role != "node" && role != "reader" && role != "writer" && role != "app") {
+      return bad(where + ": \"who\" must be \"admin\", \"writer\", \"reader\", \"node\", \"app\" (each alone or "
+                         "with \":<name>\") or \"*\"");
     }
     if (parsed.prefix.size() > kv_limits::key_bytes_max) return bad(where + ": \"prefix\" is longer than a key");
     acl.rules.push_back(std::move(parsed));

@@ -240,6 +240,7 @@ void add_service_children(node_daemon_config& config, const node_options& option
   repair.copies = options.fs_copies;
   config.children.push_back(permanent_child(fs_repair_actor, spawn_fs_repair, repair, 10'000));
   process_manager_config procs{options.node_id, options.data_dir, options.mount_point, plan.processes, plan.app_ports};
+  if (plan.key) procs.krpc = std::make_shared<krpc::endpoints>(krpc::node_identity_source{options.node_id, options.zone_id, plan.key});
   // Its stop ends every service when the node stops (their grace, then SIGKILL).
   config.children.push_back(permanent_child(process_manager_actor, spawn_process_manager, procs,
                                             procs.shutdown_grace_ms_max + 2'000));

@@ -110,6 +110,11 @@ BOOST_AUTO_TEST_CASE(an_app_installs_runs_sandboxed_and_keeps_its_data_through_u
   auto posted = plain_http(first.port, "POST", "/notes", "buy milk");
   BOOST_TEST_REQUIRE(posted.status == 201, posted.body);
   BOOST_TEST(plain_http(first.port, "GET", "/notes").body == "1 buy milk\n");
+  // Through kRPC, as itself: its index in the zone state, under its own prefix.
+  auto who = plain_http(first.port, "GET", "/whoami");
+  BOOST_TEST(who.body.find(R"("app":"notes","expires_unix_s")") != std::string::npos, who.body);
+  BOOST_TEST(plain_http(first.port, "GET", "/index").body == "{\"keys\":[\"notes/1\"],\"more\":false}\n");
+  BOOST_TEST(zone.get("/app-data/notes/notes/1").find("buy milk") != std::string::npos);
 
   // Its data is in the zone's files, the app's own, seen from any node.
   struct stat data {};
@@ -138,6 +143,7 @@ BOOST_AUTO_TEST_CASE(an_app_installs_runs_sandboxed_and_keeps_its_data_through_u
                                            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at).count()
                                            << " ms after " << third.node << " was killed");
   BOOST_TEST(plain_http(moved.port, "GET", "/notes").body == "1 buy milk\n");
+  BOOST_TEST(plain_http(moved.port, "POST", "/notes", "call mum").status == 201);  // kRPC from the new node too
   zone.restart(third.node);
 
   auto removed = zone.cli({"app", "remove", "notes"});
@@ -147,7 +153,7 @@ BOOST_AUTO_TEST_CASE(an_app_installs_runs_sandboxed_and_keeps_its_data_through_u
   auto again = zone.cli({"app", "install", v1, "--grant", "all", "--wait-ms", "30000"});
   BOOST_TEST_REQUIRE(again.code == 0, again.out << again.err);
   auto back = wait_serving(zone, "1.0.0");
-  BOOST_TEST(plain_http(back.port, "GET", "/notes").body == "1 buy milk\n");  // same uid: its data again
+  BOOST_TEST(plain_http(back.port, "GET", "/notes").body == "1 buy milk\n2 call mum\n");  // same uid: its data again
   auto purged = zone.cli({"app", "remove", "notes", "--purge"});
   BOOST_TEST_REQUIRE(purged.code == 0, purged.err);
   BOOST_TEST(!fs::exists(zone.mount("n3") + "/apps/notes"));
@@ -212,4 +218,54 @@ BOOST_AUTO_TEST_CASE(bad_packages_and_repos_are_refused_with_nothing_installed) 
   // Another publisher's "upgrade" is refused.
   auto impostor = pack_notes(zone, "2.0.0", "other.key", other);
   refused({"app", "upgrade", impostor}, "from publisher");
+}
+
+BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or_act_as_it) {
+  if (!fuse_usable()) return;
+  mounted_zone zone;
+  const std::string publisher = make_key(zone, "publisher.key");
+  auto notes = zone.cli({"app", "install", pack_notes(zone, "1.0.0", "publisher.key", publisher), "--grant", "all", "--wait-ms", "30000"});
+  BOOST_TEST_REQUIRE(notes.code == 0, notes.out << notes.err);
+  auto serving = wait_serving(zone, "1.0.0");
+  BOOST_TEST_REQUIRE(plain_http(serving.port, "POST", "/notes", "secret plan").status == 201);
+  // Suppose notes' identity leaked into a folder the hostile app may read.
+  fs::create_directories(zone.mount("n1") + "/shared");
+  fs::copy_file(zone.data(serving.node) + "/apps/run/notes-0/identity", zone.mount("n1") + "/shared/stolen-identity");
+  ::chmod((zone.mount("n1") + "/shared/stolen-identity").c_str(), 0644);
+
+  const fs::path source = zone.dir.path / "hostile-src";
+  fs::create_directories(source / "bin");
+  fs::copy_file(BUCKY_SAMPLE_HOSTILE, source / "bin" / "hostile");
+  const json tries = {"bin/hostile",
+                      "--expect-ok", "--krpc-put", "mine",                 // its own kRPC key
+                      "--expect-ok", "--read", "/zone/shared/stolen-identity",
+                      "--krpc-put", "../notes/notes/1",                    // out of its prefix
+                      "--krpc-identity", "/zone/shared/stolen-identity",   // as notes
+                      "--read", "/zone/apps/notes/notes/1.txt",
+                      "--list", "/zone/apps",
+                      "--connect", "127.0.0.1:" + std::to_string(serving.port),
+                      "--stay"};
+  json manifest = json::parse(replaced(read_file(std::string(BUCKY_SAMPLES_DIR) + "/hostile/app.json.in"), "@PUBLISHER@", publisher));
+  manifest["command"] = tries;
+  std::ofstream(source / "app.json") << manifest.dump();
+  const std::string package = (zone.dir.path / "hostile.bpkg").string();
+  auto packed = zone.cli({"pkg", "pack", source.string(), "--key", (zone.dir.path / "publisher.key").string(), "--out", package});
+  BOOST_TEST_REQUIRE(packed.code == 0, packed.err);
+  auto installed = zone.cli({"app", "install", package, "--grant", "all", "--wait-ms", "30000"});
+  BOOST_TEST_REQUIRE(installed.code == 0, installed.out << installed.err);
+  std::string report;
+  BOOST_TEST(node_process::wait_for(
+                 [&] {
+                   report = read_file(zone.mount("n2") + "/apps/hostile/report.txt");
+                   return report.find("end\n") != std::string::npos;
+                 },
+                 60s),
+             "no report from the hostile app:\n" << zone.node_warnings());
+  BOOST_TEST_MESSAGE("the hostile app in the zone reported:\n" << report);
+  BOOST_TEST(report.find("OPEN") == std::string::npos, report);
+  BOOST_TEST(report.find("FAILED") == std::string::npos, report);
+  BOOST_TEST(report.find("krpc-identity /zone/shared/stolen-identity: blocked (HTTP 401") != std::string::npos, report);
+  BOOST_TEST(report.find("krpc-put ../notes/notes/1: blocked (HTTP 400") != std::string::npos, report);
+  BOOST_TEST(zone.get("/app-data/hostile/mine").find("x") != std::string::npos);
+  BOOST_TEST(zone.get("/app-data/notes/notes/1").find("secret plan") != std::string::npos);  // untouched
 }

@@ -6,6 +6,8 @@
 //   --read PATH       read a file           --write PATH     create and write a file
 //   --connect IP:PORT TCP connect           --kill PID       signal 0 to a pid
 //   --setuid          become root           --list PATH      list a directory
+//   --krpc-put KEY    write its kRPC key    --krpc-identity FILE  call kRPC whoami
+//                                           with the identity in FILE (another's)
 // A try that should work (the app's own data, its package) is asked with --expect-ok
 // before it: the report then says "ok" or "FAILED".
 #include <arpa/inet.h>
@@ -23,6 +25,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "../common/krpc_client.hpp"
 
 namespace {
 
@@ -66,6 +70,16 @@ std::string try_kill(const std::string& pid) { return ::kill(std::stoi(pid), 0) 
 
 std::string try_setuid() { return ::setuid(0) == 0 ? "" : why(); }
 
+std::string krpc_failure(const samples::krpc_reply& reply) {
+  return reply.status == 200 ? "" : "HTTP " + std::to_string(reply.status) + " " + reply.body.substr(0, 160);
+}
+
+std::string try_krpc_put(const std::string& key) { return krpc_failure(samples::krpc_call("PUT", "/v1/kv/" + key, "x")); }
+
+std::string try_krpc_identity(const std::string& file) {
+  return krpc_failure(samples::krpc_call("GET", "/v1/whoami", "", samples::read_identity(file)));
+}
+
 std::string try_list(const std::string& path) {
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return why();
@@ -99,6 +113,8 @@ int main(int argc, char** argv) {
     else if (flag == "--kill") failed = try_kill(target);
     else if (flag == "--setuid") failed = try_setuid();
     else if (flag == "--list") failed = try_list(target);
+    else if (flag == "--krpc-put") failed = try_krpc_put(target);
+    else if (flag == "--krpc-identity") failed = try_krpc_identity(target);
     else failed = "unknown try";
     const char* verdict = expect_ok ? (failed.empty() ? "ok" : "FAILED") : (failed.empty() ? "OPEN" : "blocked");
     report << flag.substr(2) << " " << target << ": " << verdict << (failed.empty() ? "" : " (" + failed + ")") << "\n";

@@ -1,9 +1,12 @@
 // bucky-sample-notes: the sample app the app tests install (apps/samples/notes).
 // A small HTTP/1.1 server (one request per connection) that keeps notes as files
-// in its data folder (/data/notes/<n>.txt, synced before the answer):
+// in its data folder (/data/notes/<n>.txt, synced before the answer) and an index
+// of them in the zone state through kRPC (its key notes/<n>: the note's first line):
 //   GET  /health          "ok <version>"
 //   GET  /notes           every note, one per line: "<n> <text>"
 //   POST /notes           body: the note's text (at most 64 KiB); answers its number
+//   GET  /index           the kRPC keys it wrote, as kRPC lists them
+//   GET  /whoami          what kRPC says this app is
 //   GET  /shared          the names in the granted folder /zone/shared/notes, if any
 // Its version (--version-text) lets the upgrade tests tell two packages apart.
 #include <arpa/inet.h>
@@ -24,6 +27,8 @@
 #include <sstream>
 #include <string>
 
+#include "../common/krpc_client.hpp"
+
 namespace {
 
 constexpr std::size_t request_bytes_max = 80 * 1024;
@@ -34,7 +39,8 @@ volatile std::sig_atomic_t stopping = 0;
 std::string version_text = "1";
 
 std::string answer(int code, const std::string& body) {
-  const char* reason = code == 200 ? "OK" : code == 201 ? "Created" : code == 404 ? "Not Found" : code == 413 ? "Too Large" : "Bad Request";
+  const char* reason = code == 200 ? "OK" : code == 201 ? "Created" : code == 404 ? "Not Found" : code == 413 ? "Too Large"
+                     : code == 503 ? "Unavailable" : "Bad Request";
   std::ostringstream out;
   out << "HTTP/1.1 " << code << " " << reason << "\r\nContent-Type: text/plain\r\nContent-Length: " << body.size()
       << "\r\nConnection: close\r\n\r\n" << body;
@@ -89,6 +95,14 @@ std::string handle(const std::string& request) {
   const std::string body = body_at == std::string::npos ? "" : request.substr(body_at + 4);
   if (line.starts_with("GET /health ")) return answer(200, "ok " + version_text + "\n");
   if (line.starts_with("GET /shared ")) return answer(200, list_shared());
+  if (line.starts_with("GET /index ")) {
+    const auto listed = samples::krpc_call("GET", "/v1/kv/?prefix=notes/");
+    return answer(listed.status == 200 ? 200 : 503, listed.body + "\n");
+  }
+  if (line.starts_with("GET /whoami ")) {
+    const auto who = samples::krpc_call("GET", "/v1/whoami");
+    return answer(who.status == 200 ? 200 : 503, who.body + "\n");
+  }
   if (line.starts_with("GET /notes ")) {
     std::string out;
     for (const auto& [n, text] : read_notes()) out += std::to_string(n) + " " + text + "\n";
@@ -97,9 +111,12 @@ std::string handle(const std::string& request) {
   if (line.starts_with("POST /notes ")) {
     if (body.size() > note_bytes_max) return answer(413, "a note is at most 64 KiB\n");
     const std::string n = add_note(body);
-    return n.empty() ? answer(400, std::string("could not store the note: ") + std::strerror(errno) + "\n") : answer(201, n + "\n");
+    if (n.empty()) return answer(400, std::string("could not store the note: ") + std::strerror(errno) + "\n");
+    const auto indexed = samples::krpc_call("PUT", "/v1/kv/notes/" + n, body.substr(0, body.find('\n')));
+    if (indexed.status != 200) return answer(503, "stored, but not indexed (kRPC " + std::to_string(indexed.status) + ": " + indexed.body + ")\n");
+    return answer(201, n + "\n");
   }
-  return answer(404, "GET /health, GET /notes, POST /notes, GET /shared\n");
+  return answer(404, "GET /health, GET /notes, POST /notes, GET /index, GET /whoami, GET /shared\n");
 }
 
 // Reads one request: headers, then Content-Length bytes of body (bounded).
