@@ -129,13 +129,14 @@ std::optional<std::uint32_t> pick_uid(const std::map<std::uint32_t, std::string>
 }
 
 service_spec app_spec(const app_manifest& manifest, const std::string& content_id, std::uint32_t uid,
-                      const app_grants& grants) {
+                      const app_grants& grants, const std::vector<std::string>& nodes) {
   service_spec spec;
   spec.name = manifest.name;
   spec.kind = "app";
   spec.command = manifest.command;
   spec.command[0] = "/app/" + manifest.command[0];
   spec.instances = 1;
+  spec.nodes = nodes;
   spec.restart = restart_policy::always;
   spec.limits.memory_bytes_max = std::uint64_t{manifest.memory_mb} * 1024 * 1024;
   for (const auto& port : manifest.ports) spec.ports.push_back(static_cast<std::uint16_t>(port.port));

@@ -45,7 +45,7 @@ std::optional<std::uint32_t> pick_uid(const std::map<std::uint32_t, std::string>
 // its memory as the address-space limit, its ports, and the sandbox of its package,
 // uid and grants. Unsigned: the CLI signs it with the owner's or an admin's key.
 service_spec app_spec(const app_manifest& manifest, const std::string& content_id, std::uint32_t uid,
-                      const app_grants& grants);
+                      const app_grants& grants, const std::vector<std::string>& nodes = {});
 
 // What one install, upgrade or rollback writes.
 struct app_change {

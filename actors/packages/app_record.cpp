@@ -92,6 +92,7 @@ result<app_record> parse_app_record(std::string_view text) {
   f.get("uid", out.uid, true);
   f.get("installed_by", out.installed_by);
   f.get("changed_unix_s", out.changed_unix_s);
+  f.get("nodes", out.nodes);
   f.known("current");
   f.known("previous");
   f.no_others();
@@ -113,6 +114,7 @@ std::string app_record_json(const app_record& record) {
               {"uid", record.uid},
               {"current", version_json(record.current)},
               {"previous", record.previous ? version_json(*record.previous) : json(nullptr)},
+              {"nodes", record.nodes},
               {"installed_by", record.installed_by},
               {"changed_unix_s", record.changed_unix_s}}
       .dump();

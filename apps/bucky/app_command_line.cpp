@@ -40,6 +40,7 @@ void add_install_flags(CLI::App* command, app_command_line& line) {
   command->add_option("package", line.app.target, "a package file, or NAME[#VERSION] from the zone's repos")->required();
   command->add_option("--grant", line.app.grants, "grant one ask: all, network, service:NAME, /FOLDER or /FOLDER:read (repeat)");
   command->add_flag("--yes", line.app.no_prompt, "ask nothing: grant only what --grant names");
+  command->add_option("--node", line.app.nodes, "run it only on this node (repeat; default any; upgrade keeps the last)");
   command->add_option("--wait-ms", line.app.wait_ms, "wait until it runs; print how long it took")->check(CLI::Range(0, 3'600'000));
 }
 

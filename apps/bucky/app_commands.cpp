@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -134,18 +135,46 @@ struct loaded_package {
   opened_package opened;  // views into bytes
 };
 
-result<std::unique_ptr<loaded_package>> load_package(const cli_options& options, admin_session& session, const std::string& target) {
+// NAME[#VERSION] from the zone repo (what was installed before): the newest release,
+// or that version; its bytes checked against the content id the index names.
+result<std::string> fetch_from_zone_repo(fs_target& target, const cli_options& options, const std::string& wanted) {
+  const auto hash = wanted.find('#');
+  const std::string name = wanted.substr(0, hash);
+  const std::string version = hash == std::string::npos ? "" : wanted.substr(hash + 1);
+  if (!check_app_name(name).is_ok()) return status(status_code::not_found, wanted + " is not an app name");
+  auto state = read_app_state(target.session, options, name);
+  if (!state) return state.error();
+  const repo_entry* best = nullptr;
+  for (const auto& [entry_version, entry] : state->repo) {
+    if (!version.empty() ? entry_version == version
+                         : entry_version.find('-') == std::string::npos &&
+                               (best == nullptr || compare_versions(entry_version, best->version) > 0)) {
+      best = &entry;
+    }
+  }
+  if (best == nullptr) return status(status_code::not_found, fmt::format("the zone repo has no {}", wanted));
+  auto bytes = zone_get_bytes(target, best->file, package_limits::file_bytes_max, options.timeout_ms);
+  if (!bytes) return bytes.error();
+  if (content_id_of(*bytes) != best->content_id) {
+    return status(status_code::corruption, fmt::format("the zone repo's {} is not {} (altered): refused", best->file, best->content_id));
+  }
+  return bytes;
+}
+
+result<std::unique_ptr<loaded_package>> load_package(const cli_options& options, fs_target& target, const std::string& wanted) {
   auto out = std::make_unique<loaded_package>();
-  if (std::filesystem::exists(target) || target.ends_with(package_extension)) {
-    auto bytes = read_package_file(target);
+  if (std::filesystem::exists(wanted) || wanted.ends_with(package_extension)) {
+    auto bytes = read_package_file(wanted);
     if (!bytes) return bytes.error();
     out->bytes = std::move(*bytes);
-  } else {
-    auto fetched = fetch_from_repos(options, session, target);
-    if (!fetched) return fetched.error();
+  } else if (auto fetched = fetch_from_repos(options, target.session, wanted)) {
     out->bytes = std::move(*fetched);
+  } else if (auto kept = fetch_from_zone_repo(target, options, wanted)) {
+    out->bytes = std::move(*kept);  // no repo has it (any more): the copy the zone kept
+  } else {
+    return status(fetched.error().code(), fmt::format("{}; {}", fetched.error().message(), kept.error().message()));
   }
-  auto opened = open_package(out->bytes, target);
+  auto opened = open_package(out->bytes, wanted);
   if (!opened) return opened.error();
   out->opened = std::move(*opened);
   return out;
@@ -162,7 +191,7 @@ struct prepared_change {
 result<prepared_change> prepare_change(const cli_options& options, const app_options& app) {
   auto target = open_fs_target(options);
   if (!target) return target.error();
-  auto package = load_package(options, target->session, app.target);
+  auto package = load_package(options, *target, app.target);
   if (!package) return package.error();
   const auto& manifest = (*package)->opened.manifest;
   auto state = read_app_state(target->session, options, manifest.name);
@@ -174,16 +203,17 @@ result<prepared_change> prepare_change(const cli_options& options, const app_opt
   return prepared_change{std::move(*target), std::move(*package), std::move(*state), std::move(*signer)};
 }
 
-app_change change_for(prepared_change& prepared, const app_grants& grants, std::uint32_t uid) {
+app_change change_for(prepared_change& prepared, const app_grants& grants, std::uint32_t uid, std::vector<std::string> nodes) {
   const auto& opened = prepared.package->opened;
   app_change change;
   change.record.name = opened.manifest.name;
   change.record.publisher = opened.manifest.publisher.to_text();
   change.record.uid = uid;
   change.record.current = {opened.manifest.version, opened.content_id, grants};
+  change.record.nodes = std::move(nodes);
   change.record.installed_by = prepared.signer;
   change.record.changed_unix_s = unix_now_s();
-  change.spec = app_spec(opened.manifest, opened.content_id, uid, grants);
+  change.spec = app_spec(opened.manifest, opened.content_id, uid, grants, change.record.nodes);
   sign_spec(change.spec, prepared.signer, *prepared.target.session.key);
   change.record_revision = prepared.state.record_revision;
   change.spec_revision = prepared.state.spec_revision;
@@ -191,6 +221,45 @@ app_change change_for(prepared_change& prepared, const app_grants& grants, std::
                             app_keys::package_file(opened.content_id), opened.size_bytes,
                             opened.manifest.description, change.record.publisher};
   return change;
+}
+
+// Zone repo entries of `name` that no app record refers to (as current or previous
+// version): their index entries and package files go. Run after the records changed.
+void prune_zone_repo(fs_target& target, const cli_options& options, const std::string& name) {
+  const std::string repo_prefix = app_keys::repo_entry(name, "");
+  kv_request read;
+  read.success.push_back(range_op(app_keys::apps_prefix, prefix_range_end(app_keys::apps_prefix)));
+  read.success.push_back(range_op(repo_prefix, prefix_range_end(repo_prefix)));
+  auto answer = kv_call(target.session, options, read);
+  if (!answer) return;
+  std::set<std::string> referenced;
+  for (const auto& kv : answer->response.results.at(0).kvs) {
+    auto record = parse_app_record(kv.value);
+    if (!record) continue;
+    referenced.insert(record->current.content_id);
+    if (record->previous) referenced.insert(record->previous->content_id);
+  }
+  for (const auto& kv : answer->response.results.at(1).kvs) {
+    auto entry = parse_repo_entry(kv.value);
+    if (!entry || referenced.contains(entry->content_id)) continue;
+    auto removed = kv_call(target.session, options, delete_document_request(kv.key, kv.mod_revision));
+    if (!removed || !removed->response.succeeded) continue;  // changed meanwhile: the next prune sees it
+    fs_request request;
+    request.op = fs_op::remove;
+    request.path = entry->file;
+    (void)fs_call(target, request, options.timeout_ms);
+    std::cout << fmt::format("zone repo: dropped {} {} (no app uses it)\n", entry->name, entry->version);
+  }
+}
+
+status check_nodes(const fs_target& target, const std::vector<std::string>& nodes) {
+  for (const auto& node : nodes) {
+    if (std::find(target.session.nodes.begin(), target.session.nodes.end(), node) == target.session.nodes.end()) {
+      return status(status_code::invalid_argument, fmt::format("--node {}: the zone has no such node (its nodes: {})", node,
+                                                               fmt::join(target.session.nodes, ", ")));
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -206,11 +275,12 @@ int app_install(const cli_options& options, const app_options& app) {
   if (prepared->state.spec_revision != 0) {
     return fail(1, fmt::format("a service named {} exists (bucky service list): remove it or rename the app", manifest.name));
   }
+  if (auto valid = check_nodes(prepared->target, app.nodes); !valid.is_ok()) return fail_with(valid);
   auto grants = choose_grants(manifest, app);
   if (!grants) return fail_with(grants.error());
   auto uid = pick_uid(prepared->state.uids, manifest.name);
   if (!uid) return fail(1, "every app uid is taken: remove apps with --purge to free theirs");
-  auto change = change_for(*prepared, *grants, *uid);
+  auto change = change_for(*prepared, *grants, *uid, app.nodes);
   change.new_uid = !prepared->state.uids.contains(*uid);
   if (auto kept = keep_in_zone_repo(prepared->target, prepared->state, prepared->package->opened, prepared->package->bytes, options);
       !kept.is_ok()) {
@@ -238,14 +308,17 @@ int app_upgrade(const cli_options& options, const app_options& app) {
   auto grants = app.grants.empty() ? result<app_grants>(carry_grants(record->current.grants, manifest.permissions))
                                    : grants_from_flags(manifest.permissions, app.grants);
   if (!grants) return fail_with(grants.error());
-  auto change = change_for(*prepared, *grants, record->uid);
+  auto change = change_for(*prepared, *grants, record->uid, app.nodes.empty() ? record->nodes : app.nodes);
   change.record.previous = record->current;
   if (auto kept = keep_in_zone_repo(prepared->target, prepared->state, prepared->package->opened, prepared->package->bytes, options);
       !kept.is_ok()) {
     return fail(1, fmt::format("app {}: keeping the package in the zone repo failed: {}; nothing changed", manifest.name, kept.message()));
   }
+  if (auto valid = check_nodes(prepared->target, app.nodes); !valid.is_ok()) return fail_with(valid);
   std::cout << fmt::format("upgrading {} {} -> {}\n", manifest.name, record->current.version, manifest.version);
-  return write_change(prepared->target, options, change, "upgraded to", app);
+  const int done = write_change(prepared->target, options, change, "upgraded to", app);
+  prune_zone_repo(prepared->target, options, manifest.name);  // the version before the previous one
+  return done;
 }
 
 int app_rollback(const cli_options& options, const app_options& app) {
@@ -272,7 +345,7 @@ int app_rollback(const cli_options& options, const app_options& app) {
     out.record.previous = prepared.state.record->current;
     out.record.installed_by = prepared.signer;
     out.record.changed_unix_s = unix_now_s();
-    out.spec = app_spec(opened->manifest, opened->content_id, out.record.uid, previous.grants);
+    out.spec = app_spec(opened->manifest, opened->content_id, out.record.uid, previous.grants, out.record.nodes);
     sign_spec(out.spec, prepared.signer, *prepared.target.session.key);
     out.record_revision = prepared.state.record_revision;
     out.spec_revision = prepared.state.spec_revision;
@@ -306,6 +379,7 @@ int app_remove(const cli_options& options, const app_options& app) {
     if (reply->error != 0) return fs_fail("rm", request.path, *reply);
     if (!reply->more) break;
   }
+  prune_zone_repo(*target, options, app.target);
   std::cout << fmt::format("app {} removed with its data\n", app.target);
   return 0;
 }

@@ -18,6 +18,7 @@ namespace bucky::cli {
 struct app_options {
   std::string target;               // install, upgrade: FILE or NAME[#VERSION]; others: NAME
   std::vector<std::string> grants;  // --grant (app_install.hpp: grants_from_flags)
+  std::vector<std::string> nodes;   // --node: only these nodes (install; upgrade keeps the last)
   bool no_prompt = false;           // --yes: grant only what --grant says, ask nothing
   bool purge = false;               // remove: its data folder and uid too
   std::uint64_t wait_ms = 0;        // until it runs

@@ -115,14 +115,16 @@ json instance_rows(const zone_services& zone, const std::string& only) {
 }
 
 void print_rows(const json& rows) {
-  std::cout << fmt::format("{:<16} {:<4} {:<10} {:<10} {:>8} {:>8}  {}\n", "SERVICE", "#", "NODE", "STATE", "PID",
-                           "RESTARTS", "LAST EXIT / ERROR");
+  std::cout << fmt::format("{:<16} {:<4} {:<10} {:<10} {:>8} {:>8}  {:<12} {}\n", "SERVICE", "#", "NODE", "STATE", "PID",
+                           "RESTARTS", "PORTS", "LAST EXIT / ERROR");
   for (const auto& row : rows) {
     auto last = row["last_error"].get<std::string>().empty() ? row["last_exit"].get<std::string>()
                                                              : row["last_error"].get<std::string>();
-    std::cout << fmt::format("{:<16} {:<4} {:<10} {:<10} {:>8} {:>8}  {}\n", row["service"].get<std::string>(),
+    std::string ports;
+    for (const auto& port : row["ports"]) ports += (ports.empty() ? "" : ",") + std::to_string(port.get<int>());
+    std::cout << fmt::format("{:<16} {:<4} {:<10} {:<10} {:>8} {:>8}  {:<12} {}\n", row["service"].get<std::string>(),
                              row["instance"].get<int>(), row["node"].get<std::string>(), row["state"].get<std::string>(),
-                             row["pid"].get<std::int64_t>(), row["restarts"].get<int>(), last);
+                             row["pid"].get<std::int64_t>(), row["restarts"].get<int>(), ports.empty() ? "-" : ports, last);
   }
 }
 

@@ -14,9 +14,11 @@
 #include <fstream>
 #include <string>
 
+#include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/packages/package_file.hpp"
+#include "net/key_file.hpp"
 #include "tests/support/mounted_zone.hpp"
 #include "tests/support/plain_http.hpp"
 
@@ -150,13 +152,17 @@ BOOST_AUTO_TEST_CASE(an_app_installs_runs_sandboxed_and_keeps_its_data_through_u
   BOOST_TEST_REQUIRE(removed.code == 0, removed.err);
   BOOST_TEST(node_process::wait_for([&] { return plain_http(moved.port, "GET", "/health").status == 0; }, 30s));
   BOOST_TEST(fs::exists(zone.mount("n1") + "/apps/notes/notes/1.txt"));  // data stays
-  auto again = zone.cli({"app", "install", v1, "--grant", "all", "--wait-ms", "30000"});
+  // By name: no repo is configured, so from the zone repo, which kept both versions.
+  auto again = zone.cli({"app", "install", "notes#1.0.0", "--grant", "all", "--wait-ms", "30000"});
   BOOST_TEST_REQUIRE(again.code == 0, again.out << again.err);
   auto back = wait_serving(zone, "1.0.0");
   BOOST_TEST(plain_http(back.port, "GET", "/notes").body == "1 buy milk\n2 call mum\n");  // same uid: its data again
   auto purged = zone.cli({"app", "remove", "notes", "--purge"});
   BOOST_TEST_REQUIRE(purged.code == 0, purged.err);
   BOOST_TEST(!fs::exists(zone.mount("n3") + "/apps/notes"));
+  BOOST_TEST(purged.out.find("zone repo: dropped notes 1.1.0") != std::string::npos, purged.out);
+  BOOST_TEST(zone.cli({"kv", "get", "/repo/notes/1.0.0"}).code != 0);
+  BOOST_TEST(fs::is_empty(zone.mount("n2") + "/packages"));  // both package files went with their entries
 }
 
 BOOST_AUTO_TEST_CASE(bad_packages_and_repos_are_refused_with_nothing_installed) {
@@ -183,6 +189,39 @@ BOOST_AUTO_TEST_CASE(bad_packages_and_repos_are_refused_with_nothing_installed) 
   // The manifest says another publisher: the signature is the first's.
   refused({"app", "install", write("other.bpkg", replaced(bytes, publisher, other)), "--grant", "all"}, "does not verify against publisher");
   refused({"app", "install", v1, "--grant", "/etc"}, "did not ask for folder /etc");
+  // A manifest with a bad field is refused at packing, naming it.
+  const fs::path bad_source = zone.dir.path / "bad-src";
+  fs::create_directories(bad_source / "bin");
+  std::ofstream(bad_source / "bin" / "run") << "#!/bin/sh\n";
+  std::ofstream(bad_source / "app.json") << R"({"format":1,"name":"Bad_Name","version":"1.0.0","publisher":")" << publisher
+                                         << R"(","command":["bin/run"]})";
+  auto bad_pack = zone.cli({"pkg", "pack", bad_source.string(), "--key", (zone.dir.path / "publisher.key").string()});
+  BOOST_TEST(bad_pack.code == 2, bad_pack.err);
+  BOOST_TEST(bad_pack.err.find("\"name\"") != std::string::npos, bad_pack.err);
+  // A package whose entry leaves the package, properly signed by its publisher.
+  {
+    msgpack::sbuffer body;
+    msgpack::packer<msgpack::sbuffer> out(body);
+    const std::string manifest = R"({"format":1,"name":"escape","version":"1.0.0","publisher":")" + publisher + R"(","command":["bin/run"]})";
+    out.pack_array(4);
+    out.pack(std::string("bucky-package"));
+    out.pack(1);
+    out.pack(manifest);
+    out.pack_array(2);
+    for (const std::string path : {"../../etc/cron.d/x", "bin/run"}) {
+      out.pack_array(3);
+      out.pack(path);
+      out.pack(1);
+      out.pack_bin(2);
+      out.pack_bin_body("x\n", 2);
+    }
+    auto key = net::load_key_file((zone.dir.path / "publisher.key").string());
+    BOOST_TEST_REQUIRE(key.has_value());
+    auto sig = net::sign_in_domain(*key, packages::package_signing_domain, {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()});
+    out.pack_bin(static_cast<std::uint32_t>(sig.size()));
+    out.pack_bin_body(reinterpret_cast<const char*>(sig.data()), static_cast<std::uint32_t>(sig.size()));
+    refused({"app", "install", write("escape.bpkg", std::string(body.data(), body.size())), "--grant", "all"}, "not a normalized path");
+  }
   refused({"app", "install", "nosuchapp"}, "no repos");
   refused({"app", "upgrade", v1}, "is not installed");
 
@@ -224,7 +263,8 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
   if (!fuse_usable()) return;
   mounted_zone zone;
   const std::string publisher = make_key(zone, "publisher.key");
-  auto notes = zone.cli({"app", "install", pack_notes(zone, "1.0.0", "publisher.key", publisher), "--grant", "all", "--wait-ms", "30000"});
+  auto notes = zone.cli({"app", "install", pack_notes(zone, "1.0.0", "publisher.key", publisher), "--grant", "all", "--node", "n1",
+                         "--wait-ms", "30000"});
   BOOST_TEST_REQUIRE(notes.code == 0, notes.out << notes.err);
   auto serving = wait_serving(zone, "1.0.0");
   BOOST_TEST_REQUIRE(plain_http(serving.port, "POST", "/notes", "secret plan").status == 201);
@@ -251,8 +291,11 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
   const std::string package = (zone.dir.path / "hostile.bpkg").string();
   auto packed = zone.cli({"pkg", "pack", source.string(), "--key", (zone.dir.path / "publisher.key").string(), "--out", package});
   BOOST_TEST_REQUIRE(packed.code == 0, packed.err);
-  auto installed = zone.cli({"app", "install", package, "--grant", "all", "--wait-ms", "30000"});
-  BOOST_TEST_REQUIRE(installed.code == 0, installed.out << installed.err);
+  // At a terminal, each ask is a question (script(1) gives the CLI one); y grants it.
+  zone.sh(std::string("printf 'y\\n' | HOME=\"$PWD/home\" script -qec \"") + BUCKY_CLI_BINARY +
+          " --zone zone app install hostile.bpkg --node n1 --wait-ms 30000\" /dev/null > prompt.out\n"
+          "grep -q 'allow it to read the zone folder /shared? \\[y/N\\]' prompt.out\n"
+          "grep -q 'granted: folders /shared (read)' prompt.out");
   std::string report;
   BOOST_TEST(node_process::wait_for(
                  [&] {
@@ -264,7 +307,9 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
   BOOST_TEST_MESSAGE("the hostile app in the zone reported:\n" << report);
   BOOST_TEST(report.find("OPEN") == std::string::npos, report);
   BOOST_TEST(report.find("FAILED") == std::string::npos, report);
+  // Both run on n1: the identity is this node's, but of another endpoint's app.
   BOOST_TEST(report.find("krpc-identity /zone/shared/stolen-identity: blocked (HTTP 401") != std::string::npos, report);
+  BOOST_TEST(report.find("not of this endpoint's app") != std::string::npos, report);
   BOOST_TEST(report.find("krpc-put ../notes/notes/1: blocked (HTTP 400") != std::string::npos, report);
   BOOST_TEST(zone.get("/app-data/hostile/mine").find("x") != std::string::npos);
   BOOST_TEST(zone.get("/app-data/notes/notes/1").find("secret plan") != std::string::npos);  // untouched
