@@ -186,19 +186,8 @@ result<opened_package> open_package(std::string_view file_bytes, std::string_vie
   return out;
 }
 
-result<std::string> pack_package(std::string_view manifest_text, std::vector<entry_to_pack> entries,
-                                 const net::key_pair& publisher) {
-  auto manifest = parse_manifest(manifest_text, "app.json");
-  if (!manifest) return manifest.error();
-  if (manifest->publisher != publisher.public_part()) {
-    return status(status_code::invalid_argument,
-                  fmt::format("app.json names publisher {} but the key is {}: put the key's public part in \"publisher\"",
-                              manifest->publisher.to_text(), publisher.public_part().to_text()));
-  }
-  if (entries.size() > limits::entries_max) {
-    return status(status_code::too_large, fmt::format("{} entries, over the limit of {}", entries.size(), limits::entries_max));
-  }
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+std::string encode_package(std::string_view manifest_text, const std::vector<entry_to_pack>& entries,
+                           const net::key_pair& signer) {
   msgpack::sbuffer body;
   msgpack::packer<msgpack::sbuffer> out(body);
   out.pack_array(4);
@@ -214,10 +203,26 @@ result<std::string> pack_package(std::string_view manifest_text, std::vector<ent
     out.pack_bin_body(entry.content.data(), static_cast<std::uint32_t>(entry.content.size()));
   }
   const auto* body_bytes = reinterpret_cast<const std::uint8_t*>(body.data());
-  auto sig = net::sign_in_domain(publisher, package_signing_domain, {body_bytes, body.size()});
+  auto sig = net::sign_in_domain(signer, package_signing_domain, {body_bytes, body.size()});
   out.pack_bin(static_cast<std::uint32_t>(sig.size()));
   out.pack_bin_body(reinterpret_cast<const char*>(sig.data()), static_cast<std::uint32_t>(sig.size()));
-  std::string file(body.data(), body.size());
+  return std::string(body.data(), body.size());
+}
+
+result<std::string> pack_package(std::string_view manifest_text, std::vector<entry_to_pack> entries,
+                                 const net::key_pair& publisher) {
+  auto manifest = parse_manifest(manifest_text, "app.json");
+  if (!manifest) return manifest.error();
+  if (manifest->publisher != publisher.public_part()) {
+    return status(status_code::invalid_argument,
+                  fmt::format("app.json names publisher {} but the key is {}: put the key's public part in \"publisher\"",
+                              manifest->publisher.to_text(), publisher.public_part().to_text()));
+  }
+  if (entries.size() > limits::entries_max) {
+    return status(status_code::too_large, fmt::format("{} entries, over the limit of {}", entries.size(), limits::entries_max));
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::string file = encode_package(manifest_text, entries, publisher);
   // What every reader will do: a package that does not open is never written.
   auto opened = open_package(file, "the package being packed");
   if (!opened) return opened.error();

@@ -262,6 +262,20 @@ status check_nodes(const fs_target& target, const std::vector<std::string>& node
   return {};
 }
 
+struct installed_app {
+  fs_target target;
+  app_state state;  // with a record
+};
+
+result<installed_app> open_installed(const cli_options& options, const std::string& name) {
+  auto target = open_fs_target(options);
+  if (!target) return target.error();
+  auto state = read_app_state(target->session, options, name);
+  if (!state) return state.error();
+  if (!state->record) return status(status_code::not_found, fmt::format("app {} is not installed (bucky app list)", name));
+  return installed_app{std::move(*target), std::move(*state)};
+}
+
 }  // namespace
 
 int app_install(const cli_options& options, const app_options& app) {
@@ -322,45 +336,39 @@ int app_upgrade(const cli_options& options, const app_options& app) {
 }
 
 int app_rollback(const cli_options& options, const app_options& app) {
-  auto target = open_fs_target(options);
-  if (!target) return fail_with(target.error());
-  auto state = read_app_state(target->session, options, app.target);
-  if (!state) return fail_with(state.error());
-  if (!state->record) return fail(1, fmt::format("app {} is not installed (bucky app list)", app.target));
-  if (!state->record->previous) return fail(1, fmt::format("app {} has no earlier version to go back to", app.target));
-  const auto previous = *state->record->previous;
+  auto installed = open_installed(options, app.target);
+  if (!installed) return fail_with(installed.error());
+  auto& [target, state] = *installed;
+  if (!state.record->previous) return fail(1, fmt::format("app {} has no earlier version to go back to", app.target));
+  const auto previous = *state.record->previous;
   // The zone repo's copy, verified like any package: the manifest comes from it.
-  auto bytes = zone_get_bytes(*target, app_keys::package_file(previous.content_id), package_limits::file_bytes_max, options.timeout_ms);
+  const std::string file = app_keys::package_file(previous.content_id);
+  auto bytes = zone_get_bytes(target, file, package_limits::file_bytes_max, options.timeout_ms);
   if (!bytes) return fail(1, fmt::format("app {}: the zone repo lost version {} ({}): install it again", app.target, previous.version, bytes.error().message()));
   if (content_id_of(*bytes) != previous.content_id) return fail(1, fmt::format("app {}: the zone repo's copy of version {} is altered: refused", app.target, previous.version));
-  auto opened = open_package(*bytes, app_keys::package_file(previous.content_id));
+  auto opened = open_package(*bytes, file);
   if (!opened) return fail(1, opened.error().message());
-  auto signer = signer_name(target->session, options);
+  auto signer = signer_name(target.session, options);
   if (!signer) return fail_with(signer.error());
-  prepared_change prepared{std::move(*target), nullptr, std::move(*state), std::move(*signer)};
-  auto change = [&] {
-    app_change out;
-    out.record = *prepared.state.record;
-    out.record.current = previous;
-    out.record.previous = prepared.state.record->current;
-    out.record.installed_by = prepared.signer;
-    out.record.changed_unix_s = unix_now_s();
-    out.spec = app_spec(opened->manifest, opened->content_id, out.record.uid, previous.grants, out.record.nodes);
-    sign_spec(out.spec, prepared.signer, *prepared.target.session.key);
-    out.record_revision = prepared.state.record_revision;
-    out.spec_revision = prepared.state.spec_revision;
-    return out;
-  }();
-  return write_change(prepared.target, options, change, "rolled back to", app);
+  app_change change;
+  change.record = *state.record;
+  change.record.current = previous;
+  change.record.previous = state.record->current;
+  change.record.installed_by = *signer;
+  change.record.changed_unix_s = unix_now_s();
+  change.spec = app_spec(opened->manifest, opened->content_id, change.record.uid, previous.grants, change.record.nodes);
+  sign_spec(change.spec, *signer, *target.session.key);
+  change.record_revision = state.record_revision;
+  change.spec_revision = state.spec_revision;
+  return write_change(target, options, change, "rolled back to", app);
 }
 
 int app_remove(const cli_options& options, const app_options& app) {
-  auto target = open_fs_target(options);
-  if (!target) return fail_with(target.error());
-  auto state = read_app_state(target->session, options, app.target);
-  if (!state) return fail_with(state.error());
-  if (!state->record) return fail(1, fmt::format("app {} is not installed (bucky app list)", app.target));
-  auto answer = kv_call(target->session, options, app_remove_request(*state->record, state->record_revision, state->spec_revision, app.purge));
+  auto installed = open_installed(options, app.target);
+  if (!installed) return fail_with(installed.error());
+  auto& [target_ref, state] = *installed;
+  auto* target = &target_ref;
+  auto answer = kv_call(target->session, options, app_remove_request(*state.record, state.record_revision, state.spec_revision, app.purge));
   if (!answer) return fail_with(answer.error());
   if (!answer->response.succeeded) return fail(1, fmt::format("app {}: changed by someone else meanwhile; nothing removed; run it again", app.target));
   if (!app.purge) {

@@ -14,7 +14,6 @@
 #include <fstream>
 #include <string>
 
-#include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/packages/package_file.hpp"
@@ -199,29 +198,13 @@ BOOST_AUTO_TEST_CASE(bad_packages_and_repos_are_refused_with_nothing_installed) 
   BOOST_TEST(bad_pack.code == 2, bad_pack.err);
   BOOST_TEST(bad_pack.err.find("\"name\"") != std::string::npos, bad_pack.err);
   // A package whose entry leaves the package, properly signed by its publisher.
-  {
-    msgpack::sbuffer body;
-    msgpack::packer<msgpack::sbuffer> out(body);
-    const std::string manifest = R"({"format":1,"name":"escape","version":"1.0.0","publisher":")" + publisher + R"(","command":["bin/run"]})";
-    out.pack_array(4);
-    out.pack(std::string("bucky-package"));
-    out.pack(1);
-    out.pack(manifest);
-    out.pack_array(2);
-    for (const std::string path : {"../../etc/cron.d/x", "bin/run"}) {
-      out.pack_array(3);
-      out.pack(path);
-      out.pack(1);
-      out.pack_bin(2);
-      out.pack_bin_body("x\n", 2);
-    }
-    auto key = net::load_key_file((zone.dir.path / "publisher.key").string());
-    BOOST_TEST_REQUIRE(key.has_value());
-    auto sig = net::sign_in_domain(*key, packages::package_signing_domain, {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()});
-    out.pack_bin(static_cast<std::uint32_t>(sig.size()));
-    out.pack_bin_body(reinterpret_cast<const char*>(sig.data()), static_cast<std::uint32_t>(sig.size()));
-    refused({"app", "install", write("escape.bpkg", std::string(body.data(), body.size())), "--grant", "all"}, "not a normalized path");
-  }
+  auto key = net::load_key_file((zone.dir.path / "publisher.key").string());
+  BOOST_TEST_REQUIRE(key.has_value());
+  const std::string escape_manifest =
+      R"({"format":1,"name":"escape","version":"1.0.0","publisher":")" + publisher + R"(","command":["bin/run"]})";
+  const std::string escape = packages::encode_package(
+      escape_manifest, {{"../../etc/cron.d/x", packages::entry_kind::file, "x"}, {"bin/run", packages::entry_kind::executable, "x"}}, *key);
+  refused({"app", "install", write("escape.bpkg", escape), "--grant", "all"}, "not a normalized path");
   refused({"app", "install", "nosuchapp"}, "no repos");
   refused({"app", "upgrade", v1}, "is not installed");
 

@@ -12,7 +12,6 @@
 #include <fstream>
 #include <string>
 
-#include <msgpack.hpp>
 #include <nlohmann/json.hpp>
 
 #include "actors/packages/package_file.hpp"
@@ -57,25 +56,7 @@ void refused(const std::string& bytes, const std::string& says) {
 // A package whose body is `entries` as given (not sorted or checked), signed properly.
 std::string forged(const net::key_pair& publisher, const std::vector<entry_to_pack>& entries,
                    const std::string& manifest) {
-  msgpack::sbuffer body;
-  msgpack::packer<msgpack::sbuffer> out(body);
-  out.pack_array(4);
-  out.pack(std::string(package_tag));
-  out.pack(package_format);
-  out.pack(manifest);
-  out.pack_array(static_cast<std::uint32_t>(entries.size()));
-  for (const auto& entry : entries) {
-    out.pack_array(3);
-    out.pack(entry.path);
-    out.pack(static_cast<std::uint64_t>(entry.kind));
-    out.pack_bin(static_cast<std::uint32_t>(entry.content.size()));
-    out.pack_bin_body(entry.content.data(), static_cast<std::uint32_t>(entry.content.size()));
-  }
-  auto sig = net::sign_in_domain(publisher, package_signing_domain,
-                                 {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()});
-  out.pack_bin(static_cast<std::uint32_t>(sig.size()));
-  out.pack_bin_body(reinterpret_cast<const char*>(sig.data()), static_cast<std::uint32_t>(sig.size()));
-  return std::string(body.data(), body.size());
+  return encode_package(manifest, entries, publisher);
 }
 
 }  // namespace
