@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/zone_fs/fs_access.hpp"
 #include "actors/zone_state/kv_machine.hpp"
 
 namespace bucky::krpc {
@@ -28,7 +29,7 @@ status check_key(std::string_view key, bool may_be_empty) {
   return {};
 }
 
-kv_op one(kv_op_kind kind, std::string key) {
+kv_op kv_op_of(kv_op_kind kind, std::string key) {
   kv_op op;
   op.kind = kind;
   op.key = std::move(key);
@@ -36,6 +37,22 @@ kv_op one(kv_op_kind kind, std::string key) {
 }
 
 }  // namespace
+
+result<file_target> resolve_file(const std::vector<file_root>& roots, const std::string& zone_path, bool write) {
+  const file_root* best = nullptr;
+  for (const auto& root : roots) {
+    const bool inside = zone_path == root.zone_path || zone_path.starts_with(root.zone_path + "/");
+    if (inside && (best == nullptr || root.zone_path.size() > best->zone_path.size())) best = &root;
+  }
+  if (best == nullptr) {
+    return status(status_code::permission_denied,
+                  fmt::format("{} is neither the app's own folder nor one granted to it", zone_path.substr(0, 128)));
+  }
+  if (write && !best->writable) {
+    return status(status_code::permission_denied, fmt::format("{} was granted read-only", best->zone_path));
+  }
+  return file_target{*best, zone_path == best->zone_path ? "" : zone_path.substr(best->zone_path.size() + 1)};
+}
 
 std::string app_kv_key(std::string_view app, std::string_view key) { return fmt::format("{}{}/{}", app_data_prefix, app, key); }
 
@@ -64,6 +81,20 @@ result<krpc_call> parse_call(const http_call& request) {
     if (auto valid = check_key(call.key, true); !valid.is_ok()) return valid;
     return call;
   }
+  constexpr std::string_view files_target = "/v1/files/";
+  if (request.target.starts_with(files_target)) {
+    const std::string path = request.target.substr(files_target.size() - 1);
+    auto normal = zone_fs::normalize_path(path);
+    if (!normal || path.find("/./") != std::string::npos || path.find("/../") != std::string::npos || path.ends_with("/..")) {
+      return bad_request(fmt::format("path \"{}\" is not a normalized zone path", path.substr(0, 64)));
+    }
+    call.key = normal.value();
+    const bool directory = path.ends_with('/');
+    if (request.method == "GET") call.what = directory ? krpc_call::kind::file_list : krpc_call::kind::file_get;
+    else if (request.method == "PUT" && !directory) call.what = krpc_call::kind::file_put, call.value = request.body;
+    else return status(status_code::unsupported, "/v1/files/PATH takes GET or PUT (a directory, PATH/: GET)");
+    return call;
+  }
   constexpr std::string_view kv_target = "/v1/kv/";
   if (!request.target.starts_with(kv_target)) {
     return status(status_code::not_found, fmt::format("no {}: /v1/whoami, /v1/kv/KEY, /v1/kv/?prefix=P", request.target.substr(0, 64)));
@@ -87,13 +118,16 @@ kv_request kv_request_for(const krpc_call& call, std::string_view app) {
       request.success.back().limit = krpc_limits::list_keys_max;
       break;
     case krpc_call::kind::kv_put: {
-      auto op = one(kv_op_kind::put, key);
+      auto op = kv_op_of(kv_op_kind::put, key);
       op.value = call.value;
       request.success.push_back(std::move(op));
       break;
     }
-    case krpc_call::kind::kv_delete: request.success.push_back(one(kv_op_kind::delete_range, key)); break;
-    case krpc_call::kind::whoami: break;
+    case krpc_call::kind::kv_delete: request.success.push_back(kv_op_of(kv_op_kind::delete_range, key)); break;
+    case krpc_call::kind::whoami:
+    case krpc_call::kind::file_get:
+    case krpc_call::kind::file_put:
+    case krpc_call::kind::file_list: break;  // no zone-state request (file_calls.hpp)
   }
   return request;
 }
@@ -113,7 +147,10 @@ http_answer answer_for(const krpc_call& call, std::string_view app, const kv_res
     case krpc_call::kind::kv_put: return {200, "application/json", json{{"revision", response.revision}}.dump(), response.revision};
     case krpc_call::kind::kv_delete:
       return {200, "application/json", json{{"deleted", result.deleted}, {"revision", response.revision}}.dump(), response.revision};
-    case krpc_call::kind::whoami: break;
+    case krpc_call::kind::whoami:
+    case krpc_call::kind::file_get:
+    case krpc_call::kind::file_put:
+    case krpc_call::kind::file_list: break;
   }
   return error_answer(status(status_code::internal, "no answer for this call"));
 }

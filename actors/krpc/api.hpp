@@ -9,12 +9,17 @@
 //   PUT    /v1/kv/KEY          body: the value (raw bytes) -> {"revision"}
 //   DELETE /v1/kv/KEY          -> {"deleted", "revision"}
 //   GET    /v1/kv/?prefix=P    {"keys": [...], "more": bool} (at most 1000)
+//   GET    /v1/files/PATH      a file's bytes (at most 16 MiB; bigger: use the mount)
+//   GET    /v1/files/PATH/     a directory's names: {"names": [...]} (at most 10,000)
+//   PUT    /v1/files/PATH      body: the file's new bytes (written whole, then renamed)
 //
 // KEY is the app's own: the zone state holds it at /app-data/<app>/KEY, and the
 // node asks for it as the app (kv_client_request::on_behalf), so the zone state's
 // ACL ("app" rules, default: /app-data/{self}/ only) is checked on every call at
-// the revision it is applied at. An app's files are its sandbox's /data and the
-// granted folders under /zone (sandbox.hpp). Errors: JSON {"error": "..."} with
+// the revision it is applied at. PATH is a zone path inside the app's own folder
+// /apps/<app> or a folder the owner granted it (read-only unless granted write),
+// the same ones its sandbox shows at /data and /zone/PATH; the node opens it as the
+// app's uid, beneath that folder, following no symlink. Errors: JSON {"error"} with
 // 400 bad request, 401 identity, 403 refused by the ACL, 404, 405, 413, 503.
 //
 // Plain code: parsing a request into a call, the zone-state request it makes, and
@@ -24,6 +29,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/krpc/identity.hpp"
 #include "messages/common/status.hpp"
@@ -39,7 +45,25 @@ struct krpc_limits {
   static constexpr std::size_t connections_max = 16;  // per app instance
   static constexpr std::uint64_t call_timeout_ms = 10'000;
   static constexpr std::uint64_t idle_timeout_ms = 30'000;
+  static constexpr std::uint64_t file_bytes_max = 16 * 1024 * 1024;  // a GET of a file
+  static constexpr std::size_t names_max = 10'000;                  // a GET of a directory
 };
+
+// A zone folder an app may reach through kRPC files: its own, or a grant.
+struct file_root {
+  std::string zone_path;  // "/apps/notes", "/photos"
+  std::string host_path;  // where this node has it (through the mount)
+  bool writable = false;
+};
+
+// The root `zone_path` lies in (the deepest), and the path below it ("" for the
+// root itself); permission_denied naming the path when it is in none, or when
+// `write` is asked of a read-only root.
+struct file_target {
+  file_root root;
+  std::string below;  // relative: "notes/1.txt"
+};
+result<file_target> resolve_file(const std::vector<file_root>& roots, const std::string& zone_path, bool write);
 
 inline constexpr const char* app_data_prefix = "/app-data/";
 
@@ -61,9 +85,9 @@ struct http_answer {
 };
 
 struct krpc_call {
-  enum class kind : std::uint8_t { whoami, kv_get, kv_put, kv_delete, kv_list };
+  enum class kind : std::uint8_t { whoami, kv_get, kv_put, kv_delete, kv_list, file_get, file_put, file_list };
   kind what = kind::whoami;
-  std::string key;    // kv_*: the app's key (kv_list: the prefix)
+  std::string key;    // kv_*: the app's key (kv_list: the prefix); file_*: the normalized zone path
   std::string value;  // kv_put
 };
 

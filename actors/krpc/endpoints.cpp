@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "actors/krpc/api.hpp"
+#include "actors/krpc/file_calls.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "actors/state_client/actor.hpp"
@@ -43,7 +44,7 @@ using unix_socket = asio::local::stream_protocol::socket;
 
 std::int64_t unix_now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-status failed(const std::string& what, const std::string& path) {
+status endpoint_failed(const std::string& what, const std::string& path) {
   return status(status_code::io_error, fmt::format("kRPC: {} {}: {}", what, path, std::strerror(errno)));
 }
 
@@ -52,9 +53,9 @@ status failed(const std::string& what, const std::string& path) {
 class endpoints::endpoint {
  public:
   endpoint(caf::actor_system& system, node_identity_source node, std::string instance_id, std::string app, std::uint32_t uid,
-           std::string runtime_dir)
+           std::string runtime_dir, std::vector<file_root> roots)
       : system_(system), node_(std::move(node)), instance_(std::move(instance_id)), app_(std::move(app)), uid_(uid),
-        runtime_dir_(std::move(runtime_dir)) {
+        runtime_dir_(std::move(runtime_dir)), roots_(std::move(roots)) {
     std::random_device device;
     client_id_ = (static_cast<std::uint64_t>(device()) << 32) | device() | 1;
   }
@@ -70,11 +71,11 @@ class endpoints::endpoint {
     std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
     ::unlink(path.c_str());
     listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listener_ < 0) return failed("socket for", path);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return failed("binding", path);
+    if (listener_ < 0) return endpoint_failed("socket for", path);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return endpoint_failed("binding", path);
     // Only the app may connect: the socket is its uid's, 0600.
-    if ((::geteuid() == 0 && ::chown(path.c_str(), uid_, uid_) != 0) || ::chmod(path.c_str(), 0600) != 0) return failed("giving", path);
-    if (::listen(listener_, 16) != 0) return failed("listening at", path);
+    if ((::geteuid() == 0 && ::chown(path.c_str(), uid_, uid_) != 0) || ::chmod(path.c_str(), 0600) != 0) return endpoint_failed("giving", path);
+    if (::listen(listener_, 16) != 0) return endpoint_failed("listening at", path);
     acceptor_ = std::thread([this] { accept_loop(); });
     return {};
   }
@@ -92,7 +93,7 @@ class endpoints::endpoint {
     const std::string text = issue_identity({app_, instance_, node_.node_id, node_.zone_id, now, now + identity_valid_s}, *node_.key);
     const std::string path = runtime_dir_ + "/identity";
     if (auto written = write_file_atomically(path, text, 0400); !written.is_ok()) return written;
-    if (::geteuid() == 0 && ::chown(path.c_str(), uid_, uid_) != 0) return failed("giving", path);
+    if (::geteuid() == 0 && ::chown(path.c_str(), uid_, uid_) != 0) return endpoint_failed("giving", path);
     issued_unix_s_ = now;
     return {};
   }
@@ -165,6 +166,12 @@ class endpoints::endpoint {
     auto parsed = parse_call(call);
     if (!parsed) return error_answer(parsed.error());
     if (parsed->what == krpc_call::kind::whoami) return whoami_answer(*identity);
+    if (parsed->what == krpc_call::kind::file_get || parsed->what == krpc_call::kind::file_put ||
+        parsed->what == krpc_call::kind::file_list) {
+      auto target = resolve_file(roots_, parsed->key, parsed->what == krpc_call::kind::file_put);
+      if (!target) return error_answer(target.error());
+      return file_call(*parsed, *target, uid_);
+    }
     auto answer = call_zone_state(kv_request_for(*parsed, app_));
     if (!answer) return error_answer(answer.error());
     return answer_for(*parsed, app_, *answer);
@@ -192,6 +199,7 @@ class endpoints::endpoint {
   std::string instance_, app_;
   std::uint32_t uid_;
   std::string runtime_dir_;
+  std::vector<file_root> roots_;
   std::uint64_t client_id_ = 0;
   std::atomic<std::uint64_t> sequence_{0};
   std::atomic<std::int64_t> issued_unix_s_{0};
@@ -211,9 +219,9 @@ endpoints::~endpoints() {
 }
 
 status endpoints::open(caf::actor_system& system, const std::string& instance_id, const std::string& app, std::uint32_t uid,
-                       const std::string& runtime_dir) {
+                       const std::string& runtime_dir, std::vector<file_root> roots) {
   close(instance_id);
-  auto made = std::make_unique<endpoint>(system, node_, instance_id, app, uid, runtime_dir);
+  auto made = std::make_unique<endpoint>(system, node_, instance_id, app, uid, runtime_dir, std::move(roots));
   if (auto started = made->start(); !started.is_ok()) return started;
   std::lock_guard lock(mutex_);
   open_[instance_id] = std::move(made);

@@ -14,9 +14,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
+#include "actors/krpc/api.hpp"
 #include "messages/common/status.hpp"
 #include "net/keys.hpp"
 
@@ -35,9 +37,10 @@ class endpoints {
   endpoints(const endpoints&) = delete;
   endpoints& operator=(const endpoints&) = delete;
 
-  // Writes the identity and listens at <runtime_dir>/krpc.sock (both the app's uid).
+  // Writes the identity and listens at <runtime_dir>/krpc.sock (both the app's uid);
+  // `roots` are the folders its file calls may reach (api.hpp).
   status open(caf::actor_system& system, const std::string& instance_id, const std::string& app, std::uint32_t uid,
-              const std::string& runtime_dir);
+              const std::string& runtime_dir, std::vector<file_root> roots);
   void close(const std::string& instance_id);
   // New identities for those issued more than identity_renew_after_s ago.
   void renew_due(std::int64_t now_unix_s);

@@ -13,7 +13,7 @@ std::span<const std::uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-status refused(const std::string& why) {
+status identity_refused(const std::string& why) {
   return status(status_code::permission_denied, "kRPC identity: " + why + " (read /run/bucky/identity again)");
 }
 
@@ -33,20 +33,20 @@ std::string issue_identity(const app_identity& identity, const net::key_pair& no
 }
 
 result<app_identity> verify_identity(std::string_view text, const net::public_key& node_key, std::int64_t now_unix_s) {
-  if (text.size() > identity_bytes_max) return refused("too long");
+  if (text.size() > identity_bytes_max) return identity_refused("too long");
   const auto dot = text.find('.');
-  if (dot == std::string_view::npos) return refused("not an identity (payload.signature)");
+  if (dot == std::string_view::npos) return identity_refused("not an identity (payload.signature)");
   const std::string_view encoded = text.substr(0, dot);
   auto sig = net::from_base64url(text.substr(dot + 1), net::signature_bytes, "signature");
   if (!sig || !net::verify_in_domain(node_key, identity_signing_domain, bytes_of(encoded), bytes_of(*sig))) {
-    return refused("not signed by this node");
+    return identity_refused("not signed by this node");
   }
   // Base64url without padding: n characters hold n * 6 / 8 whole bytes.
   auto decoded = net::from_base64url(encoded, encoded.size() * 6 / 8, "identity");
-  if (!decoded) return refused("its payload is not base64url");
+  if (!decoded) return identity_refused("its payload is not base64url");
   const std::string payload = std::move(*decoded);
   auto object = json::parse(payload, nullptr, false);
-  if (object.is_discarded() || !object.is_object()) return refused("its payload is not JSON");
+  if (object.is_discarded() || !object.is_object()) return identity_refused("its payload is not JSON");
   app_identity out;
   try {
     out.app = object.at("app").get<std::string>();
@@ -56,9 +56,9 @@ result<app_identity> verify_identity(std::string_view text, const net::public_ke
     out.issued_unix_s = object.at("issued_unix_s").get<std::int64_t>();
     out.expires_unix_s = object.at("expires_unix_s").get<std::int64_t>();
   } catch (const json::exception&) {
-    return refused("its payload misses a field");
+    return identity_refused("its payload misses a field");
   }
-  if (now_unix_s >= out.expires_unix_s) return refused(fmt::format("expired {} s ago", now_unix_s - out.expires_unix_s));
+  if (now_unix_s >= out.expires_unix_s) return identity_refused(fmt::format("expired {} s ago", now_unix_s - out.expires_unix_s));
   return out;
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 namespace lim = service_limits_max;
 
-kv_op put(std::string key, std::string value) {
+kv_op put_op_of(std::string key, std::string value) {
   kv_op op;
   op.kind = kv_op_kind::put;
   op.key = std::move(key);
@@ -21,7 +21,7 @@ kv_op put(std::string key, std::string value) {
   return op;
 }
 
-kv_op remove(std::string key) {
+kv_op delete_op_of(std::string key) {
   kv_op op;
   op.kind = kv_op_kind::delete_range;
   op.key = std::move(key);
@@ -155,10 +155,10 @@ kv_request app_change_request(const app_change& change) {
   request.compares.push_back(at_revision(app_keys::record(name), change.record_revision));
   request.compares.push_back(at_revision(system_keys::service_spec(name), change.spec_revision));
   if (change.new_uid) request.compares.push_back(at_revision(app_keys::uid(change.record.uid), 0));
-  request.success.push_back(put(app_keys::record(name), app_record_json(change.record)));
-  request.success.push_back(put(system_keys::service_spec(name), service_spec_to_json(change.spec)));
-  if (change.new_uid) request.success.push_back(put(app_keys::uid(change.record.uid), name));
-  if (change.added) request.success.push_back(put(app_keys::repo_entry(change.added->name, change.added->version), repo_entry_json(*change.added)));
+  request.success.push_back(put_op_of(app_keys::record(name), app_record_json(change.record)));
+  request.success.push_back(put_op_of(system_keys::service_spec(name), service_spec_to_json(change.spec)));
+  if (change.new_uid) request.success.push_back(put_op_of(app_keys::uid(change.record.uid), name));
+  if (change.added) request.success.push_back(put_op_of(app_keys::repo_entry(change.added->name, change.added->version), repo_entry_json(*change.added)));
   return request;
 }
 
@@ -167,9 +167,9 @@ kv_request app_remove_request(const app_record& record, std::int64_t record_revi
   kv_request request;
   request.compares.push_back(at_revision(app_keys::record(record.name), record_revision));
   request.compares.push_back(at_revision(system_keys::service_spec(record.name), spec_revision));
-  request.success.push_back(remove(app_keys::record(record.name)));
-  request.success.push_back(remove(system_keys::service_spec(record.name)));
-  if (purge) request.success.push_back(remove(app_keys::uid(record.uid)));
+  request.success.push_back(delete_op_of(app_keys::record(record.name)));
+  request.success.push_back(delete_op_of(system_keys::service_spec(record.name)));
+  if (purge) request.success.push_back(delete_op_of(app_keys::uid(record.uid)));
   return request;
 }
 

@@ -22,7 +22,7 @@ json index_json(const repo_index& index) {
   return {{"format", 1}, {"repo", index.repo}, {"generated_unix_s", index.generated_unix_s}, {"packages", packages}};
 }
 
-status bad(std::string_view where, const std::string& why) {
+status index_refused(std::string_view where, const std::string& why) {
   return status(status_code::invalid_argument, fmt::format("{}: {}", where, why));
 }
 
@@ -38,11 +38,11 @@ result<repo_package> read_entry(const json& item, std::string_view where) {
   f.get("path", out.path, true);
   f.no_others();
   if (!f.ok()) return f.error();
-  if (auto valid = check_app_name(out.name); !valid.is_ok()) return bad(where, valid.message());
-  if (auto valid = check_version(out.version); !valid.is_ok()) return bad(where, valid.message());
-  if (auto valid = check_content_id(out.content_id); !valid.is_ok()) return bad(where, valid.message());
-  if (auto valid = check_entry_path(out.path); !valid.is_ok()) return bad(where, "package path " + valid.message());
-  if (out.size_bytes > package_limits::file_bytes_max) return bad(where, fmt::format("{} {} is over the package limit", out.name, out.version));
+  if (auto valid = check_app_name(out.name); !valid.is_ok()) return index_refused(where, valid.message());
+  if (auto valid = check_version(out.version); !valid.is_ok()) return index_refused(where, valid.message());
+  if (auto valid = check_content_id(out.content_id); !valid.is_ok()) return index_refused(where, valid.message());
+  if (auto valid = check_entry_path(out.path); !valid.is_ok()) return index_refused(where, "package path " + valid.message());
+  if (out.size_bytes > package_limits::file_bytes_max) return index_refused(where, fmt::format("{} {} is over the package limit", out.name, out.version));
   return out;
 }
 
@@ -61,7 +61,7 @@ result<repo_index> verify_repo_index(std::string_view text, const net::public_ke
   auto document = json::parse(text, nullptr, false);
   if (document.is_discarded() || !document.is_object() || !document.contains("index") || !document.contains("signature") ||
       !document["signature"].is_string() || !document["index"].is_object() || document.size() != 2) {
-    return bad(where, "not a repo index ({\"index\": ..., \"signature\": ...}, made by bucky repo build)");
+    return index_refused(where, "not a repo index ({\"index\": ..., \"signature\": ...}, made by bucky repo build)");
   }
   const std::string signed_text = document["index"].dump();
   auto sig = net::from_base64url(document["signature"].get<std::string>(), net::signature_bytes, "signature");
@@ -82,9 +82,9 @@ result<repo_index> verify_repo_index(std::string_view text, const net::public_ke
   f.known("packages");
   f.no_others();
   if (!f.ok()) return f.error();
-  if (format != 1) return bad(where, fmt::format("index format {} is not 1 (made by a newer bucky?)", format));
+  if (format != 1) return index_refused(where, fmt::format("index format {} is not 1 (made by a newer bucky?)", format));
   if (!index.contains("packages") || !index["packages"].is_array() || index["packages"].size() > repo_index_limits::packages_max) {
-    return bad(where, fmt::format("\"packages\" must be a list of at most {}", repo_index_limits::packages_max));
+    return index_refused(where, fmt::format("\"packages\" must be a list of at most {}", repo_index_limits::packages_max));
   }
   for (const auto& item : index["packages"]) {
     auto entry = read_entry(item, where);

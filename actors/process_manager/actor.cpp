@@ -158,12 +158,22 @@ class process_manager : public component_actor {
     if (!wanted) return;  // a preparation nobody waits for any more
     if (!done.paths) return record_start(*wanted, status(status_code::unavailable, done.error));
     if (config_.krpc) {  // its identity and endpoint exist before it starts
-      auto opened = config_.krpc->open(system(), done.id, wanted->spec.name, wanted->spec.sandbox.uid, done.paths->runtime_dir);
+      auto opened = config_.krpc->open(system(), done.id, wanted->spec.name, wanted->spec.sandbox.uid, done.paths->runtime_dir,
+                                       file_roots(wanted->spec, *done.paths));
       if (!opened.is_ok()) return record_start(*wanted, opened);
     }
     auto launch = launch_of(*wanted);
     launch.sandbox = std::move(*done.paths);
     start_process(*wanted, launch);
+  }
+
+  // What its kRPC file calls may reach: its own folder and each granted one found here.
+  static std::vector<krpc::file_root> file_roots(const service_spec& spec, const sandbox_paths& paths) {
+    std::vector<krpc::file_root> roots{{std::string(app_data_root) + "/" + spec.name, paths.data_dir, true}};
+    for (const auto& grant : spec.sandbox.folders) {
+      if (auto host = paths.folders.find(grant.path); host != paths.folders.end()) roots.push_back({grant.path, host->second, grant.writable});
+    }
+    return roots;
   }
 
   void start_process(const instance_assignment& wanted, const child_launch& launch) {

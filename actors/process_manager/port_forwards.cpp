@@ -26,13 +26,13 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using limits = port_forward_limits;
+using forward_limits = port_forward_limits;
 
 // The network namespace of bwrap's child (the sandbox), once it differs from ours.
 int open_sandbox_netns(pid_t sandbox_pid) {
   struct stat ours {};
   ::stat("/proc/self/ns/net", &ours);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::namespace_wait_ms_max);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(forward_limits::namespace_wait_ms_max);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream children(fmt::format("/proc/{}/task/{}/children", sandbox_pid, sandbox_pid));
     pid_t child = 0;
@@ -59,9 +59,9 @@ int socket_in(int netns) {
 }
 
 // One connection: bytes copied both ways until both sides finished.
-class relay : public std::enable_shared_from_this<relay> {
+class netns_relay : public std::enable_shared_from_this<netns_relay> {
  public:
-  relay(tcp::socket outside, tcp::socket inside) : outside_(std::move(outside)), inside_(std::move(inside)) {}
+  netns_relay(tcp::socket outside, tcp::socket inside) : outside_(std::move(outside)), inside_(std::move(inside)) {}
 
   void start(std::uint16_t app_port) {
     auto self = shared_from_this();
@@ -79,7 +79,7 @@ class relay : public std::enable_shared_from_this<relay> {
   }
 
  private:
-  using buffer = std::array<char, limits::buffer_bytes>;
+  using buffer = std::array<char, forward_limits::buffer_bytes>;
 
   void pump(tcp::socket& from, tcp::socket& to, buffer& bytes) {
     auto self = shared_from_this();
@@ -134,14 +134,14 @@ class port_listener : public std::enable_shared_from_this<port_listener> {
 
  private:
   void carry(tcp::socket client) {
-    std::erase_if(relays_, [](const std::weak_ptr<relay>& r) { return r.expired(); });
-    if (relays_.size() >= limits::connections_max) return;  // dropped: the client sees a reset
+    std::erase_if(relays_, [](const std::weak_ptr<netns_relay>& r) { return r.expired(); });
+    if (relays_.size() >= forward_limits::connections_max) return;  // dropped: the client sees a reset
     if (netns_ < 0) netns_ = open_sandbox_netns(sandbox_pid_);
     if (netns_ < 0) return;
     const int fd = socket_in(netns_);
     if (fd < 0) return;
     tcp::socket inside(io_, tcp::v4(), fd);
-    auto carried = std::make_shared<relay>(std::move(client), std::move(inside));
+    auto carried = std::make_shared<netns_relay>(std::move(client), std::move(inside));
     relays_.push_back(carried);
     carried->start(app_port_);
   }
@@ -151,7 +151,7 @@ class port_listener : public std::enable_shared_from_this<port_listener> {
   pid_t sandbox_pid_;
   std::uint16_t app_port_;
   int netns_ = -1;
-  std::vector<std::weak_ptr<relay>> relays_;
+  std::vector<std::weak_ptr<netns_relay>> relays_;
 };
 
 struct port_forwards::state {

@@ -17,7 +17,7 @@ constexpr const char* etc_network[] = {"/etc/resolv.conf", "/etc/hosts", "/etc/n
 // /tmp is a tmpfs of this size: it counts against the machine's memory.
 constexpr const char* tmp_size_bytes = "67108864";
 
-void add(std::vector<std::string>& argv, std::initializer_list<std::string> words) {
+void add_words(std::vector<std::string>& argv, std::initializer_list<std::string> words) {
   argv.insert(argv.end(), words.begin(), words.end());
 }
 
@@ -58,27 +58,27 @@ std::vector<std::string> sandbox_command(const service_spec& spec, const sandbox
   const app_sandbox& box = spec.sandbox;
   std::vector<std::string> argv{paths.bwrap, "--die-with-parent", "--unshare-all", "--unshare-user", "--disable-userns"};
   if (box.network) argv.push_back("--share-net");
-  add(argv, {"--hostname", spec.name, "--cap-drop", "ALL"});
-  add(argv, {"--ro-bind", "/usr", "/usr"});
+  add_words(argv, {"--hostname", spec.name, "--cap-drop", "ALL"});
+  add_words(argv, {"--ro-bind", "/usr", "/usr"});
   for (const auto& [dir, target] : paths.system_dirs) {
-    if (target.empty()) add(argv, {"--ro-bind", dir, dir});
-    else add(argv, {"--symlink", target, dir});
+    if (target.empty()) add_words(argv, {"--ro-bind", dir, dir});
+    else add_words(argv, {"--symlink", target, dir});
   }
-  for (const char* file : etc_always) add(argv, {"--ro-bind-try", file, file});
+  for (const char* file : etc_always) add_words(argv, {"--ro-bind-try", file, file});
   if (box.network) {
-    for (const char* file : etc_network) add(argv, {"--ro-bind-try", file, file});
+    for (const char* file : etc_network) add_words(argv, {"--ro-bind-try", file, file});
   }
-  add(argv, {"--proc", "/proc", "--dev", "/dev", "--size", tmp_size_bytes, "--tmpfs", "/tmp"});
-  add(argv, {"--ro-bind", paths.package_dir, sandbox_app_dir});
-  add(argv, {"--bind", paths.data_dir, sandbox_data_dir});
+  add_words(argv, {"--proc", "/proc", "--dev", "/dev", "--size", tmp_size_bytes, "--tmpfs", "/tmp"});
+  add_words(argv, {"--ro-bind", paths.package_dir, sandbox_app_dir});
+  add_words(argv, {"--bind", paths.data_dir, sandbox_data_dir});
   for (const auto& grant : box.folders) {
     auto host = paths.folders.find(grant.path);
     if (host == paths.folders.end()) continue;  // the process manager found no such folder
-    add(argv, {grant.writable ? "--bind" : "--ro-bind", host->second, std::string(sandbox_zone_dir) + grant.path});
+    add_words(argv, {grant.writable ? "--bind" : "--ro-bind", host->second, std::string(sandbox_zone_dir) + grant.path});
   }
-  add(argv, {"--ro-bind", paths.runtime_dir, sandbox_runtime_dir});
+  add_words(argv, {"--ro-bind", paths.runtime_dir, sandbox_runtime_dir});
   // bwrap's root is a tmpfs the app could write; everything is mounted on it now.
-  add(argv, {"--remount-ro", "/", "--chdir", sandbox_data_dir, "--"});
+  add_words(argv, {"--remount-ro", "/", "--chdir", sandbox_data_dir, "--"});
   argv.insert(argv.end(), spec.command.begin(), spec.command.end());
   return argv;
 }

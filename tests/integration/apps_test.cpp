@@ -116,6 +116,9 @@ BOOST_AUTO_TEST_CASE(an_app_installs_runs_sandboxed_and_keeps_its_data_through_u
   BOOST_TEST(who.body.find(R"("app":"notes","expires_unix_s")") != std::string::npos, who.body);
   BOOST_TEST(plain_http(first.port, "GET", "/index").body == "{\"keys\":[\"notes/1\"],\"more\":false}\n");
   BOOST_TEST(zone.get("/app-data/notes/notes/1").find("buy milk") != std::string::npos);
+  std::ofstream(zone.mount("n3") + "/shared/notes/from-n3.txt") << "hello";
+  auto shared = plain_http(first.port, "GET", "/shared");  // kRPC files, in a granted folder
+  BOOST_TEST(shared.body == "{\"more\":false,\"names\":[\"from-n3.txt\"]}\n", shared.body);
 
   // Its data is in the zone's files, the app's own, seen from any node.
   struct stat data {};
@@ -262,7 +265,12 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
   const json tries = {"bin/hostile",
                       "--expect-ok", "--krpc-put", "mine",                 // its own kRPC key
                       "--expect-ok", "--read", "/zone/shared/stolen-identity",
+                      "--expect-ok", "--krpc-file-put", "/apps/hostile/mine.txt",  // its own folder
+                      "--expect-ok", "--krpc-file-get", "/shared/stolen-identity", // granted read
                       "--krpc-put", "../notes/notes/1",                    // out of its prefix
+                      "--krpc-file-get", "/apps/notes/notes/1.txt",        // another app's data
+                      "--krpc-file-put", "/shared/planted",                // granted read-only
+                      "--krpc-file-get", "/etc/shadow",
                       "--krpc-identity", "/zone/shared/stolen-identity",   // as notes
                       "--read", "/zone/apps/notes/notes/1.txt",
                       "--list", "/zone/apps",
@@ -295,5 +303,8 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
   BOOST_TEST(report.find("not of this endpoint's app") != std::string::npos, report);
   BOOST_TEST(report.find("krpc-put ../notes/notes/1: blocked (HTTP 400") != std::string::npos, report);
   BOOST_TEST(zone.get("/app-data/hostile/mine").find("x") != std::string::npos);
+  BOOST_TEST(report.find("krpc-file-get /apps/notes/notes/1.txt: blocked (HTTP 403") != std::string::npos, report);
+  BOOST_TEST(read_file(zone.mount("n3") + "/apps/hostile/mine.txt") == "planted");
+  BOOST_TEST(!fs::exists(zone.mount("n3") + "/shared/planted"));
   BOOST_TEST(zone.get("/app-data/notes/notes/1").find("secret plan") != std::string::npos);  // untouched
 }

@@ -8,6 +8,7 @@
 //   --setuid          become root           --list PATH      list a directory
 //   --krpc-put KEY    write its kRPC key    --krpc-identity FILE  call kRPC whoami
 //                                           with the identity in FILE (another's)
+//   --krpc-file-get ZONE_PATH, --krpc-file-put ZONE_PATH   kRPC file calls
 // A try that should work (the app's own data, its package) is asked with --expect-ok
 // before it: the report then says "ok" or "FAILED".
 #include <arpa/inet.h>
@@ -80,6 +81,9 @@ std::string try_krpc_identity(const std::string& file) {
   return krpc_failure(samples::krpc_call("GET", "/v1/whoami", "", samples::read_identity(file)));
 }
 
+std::string try_krpc_file_get(const std::string& path) { return krpc_failure(samples::krpc_call("GET", "/v1/files" + path)); }
+std::string try_krpc_file_put(const std::string& path) { return krpc_failure(samples::krpc_call("PUT", "/v1/files" + path, "planted")); }
+
 std::string try_list(const std::string& path) {
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return why();
@@ -115,6 +119,8 @@ int main(int argc, char** argv) {
     else if (flag == "--list") failed = try_list(target);
     else if (flag == "--krpc-put") failed = try_krpc_put(target);
     else if (flag == "--krpc-identity") failed = try_krpc_identity(target);
+    else if (flag == "--krpc-file-get") failed = try_krpc_file_get(target);
+    else if (flag == "--krpc-file-put") failed = try_krpc_file_put(target);
     else failed = "unknown try";
     const char* verdict = expect_ok ? (failed.empty() ? "ok" : "FAILED") : (failed.empty() ? "OPEN" : "blocked");
     report << flag.substr(2) << " " << target << ": " << verdict << (failed.empty() ? "" : " (" + failed + ")") << "\n";

@@ -7,7 +7,7 @@
 //   POST /notes           body: the note's text (at most 64 KiB); answers its number
 //   GET  /index           the kRPC keys it wrote, as kRPC lists them
 //   GET  /whoami          what kRPC says this app is
-//   GET  /shared          the names in the granted folder /zone/shared/notes, if any
+//   GET  /shared          the names in the granted folder /shared/notes, as kRPC lists them
 // Its version (--version-text) lets the upgrade tests tell two packages apart.
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -77,24 +77,16 @@ std::string add_note(const std::string& text) {
   return std::to_string(next);
 }
 
-std::string list_shared() {
-  DIR* dir = ::opendir("/zone/shared/notes");
-  if (dir == nullptr) return std::string("no shared folder (") + std::strerror(errno) + ")\n";
-  std::string out;
-  while (auto* entry = ::readdir(dir)) {
-    if (entry->d_name[0] != '.') out += std::string(entry->d_name) + "\n";
-  }
-  ::closedir(dir);
-  return out;
-}
-
 std::string handle(const std::string& request) {
   const auto line_end = request.find("\r\n");
   const std::string line = request.substr(0, line_end);
   const auto body_at = request.find("\r\n\r\n");
   const std::string body = body_at == std::string::npos ? "" : request.substr(body_at + 4);
   if (line.starts_with("GET /health ")) return answer(200, "ok " + version_text + "\n");
-  if (line.starts_with("GET /shared ")) return answer(200, list_shared());
+  if (line.starts_with("GET /shared ")) {
+    const auto listed = samples::krpc_call("GET", "/v1/files/shared/notes/");
+    return answer(listed.status == 200 ? 200 : 503, listed.body + "\n");
+  }
   if (line.starts_with("GET /index ")) {
     const auto listed = samples::krpc_call("GET", "/v1/kv/?prefix=notes/");
     return answer(listed.status == 200 ? 200 : 503, listed.body + "\n");

@@ -75,3 +75,34 @@ BOOST_AUTO_TEST_CASE(answers_carry_values_revisions_and_statuses) {
   BOOST_TEST(error_answer(status(status_code::unavailable, "no leader")).status == 503);
   BOOST_TEST(whoami_answer(notes_identity()).body.find(R"("app":"notes")") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(file_calls_reach_only_the_apps_own_folder_and_its_grants) {
+  const std::vector<file_root> roots{{"/apps/notes", "/mnt/apps/notes", true}, {"/photos", "/mnt/photos", false},
+                                     {"/photos/shared", "/mnt/photos/shared", true}};
+  auto own = resolve_file(roots, "/apps/notes/notes/1.txt", true);
+  BOOST_TEST_REQUIRE(own.has_value(), own.error().to_string());
+  BOOST_TEST(own->below == "notes/1.txt");
+  BOOST_TEST(own->root.host_path == "/mnt/apps/notes");
+  auto deepest = resolve_file(roots, "/photos/shared/a.jpg", true);  // the deeper grant is writable
+  BOOST_TEST_REQUIRE(deepest.has_value());
+  BOOST_TEST(deepest->root.zone_path == "/photos/shared");
+  BOOST_TEST(resolve_file(roots, "/photos/a.jpg", false).has_value());
+  BOOST_TEST(!resolve_file(roots, "/photos/a.jpg", true).has_value());  // granted read-only
+  for (std::string outside : {"/apps/mail/x", "/apps/notesx/y", "/apps", "/", "/etc/shadow", "/photosx"}) {
+    BOOST_TEST(!resolve_file(roots, outside, false).has_value(), outside);
+  }
+  auto get = parse_call({"GET", "/v1/files/apps/notes/notes/1.txt", "", ""});
+  BOOST_TEST_REQUIRE(get.has_value(), get.error().to_string());
+  BOOST_TEST((get->what == krpc_call::kind::file_get));
+  BOOST_TEST(get->key == "/apps/notes/notes/1.txt");
+  auto list = parse_call({"GET", "/v1/files/photos/", "", ""});
+  BOOST_TEST_REQUIRE(list.has_value());
+  BOOST_TEST((list->what == krpc_call::kind::file_list));
+  BOOST_TEST(list->key == "/photos");
+  for (std::string target : {std::string("/v1/files/photos/../etc"), std::string("/v1/files/photos/./x"), std::string("/v1/files/a/.."),
+                             std::string("/v1/files/x\0y", 13)}) {
+    BOOST_TEST(!parse_call({"GET", target, "", ""}).has_value(), target);
+  }
+  BOOST_TEST(error_answer(parse_call({"DELETE", "/v1/files/photos/x", "", ""}).error()).status == 405);
+  BOOST_TEST(error_answer(resolve_file(roots, "/etc/shadow", false).error()).status == 403);
+}
