@@ -258,6 +258,7 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
   fs::create_directories(zone.mount("n1") + "/shared");
   fs::copy_file(zone.data(serving.node) + "/apps/run/notes-0/identity", zone.mount("n1") + "/shared/stolen-identity");
   ::chmod((zone.mount("n1") + "/shared/stolen-identity").c_str(), 0644);
+  fs::create_symlink("/etc/shadow", zone.mount("n1") + "/shared/evil");  // a link out of the zone
 
   const fs::path source = zone.dir.path / "hostile-src";
   fs::create_directories(source / "bin");
@@ -271,6 +272,8 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
                       "--krpc-file-get", "/apps/notes/notes/1.txt",        // another app's data
                       "--krpc-file-put", "/shared/planted",                // granted read-only
                       "--krpc-file-get", "/etc/shadow",
+                      "--krpc-file-get", "/shared/evil",                   // a symlink to the host's /etc/shadow
+                      "--read", "/zone/shared/evil",
                       "--krpc-identity", "/zone/shared/stolen-identity",   // as notes
                       "--read", "/zone/apps/notes/notes/1.txt",
                       "--list", "/zone/apps",
@@ -304,6 +307,7 @@ BOOST_AUTO_TEST_CASE(a_hostile_app_in_the_zone_cannot_reach_another_apps_data_or
   BOOST_TEST(report.find("krpc-put ../notes/notes/1: blocked (HTTP 400") != std::string::npos, report);
   BOOST_TEST(zone.get("/app-data/hostile/mine").find("x") != std::string::npos);
   BOOST_TEST(report.find("krpc-file-get /apps/notes/notes/1.txt: blocked (HTTP 403") != std::string::npos, report);
+  BOOST_TEST(report.find("krpc-file-get /shared/evil: blocked (HTTP 403") != std::string::npos, report);
   BOOST_TEST(read_file(zone.mount("n3") + "/apps/hostile/mine.txt") == "planted");
   BOOST_TEST(!fs::exists(zone.mount("n3") + "/shared/planted"));
   BOOST_TEST(zone.get("/app-data/notes/notes/1").find("secret plan") != std::string::npos);  // untouched
