@@ -1,4 +1,5 @@
 #include "apps/bucky/zone_commands.hpp"
+#include "apps/bucky/session.hpp"
 
 #include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/json_output.hpp"
@@ -25,11 +26,6 @@
 namespace bucky::cli {
 
 namespace {
-
-int fail(int code, const std::string& message) {
-  std::fprintf(stderr, "bucky: %s\n", message.c_str());
-  return code;
-}
 
 nlohmann::json to_json(const zone_config& config) {
   nlohmann::json nodes = nlohmann::json::array();
