@@ -52,16 +52,15 @@ caf::behavior paxos_actor::make_behavior() {
         // This node's own actors (the name service mirrors the owner-signed zone
         // config): the documents checked, not the ACL; the node's principal. For an
         // app this node runs (kRPC), the ACL as that app.
-        if (!request.on_behalf.empty()) {
-          auto app = acting_for(caller{caller::kind::node, config_.node_id}, request);
-          if (!app) return refused(app.error(), config_.node_id);
-          if (auto bad = admit(*app, request.request); !bad.is_ok()) return refused(bad, config_.node_id);
-          auto promise = make_response_promise<kv_client_response>();
-          serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
-          return promise;
+        const caller self{caller::kind::node, config_.node_id};
+        auto acting = acting_for(self, request);
+        if (!acting) return refused(acting.error(), config_.node_id);
+        if (request.on_behalf.empty()) {
+          if (auto bad = check_documents(request.request); !bad.is_ok()) return refused(bad, config_.node_id);
+          stamp(self, request.request);
+        } else if (auto bad = admit(*acting, request.request); !bad.is_ok()) {
+          return refused(bad, config_.node_id);
         }
-        if (auto bad = check_documents(request.request); !bad.is_ok()) return refused(bad, config_.node_id);
-        stamp(caller{caller::kind::node, config_.node_id}, request.request);
         auto promise = make_response_promise<kv_client_response>();
         serve(request, [promise](kv_client_response response) mutable { promise.deliver(std::move(response)); });
         return promise;
