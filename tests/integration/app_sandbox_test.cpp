@@ -25,6 +25,7 @@
 #include "actors/packages/package_tree.hpp"
 #include "actors/process_manager/child_process.hpp"
 #include "actors/process_manager/sandbox.hpp"
+#include "tests/support/sample_apps.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_keys.hpp"
 
@@ -36,18 +37,13 @@ namespace {
 constexpr std::uint32_t hostile_uid = 70'001;
 constexpr std::uint32_t other_uid = 70'002;
 
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
-  return text;
-}
-
 // The sample packed with a test key and unpacked under `root`; its unpacked directory.
 std::string unpack_sample(const fs::path& root, const std::string& name, const std::string& binary) {
   const fs::path source = root / ("src-" + name);
   fs::create_directories(source / "bin");
   fs::copy_file(binary, source / "bin" / name);
   const std::string manifest = testing::read_file(std::string(BUCKY_SAMPLES_DIR) + "/" + name + "/app.json.in");
-  std::ofstream(source / "app.json") << replaced(manifest, "@PUBLISHER@", testing::key(3).public_part().to_text());
+  std::ofstream(source / "app.json") << testing::replaced(manifest, "@PUBLISHER@", testing::key(3).public_part().to_text());
   auto tree = packages::read_package_directory(source.string());
   BOOST_TEST_REQUIRE(tree.has_value(), tree.error().to_string());
   auto file = packages::pack_package(tree->manifest_text, std::move(tree->entries), testing::key(3));

@@ -20,6 +20,7 @@
 #include "net/key_file.hpp"
 #include "tests/support/mounted_zone.hpp"
 #include "tests/support/plain_http.hpp"
+#include "tests/support/sample_apps.hpp"
 
 using namespace bucky;
 using namespace bucky::testing;
@@ -28,11 +29,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
-  return text;
-}
 
 // A publisher key made with the CLI; its public part.
 std::string make_key(mounted_zone& zone, const std::string& file) {
