@@ -64,6 +64,8 @@ enum class message_type : std::uint16_t {
   chunk_drop_request = 55,
   fs_request = 56,
   fs_reply = 57,
+  gateway_http_request = 58,
+  gateway_http_reply = 59,
 };
 
 }  // namespace bucky

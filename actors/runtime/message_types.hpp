@@ -13,6 +13,7 @@
 #include "messages/echo.hpp"
 #include "messages/fault.hpp"
 #include "messages/fs.hpp"
+#include "messages/gateway.hpp"
 #include "messages/kv_client.hpp"
 #include "messages/kv_watch.hpp"
 #include "messages/chunk.hpp"
@@ -75,6 +76,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_list_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::chunk_drop_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fs_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fs_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::gateway_http_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::gateway_http_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_cast)

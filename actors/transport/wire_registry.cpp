@@ -93,6 +93,7 @@ const wire_registry& wire_registry::standard() {
     r.add_request_with_caller<chunk_list_request>();
     r.add_request_with_caller<chunk_drop_request>();
     r.add_request_with_caller<fs_request>();
+    r.add_request_with_caller<gateway_http_request>();
     r.add_one_way<paxos_prepare>();
     r.add_one_way<paxos_promise>();
     r.add_one_way<paxos_accept>();

@@ -70,7 +70,10 @@ status allowed(const acl_config& acl, const caller& who, const std::string& pref
 
 status check_op(const acl_config& acl, const caller& who, const kv_op& op) {
   switch (op.kind) {
-    case kv_op_kind::range: return allowed(acl, who, shared_prefix(op.key, op.range_end), false);
+    case kv_op_kind::range: {
+      if (auto reserved = check_control_read(who, op.key, op.range_end); !reserved.is_ok()) return reserved;
+      return allowed(acl, who, shared_prefix(op.key, op.range_end), false);
+    }
     case kv_op_kind::put: {
       if (auto reserved = check_control_write(who, op.key, "", false); !reserved.is_ok()) return reserved;
       return allowed(acl, who, op.key, true);
@@ -106,6 +109,8 @@ acl_config default_acl() {
            {"reader", "", false},
            {"writer", "", false},
            {"writer", "/home/{self}/", true},
+           {"writer", "/logins/{self}", true},
+           {"reader", "/logins/{self}", true},
            {"app", "/app-data/{self}/", true}}};
 }
 
@@ -151,6 +156,7 @@ std::string acl_to_json(const acl_config& acl) {
 
 status check_access(const acl_config& acl, const caller& who, const kv_request& request) {
   for (const auto& compare : request.compares) {
+    if (auto reserved = check_control_read(who, compare.key, ""); !reserved.is_ok()) return reserved;
     if (auto ok = allowed(acl, who, compare.key, false); !ok.is_ok()) return ok;
   }
   for (const auto* ops : {&request.success, &request.failure}) {
@@ -175,6 +181,7 @@ status check_node_action(const caller& who, node_action action) {
 }
 
 status check_access(const acl_config& acl, const caller& who, const kv_watch_request& request) {
+  if (auto reserved = check_control_read(who, request.key, request.range_end); !reserved.is_ok()) return reserved;
   return allowed(acl, who, shared_prefix(request.key, request.range_end), false);
 }
 

@@ -17,7 +17,8 @@
 //
 // Without /system/acl the defaults apply: admins read and write all; nodes read all
 // and write /nodes/{self}/, /nodes/*/config (the scheduler places services),
-// /scheduler/ and /fs/ (every node serves the zone file system's mount); readers read all; writers read all and write /home/{self}/ (more
+// /scheduler/ and /fs/ (every node serves the zone file system's mount); readers read all; writers read all and write /home/{self}/;
+// readers and writers write their own /logins/{self} (their password: the panel) (more
 // with rules such as {"who": "writer:alice", "prefix": "/photos/", "access":
 // "write"}). (That a write of /system/acl parses is checked with the other system
 // documents: system_config.hpp.)

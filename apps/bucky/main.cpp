@@ -31,6 +31,7 @@
 #include "apps/bucky/service_commands.hpp"
 #include "apps/bucky/node_commands.hpp"
 #include "apps/bucky/zone_commands.hpp"
+#include "apps/bucky/zone_tls.hpp"
 
 using namespace bucky;
 using namespace bucky::cli;
@@ -191,6 +192,20 @@ int run(int argc, char** argv) {
   zone_fetch_cmd->add_option("--dns", fetch_options.dns_server, "DNS server to ask, <ip>:<port>")->required();
   zone_fetch_cmd->add_option("--owner", fetch_options.owner_key_text, "the owner key you trust (base64url)");
   zone_fetch_cmd->add_option("--out", fetch_options.out_path, "keep the verified signed config in this file");
+  cli::zone_tls_options tls_options;
+  auto* zone_ca_cmd = zone->add_subcommand("ca-cert", "print the zone CA's certificate: install it on your devices "
+                                                      "to trust https://<zone_id>");
+  zone_ca_cmd->add_option("--out", tls_options.out_path, "write it to this file instead");
+  auto* zone_tls = zone->add_subcommand("tls", "the certificates the gateways serve (owner key)");
+  zone_tls->require_subcommand(1);
+  auto* zone_tls_issue = zone_tls->add_subcommand("issue", "issue each node a certificate from the zone CA (only where "
+                                                           "missing, from another CA or ending within 30 days)");
+  zone_tls_issue->add_option("--node", tls_options.node, "only this node");
+  zone_tls_issue->add_flag("--force", tls_options.force, "issue anew even where the certificate is good");
+  auto* zone_tls_load = zone_tls->add_subcommand("load", "serve a certificate from elsewhere (e.g. an ACME client's)");
+  zone_tls_load->add_option("--cert", tls_options.cert_path, "the PEM chain, the server's certificate first")->required();
+  zone_tls_load->add_option("--key-file", tls_options.key_path, "its unencrypted PEM private key")->required();
+  zone_tls_load->add_option("--node", tls_options.node, "only this node (default: every node)");
   auto* zone_dns_cmd = zone->add_subcommand("dns", "print the DNS TXT record that publishes a zone config");
   zone_dns_cmd->add_option("file", zone_file, "signed zone config file")->required();
   zone_dns_cmd->add_option("--owner", owner_text, "the owner key you trust (base64url); default: the one it names");
@@ -236,12 +251,17 @@ int run(int argc, char** argv) {
   user->require_subcommand(1);
   auto* user_add = user->add_subcommand("add", "admit a person's key (from bucky key create) as admin NAME");
   user_add->add_option("name", options.key, "a name: one DNS label, not \"owner\"")->required();
-  user_add->add_option("--public-key", options.value, "their public key, 43 characters base64url")->required();
+  user_add->add_option("--public-key", options.value,
+                       "their public key, 43 characters base64url (none: they get a key their password opens, "
+                       "read from stdin)");
   user_add->add_option("--role", options.role, "writer (default: reads all, writes /home/NAME/), reader, or admin")
       ->check(CLI::IsMember({"writer", "reader", "admin"}));
   auto* user_list = user->add_subcommand("list", "the users and their keys");
   auto* user_remove = user->add_subcommand("remove", "take a user's key out; nodes close its sessions");
   user_remove->add_option("name", options.key, "the user's name")->required();
+  auto* user_passwd = user->add_subcommand("passwd", "set the password NAME (or \"owner\") signs in to the gateway "
+                                                      "with, read from stdin");
+  user_passwd->add_option("name", options.key, "the user's name, or owner")->required();
   cli::service_options service_options;
   auto* service = app.add_subcommand("service", "services the scheduler places and the nodes keep running");
   service->require_subcommand(1);
@@ -331,6 +351,9 @@ int run(int argc, char** argv) {
   if (node_undrain_cmd->parsed()) return cli::node_drain(options, node_options.node_id, false);
   if (zone_show_cmd->parsed()) return cli::zone_show(zone_file, owner_text, options.json_output);
   if (zone_dns_cmd->parsed()) return cli::zone_dns(zone_file, owner_text);
+  if (zone_ca_cmd->parsed()) return cli::zone_ca_cert_command(options, tls_options);
+  if (zone_tls_issue->parsed()) return cli::zone_tls_issue_command(options, tls_options);
+  if (zone_tls_load->parsed()) return cli::zone_tls_load_command(options, tls_options);
   if (zone_fetch_cmd->parsed()) {
     fetch_options.timeout_ms = options.timeout_ms;
     fetch_options.json_output = options.json_output;
@@ -356,6 +379,7 @@ int run(int argc, char** argv) {
   if (user_add->parsed()) return user_add_command(options);
   if (user_list->parsed()) return user_list_command(options);
   if (user_remove->parsed()) return user_remove_command(options);
+  if (user_passwd->parsed()) return user_passwd_command(options);
   if (fault_partition_cmd->parsed()) return cli::fault_partition(options, fault_options);
   if (fault_heal_cmd->parsed()) return cli::fault_heal(options);
   if (fault_disk_cmd->parsed()) return cli::fault_disk(options, fault_options);

@@ -100,11 +100,15 @@ result<admin_session> open_session(const cli_options& options, wait_for waiting)
   if (!plan) return plan.error();
   auto key = net::load_key_file(plan->key_path);
   if (!key) return key.error();
-  const auto& peers = plan->peers;
+  return open_session_with_key(*key, plan->peers, plan->zone_id, plan->state_nodes, options.timeout_ms, waiting);
+}
+
+result<admin_session> open_session_with_key(const net::key_pair& key, const net::peer_directory& peers,
+                                            const std::string& zone_id, const std::vector<std::string>& state,
+                                            std::uint64_t timeout_ms, wait_for waiting) {
   admin_session session;
   std::string name = "admin";
-  if (auto me = peers.authorize(key->public_part())) name = me->name;
-  const auto& state = plan->state_nodes;
+  if (auto me = peers.authorize(key.public_part())) name = me->name;
   for (const auto& entry : peers.entries()) {
     if (entry.identity.role != net::peer_identity::kind::node || entry.port == 0) continue;
     session.nodes.push_back(entry.identity.name);
@@ -114,20 +118,18 @@ result<admin_session> open_session(const cli_options& options, wait_for waiting)
   }
   if (session.nodes.empty()) {
     return status(status_code::unavailable,
-                  fmt::format("zone {} has no activated node yet: activate one with bucky node activate",
-                              plan->zone_id));
+                  fmt::format("zone {} has no activated node yet: activate one with bucky node activate", zone_id));
   }
-  session.zone_id = plan->zone_id;
-  session.public_key = key->public_part().to_text();
+  session.zone_id = zone_id;
+  session.public_key = key.public_part().to_text();
   session.peers = peers;
-  session.client = std::make_unique<admin_client>(*key, peers, name, plan->zone_id);
-  session.key = *key;
+  session.client = std::make_unique<admin_client>(key, peers, name, zone_id);
+  session.key = key;
   session.name = name;
   if (waiting == wait_for::all_nodes) {
-    session.client->wait_connected({session.nodes.begin(), session.nodes.end()},
-                                   std::chrono::milliseconds(options.timeout_ms));
+    session.client->wait_connected({session.nodes.begin(), session.nodes.end()}, std::chrono::milliseconds(timeout_ms));
   } else {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.timeout_ms);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (session.client->connected().empty() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

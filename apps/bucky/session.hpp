@@ -70,6 +70,11 @@ result<std::string> signer_name(admin_session& session, const cli_options& optio
 enum class wait_for { all_nodes, any_node };
 
 result<admin_session> open_session(const cli_options& options, wait_for waiting = wait_for::all_nodes);
+// The same with a key in hand (the gateway's, for a signed-in person): dials the
+// nodes of `peers`; `state_nodes` hold the zone state (empty: every node).
+result<admin_session> open_session_with_key(const net::key_pair& key, const net::peer_directory& peers,
+                                            const std::string& zone_id, const std::vector<std::string>& state_nodes,
+                                            std::uint64_t timeout_ms, wait_for waiting);
 
 // Sends one request to the zone state through `node` (or the first reachable node),
 // retrying with the same (client, sequence) while no leader is known or the outcome

@@ -37,9 +37,7 @@ int key_create(const cli_options& options) {
 }
 
 
-namespace {
-
-json node_status(admin_session& session, const std::string& node, const cli_options& options) {
+json node_status_json(admin_session& session, const std::string& node, const cli_options& options) {
   const auto* entry = session.peers.node(node);
   json row = {{"node", node}, {"address", fmt::format("{}:{}", entry->host, entry->port)}, {"up", false}};
   auto timeout = std::chrono::milliseconds(options.timeout_ms);
@@ -87,6 +85,9 @@ json node_status(admin_session& session, const std::string& node, const cli_opti
   }
   return row;
 }
+
+
+namespace {
 
 // The zone state as its replicas see it: the leader most of them name, the highest
 // revision, and each replica's role, ballot and how far it has applied.
@@ -145,7 +146,7 @@ int status_command(const cli_options& options) {
   json rows = json::array();
   bool all_up = true;
   for (const auto& node : session->nodes) {
-    rows.push_back(node_status(*session, node, options));
+    rows.push_back(node_status_json(*session, node, options));
     all_up = all_up && rows.back()["up"].get<bool>();
   }
   auto files = zone_files(*session, rows, options);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "actors/zone_state/control_keys.hpp"
 #include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/signed_documents.hpp"
 #include "actors/zone_state/system_config.hpp"
@@ -15,6 +16,7 @@
 #include "apps/bucky/node_commands.hpp"
 #include "net/api_token.hpp"
 #include "net/key_file.hpp"
+#include "net/password_box.hpp"
 #include "net/peer_directory.hpp"
 #include "net/zone_config_file.hpp"
 
@@ -26,28 +28,60 @@ using json = nlohmann::json;
 
 }  // namespace
 
+result<std::int64_t> add_user(admin_session& session, const cli_options& options, user_record user,
+                              const std::optional<std::string>& password) {
+  // Without a key file of their own, a person gets a key that only their password opens.
+  std::optional<net::key_pair> made;
+  if (user.public_key.empty()) {
+    if (!password) return status(status_code::invalid_argument, "a user without --public-key needs a password");
+    made = net::key_pair::generate();
+    user.public_key = made->public_part().to_text();
+  }
+  if (auto valid = user_document::parse(user_document::render(user)); !valid) return valid.error();
+  if (session.name != net::owner_admin_name) {
+    return status(status_code::permission_denied,
+                  fmt::format("only the owner adds users, and key {} is not the owner's", session.public_key));
+  }
+  std::string sealed;
+  if (made) {
+    auto box = net::seal_key_with_password(*made, *password);
+    if (!box) return box.error();
+    sealed = std::move(*box);
+  }
+  sign_user(user, *session.key);  // nodes admit only users the owner signed
+  auto request = write_typed<user_document>(user.name, user, 0);
+  if (made) request.success.push_back(login_put(user.name, sealed));
+  auto answer = kv_call(session, options, request);
+  if (!answer) return answer.error();
+  auto written = write_document_answer(system_keys::user(user.name), 0, answer->response);
+  if (!written) {
+    return status(status_code::already_exists, fmt::format("user {} already exists ({}); remove them first", user.name,
+                                                           written.error().message()));
+  }
+  return *written;
+}
+
 int user_add_command(const cli_options& options) {
   user_record user{options.key, options.value, options.role.empty() ? "writer" : options.role, ""};
-  if (auto valid = user_document::parse(user_document::render(user)); !valid) {
+  if (auto valid = user_document::parse(user_document::render(
+          user_record{user.name, user.public_key.empty() ? net::key_pair::generate().public_part().to_text() : user.public_key,
+                      user.role, ""}));
+      !valid) {
     return fail(2, valid.error().message());
   }
   auto session = open_session(options, wait_for::any_node);
   if (!session) return fail_with(session.error());
-  if (session->name != net::owner_admin_name) {
-    return fail(1, fmt::format("only the owner adds users, and key {} is not the owner's (--key OWNER.key)",
-                               session->public_key));
+  std::optional<std::string> password;
+  if (user.public_key.empty()) {
+    auto typed = read_new_password();
+    if (!typed) return fail_with(typed.error());
+    password = std::move(*typed);
   }
-  sign_user(user, *session->key);  // nodes admit only users the owner signed
-  auto key = system_keys::user(user.name);
-  auto answer = kv_call(*session, options, write_typed<user_document>(user.name, user, 0));
-  if (!answer) return fail_with(answer.error());
-  auto written = write_document_answer(key, 0, answer->response);
-  if (!written) {
-    return fail(1, fmt::format("user {} already exists ({}); bucky user remove {} first", user.name,
-                               written.error().message(), user.name));
-  }
-  std::cout << fmt::format("user {} added as {} at revision {}: nodes admit key {} within a few seconds\n",
-                           user.name, user.role, *written, user.public_key);
+  auto written = add_user(*session, options, user, password);
+  if (!written) return fail_with(written.error());
+  std::cout << fmt::format("user {} added as {} at revision {}{}\n", user.name, user.role, *written,
+                           password ? ": they sign in to the gateway with that password"
+                                    : ": nodes admit their key within a few seconds");
   return 0;
 }
 
@@ -81,9 +115,27 @@ int user_list_command(const cli_options& options) {
   return 0;
 }
 
+result<std::int64_t> remove_user(admin_session& session, const cli_options& options, const std::string& name) {
+  auto key = system_keys::user(name);
+  auto read = kv_call(session, options, read_document_request(key));
+  if (!read) return read.error();
+  auto current = read_document_answer(key, read->response);
+  if (!current) return current.error();
+  if (!*current) return status(status_code::not_found, fmt::format("no user {} (bucky user list shows them)", name));
+  auto request = delete_document_request(key, (*current)->mod_revision);
+  kv_op login;  // their password-sealed key goes with them
+  login.kind = kv_op_kind::delete_range;
+  login.key = std::string(logins_prefix) + name;
+  request.success.push_back(login);
+  auto answer = kv_call(session, options, request);
+  if (!answer) return answer.error();
+  return write_document_answer(key, (*current)->mod_revision, answer->response);
+}
+
 int user_remove_command(const cli_options& options) {
-  auto removed = remove_document(options, system_keys::user(options.key),
-                                 "user " + options.key + " (bucky user list shows them)");
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail_with(session.error());
+  auto removed = remove_user(*session, options, options.key);
   if (!removed) return fail(1, removed.error().message());
   std::cout << fmt::format("user {} removed at revision {}: nodes close its sessions within a few seconds\n",
                            options.key, *removed);

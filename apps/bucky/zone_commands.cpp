@@ -1,4 +1,5 @@
 #include "apps/bucky/zone_commands.hpp"
+#include "apps/bucky/zone_tls.hpp"
 #include "apps/bucky/session.hpp"
 
 #include "apps/bucky/node_commands.hpp"
@@ -68,6 +69,8 @@ int zone_create(zone_create_options options) {
   std::filesystem::create_directories(std::filesystem::path(options.owner_key_path).parent_path(), ignored);
   auto owner = net::load_or_create_key_file(options.owner_key_path);
   if (!owner) return fail(1, owner.error().message());
+  auto ca_path = ensure_zone_ca(options.owner_key_path, options.zone_id);
+  if (!ca_path) return fail(1, "the zone's certificate authority: " + ca_path.error().message());
   zone_config config;
   config.zone_id = options.zone_id;
   config.owner_key = owner->public_part().to_text();
@@ -82,6 +85,7 @@ int zone_create(zone_create_options options) {
     std::cout << json_text(nlohmann::json{{"zone_id", config.zone_id},
                                 {"owner_key", config.owner_key},
                                 {"owner_key_file", options.owner_key_path},
+                                {"ca_cert_file", *ca_path},
                                 {"zone_config_file", options.out_path},
                                 {"version", config.version},
                                 {"state_nodes", config.state_nodes}}
@@ -89,9 +93,10 @@ int zone_create(zone_create_options options) {
               << "\n";
   } else {
     std::cout << fmt::format("zone {} created\n  owner key {} in {} (keep it safe and off the nodes)\n"
+                             "  certificate authority in {} (its key beside it; devices install the .pem)\n"
                              "  signed zone config version 1 in {}; state nodes {} (activate them with bucky node "
                              "activate)\n",
-                             config.zone_id, config.owner_key, options.owner_key_path, options.out_path,
+                             config.zone_id, config.owner_key, options.owner_key_path, *ca_path, options.out_path,
                              fmt::join(config.state_nodes, ","));
   }
   return 0;

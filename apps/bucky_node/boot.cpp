@@ -10,6 +10,8 @@
 
 #include "actors/activation/actor.hpp"
 #include "actors/etcd_api/actor.hpp"
+#include "actors/gateway/actor.hpp"
+#include "apps/panel/panel_backend.hpp"
 #include "actors/fault_injector/actor.hpp"
 #include "actors/fs_repair/actor.hpp"
 #include "actors/chunk_store/actor.hpp"
@@ -244,6 +246,13 @@ void add_service_children(node_daemon_config& config, const node_options& option
   // Its stop ends every service when the node stops (their grace, then SIGKILL).
   config.children.push_back(permanent_child(process_manager_actor, spawn_process_manager, procs,
                                             procs.shutdown_grace_ms_max + 2'000));
+  if (options.gateway && plan.key) {
+    gateway_config gateway{options.node_id, options.zone_id, options.gateway_host, options.gateway_port,
+                           options.gateway_http_port, plan.key, plan.peers};
+    gateway.backend = panel::make_panel_backend({options.zone_id, plan.peers, plan.replicas});
+    gateway.assets = panel::panel_assets();
+    config.children.push_back(permanent_child(gateway_actor, spawn_gateway, gateway, 5'000));
+  }
   node_loop_config loop{options.node_id, options.data_dir, plan.processes};
   if (plan.identity) loop.zone_owner = plan.identity->owner_key;
   config.children.push_back(permanent_child(node_loop_actor, spawn_node_loop, loop, 1'000));

@@ -92,6 +92,12 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
   app.add_option("--api-listen", api_listen,
                  "serve the etcd v3 JSON API (HTTP) here, <ip>:<port>; state nodes only; callers need a token "
                  "from bucky api-token");
+  std::string gateway_listen, gateway_http_listen;
+  app.add_option("--gateway-listen", gateway_listen,
+                 "serve the control panel (https://<zone>) and apps (https://<app>.<zone>) here, <ip>:<port>, "
+                 "with the certificate the owner issued (bucky zone tls issue)");
+  app.add_option("--gateway-http-listen", gateway_http_listen,
+                 "plain HTTP here, <ip>:<port>, that only redirects to the gateway's HTTPS (needs --gateway-listen)");
   app.add_option("--dns-listen", dns_listen,
                  "answer DNS (UDP) for the zone here, <ip>:<port>: <node>.<zone> A/AAAA and the zone config TXT");
   std::string zone_dns;
@@ -126,6 +132,19 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
     return early_exit{2, fmt::format("bucky-node: --api-listen '{}' must be <ip>:<port>\n", api_listen)};
   }
   options.api = !api_listen.empty();
+  if (!gateway_listen.empty() && !split_listen(gateway_listen, options.gateway_host, options.gateway_port)) {
+    return early_exit{2, fmt::format("bucky-node: --gateway-listen '{}' must be <ip>:<port>\n", gateway_listen)};
+  }
+  options.gateway = !gateway_listen.empty();
+  if (!gateway_http_listen.empty()) {
+    std::string host;
+    std::uint16_t port = 0;
+    if (!options.gateway || !split_listen(gateway_http_listen, host, port) || host != options.gateway_host) {
+      return early_exit{2, fmt::format("bucky-node: --gateway-http-listen '{}' must be <ip>:<port> on the same ip as "
+                                       "--gateway-listen\n", gateway_http_listen)};
+    }
+    options.gateway_http_port = port;
+  }
   if (!zone_dns.empty() && !split_listen(zone_dns, options.zone_dns_host, options.zone_dns_port)) {
     return early_exit{2, fmt::format("bucky-node: --zone-dns '{}' must be <ip>:<port>\n", zone_dns)};
   }

@@ -29,6 +29,10 @@ struct node_options {
   bool api = false;  // serve the etcd v3 JSON API (--api-listen; state nodes)
   std::string api_listen_host;
   std::uint16_t api_listen_port = 0;
+  bool gateway = false;  // serve the panel and apps over HTTPS (--gateway-listen)
+  std::string gateway_host;
+  std::uint16_t gateway_port = 0;
+  std::optional<std::uint16_t> gateway_http_port;  // --gateway-http-listen: redirects to HTTPS
   bool zone_dns = false;  // without a cached config: look it up in DNS here (--zone-dns)
   std::string zone_dns_host;
   std::uint16_t zone_dns_port = 0;

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -28,7 +29,11 @@ inline bool fuse_usable() {
 }
 
 struct mounted_zone : zone_dir {
-  explicit mounted_zone(std::vector<std::string> names = {"n1", "n2", "n3"}, std::vector<std::string> extra = {}) {
+  // `per_node`: more flags for one node (its own ports, say), kept for its restarts.
+  using node_flags = std::function<std::vector<std::string>(const std::string& name)>;
+  explicit mounted_zone(std::vector<std::string> names = {"n1", "n2", "n3"}, std::vector<std::string> extra = {},
+                        node_flags per_node = {})
+      : per_node_(std::move(per_node)) {
     std::string state_nodes;
     for (const auto& name : names) state_nodes += (state_nodes.empty() ? "" : ",") + name;
     auto created = cli({"zone", "create", "home.test", "--state-nodes", state_nodes, "--out", zone_file});
@@ -74,8 +79,13 @@ struct mounted_zone : zone_dir {
   std::vector<std::string> args(const std::string& name, std::vector<std::string> extra = {}) {
     std::vector<std::string> out{"--mount", mount(name)};
     out.insert(out.end(), extra.begin(), extra.end());
+    if (per_node_) {
+      auto more = per_node_(name);
+      out.insert(out.end(), more.begin(), more.end());
+    }
     return out;
   }
+  node_flags per_node_;
 
   // Starts a node again on its data dir (it is a member already).
   void restart(const std::string& name) {

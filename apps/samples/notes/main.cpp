@@ -8,6 +8,7 @@
 //   GET  /index           the kRPC keys it wrote, as kRPC lists them
 //   GET  /whoami          what kRPC says this app is
 //   GET  /shared          the names in the granted folder /shared/notes, as kRPC lists them
+//   GET  /me              who the gateway says signed in (its X-Bucky-User and X-Bucky-Role)
 // Its version (--version-text) lets the upgrade tests tell two packages apart.
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -77,12 +79,29 @@ std::string add_note(const std::string& text) {
   return std::to_string(next);
 }
 
+// A header's value ("-" when absent); names compare without case.
+std::string header_of(const std::string& request, const std::string& name) {
+  std::string lower_request = request.substr(0, request.find("\r\n\r\n"));
+  std::string lower_name = "\r\n" + name + ":";
+  for (auto* text : {&lower_request, &lower_name}) {
+    for (auto& c : *text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  auto at = lower_request.find(lower_name);
+  if (at == std::string::npos) return "-";
+  auto start = at + lower_name.size();
+  auto end = request.find("\r\n", start);
+  auto value = request.substr(start, end - start);
+  while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+  return value;
+}
+
 std::string handle(const std::string& request) {
   const auto line_end = request.find("\r\n");
   const std::string line = request.substr(0, line_end);
   const auto body_at = request.find("\r\n\r\n");
   const std::string body = body_at == std::string::npos ? "" : request.substr(body_at + 4);
   if (line.starts_with("GET /health ")) return answer(200, "ok " + version_text + "\n");
+  if (line.starts_with("GET /me ")) return answer(200, header_of(request, "X-Bucky-User") + " " + header_of(request, "X-Bucky-Role") + "\n");
   if (line.starts_with("GET /shared ")) {
     const auto listed = samples::krpc_call("GET", "/v1/files/shared/notes/");
     return answer(listed.status == 200 ? 200 : 503, listed.body + "\n");
@@ -108,7 +127,7 @@ std::string handle(const std::string& request) {
     if (indexed.status != 200) return answer(503, "stored, but not indexed (kRPC " + std::to_string(indexed.status) + ": " + indexed.body + ")\n");
     return answer(201, n + "\n");
   }
-  return answer(404, "GET /health, GET /notes, POST /notes, GET /index, GET /whoami, GET /shared\n");
+  return answer(404, "GET /health, GET /notes, POST /notes, GET /index, GET /whoami, GET /shared, GET /me\n");
 }
 
 // Reads one request: headers, then Content-Length bytes of body (bounded).
