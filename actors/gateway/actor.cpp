@@ -100,10 +100,17 @@ void web_gateway::on_exit() {
   server_.reset();
   if (pool_) {
     pool_->stop();
-    // Calls in progress end within their own timeouts; nobody waits for them.
-    std::thread([pool = std::move(pool_)] { pool->join(); }).detach();
+    // Calls in progress end within their own timeouts; nobody waits for them, nor
+    // for the links to close.
+    std::thread([pool = std::move(pool_), links = std::move(links_)]() mutable {
+      pool->join();
+      links.clear();
+    }).detach();
   }
-  links_.clear();
+}
+
+void web_gateway::drop_link(std::shared_ptr<person_link> link) {
+  if (link) boost::asio::post(*pool_, [link = std::move(link)]() mutable { link.reset(); });
 }
 
 std::uint64_t web_gateway::now_ms() const {
@@ -124,7 +131,14 @@ void web_gateway::refresh() {
   if (refreshes_++ % certificate_every_refreshes == 0 || !server_->has_certificate()) refresh_certificate();
   refresh_routes();
   if (auto dropped = sessions_.expire(now_ms()); dropped > 0) log().info("gateway: {} idle session(s) ended", dropped);
-  std::erase_if(links_, [this](const auto& entry) { return !sessions_.contains_hash(entry.first); });
+  for (auto it = links_.begin(); it != links_.end();) {
+    if (sessions_.contains_hash(it->first)) {
+      ++it;
+      continue;
+    }
+    drop_link(std::move(it->second));
+    it = links_.erase(it);
+  }
   push_events();
 }
 

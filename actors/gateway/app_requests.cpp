@@ -153,8 +153,11 @@ caf::result<gateway_http_reply> web_gateway::relayed(const caller& from, gateway
   auto promise = make_response_promise<gateway_http_reply>();
   auto queued = off_thread<result<net::web_response>>(
       [port = request.port, parsed = std::move(*parsed), limits] { return net::forward_http(port, parsed, limits); },
-      [promise](result<net::web_response> response) mutable {
-        if (!response) return promise.deliver(gateway_http_reply{false, response.error().message(), {}});
+      [promise](result<net::web_response> response) mutable -> void {
+        if (!response) {
+          promise.deliver(gateway_http_reply{false, response.error().message(), {}});
+          return;
+        }
         auto bytes = net::response_bytes(*response);
         promise.deliver(gateway_http_reply{true, "", std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
       });

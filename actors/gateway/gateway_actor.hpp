@@ -53,6 +53,9 @@ class web_gateway : public component_actor {
   template <class T>
   bool off_thread(std::function<T()> work, std::function<void(T)> then);
   std::uint64_t now_ms() const;
+  // Ends a person's link off this thread: closing one waits for its own actor
+  // system to stop, which must not block an actor of this one.
+  void drop_link(std::shared_ptr<person_link> link);
   void refuse(const exchange_ptr& exchange, unsigned code, const std::string& why, bool log_it = true);
 
   // panel_requests.cpp

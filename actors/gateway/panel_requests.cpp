@@ -97,7 +97,10 @@ void web_gateway::on_panel(const exchange_ptr& exchange) {
   }
   if (path == "/api/logout") {
     log().info("gateway: {} signed out (session {})", session->user, token_hash(*token).substr(0, 8));
-    links_.erase(token_hash(*token));
+    if (auto link = links_.find(token_hash(*token)); link != links_.end()) {
+      drop_link(std::move(link->second));
+      links_.erase(link);
+    }
     sessions_.remove(*token);
     auto response = json_response(200, {{"signed_out", true}});
     response.set(http::field::set_cookie, set_cookie(panel_cookie, "", 0, true));

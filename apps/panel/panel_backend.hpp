@@ -11,7 +11,7 @@
 //   GET  files/list?path=P         bucky fs ls P
 //   GET  files/get?path=P          bucky fs get P -
 //   PUT  files/put?path=P          bucky fs put - P (the body)
-//   POST files/mkdir?path=P        bucky fs mkdir P
+//   POST files/mkdir?path=P        bucky fs mkdir -p P
 //   POST files/remove?path=P       bucky fs rm P
 //   GET  users                     bucky user list
 //   POST users/add {name, role, password}      bucky user add NAME --role R

@@ -54,6 +54,7 @@ gateway::api_answer simple(panel_link& link, fs_op op, const std::string& path, 
   fs_request request;
   request.op = op;
   request.path = path;
+  request.recursive = op == fs_op::mkdir;  // a folder with its parents, like mkdir -p
   auto reply = cli::fs_call(link.target, request, link.options.timeout_ms);
   if (!reply) return error_answer(reply.error());
   if (reply->error != 0) return fs_refusal(*reply, what, path);

@@ -54,6 +54,9 @@ struct gateway_zone {
     }
     BOOST_TEST_REQUIRE(with_stdin({"user", "passwd", "owner"}, owner_password).code == 0);
     BOOST_TEST_REQUIRE(with_stdin({"user", "add", "alice", "--role", "writer"}, alice_password).code == 0);
+    for (const auto& name : {"n1", "n2", "n3"}) {  // a node signs in only people it knows
+      BOOST_TEST_REQUIRE(zone.nodes[name]->wait_for_log("from /users/: alice", 30s), zone.nodes[name]->err());
+    }
   }
 
   // bucky with `input` on its stdin.
@@ -207,6 +210,7 @@ BOOST_AUTO_TEST_CASE(the_panel_signs_people_in_and_refuses_what_an_attacker_trie
   BOOST_TEST(listed["entries"].size() == 1u);
 
   // A writer writes their own home, not another's, and not the owner's pages.
+  BOOST_TEST(call(n1, alice, "POST", "/api/files/mkdir?path=/home/alice").status == 200);
   BOOST_TEST(call(n1, alice, "PUT", "/api/files/put?path=/home/alice/note.txt", "mine").status == 200);
   auto other = call(n1, alice, "PUT", "/api/files/put?path=/family/alice-was-here.txt", "x");
   BOOST_TEST(other.status == 403, other.body);
