@@ -173,12 +173,15 @@ void web_gateway::refresh_certificate() {
 }
 
 // Installed apps (/apps/) and where their instances run with ports (/nodes/*/status).
-void web_gateway::refresh_routes() {
+void web_gateway::refresh_routes(std::function<void()> then) {
   kv_request request;
   request.success.push_back(range_op(packages::app_keys::apps_prefix, prefix_range_end(packages::app_keys::apps_prefix)));
   request.success.push_back(range_op(system_keys::nodes_prefix, prefix_range_end(system_keys::nodes_prefix)));
-  kv_.call(std::move(request), true, zone_read_timeout_ms, [this](result<kv_response> answer) {
-    if (!answer || answer->results.size() != 2) return;
+  kv_.call(std::move(request), true, zone_read_timeout_ms, [this, then](result<kv_response> answer) {
+    if (!answer || answer->results.size() != 2) {
+      if (then) then();
+      return;
+    }
     std::map<std::string, std::vector<app_place>> apps;
     for (const auto& kv : answer->results[0].kvs) {
       apps[kv.key.substr(std::string(packages::app_keys::apps_prefix).size())];
@@ -195,6 +198,7 @@ void web_gateway::refresh_routes() {
     }
     apps_ = std::move(apps);
     revision_ = answer->revision;
+    if (then) then();
   });
 }
 

@@ -57,8 +57,12 @@ net::http_forward_limits app_limits(std::uint64_t timeout_ms) {
 
 }  // namespace
 
-void web_gateway::on_app(const exchange_ptr& exchange, const std::string& app) {
+void web_gateway::on_app(const exchange_ptr& exchange, const std::string& app, bool fresh) {
   const auto& request = exchange->request();
+  auto found = apps_.find(app);
+  if (!fresh && (found == apps_.end() || found->second.empty())) {
+    return refresh_routes([this, exchange, app] { on_app(exchange, app, true); });
+  }
   auto target = std::string(net::text_of(request.target()));
   if (target.starts_with("/.bucky/sso")) return redeem(exchange, app);
   auto token = cookie_value(net::text_of(request[http::field::cookie]), app_cookie);
@@ -137,20 +141,35 @@ void web_gateway::proxy(const exchange_ptr& exchange, const std::string& app, co
 // Another node's gateway passes on a request for an app running here. Only to the
 // port this node opened for that app: a node key is no way to other loopback ports.
 caf::result<gateway_http_reply> web_gateway::relayed(const caller& from, gateway_http_request& request) {
-  auto refused = [this, &from](const std::string& why) {
-    log().warn("gateway: relayed request from {} {} refused: {}", role_name(from.role), from.name, why);
-    return gateway_http_reply{false, why, {}};
+  if (from.role != caller::kind::node) {
+    log().warn("gateway: relayed request from {} {} refused: only nodes relay requests to apps", role_name(from.role),
+               from.name);
+    return gateway_http_reply{false, "only nodes relay requests to apps", {}};
+  }
+  auto promise = make_response_promise<gateway_http_reply>();
+  relay_here(promise, from.name, std::move(request), false);
+  return promise;
+}
+
+void web_gateway::relay_here(caf::typed_response_promise<gateway_http_reply> promise, const std::string& from,
+                             gateway_http_request request, bool fresh) {
+  auto refuse_relay = [&](const std::string& why) mutable {
+    log().warn("gateway: request relayed by {} for app {} refused: {}", from, request.app, why);
+    promise.deliver(gateway_http_reply{false, why, {}});
   };
-  if (from.role != caller::kind::node) return refused("only nodes relay requests to apps");
   auto places = apps_.find(request.app);
   bool here = places != apps_.end() && std::any_of(places->second.begin(), places->second.end(), [&](const app_place& p) {
                 return p.node == config_.node_id && p.port == request.port;
               });
-  if (!here) return refused(fmt::format("app {} does not run here on port {}", request.app, request.port));
+  if (!here && !fresh) {  // it may have started (or moved) since the last refresh
+    return refresh_routes([this, promise, from, request = std::move(request)]() mutable {
+      relay_here(promise, from, std::move(request), true);
+    });
+  }
+  if (!here) return refuse_relay(fmt::format("app {} does not run here on port {}", request.app, request.port));
   auto limits = app_limits(config_.app_timeout_ms);
   auto parsed = net::parse_request_bytes(std::string(request.bytes.begin(), request.bytes.end()), limits);
-  if (!parsed) return refused(parsed.error().message());
-  auto promise = make_response_promise<gateway_http_reply>();
+  if (!parsed) return refuse_relay(parsed.error().message());
   auto queued = off_thread<result<net::web_response>>(
       [port = request.port, parsed = std::move(*parsed), limits] { return net::forward_http(port, parsed, limits); },
       [promise](result<net::web_response> response) mutable -> void {
@@ -161,8 +180,7 @@ caf::result<gateway_http_reply> web_gateway::relayed(const caller& from, gateway
         auto bytes = net::response_bytes(*response);
         promise.deliver(gateway_http_reply{true, "", std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
       });
-  if (!queued) return refused("the gateway there is busy");
-  return promise;
+  if (!queued) refuse_relay("the gateway there is busy");
 }
 
 }  // namespace bucky::gateway

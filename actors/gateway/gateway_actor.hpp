@@ -46,7 +46,8 @@ class web_gateway : public component_actor {
   // actor.cpp
   void refresh();
   void refresh_certificate();
-  void refresh_routes();
+  // `then` runs once the table is read again (or the read failed).
+  void refresh_routes(std::function<void()> then = {});
   void on_request(const exchange_ptr& exchange);
   // Runs `work` on a worker thread, then `then` with its result on this actor's
   // thread; false (nothing run) when pending_max are queued already.
@@ -70,10 +71,14 @@ class web_gateway : public component_actor {
   void push_events();
 
   // app_requests.cpp
-  void on_app(const exchange_ptr& exchange, const std::string& app);
+  // `fresh`: the route table was just read for this request (an app installed or
+  // moved a moment ago is found without waiting for the next refresh).
+  void on_app(const exchange_ptr& exchange, const std::string& app, bool fresh = false);
   void redeem(const exchange_ptr& exchange, const std::string& app);
   void proxy(const exchange_ptr& exchange, const std::string& app, const web_session* who);
   caf::result<gateway_http_reply> relayed(const caller& from, gateway_http_request& request);
+  void relay_here(caf::typed_response_promise<gateway_http_reply> promise, const std::string& from,
+                  gateway_http_request request, bool fresh);
 
   gateway_config config_;
   std::unique_ptr<net::https_server> server_;

@@ -32,7 +32,10 @@ node_status make_node_status(const std::string& node_id, std::int64_t config_rev
     out.spec_revision = wanted.spec_revision;
     auto state = plan.states.find(wanted.id());
     out.state = state == plan.states.end() ? instance_state::starting : state->second;
-    out.ports = wanted.spec.ports;
+    // A plain service listens on the host's ports; an app only in its own network
+    // namespace, reachable once the node forwards a port of its own to it: until
+    // then it has no port to report (a gateway would send requests nowhere).
+    if (wanted.spec.sandbox.package.empty()) out.ports = wanted.spec.ports;
     if (auto found = by_id.find(wanted.id()); found != by_id.end()) {
       fill_from(out, *found->second);
       if (found->second->assignment.spec_revision != wanted.spec_revision) out.restarts = 0;
