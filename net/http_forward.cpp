@@ -60,6 +60,7 @@ result<web_response> forward_http(std::uint16_t port, web_request request, const
   http::response_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes_max));
   parser.body_limit(limits.body_bytes_max);
+  if (request.method() == http::verb::head) parser.skip(true);  // a Content-Length, no body
   beast::flat_buffer buffer;
   beast::error_code failure;
   const char* step = "connect";

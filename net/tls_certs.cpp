@@ -54,22 +54,23 @@ result<pkey_ptr> new_p256_key() {
   return key;
 }
 
-result<std::string> key_to_pem(EVP_PKEY* key) {
+// What `write` (a PEM_write_bio_* call) puts in a memory BIO, as text.
+template <class Write>
+result<std::string> as_pem(Write write, const char* what) {
   bio_ptr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return tls_error("writing a key as PEM");
-  }
+  if (!bio || write(bio.get()) != 1) return tls_error(std::string("writing ") + what + " as PEM");
   char* data = nullptr;
   long size = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(size));
 }
 
+result<std::string> key_to_pem(EVP_PKEY* key) {
+  return as_pem([key](BIO* bio) { return PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); },
+                "a key");
+}
+
 result<std::string> cert_to_pem(X509* cert) {
-  bio_ptr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return tls_error("writing a certificate as PEM");
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(size));
+  return as_pem([cert](BIO* bio) { return PEM_write_bio_X509(bio, cert); }, "a certificate");
 }
 
 result<x509_ptr> cert_from_pem(const std::string& pem) {

@@ -65,18 +65,25 @@ std::string granted_text(const app_grants& grants) {
 std::int64_t unix_now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // Writes the change (one transaction); a refusal says the app changed meanwhile.
+// The revision written.
+result<std::int64_t> write_change_txn(fs_target& target, const cli_options& options, const app_change& change) {
+  auto answer = kv_call(target.session, options, app_change_request(change));
+  if (!answer) return answer.error();
+  if (!answer->response.succeeded) {
+    return status(status_code::already_exists,
+                  fmt::format("app {}: changed by someone else meanwhile (or its uid was taken): nothing written; run it again",
+                              change.record.name));
+  }
+  return answer->response.revision;
+}
+
 int write_change(fs_target& target, const cli_options& options, const app_change& change, const std::string& done,
                  const app_options& app) {
   const auto written_at = std::chrono::steady_clock::now();
-  auto answer = kv_call(target.session, options, app_change_request(change));
-  if (!answer) return fail_with(answer.error());
-  if (!answer->response.succeeded) {
-    return fail(1, fmt::format("app {}: changed by someone else meanwhile (or its uid was taken): nothing written; run it again",
-                               change.record.name));
-  }
+  auto revision = write_change_txn(target, options, change);
+  if (!revision) return fail(1, revision.error().message());
   std::cout << fmt::format("app {} {} {} (revision {}); granted: {}\n", change.record.name, done,
-                           change.record.current.version, answer->response.revision,
-                           granted_text(change.record.current.grants));
+                           change.record.current.version, *revision, granted_text(change.record.current.grants));
   return app.wait_ms == 0 ? 0 : wait_running(target.session, options, change.record.name, app.wait_ms, written_at);
 }
 
@@ -106,25 +113,28 @@ result<std::unique_ptr<loaded_package>> load_package(const cli_options& options,
 
 // The common part of install and upgrade: the package, the session, the state.
 struct prepared_change {
-  fs_target target;
+  fs_target* target;
   std::unique_ptr<loaded_package> package;
   app_state state;
   std::string signer;
 };
 
-result<prepared_change> prepare_change(const cli_options& options, const app_options& app) {
-  auto target = open_fs_target(options);
-  if (!target) return target.error();
-  auto package = load_package(options, *target, app.target);
+result<prepared_change> prepare_change(fs_target& target, const cli_options& options, const std::string& wanted) {
+  auto package = load_package(options, target, wanted);
   if (!package) return package.error();
   const auto& manifest = (*package)->opened.manifest;
-  auto state = read_app_state(target->session, options, manifest.name);
+  auto state = read_app_state(target.session, options, manifest.name);
   if (!state) return state.error();
-  auto signer = signer_name(target->session, options);
+  auto signer = signer_name(target.session, options);
   if (!signer) return signer.error();
+  return prepared_change{&target, std::move(*package), std::move(*state), std::move(*signer)};
+}
+
+void print_offer(const prepared_change& prepared) {
+  const auto& manifest = prepared.package->opened.manifest;
   std::cout << fmt::format("{} {} by publisher {}\n  content id {}\n  asks for   {}\n", manifest.name, manifest.version,
-                           manifest.publisher.to_text(), (*package)->opened.content_id, asks_text(manifest.permissions));
-  return prepared_change{std::move(*target), std::move(*package), std::move(*state), std::move(*signer)};
+                           manifest.publisher.to_text(), prepared.package->opened.content_id,
+                           asks_text(manifest.permissions));
 }
 
 app_change change_for(prepared_change& prepared, const app_grants& grants, std::uint32_t uid, std::vector<std::string> nodes) {
@@ -138,7 +148,7 @@ app_change change_for(prepared_change& prepared, const app_grants& grants, std::
   change.record.installed_by = prepared.signer;
   change.record.changed_unix_s = unix_now_s();
   change.spec = app_spec(opened.manifest, opened.content_id, uid, grants, change.record.nodes);
-  sign_spec(change.spec, prepared.signer, *prepared.target.session.key);
+  sign_spec(change.spec, prepared.signer, *prepared.target->session.key);
   change.record_revision = prepared.state.record_revision;
   change.spec_revision = prepared.state.spec_revision;
   change.added = repo_entry{opened.manifest.name, opened.manifest.version, opened.content_id,
@@ -171,36 +181,100 @@ result<installed_app> open_installed(const cli_options& options, const std::stri
   return installed_app{std::move(*target), std::move(*state)};
 }
 
+
+// Install's checks and writes once the grants are chosen; the change written and
+// its revision.
+result<std::pair<app_change, std::int64_t>> install_prepared(prepared_change& prepared, const app_grants& grants,
+                                                             const std::vector<std::string>& nodes,
+                                                             const cli_options& options) {
+  const auto& manifest = prepared.package->opened.manifest;
+  if (prepared.state.record) {
+    return status(status_code::already_exists,
+                  fmt::format("app {} is installed already (version {}): upgrade it to change it", manifest.name,
+                              prepared.state.record->current.version));
+  }
+  if (prepared.state.spec_revision != 0) {
+    return status(status_code::already_exists,
+                  fmt::format("a service named {} exists (bucky service list): remove it or rename the app", manifest.name));
+  }
+  if (auto valid = check_nodes(*prepared.target, nodes); !valid.is_ok()) return valid;
+  auto uid = pick_uid(prepared.state.uids, manifest.name);
+  if (!uid) return status(status_code::no_space, "every app uid is taken: remove apps with --purge to free theirs");
+  auto change = change_for(prepared, grants, *uid, nodes);
+  change.new_uid = !prepared.state.uids.contains(*uid);
+  if (auto kept = keep_in_zone_repo(*prepared.target, prepared.state, prepared.package->opened, prepared.package->bytes, options);
+      !kept.is_ok()) {
+    return status(kept.code(), fmt::format("app {}: keeping the package in the zone repo failed: {}; nothing installed",
+                                           manifest.name, kept.message()));
+  }
+  auto revision = write_change_txn(*prepared.target, options, change);
+  if (!revision) return revision.error();
+  return std::pair{std::move(change), *revision};
+}
+
 }  // namespace
 
 int app_install(const cli_options& options, const app_options& app) {
-  auto prepared = prepare_change(options, app);
+  auto target = open_fs_target(options);
+  if (!target) return fail_with(target.error());
+  auto prepared = prepare_change(*target, options, app.target);
   if (!prepared) return fail_with(prepared.error());
-  const auto& manifest = prepared->package->opened.manifest;
-  if (prepared->state.record) {
-    return fail(1, fmt::format("app {} is installed already (version {}): bucky app upgrade {} to change it", manifest.name,
-                               prepared->state.record->current.version, app.target));
-  }
-  if (prepared->state.spec_revision != 0) {
-    return fail(1, fmt::format("a service named {} exists (bucky service list): remove it or rename the app", manifest.name));
-  }
-  if (auto valid = check_nodes(prepared->target, app.nodes); !valid.is_ok()) return fail_with(valid);
-  auto grants = choose_grants(manifest, app);
+  print_offer(*prepared);
+  auto grants = choose_grants(prepared->package->opened.manifest, app);
   if (!grants) return fail_with(grants.error());
-  auto uid = pick_uid(prepared->state.uids, manifest.name);
-  if (!uid) return fail(1, "every app uid is taken: remove apps with --purge to free theirs");
-  auto change = change_for(*prepared, *grants, *uid, app.nodes);
-  change.new_uid = !prepared->state.uids.contains(*uid);
-  if (auto kept = keep_in_zone_repo(prepared->target, prepared->state, prepared->package->opened, prepared->package->bytes, options);
-      !kept.is_ok()) {
-    return fail(1, fmt::format("app {}: keeping the package in the zone repo failed: {}; nothing installed", manifest.name, kept.message()));
-  }
-  return write_change(prepared->target, options, change, "installed", app);
+  const auto written_at = std::chrono::steady_clock::now();
+  auto installed = install_prepared(*prepared, *grants, app.nodes, options);
+  if (!installed) return fail_with(installed.error());
+  const auto& [change, revision] = *installed;
+  std::cout << fmt::format("app {} installed {} (revision {}); granted: {}\n", change.record.name,
+                           change.record.current.version, revision, granted_text(change.record.current.grants));
+  return app.wait_ms == 0 ? 0 : wait_running(target->session, options, change.record.name, app.wait_ms, written_at);
 }
 
+result<json> app_offer(fs_target& target, const cli_options& options, const std::string& wanted) {
+  auto prepared = prepare_change(target, options, wanted);
+  if (!prepared) return prepared.error();
+  const auto& opened = prepared->package->opened;
+  const auto& manifest = opened.manifest;
+  return json{{"name", manifest.name},
+              {"version", manifest.version},
+              {"description", manifest.description},
+              {"publisher", manifest.publisher.to_text()},
+              {"content_id", opened.content_id},
+              {"size_bytes", opened.size_bytes},
+              {"asks", ask_lines(manifest.permissions)},
+              {"installed", prepared->state.record ? prepared->state.record->current.version : ""}};
+}
+
+result<json> app_install_answering(fs_target& target, const cli_options& options, const std::string& wanted,
+                                   const std::string& content_id, const std::vector<bool>& answers) {
+  auto prepared = prepare_change(target, options, wanted);
+  if (!prepared) return prepared.error();
+  const auto& opened = prepared->package->opened;
+  if (opened.content_id != content_id) {
+    return status(status_code::already_exists,
+                  fmt::format("{} is now {}, not the package {} that was shown: look at what it asks again", wanted,
+                              opened.content_id, content_id));
+  }
+  const auto lines = ask_lines(opened.manifest.permissions);
+  if (answers.size() != lines.size()) {
+    return status(status_code::invalid_argument,
+                  fmt::format("{} asks {} things; {} answers came", opened.manifest.name, lines.size(), answers.size()));
+  }
+  auto installed = install_prepared(*prepared, grants_from_answers(opened.manifest.permissions, answers), {}, options);
+  if (!installed) return installed.error();
+  const auto& [change, revision] = *installed;
+  return json{{"name", change.record.name}, {"version", change.record.current.version},
+              {"granted", granted_text(change.record.current.grants)}, {"revision", revision}};
+}
+
+
 int app_upgrade(const cli_options& options, const app_options& app) {
-  auto prepared = prepare_change(options, app);
+  auto target = open_fs_target(options);
+  if (!target) return fail_with(target.error());
+  auto prepared = prepare_change(*target, options, app.target);
   if (!prepared) return fail_with(prepared.error());
+  print_offer(*prepared);
   const auto& manifest = prepared->package->opened.manifest;
   const auto& record = prepared->state.record;
   if (!record) return fail(1, fmt::format("app {} is not installed: bucky app install {}", manifest.name, app.target));
@@ -219,14 +293,14 @@ int app_upgrade(const cli_options& options, const app_options& app) {
   if (!grants) return fail_with(grants.error());
   auto change = change_for(*prepared, *grants, record->uid, app.nodes.empty() ? record->nodes : app.nodes);
   change.record.previous = record->current;
-  if (auto kept = keep_in_zone_repo(prepared->target, prepared->state, prepared->package->opened, prepared->package->bytes, options);
+  if (auto kept = keep_in_zone_repo(*prepared->target, prepared->state, prepared->package->opened, prepared->package->bytes, options);
       !kept.is_ok()) {
     return fail(1, fmt::format("app {}: keeping the package in the zone repo failed: {}; nothing changed", manifest.name, kept.message()));
   }
-  if (auto valid = check_nodes(prepared->target, app.nodes); !valid.is_ok()) return fail_with(valid);
+  if (auto valid = check_nodes(*prepared->target, app.nodes); !valid.is_ok()) return fail_with(valid);
   std::cout << fmt::format("upgrading {} {} -> {}\n", manifest.name, record->current.version, manifest.version);
-  const int done = write_change(prepared->target, options, change, "upgraded to", app);
-  prune_zone_repo(prepared->target, options, manifest.name);  // the version before the previous one
+  const int done = write_change(*prepared->target, options, change, "upgraded to", app);
+  prune_zone_repo(*prepared->target, options, manifest.name);  // the version before the previous one
   return done;
 }
 
@@ -258,32 +332,39 @@ int app_rollback(const cli_options& options, const app_options& app) {
   return write_change(target, options, change, "rolled back to", app);
 }
 
-int app_remove(const cli_options& options, const app_options& app) {
-  auto installed = open_installed(options, app.target);
-  if (!installed) return fail_with(installed.error());
-  auto& [target_ref, state] = *installed;
-  auto* target = &target_ref;
-  auto answer = kv_call(target->session, options, app_remove_request(*state.record, state.record_revision, state.spec_revision, app.purge));
-  if (!answer) return fail_with(answer.error());
-  if (!answer->response.succeeded) return fail(1, fmt::format("app {}: changed by someone else meanwhile; nothing removed; run it again", app.target));
-  if (!app.purge) {
-    std::cout << fmt::format("app {} removed; its data stays in /apps/{} (bucky app remove {} --purge deletes it)\n", app.target,
-                             app.target, app.target);
-    return 0;
+result<std::string> app_remove_as(fs_target& target, const cli_options& options, const std::string& name, bool purge) {
+  auto state = read_app_state(target.session, options, name);
+  if (!state) return state.error();
+  if (!state->record) return status(status_code::not_found, fmt::format("app {} is not installed (bucky app list)", name));
+  auto answer = kv_call(target.session, options, app_remove_request(*state->record, state->record_revision, state->spec_revision, purge));
+  if (!answer) return answer.error();
+  if (!answer->response.succeeded) {
+    return status(status_code::already_exists, fmt::format("app {}: changed by someone else meanwhile; nothing removed; run it again", name));
+  }
+  if (!purge) {
+    return fmt::format("app {} removed; its data stays in /apps/{} (bucky app remove {} --purge deletes it)", name, name, name);
   }
   fs_request request;
   request.op = fs_op::remove;
-  request.path = fmt::format("/apps/{}", app.target);
+  request.path = fmt::format("/apps/{}", name);
   request.recursive = true;
   for (std::uint64_t round = 0; round < fs_cli_limits::remove_rounds_max; ++round) {
-    auto reply = fs_call(*target, request, std::max(options.timeout_ms, fs_cli_limits::long_call_timeout_ms_min));
-    if (!reply) return fs_unreached("rm", request.path, *target, reply.error());
+    auto reply = fs_call(target, request, std::max(options.timeout_ms, fs_cli_limits::long_call_timeout_ms_min));
+    if (!reply) return status(reply.error().code(), fmt::format("app {} removed, but its data at {}: {}", name, request.path, reply.error().message()));
     if (reply->error == ENOENT) break;
-    if (reply->error != 0) return fs_fail("rm", request.path, *reply);
+    if (reply->error != 0) return status(status_code::io_error, fmt::format("app {} removed, but its data at {}: {}", name, request.path, reply->message));
     if (!reply->more) break;
   }
-  prune_zone_repo(*target, options, app.target);
-  std::cout << fmt::format("app {} removed with its data\n", app.target);
+  prune_zone_repo(target, options, name);
+  return fmt::format("app {} removed with its data", name);
+}
+
+int app_remove(const cli_options& options, const app_options& app) {
+  auto target = open_fs_target(options);
+  if (!target) return fail_with(target.error());
+  auto removed = app_remove_as(*target, options, app.target, app.purge);
+  if (!removed) return fail_with(removed.error());
+  std::cout << *removed << "\n";
   return 0;
 }
 

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "apps/bucky/fs_client.hpp"
 #include "apps/bucky/session.hpp"
 
 namespace bucky::cli {
@@ -30,5 +33,18 @@ int app_upgrade(const cli_options& options, const app_options& app);
 int app_rollback(const cli_options& options, const app_options& app);
 int app_remove(const cli_options& options, const app_options& app);
 int app_list(const cli_options& options, const app_options& app);
+
+// The same for the control panel (apps/panel/), with the person's session and no
+// terminal. What a package (FILE or NAME[#VERSION]) would be and asks for, one line
+// per ask as the CLI asks them: {name, version, description, publisher, content_id,
+// size_bytes, asks, installed}.
+result<nlohmann::json> app_offer(fs_target& target, const cli_options& options, const std::string& wanted);
+// Installs it granting the asks answered yes (in the order app_offer listed them),
+// only if it is still the package `content_id` that was shown: {name, version,
+// granted, revision}.
+result<nlohmann::json> app_install_answering(fs_target& target, const cli_options& options, const std::string& wanted,
+                                             const std::string& content_id, const std::vector<bool>& answers);
+// Removes an app (and with `purge` its data and uid); what was done, in words.
+result<std::string> app_remove_as(fs_target& target, const cli_options& options, const std::string& name, bool purge);
 
 }  // namespace bucky::cli

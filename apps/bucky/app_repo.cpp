@@ -121,36 +121,46 @@ int repo_remove(const cli_options& options, const repo_options& repo) {
   return 0;
 }
 
-int app_search(const cli_options& options, const repo_options& repo) {
-  auto session = open_session(options, wait_for::any_node);
-  if (!session) return fail_with(session.error());
-  auto sources = read_sources(*session, options);
-  if (!sources) return fail_with(sources.error());
+result<json> repo_packages(admin_session& session, const cli_options& options, const std::string& word) {
+  auto sources = read_sources(session, options);
+  if (!sources) return sources.error();
   json rows = json::array();
-  int unreachable = 0;
+  json problems = json::array();
   for (const auto& source : *sources) {
     auto index = fetch_index(source, options);
     if (!index) {
-      std::cerr << "bucky: app search: " << index.error().message() << "\n";
-      ++unreachable;
+      problems.push_back(index.error().message());
       continue;
     }
     for (const auto& p : index->packages) {
-      if (p.name.find(repo.word) == std::string::npos && p.description.find(repo.word) == std::string::npos) continue;
+      if (p.name.find(word) == std::string::npos && p.description.find(word) == std::string::npos) continue;
       rows.push_back({{"repo", source.name}, {"name", p.name}, {"version", p.version}, {"description", p.description},
                       {"content_id", p.content_id}, {"size_bytes", p.size_bytes}});
     }
   }
+  return json{{"packages", rows}, {"problems", problems}, {"repos", sources->size()}};
+}
+
+int app_search(const cli_options& options, const repo_options& repo) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail_with(session.error());
+  auto found = repo_packages(*session, options, repo.word);
+  if (!found) return fail_with(found.error());
+  const auto& rows = (*found)["packages"];
+  for (const auto& problem : (*found)["problems"]) std::cerr << "bucky: app search: " << problem.get<std::string>() << "\n";
   if (options.json_output) {
     std::cout << json_text(json{{"packages", rows}}) << "\n";
   } else {
-    if (rows.empty()) std::cout << fmt::format("nothing matches \"{}\" in {} repos\n", repo.word, sources->size() - unreachable);
+    if (rows.empty()) {
+      std::cout << fmt::format("nothing matches \"{}\" in {} repos\n", repo.word,
+                               (*found)["repos"].get<std::size_t>() - (*found)["problems"].size());
+    }
     for (const auto& row : rows) {
       std::cout << fmt::format("{:<16} {:<12} {:<12} {}\n", row["name"].get<std::string>(), row["version"].get<std::string>(),
                                row["repo"].get<std::string>(), row["description"].get<std::string>());
     }
   }
-  return unreachable == 0 || !rows.empty() ? 0 : 1;
+  return (*found)["problems"].empty() || !rows.empty() ? 0 : 1;
 }
 
 result<std::string> fetch_from_repos(const cli_options& options, admin_session& session, const std::string& wanted) {

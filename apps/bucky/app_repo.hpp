@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "apps/bucky/session.hpp"
 
 namespace bucky::cli {
@@ -25,6 +27,10 @@ int repo_add(const cli_options& options, const repo_options& repo);
 int repo_list(const cli_options& options);
 int repo_remove(const cli_options& options, const repo_options& repo);
 int app_search(const cli_options& options, const repo_options& repo);
+// The packages of the zone's repos whose name or description holds `word`, and the
+// repos that could not be read: {packages: [{repo, name, version, description,
+// content_id, size_bytes}], problems: [words], repos: count}.
+result<nlohmann::json> repo_packages(admin_session& session, const cli_options& options, const std::string& word);
 
 // NAME or NAME#VERSION from the repos the zone knows: the package's bytes, their
 // SHA-256 checked against the signed index (the caller opens and verifies it).

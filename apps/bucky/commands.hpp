@@ -34,7 +34,10 @@ result<std::int64_t> add_user(admin_session& session, const cli_options& options
 result<std::int64_t> remove_user(admin_session& session, const cli_options& options, const std::string& name);
 // One node as bucky status shows it: up, actors, restarts and budget, sessions, and
 // its zone-state replica's role, leader and progress.
-nlohmann::json node_status_json(admin_session& session, const std::string& node, const cli_options& options);  // name in key; the password from stdin
+nlohmann::json node_status_json(admin_session& session, const std::string& node, const cli_options& options);
+// The zone state as the replicas among those rows see it: the leader most of them
+// name, the highest revision, and each replica's role, ballot, progress and lag.
+nlohmann::json zone_state_summary(const nlohmann::json& node_rows);  // name in key; the password from stdin
 // A new password from stdin (twice at a terminal, without echo), checked.
 result<std::string> read_new_password();
 // The put of a person's password-sealed key (/logins/<name>).

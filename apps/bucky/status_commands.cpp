@@ -37,6 +37,34 @@ int key_create(const cli_options& options) {
 }
 
 
+json zone_state_summary(const json& rows) {
+  std::map<std::string, int> named;
+  std::int64_t revision = 0;
+  std::uint64_t chosen_max = 0;
+  for (const auto& r : rows) {
+    if (!r.contains("zone_state") || r["zone_state"].contains("error")) continue;
+    const auto& z = r["zone_state"];
+    if (!z["leader"].get<std::string>().empty()) ++named[z["leader"].get<std::string>()];
+    revision = std::max(revision, z["revision"].get<std::int64_t>());
+    chosen_max = std::max(chosen_max, z["chosen_below"].get<std::uint64_t>());
+  }
+  auto leader = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
+  json replicas = json::array();
+  for (const auto& r : rows) {
+    if (!r.contains("zone_state")) continue;
+    const auto& z = r["zone_state"];
+    if (z.contains("error")) {
+      replicas.push_back({{"node", r["node"]}, {"error", z["error"]}});
+      continue;
+    }
+    auto applied = z["applied_below"].get<std::uint64_t>();
+    replicas.push_back({{"node", r["node"]}, {"role", z["role"]}, {"ballot", z["ballot"]},
+                        {"chosen_below", z["chosen_below"]}, {"applied", applied},
+                        {"lag", chosen_max > applied ? chosen_max - applied : 0}});
+  }
+  return {{"leader", leader == named.end() ? "" : leader->first}, {"revision", revision}, {"replicas", replicas}};
+}
+
 json node_status_json(admin_session& session, const std::string& node, const cli_options& options) {
   const auto* entry = session.peers.node(node);
   json row = {{"node", node}, {"address", fmt::format("{}:{}", entry->host, entry->port)}, {"up", false}};
@@ -89,36 +117,23 @@ json node_status_json(admin_session& session, const std::string& node, const cli
 
 namespace {
 
-// The zone state as its replicas see it: the leader most of them name, the highest
-// revision, and each replica's role, ballot and how far it has applied.
+// The zone state as its replicas see it (zone_state_summary), as a table.
 void print_zone_state(const json& rows) {
-  std::map<std::string, int> named;
-  std::int64_t revision = 0;
-  std::uint64_t chosen_max = 0;
-  for (const auto& r : rows) {
-    if (!r.contains("zone_state") || r["zone_state"].contains("error")) continue;
-    const auto& z = r["zone_state"];
-    if (!z["leader"].get<std::string>().empty()) ++named[z["leader"].get<std::string>()];
-    revision = std::max(revision, z["revision"].get<std::int64_t>());
-    chosen_max = std::max(chosen_max, z["chosen_below"].get<std::uint64_t>());
-  }
-  auto leader = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
-  std::cout << fmt::format("zone state: leader {}, revision {}\n", leader == named.end() ? "none" : leader->first,
-                           revision);
+  auto summary = zone_state_summary(rows);
+  auto leader = summary["leader"].get<std::string>();
+  std::cout << fmt::format("zone state: leader {}, revision {}\n", leader.empty() ? "none" : leader,
+                           summary["revision"].get<std::int64_t>());
   std::cout << fmt::format("{:<12} {:<15} {:>7} {:>10} {:>10} {:>6}\n", "REPLICA", "ROLE", "BALLOT", "CHOSEN",
                            "APPLIED", "LAG");
-  for (const auto& r : rows) {
-    if (!r.contains("zone_state")) continue;
-    const auto& z = r["zone_state"];
-    if (z.contains("error")) {
-      std::cout << fmt::format("{:<12} {}\n", r["node"].get<std::string>(), z["error"].get<std::string>());
+  for (const auto& r : summary["replicas"]) {
+    if (r.contains("error")) {
+      std::cout << fmt::format("{:<12} {}\n", r["node"].get<std::string>(), r["error"].get<std::string>());
       continue;
     }
-    auto applied = z["applied_below"].get<std::uint64_t>();
     std::cout << fmt::format("{:<12} {:<15} {:>7} {:>10} {:>10} {:>6}\n", r["node"].get<std::string>(),
-                             z["role"].get<std::string>(), z["ballot"].get<std::uint64_t>(),
-                             z["chosen_below"].get<std::uint64_t>(), applied,
-                             chosen_max > applied ? chosen_max - applied : 0);
+                             r["role"].get<std::string>(), r["ballot"].get<std::uint64_t>(),
+                             r["chosen_below"].get<std::uint64_t>(), r["applied"].get<std::uint64_t>(),
+                             r["lag"].get<std::uint64_t>());
   }
 }
 

@@ -50,6 +50,7 @@ class panel_backend : public gateway::api_backend {
     if (path == "apps" && call.method == "GET") return apps_view(link);
     if (path.starts_with("files/")) return files_call(link, call, config_.file_bytes_max);
     if (path == "users" || path.starts_with("users/")) return users_call(link, call);
+    if (path == "repo" || path.starts_with("apps/")) return apps_call(link, call);
     return error_answer(404, fmt::format("no API call {} {}", call.method, path.substr(0, 80)));
   }
 

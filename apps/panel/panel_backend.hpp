@@ -8,6 +8,12 @@
 //                                  sessions, services, disk; the zone state's
 //                                  leader, revision and each replica's lag
 //   GET  apps                      bucky app list + status
+//   GET  repo?q=WORD               bucky app search WORD
+//   GET  apps/offer?name=APP       what bucky app install APP shows before it asks
+//   POST apps/install {name, content_id, answers: [bool per ask]}
+//                                  bucky app install APP, answering each ask (only
+//                                  if APP is still the package content_id shown)
+//   POST apps/remove {name, purge}  bucky app remove APP [--purge]
 //   GET  files/list?path=P         bucky fs ls P
 //   GET  files/get?path=P          bucky fs get P -
 //   PUT  files/put?path=P          bucky fs put - P (the body)

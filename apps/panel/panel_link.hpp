@@ -34,5 +34,6 @@ gateway::api_answer nodes_view(panel_link& link);
 gateway::api_answer apps_view(panel_link& link);
 gateway::api_answer files_call(panel_link& link, const gateway::api_call& call, std::uint64_t file_bytes_max);
 gateway::api_answer users_call(panel_link& link, const gateway::api_call& call);
+gateway::api_answer apps_call(panel_link& link, const gateway::api_call& call);
 
 }  // namespace bucky::panel

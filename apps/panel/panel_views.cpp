@@ -36,34 +36,6 @@ json instance_json(const instance_status& instance, const std::string& node) {
           {"last_error", instance.last_error}, {"ports", instance.ports}};
 }
 
-// The leader most replicas name, the highest revision, each replica's lag.
-json zone_state_of(const json& rows) {
-  std::map<std::string, int> named;
-  std::int64_t revision = 0;
-  std::uint64_t chosen_max = 0;
-  for (const auto& row : rows) {
-    if (!row.contains("zone_state") || row["zone_state"].contains("error")) continue;
-    const auto& z = row["zone_state"];
-    if (!z["leader"].get<std::string>().empty()) ++named[z["leader"].get<std::string>()];
-    revision = std::max(revision, z["revision"].get<std::int64_t>());
-    chosen_max = std::max(chosen_max, z["chosen_below"].get<std::uint64_t>());
-  }
-  auto leader = std::max_element(named.begin(), named.end(), [](auto& a, auto& b) { return a.second < b.second; });
-  json replicas = json::array();
-  for (const auto& row : rows) {
-    if (!row.contains("zone_state")) continue;
-    const auto& z = row["zone_state"];
-    if (z.contains("error")) {
-      replicas.push_back({{"node", row["node"]}, {"error", z["error"]}});
-      continue;
-    }
-    auto applied = z["applied_below"].get<std::uint64_t>();
-    replicas.push_back({{"node", row["node"]}, {"role", z["role"]}, {"applied", applied},
-                        {"lag", chosen_max > applied ? chosen_max - applied : 0}});
-  }
-  return {{"leader", leader == named.end() ? "" : leader->first}, {"revision", revision}, {"replicas", replicas}};
-}
-
 }  // namespace
 
 gateway::api_answer nodes_view(panel_link& link) {
@@ -99,7 +71,7 @@ gateway::api_answer nodes_view(panel_link& link) {
     row.erase("actors");
     rows.push_back(row);
   }
-  return json_answer({{"nodes", rows}, {"zone_state", zone_state_of(rows)}});
+  return json_answer({{"nodes", rows}, {"zone_state", cli::zone_state_summary(rows)}});
 }
 
 gateway::api_answer apps_view(panel_link& link) {

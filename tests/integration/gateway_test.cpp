@@ -18,9 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/mounted_zone.hpp"
-#include "tests/support/sample_apps.hpp"
-#include "tests/support/tls_client.hpp"
+#include "tests/support/gateway_zone.hpp"
 
 using namespace bucky;
 using namespace bucky::testing;
@@ -29,53 +27,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-const std::string zone_id = "home.test";
-const std::string owner_password = "owner-pass-4207";
-const std::string alice_password = "alice-pass-9913";
-
-struct gateway_zone {
-  std::map<std::string, std::uint16_t> gateway_ports;
-  mounted_zone zone{{"n1", "n2", "n3"}, {}, [this](const std::string& name) {
-                      if (!gateway_ports.count(name)) gateway_ports[name] = free_port();
-                      return std::vector<std::string>{"--gateway-listen",
-                                                      "127.0.0.1:" + std::to_string(gateway_ports[name])};
-                    }};
-  std::string ca_pem;
-
-  gateway_zone() {
-    auto issued = zone.cli({"zone", "tls", "issue"});
-    BOOST_TEST_REQUIRE(issued.code == 0, issued.err);
-    auto ca = zone.cli({"zone", "ca-cert"});
-    BOOST_TEST_REQUIRE(ca.code == 0, ca.err);
-    ca_pem = ca.out;
-    for (const auto& name : {"n1", "n2", "n3"}) {
-      BOOST_TEST_REQUIRE(zone.nodes[name]->wait_for_log("gateway: serving the certificate", 30s), zone.nodes[name]->err());
-    }
-    BOOST_TEST_REQUIRE(with_stdin({"user", "passwd", "owner"}, owner_password).code == 0);
-    BOOST_TEST_REQUIRE(with_stdin({"user", "add", "alice", "--role", "writer"}, alice_password).code == 0);
-    for (const auto& name : {"n1", "n2", "n3"}) {  // a node signs in only people it knows
-      BOOST_TEST_REQUIRE(zone.nodes[name]->wait_for_log("from /users/: alice", 30s), zone.nodes[name]->err());
-    }
-  }
-
-  // bucky with `input` on its stdin.
-  cli_run with_stdin(std::vector<std::string> args, const std::string& input) {
-    std::string command = "printf '%s\\n' '" + input + "' | '" + std::string(BUCKY_CLI_BINARY) + "' --zone '" +
-                          zone.zone_file + "' --timeout-ms 5000";
-    for (const auto& arg : args) command += " '" + arg + "'";
-    node_process run(zone.dir.path, {"-c", command}, {"HOME=" + (zone.dir.path / "home").string()}, "/bin/sh");
-    auto code = run.wait_exit(60s);
-    BOOST_TEST_REQUIRE(code.has_value());
-    cli_run out{*code, run.out(), run.err()};
-    BOOST_TEST(out.code == 0, out.err);
-    return out;
-  }
-
-  tls_client client(const std::string& node, const std::string& host = zone_id) {
-    return {gateway_ports.at(node), host, ca_pem};
-  }
-};
 
 struct signed_in {
   std::string cookie;  // "__Host-bucky=..."
@@ -99,22 +50,6 @@ tls_reply call(tls_client& client, const signed_in& who, const std::string& meth
   fields["Cookie"] = who.cookie;
   if (method != "GET" && !fields.count("X-CSRF-Token")) fields["X-CSRF-Token"] = who.csrf;
   return client.request(method, target, fields, body);
-}
-
-std::string pack_notes(gateway_zone& gz) {
-  auto& zone = gz.zone;
-  auto made = zone.cli({"--key", (zone.dir.path / "publisher.key").string(), "key", "create"});
-  BOOST_TEST_REQUIRE(made.code == 0, made.err);
-  const std::string publisher = made.out.substr(0, made.out.find('\n'));
-  const fs::path source = zone.dir.path / "notes-src";
-  fs::create_directories(source / "bin");
-  fs::copy_file(BUCKY_SAMPLE_NOTES, source / "bin" / "notes", fs::copy_options::overwrite_existing);
-  const std::string manifest = read_file(std::string(BUCKY_SAMPLES_DIR) + "/notes/app.json.in");
-  std::ofstream(source / "app.json") << replaced(replaced(manifest, "@PUBLISHER@", publisher), "@VERSION@", "1.0.0");
-  const std::string out = (zone.dir.path / "notes.bpkg").string();
-  auto packed = zone.cli({"pkg", "pack", source.string(), "--key", (zone.dir.path / "publisher.key").string(), "--out", out});
-  BOOST_TEST_REQUIRE(packed.code == 0, packed.err);
-  return out;
 }
 
 // The node the app runs on, once it runs.

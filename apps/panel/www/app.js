@@ -61,7 +61,10 @@ function signedIn(session) {
   if (!state.events) {
     state.events = new EventSource('/api/events');
     // Views with forms are left alone: a refresh would drop what is being typed.
-    state.events.addEventListener('zone', () => { if (state.tab === 'nodes' || state.tab === 'apps') render(); });
+    state.events.addEventListener('zone', () => {
+      if (state.tab === 'nodes') render();
+      if (state.tab === 'apps') refreshApps();
+    });
   }
   route();
 }
@@ -125,18 +128,74 @@ async function nodesView() {
     el('div', { class: 'cards' }, health, cards));
 }
 
-async function appsView() {
-  const { apps } = await api('GET', 'apps');
-  const rows = apps.map((app) => el('tr', { 'data-app': app.name },
+function appRows(apps) {
+  return apps.map((app) => el('tr', { 'data-app': app.name },
     el('td', { text: app.name }),
     el('td', { text: app.version || app.error || '' }),
     el('td', { text: (app.instances || []).map((i) => `${i.node}: ${i.state}`).join(', ') || 'not placed' }),
     el('td', { text: app.grants ? [...app.grants.folders.map((f) => `${f.path}${f.write ? '' : ' (read)'}`), app.grants.network ? 'network' : null].filter(Boolean).join(', ') || 'nothing' : '' }),
-    el('td', {}, el('a', { href: query('/api/open', { app: app.name }), class: 'open-app', text: 'Open' }))));
+    el('td', {},
+      el('a', { href: query('/api/open', { app: app.name }), class: 'open-app', text: 'Open' }), ' ',
+      el('button', { type: 'button', class: 'remove-app', on: { click: async () => {
+        if (!confirm(`Remove ${app.name}? Its data stays.`)) return;
+        try { say((await api('POST', 'apps/remove', { name: app.name })).done); refreshApps(); } catch (error) { say(error.message); }
+      } } }, 'Remove'))));
+}
+
+// The installed apps' table alone: the store and a consent screen stay as they are.
+async function refreshApps() {
+  const body = $('apps-body');
+  if (!body) return;
+  try { body.replaceChildren(...appRows((await api('GET', 'apps')).apps)); } catch (error) { say(error.message); }
+}
+
+async function appsView() {
+  const { apps } = await api('GET', 'apps');
+  const word = el('input', { placeholder: 'search the store', id: 'store-search' });
+  const results = el('div', { id: 'store-results' });
+  const consent = el('div', { id: 'consent' });
+  const search = async () => {
+    try {
+      const found = await api('GET', query('repo', { q: word.value }));
+      results.replaceChildren(...found.packages.map((p) => el('div', { class: 'card store-item', 'data-package': p.name },
+        el('h3', {}, el('span', { text: `${p.name} ${p.version}` }), el('span', { class: 'muted', text: p.repo })),
+        el('div', { text: p.description }),
+        el('button', { type: 'button', class: 'primary install-app', on: { click: () => offer(p.name, consent) } }, 'Install…'))),
+        ...found.problems.map((problem) => el('p', { class: 'error', text: problem })));
+      if (!found.packages.length) results.append(el('p', { class: 'muted', text: 'nothing found' }));
+    } catch (error) { say(error.message); }
+  };
   return el('div', {}, el('h2', { text: 'Apps' }),
-    el('p', { class: 'muted', text: 'Install apps with: bucky app install NAME (the panel\'s store comes next).' }),
     el('table', {}, el('thead', {}, el('tr', {}, ...['App', 'Version', 'Runs on', 'Granted', ''].map((h) => el('th', { text: h })))),
-      el('tbody', {}, rows)));
+      el('tbody', { id: 'apps-body' }, appRows(apps))),
+    el('h2', { text: 'Store' }),
+    el('div', { class: 'toolbar' }, word, el('button', { type: 'button', id: 'store-button', on: { click: search } }, 'Search')),
+    consent, results);
+}
+
+// What a package asks, each ask a checkbox left unticked: only what is ticked is granted.
+async function offer(name, where) {
+  say(`fetching ${name}…`);
+  try {
+    const offer = await api('GET', query('apps/offer', { name }));
+    const boxes = offer.asks.map((ask, i) => el('input', { type: 'checkbox', id: `ask-${i}`, class: 'ask' }));
+    where.replaceChildren(el('div', { class: 'consent', 'data-offer': offer.name },
+      el('h3', { text: `Install ${offer.name} ${offer.version}?` }),
+      el('p', { class: 'muted', text: `${offer.description} · publisher ${offer.publisher.slice(0, 12)}… · ${bytes(offer.size_bytes)}` }),
+      offer.installed ? el('p', { class: 'error', text: `version ${offer.installed} is installed already` }) : null,
+      offer.asks.length ? el('p', { text: 'It asks to:' }) : el('p', { text: 'It asks for nothing beyond its own folder.' }),
+      ...offer.asks.map((ask, i) => el('label', {}, boxes[i], ` ${ask}`)),
+      el('button', { type: 'button', class: 'primary', id: 'consent-install', on: { click: async () => {
+        say(`installing ${offer.name}…`);
+        try {
+          const done = await api('POST', 'apps/install', { name: offer.name, content_id: offer.content_id, answers: boxes.map((b) => b.checked) });
+          where.replaceChildren(el('p', { id: 'installed', text: `${done.name} ${done.version} installed; granted: ${done.granted}` }));
+          refreshApps();
+        } catch (error) { say(error.message); }
+      } } }, 'Install'), ' ',
+      el('button', { type: 'button', on: { click: () => where.replaceChildren() } }, 'Cancel')));
+    say('');
+  } catch (error) { say(error.message); }
 }
 
 function join(dir, name) { return dir === '/' ? `/${name}` : `${dir}/${name}`; }
