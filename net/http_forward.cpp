@@ -1,11 +1,15 @@
 #include "net/http_forward.hpp"
 
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <fmt/format.h>
+
+#include "messages/common/check.hpp"
 
 namespace bucky::net {
 
@@ -54,45 +58,76 @@ result<web_response> parse_response_bytes(const std::string& bytes, const http_f
   return parse_bytes<false>(bytes, limits);
 }
 
+namespace {
+
+// One exchange with the server at 127.0.0.1:port, on one io_context: connect, write,
+// read, each bounded by the stream's expiry; `done` once at the end.
+class forwarding : public std::enable_shared_from_this<forwarding> {
+ public:
+  forwarding(asio::io_context& io, std::uint16_t port, web_request request, const http_forward_limits& limits,
+             std::function<void(result<web_response>)> done)
+      : stream_(io), port_(port), request_(std::move(request)), limits_(limits), done_(std::move(done)) {
+    parser_.header_limit(static_cast<std::uint32_t>(limits.header_bytes_max));
+    parser_.body_limit(limits.body_bytes_max);
+    if (request_.method() == http::verb::head) parser_.skip(true);  // a Content-Length, no body
+    request_.keep_alive(false);
+    request_.prepare_payload();
+  }
+
+  void start() {
+    stream_.expires_after(std::chrono::milliseconds(limits_.timeout_ms));
+    tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port_);
+    stream_.async_connect(endpoint, [self = shared_from_this()](const beast::error_code& error) {
+      if (error) return self->finish(error, "connect");
+      beast::error_code ignored;
+      self->stream_.socket().set_option(tcp::no_delay(true), ignored);  // the request goes in pieces
+      http::async_write(self->stream_, self->request_, [self](const beast::error_code& error, std::size_t) {
+        if (error) return self->finish(error, "send the request");
+        http::async_read(self->stream_, self->buffer_, self->parser_, [self](const beast::error_code& error, std::size_t) {
+          self->finish(error, "read the response");
+        });
+      });
+    });
+  }
+
+ private:
+  void finish(const beast::error_code& failure, const char* step) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    auto done = std::move(done_);
+    if (failure == http::error::body_limit) {
+      return done(status(status_code::too_large, fmt::format("the app's answer is larger than {} bytes", limits_.body_bytes_max)));
+    }
+    if (failure) {
+      return done(status(status_code::unavailable, fmt::format("127.0.0.1:{}: could not {}: {}", port_, step, failure.message())));
+    }
+    done(parser_.release());
+  }
+
+  beast::tcp_stream stream_;
+  std::uint16_t port_;
+  web_request request_;
+  http_forward_limits limits_;
+  std::function<void(result<web_response>)> done_;
+  http::response_parser<http::string_body> parser_;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace
+
+void forward_http_async(asio::io_context& io, std::uint16_t port, web_request request, const http_forward_limits& limits,
+                        std::function<void(result<web_response>)> done) {
+  std::make_shared<forwarding>(io, port, std::move(request), limits, std::move(done))->start();
+}
+
 result<web_response> forward_http(std::uint16_t port, web_request request, const http_forward_limits& limits) {
   asio::io_context io;
-  beast::tcp_stream stream(io);
-  http::response_parser<http::string_body> parser;
-  parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes_max));
-  parser.body_limit(limits.body_bytes_max);
-  if (request.method() == http::verb::head) parser.skip(true);  // a Content-Length, no body
-  beast::flat_buffer buffer;
-  beast::error_code failure;
-  const char* step = "connect";
-  request.keep_alive(false);
-  request.prepare_payload();
-  stream.expires_after(std::chrono::milliseconds(limits.timeout_ms));
-  tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), port);
-  stream.async_connect(endpoint, [&](const beast::error_code& error) {
-    if (error) {
-      failure = error;
-      return;
-    }
-    step = "send the request";
-    http::async_write(stream, request, [&](const beast::error_code& error, std::size_t) {
-      if (error) {
-        failure = error;
-        return;
-      }
-      step = "read the response";
-      http::async_read(stream, buffer, parser, [&](const beast::error_code& error, std::size_t) { failure = error; });
-    });
-  });
+  std::optional<result<web_response>> out;
+  forward_http_async(io, port, std::move(request), limits, [&out](result<web_response> answer) { out.emplace(std::move(answer)); });
   io.run();
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  if (failure == http::error::body_limit) {
-    return status(status_code::too_large, fmt::format("the app's answer is larger than {} bytes", limits.body_bytes_max));
-  }
-  if (failure) {
-    return status(status_code::unavailable, fmt::format("127.0.0.1:{}: could not {}: {}", port, step, failure.message()));
-  }
-  return parser.release();
+  BUCKY_CHECK(out.has_value());
+  return std::move(*out);
 }
 
 }  // namespace bucky::net

@@ -8,7 +8,10 @@
 #include <utility>
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include <boost/asio/io_context.hpp>
 
 #include "messages/common/status.hpp"
 #include "net/https_server.hpp"
@@ -23,6 +26,11 @@ struct http_forward_limits {
 
 // The response, or unavailable (nothing listens, timeout) / too_large, in words.
 result<web_response> forward_http(std::uint16_t port, web_request request, const http_forward_limits& limits);
+
+// The same without blocking: on `io` (the gateway's I/O thread), `done` called there
+// once with the response or the refusal.
+void forward_http_async(boost::asio::io_context& io, std::uint16_t port, web_request request,
+                        const http_forward_limits& limits, std::function<void(result<web_response>)> done);
 
 // A request or response as HTTP/1.1 bytes, and back (for carrying one over the
 // transport). Parsing is bounded like forward_http's reading.

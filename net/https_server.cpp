@@ -442,6 +442,9 @@ void https_server::impl::accept() {
     if (!error) {
       error_code ignored;
       auto address = socket.remote_endpoint(ignored).address().to_string();
+      // Answers go out in several writes (header, body, TLS records): without this,
+      // Nagle's algorithm and the client's delayed ACK hold each answer ~40 ms.
+      socket.set_option(tcp::no_delay(true), ignored);
       auto context = self->context();
       if (context && self->admit(address)) {
         std::make_shared<connection>(self, std::move(socket), std::move(context), address)->start();
@@ -514,5 +517,7 @@ result<https_ports> https_server::start() { return impl_->start(); }
 void https_server::stop() { impl_->stop(); }
 
 std::size_t https_server::connections() const { return impl_->connections(); }
+
+boost::asio::io_context& https_server::io() { return impl_->io(); }
 
 }  // namespace bucky::net

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/logger.h>
 
@@ -93,6 +94,9 @@ class https_server {
   result<https_ports> start();
   void stop();
   std::size_t connections() const;
+  // The I/O thread's context: work posted here runs beside the connections (the
+  // gateway forwards requests to apps on it).
+  boost::asio::io_context& io();
 
   class impl;
 

@@ -109,6 +109,12 @@ void web_gateway::on_exit() {
   }
 }
 
+void web_gateway::on_actor(std::function<void()> step) {
+  if (auto strong = caf::actor_cast<caf::actor>(caf::actor_cast<caf::weak_actor_ptr>(this))) {
+    caf::anon_send(strong, gateway_step{std::move(step)});
+  }
+}
+
 void web_gateway::drop_link(std::shared_ptr<person_link> link) {
   if (link) boost::asio::post(*pool_, [link = std::move(link)]() mutable { link.reset(); });
 }

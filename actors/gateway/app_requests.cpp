@@ -20,9 +20,17 @@ namespace http = boost::beast::http;
 constexpr const char* gateway_headers[] = {"X-Bucky-User", "X-Bucky-Role", "X-Forwarded-For", "X-Forwarded-Proto",
                                            "X-Forwarded-Host", "Forwarded"};
 
+// Hop-by-hop headers (RFC 9110 7.6.1): about one connection, not the message. The
+// client's connection to the gateway is the gateway's own: an app that closes its
+// connection after each answer must not close the client's (a TLS handshake each).
+constexpr http::field hop_by_hop[] = {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
+                                      http::field::te, http::field::trailer, http::field::upgrade};
+
+
 net::web_request for_the_app(const net::web_request& request, const std::string& address, const web_session* who) {
   net::web_request out = request;
   for (const char* name : gateway_headers) out.erase(name);
+  for (auto field : hop_by_hop) out.erase(field);
   auto cookies = cookies_for_app(net::text_of(request[http::field::cookie]));
   out.erase(http::field::cookie);
   if (!cookies.empty()) out.set(http::field::cookie, cookies);
@@ -38,6 +46,8 @@ net::web_request for_the_app(const net::web_request& request, const std::string&
 
 // An app may not set the gateway's cookies (on its own host it could try).
 void from_the_app(net::web_response& response) {
+  for (auto field : hop_by_hop) response.erase(field);
+  response.keep_alive(true);
   std::vector<std::string> kept;
   for (const auto& field : response) {
     if (field.name() != http::field::set_cookie) continue;
@@ -113,11 +123,9 @@ void web_gateway::proxy(const exchange_ptr& exchange, const std::string& app, co
     exchange->reply(std::move(*response));
   };
   if (place.node == config_.node_id) {
-    auto queued = off_thread<result<net::web_response>>(
-        [port = place.port, request = std::move(request), limits] { return net::forward_http(port, request, limits); },
-        answer);
-    if (!queued) refuse(exchange, 503, "the gateway is busy; retry in a moment");
-    return;
+    // On the I/O thread, beside the connections: the answer goes out from there. (The
+    // server stops before this actor ends, so `answer` never outlives it.)
+    return net::forward_http_async(server_->io(), place.port, std::move(request), limits, answer);
   }
   auto transport = system().registry().get<caf::actor>(caf::atom("transport"));
   if (!transport) return refuse(exchange, 503, "this node's transport is restarting; retry");
@@ -170,17 +178,18 @@ void web_gateway::relay_here(caf::typed_response_promise<gateway_http_reply> pro
   auto limits = app_limits(config_.app_timeout_ms);
   auto parsed = net::parse_request_bytes(std::string(request.bytes.begin(), request.bytes.end()), limits);
   if (!parsed) return refuse_relay(parsed.error().message());
-  auto queued = off_thread<result<net::web_response>>(
-      [port = request.port, parsed = std::move(*parsed), limits] { return net::forward_http(port, parsed, limits); },
-      [promise](result<net::web_response> response) mutable -> void {
-        if (!response) {
-          promise.deliver(gateway_http_reply{false, response.error().message(), {}});
-          return;
-        }
-        auto bytes = net::response_bytes(*response);
-        promise.deliver(gateway_http_reply{true, "", std::vector<std::uint8_t>(bytes.begin(), bytes.end())});
-      });
-  if (!queued) refuse_relay("the gateway there is busy");
+  // The answer is made on the I/O thread and delivered from this actor's.
+  net::forward_http_async(server_->io(), request.port, std::move(*parsed), limits,
+                          [this, promise](result<net::web_response> response) mutable {
+                            gateway_http_reply reply{false, "", {}};
+                            if (response) {
+                              auto bytes = net::response_bytes(*response);
+                              reply = {true, "", std::vector<std::uint8_t>(bytes.begin(), bytes.end())};
+                            } else {
+                              reply.error = response.error().message();
+                            }
+                            on_actor([promise, reply = std::move(reply)]() mutable { promise.deliver(std::move(reply)); });
+                          });
 }
 
 }  // namespace bucky::gateway

@@ -54,6 +54,8 @@ class web_gateway : public component_actor {
   template <class T>
   bool off_thread(std::function<T()> work, std::function<void(T)> then);
   std::uint64_t now_ms() const;
+  // Runs `step` on this actor's thread (from the I/O thread, say), if it still runs.
+  void on_actor(std::function<void()> step);
   // Ends a person's link off this thread: closing one waits for its own actor
   // system to stop, which must not block an actor of this one.
   void drop_link(std::shared_ptr<person_link> link);
