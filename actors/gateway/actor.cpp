@@ -178,13 +178,16 @@ void web_gateway::refresh_certificate() {
            });
 }
 
-// Installed apps (/apps/) and where their instances run with ports (/nodes/*/status).
+// Installed apps (/apps/), where their instances run with ports (/nodes/*/status),
+// and which are public (/apps-public/).
 void web_gateway::refresh_routes(std::function<void()> then) {
   kv_request request;
   request.success.push_back(range_op(packages::app_keys::apps_prefix, prefix_range_end(packages::app_keys::apps_prefix)));
   request.success.push_back(range_op(system_keys::nodes_prefix, prefix_range_end(system_keys::nodes_prefix)));
-  kv_.call(std::move(request), true, zone_read_timeout_ms, [this, then](result<kv_response> answer) {
-    if (!answer || answer->results.size() != 2) {
+  const std::string public_prefix = packages::app_keys::public_prefix;
+  request.success.push_back(range_op(public_prefix, prefix_range_end(public_prefix)));
+  kv_.call(std::move(request), true, zone_read_timeout_ms, [this, then, public_prefix](result<kv_response> answer) {
+    if (!answer || answer->results.size() != 3) {
       if (then) then();
       return;
     }
@@ -202,7 +205,10 @@ void web_gateway::refresh_routes(std::function<void()> then) {
         app->second.push_back({status->node_id, instance.ports.front()});
       }
     }
+    std::set<std::string> open_to_all;
+    for (const auto& kv : answer->results[2].kvs) open_to_all.insert(kv.key.substr(public_prefix.size()));
     apps_ = std::move(apps);
+    public_apps_ = std::move(open_to_all);
     revision_ = answer->revision;
     if (then) then();
   });

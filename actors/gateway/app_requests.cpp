@@ -78,7 +78,7 @@ void web_gateway::on_app(const exchange_ptr& exchange, const std::string& app, b
   auto token = cookie_value(net::text_of(request[http::field::cookie]), app_cookie);
   const web_session* who = token ? sessions_.find_app(*token, app, now_ms()) : nullptr;
   if (!apps_.count(app)) return refuse(exchange, 404, fmt::format("no app {} is installed in zone {}", app, config_.zone_id));
-  if (!who) {
+  if (!who && !public_apps_.count(app)) {
     if (request.method() != http::verb::get) return refuse(exchange, 401, "sign in to the zone first", false);
     auto host = std::string(net::text_of(request[http::field::host]));
     auto port = host.rfind(':') != std::string::npos ? host.substr(host.rfind(':')) : std::string();

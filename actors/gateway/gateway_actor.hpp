@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,7 @@ class web_gateway : public component_actor {
   kv_caller kv_;
   std::map<std::string, std::shared_ptr<person_link>> links_;  // by session token hash
   std::map<std::string, std::vector<app_place>> apps_;         // installed apps and where they run
+  std::set<std::string> public_apps_;                          // reached without signing in
   std::string tls_document_;                                   // the certificate document in use
   std::vector<exchange_ptr> streams_;                          // /api/events
   std::string summary_;                                        // the last event sent to them

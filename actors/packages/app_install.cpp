@@ -6,6 +6,7 @@
 
 #include "actors/zone_state/service_json.hpp"
 #include "actors/zone_state/system_config.hpp"
+#include "messages/common/check.hpp"
 
 namespace bucky::packages {
 
@@ -162,6 +163,22 @@ kv_request app_change_request(const app_change& change) {
   return request;
 }
 
+kv_request app_public_request(const std::string& name, std::int64_t record_revision, bool on) {
+  BUCKY_CHECK(record_revision > 0);
+  kv_request request;
+  request.compares.push_back(at_revision(app_keys::record(name), record_revision));
+  if (on) {
+    kv_op put;
+    put.kind = kv_op_kind::put;
+    put.key = app_keys::public_flag(name);
+    put.value = "{\"public\": true}";
+    request.success.push_back(std::move(put));
+  } else {
+    request.success.push_back(delete_op_of(app_keys::public_flag(name)));
+  }
+  return request;
+}
+
 kv_request app_remove_request(const app_record& record, std::int64_t record_revision, std::int64_t spec_revision,
                               bool purge) {
   kv_request request;
@@ -169,6 +186,7 @@ kv_request app_remove_request(const app_record& record, std::int64_t record_revi
   request.compares.push_back(at_revision(system_keys::service_spec(record.name), spec_revision));
   request.success.push_back(delete_op_of(app_keys::record(record.name)));
   request.success.push_back(delete_op_of(system_keys::service_spec(record.name)));
+  request.success.push_back(delete_op_of(app_keys::public_flag(record.name)));  // reinstalled, it is private again
   if (purge) request.success.push_back(delete_op_of(app_keys::uid(record.uid)));
   return request;
 }

@@ -59,6 +59,10 @@ struct app_change {
 
 kv_request app_change_request(const app_change& change);
 
+// Public or not (the gateway then lets anyone reach it without signing in): the
+// flag put or deleted, if the app's record is still at `record_revision`.
+kv_request app_public_request(const std::string& name, std::int64_t record_revision, bool on);
+
 // Removal: the record and the spec; with purge also the uid (the data folder is
 // removed by the CLI through the file system).
 kv_request app_remove_request(const app_record& record, std::int64_t record_revision, std::int64_t spec_revision,

@@ -77,6 +77,7 @@ std::string record(const std::string& name) { return apps_prefix + name; }
 std::string uid(std::uint32_t uid) { return uids_prefix + std::to_string(uid); }
 std::string repo_entry(const std::string& name, const std::string& version) { return fmt::format("{}{}/{}", repo_prefix, name, version); }
 std::string source(const std::string& name) { return sources_prefix + name; }
+std::string public_flag(const std::string& name) { return public_prefix + name; }
 std::string package_file(const std::string& content_id) {
   return fmt::format("{}/{}{}", packages_dir, content_id.substr(std::string_view(content_id_prefix).size()), package_extension);
 }

@@ -9,6 +9,8 @@
 //   /repo/<name>/<version>   repo_entry: the zone repo's index of packages it holds
 //   zone file system /packages/<hex>.bpkg   the packages themselves (chunk store)
 //   /repos/<name>            repo_source: an external repo the owner added
+//   /apps-public/<name>      present: the gateway lets anyone reach the app without
+//                            signing in (bucky app public; removed with the app)
 //
 // Plain JSON documents; parsing is strict and bounded like every zone document.
 #pragma once
@@ -29,11 +31,13 @@ inline constexpr const char* apps_prefix = "/apps/";
 inline constexpr const char* uids_prefix = "/apps-uids/";
 inline constexpr const char* repo_prefix = "/repo/";
 inline constexpr const char* sources_prefix = "/repos/";
+inline constexpr const char* public_prefix = "/apps-public/";
 inline constexpr const char* packages_dir = "/packages";  // zone file system
 std::string record(const std::string& name);
 std::string uid(std::uint32_t uid);
 std::string repo_entry(const std::string& name, const std::string& version);
 std::string source(const std::string& name);
+std::string public_flag(const std::string& name);
 std::string package_file(const std::string& content_id);  // "/packages/<hex>.bpkg"
 }  // namespace app_keys
 

@@ -87,7 +87,8 @@ status check_op(const acl_config& acl, const caller& who, const kv_op& op) {
     case kv_op_kind::lease_keepalive: {
       if (who.role == caller::kind::owner) return {};
       for (const auto& rule : acl.rules) {
-        if (rule.write && rule_applies(rule, who)) return {};
+        // Writing one's own password-sealed key is no right to hold leases.
+        if (rule.write && rule_applies(rule, who) && !rule.prefix.starts_with(logins_prefix)) return {};
       }
       return status(status_code::permission_denied,
                     fmt::format("{} {} may not use leases: it may write nothing (acl_config at {})",

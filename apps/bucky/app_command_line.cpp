@@ -62,6 +62,10 @@ void add_app_subcommands(CLI::App& app, app_command_line& line) {
   line.app_list = apps->add_subcommand("list", "installed apps: version, the one before, uid, what was granted");
   line.app_status = apps->add_subcommand("status", "where each app runs: node, state, restarts, last exit");
   line.app_status->add_option("name", line.app.target, "only this app");
+  line.app_public = apps->add_subcommand("public", "let anyone reach an app through the gateway without signing in "
+                                                   "(--off: only signed-in people again)");
+  line.app_public->add_option("name", line.app.target, "the app")->required();
+  line.app_public->add_flag("--off", line.public_off, "make it private again");
 }
 
 }  // namespace
@@ -86,6 +90,7 @@ std::optional<int> run_app_command(app_command_line& line, const cli_options& op
   if (line.app_rollback->parsed()) return app_rollback(options, line.app);
   if (line.app_remove->parsed()) return app_remove(options, line.app);
   if (line.app_list->parsed()) return app_list(options, line.app);
+  if (line.app_public->parsed()) return app_public(options, line.app, line.public_off);
   if (line.app_status->parsed()) {
     service_options only;
     only.name = line.app.target;

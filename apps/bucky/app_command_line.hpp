@@ -30,6 +30,8 @@ struct app_command_line {
   CLI::App* app_remove = nullptr;
   CLI::App* app_list = nullptr;
   CLI::App* app_status = nullptr;
+  CLI::App* app_public = nullptr;
+  bool public_off = false;
 };
 
 void add_app_commands(CLI::App& app, app_command_line& line);

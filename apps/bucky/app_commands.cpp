@@ -359,6 +359,28 @@ result<std::string> app_remove_as(fs_target& target, const cli_options& options,
   return fmt::format("app {} removed with its data", name);
 }
 
+result<std::string> app_set_public(admin_session& session, const cli_options& options, const std::string& name, bool on) {
+  auto state = read_app_state(session, options, name);
+  if (!state) return state.error();
+  if (!state->record) return status(status_code::not_found, fmt::format("app {} is not installed (bucky app list)", name));
+  auto answer = kv_call(session, options, app_public_request(name, state->record_revision, on));
+  if (!answer) return answer.error();
+  if (!answer->response.succeeded) {
+    return status(status_code::already_exists, fmt::format("app {}: changed by someone else meanwhile; run it again", name));
+  }
+  return on ? fmt::format("app {} is public: anyone who reaches the gateway reaches it, without signing in", name)
+            : fmt::format("app {} is private: only people signed in to the zone reach it", name);
+}
+
+int app_public(const cli_options& options, const app_options& app, bool off) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail_with(session.error());
+  auto done = app_set_public(*session, options, app.target, !off);
+  if (!done) return fail_with(done.error());
+  std::cout << *done << "\n";
+  return 0;
+}
+
 int app_remove(const cli_options& options, const app_options& app) {
   auto target = open_fs_target(options);
   if (!target) return fail_with(target.error());

@@ -33,6 +33,7 @@ int app_upgrade(const cli_options& options, const app_options& app);
 int app_rollback(const cli_options& options, const app_options& app);
 int app_remove(const cli_options& options, const app_options& app);
 int app_list(const cli_options& options, const app_options& app);
+int app_public(const cli_options& options, const app_options& app, bool off);
 
 // The same for the control panel (apps/panel/), with the person's session and no
 // terminal. What a package (FILE or NAME[#VERSION]) would be and asks for, one line
@@ -44,6 +45,8 @@ result<nlohmann::json> app_offer(fs_target& target, const cli_options& options, 
 // granted, revision}.
 result<nlohmann::json> app_install_answering(fs_target& target, const cli_options& options, const std::string& wanted,
                                              const std::string& content_id, const std::vector<bool>& answers);
+// Makes an installed app public (reached without signing in) or private again.
+result<std::string> app_set_public(admin_session& session, const cli_options& options, const std::string& name, bool on);
 // Removes an app (and with `purge` its data and uid); what was done, in words.
 result<std::string> app_remove_as(fs_target& target, const cli_options& options, const std::string& name, bool purge);
 

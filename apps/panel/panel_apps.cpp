@@ -57,6 +57,10 @@ gateway::api_answer apps_call(panel_link& link, const gateway::api_call& call) {
     auto installed = cli::app_install_answering(link.target, options, name, content_id, answers);
     return installed ? json_answer(*installed) : error_answer(installed.error());
   }
+  if (call.path == "apps/public") {
+    auto done = cli::app_set_public(link.session(), options, name, body->value("public", false));
+    return done ? json_answer({{"done", *done}}) : error_answer(done.error());
+  }
   if (call.path == "apps/remove") {
     auto removed = cli::app_remove_as(link.target, options, name, body->value("purge", false));
     return removed ? json_answer({{"done", *removed}}) : error_answer(removed.error());

@@ -14,6 +14,7 @@
 //                                  bucky app install APP, answering each ask (only
 //                                  if APP is still the package content_id shown)
 //   POST apps/remove {name, purge}  bucky app remove APP [--purge]
+//   POST apps/public {name, public} bucky app public APP [--off]
 //   GET  files/list?path=P         bucky fs ls P
 //   GET  files/get?path=P          bucky fs get P -
 //   PUT  files/put?path=P          bucky fs put - P (the body)

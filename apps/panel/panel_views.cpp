@@ -1,5 +1,6 @@
 // The panel's read-only pages: nodes with the zone state's health, and apps.
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -81,6 +82,15 @@ gateway::api_answer apps_view(panel_link& link) {
   auto answer = cli::kv_call(link.session(), link.options, request);
   if (!answer) return error_answer(answer.error());
   auto statuses = node_statuses(link);
+  std::set<std::string> open_to_all;
+  {
+    kv_request flags;
+    const std::string public_prefix = packages::app_keys::public_prefix;
+    flags.success.push_back(range_op(public_prefix, prefix_range_end(public_prefix)));
+    if (auto read = cli::kv_call(link.session(), link.options, flags)) {
+      for (const auto& kv : read->response.results.at(0).kvs) open_to_all.insert(kv.key.substr(public_prefix.size()));
+    }
+  }
   json apps = json::array();
   for (const auto& kv : answer->response.results.at(0).kvs) {
     auto record = packages::parse_app_record(kv.value);
@@ -103,6 +113,7 @@ gateway::api_answer apps_view(panel_link& link) {
                     {"previous", record->previous ? record->previous->version : ""},
                     {"uid", record->uid},
                     {"publisher", record->publisher},
+                    {"public", open_to_all.count(record->name) > 0},
                     {"grants", {{"folders", folders}, {"network", record->current.grants.network},
                                 {"services", record->current.grants.services}}},
                     {"instances", instances}});

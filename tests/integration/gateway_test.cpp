@@ -217,4 +217,11 @@ BOOST_AUTO_TEST_CASE(an_app_is_reached_by_its_name_through_any_node_with_the_per
   BOOST_TEST(notes.body.find("from " + elsewhere) != std::string::npos, notes.body);
   // An app that is not installed.
   BOOST_TEST(gz.client(runs_on, "photos." + zone_id).request("GET", "/").status == 404);
+  // A public app: anyone reaches it, nobody is passed on as signed in.
+  auto made_public = gz.zone.cli({"app", "public", "notes"});
+  BOOST_TEST_REQUIRE(made_public.code == 0, made_public.err);
+  BOOST_TEST(node_process::wait_for([&] { return all.request("GET", "/me").body == "- -\n"; }, 10s));
+  BOOST_TEST(all.request("GET", "/me", {{"X-Bucky-User", "owner"}}).body == "- -\n");
+  BOOST_TEST(gz.zone.cli({"app", "public", "notes", "--off"}).code == 0);
+  BOOST_TEST(node_process::wait_for([&] { return all.request("GET", "/me").status == 303; }, 10s));
 }

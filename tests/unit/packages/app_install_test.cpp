@@ -131,8 +131,9 @@ BOOST_AUTO_TEST_CASE(the_install_transaction_is_guarded_by_what_was_read) {
   BOOST_TEST(request.success.size() == 4u);
   BOOST_TEST(request.success[3].key == "/repo/notes/1.2.0");
   auto removal = app_remove_request(change.record, 12, 13, false);
-  BOOST_TEST(removal.success.size() == 2u);  // the uid stays the app's
-  BOOST_TEST(app_remove_request(change.record, 12, 13, true).success.size() == 3u);
+  BOOST_TEST(removal.success.size() == 3u);  // the uid stays the app's
+  BOOST_TEST(removal.success[2].key == "/apps-public/notes");  // reinstalled, it is private again
+  BOOST_TEST(app_remove_request(change.record, 12, 13, true).success.size() == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(records_round_trip_and_bad_ones_are_refused) {

@@ -193,8 +193,13 @@ BOOST_AUTO_TEST_CASE(every_operation_against_every_role) {
   watch_all.range_end = prefix_range_end("/");
   const std::vector<row> table{
       {"read a key", kv(get("/photos/1")), "OAWRN"},
-      {"read every key", kv(one(kv_op_kind::range, all, all)), "OAWRN"},
-      {"watch every key", [&](const caller& who) { return check_access(default_acl(), who, watch_all); }, "OAWRN"},
+      // Every key includes /logins/ (password-sealed keys): not for readers and writers.
+      {"read every key", kv(one(kv_op_kind::range, all, all)), "OAN"},
+      {"watch every key", [&](const caller& who) { return check_access(default_acl(), who, watch_all); }, "OAN"},
+      {"read alice's sealed key", kv(get("/logins/alice")), "OAWN"},
+      {"read every sealed key", kv(one(kv_op_kind::range, "/logins/", prefix_range_end("/logins/"))), "OAN"},
+      {"write alice's sealed key", kv(put("/logins/alice")), "OAW"},
+      {"write another's sealed key", kv(put("/logins/carol")), "O"},
       {"write own home", kv(put("/home/alice/notes")), "OAW"},
       {"write another's home", kv(put("/home/carol/notes")), "OA"},
       {"write a shared folder", kv(put("/photos/1")), "OA"},
