@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/gateway/gateway_actor.hpp"
+#include "actors/transport/routing_core.hpp"
 #include "actors/gateway/url_query.hpp"
 #include "actors/gateway/web_cookies.hpp"
 #include "actors/zone_state/control_keys.hpp"
@@ -42,13 +43,8 @@ struct known_person {
 std::optional<known_person> person_named(const net::trusted_peers& peers, const std::string& name) {
   for (const auto& entry : peers.current()->entries()) {
     if (entry.identity.name != name) continue;
-    switch (entry.identity.role) {
-      case net::peer_identity::kind::admin:
-        return known_person{name == net::owner_admin_name ? "owner" : "admin", entry.identity.key};
-      case net::peer_identity::kind::writer: return known_person{"writer", entry.identity.key};
-      case net::peer_identity::kind::reader: return known_person{"reader", entry.identity.key};
-      default: break;
-    }
+    // As the transport admits the same key: the owner, an admin, a writer, a reader.
+    if (auto who = person_caller(entry.identity)) return known_person{role_name(who->role), entry.identity.key};
   }
   return std::nullopt;
 }
