@@ -66,6 +66,11 @@ enum class message_type : std::uint16_t {
   fs_reply = 57,
   gateway_http_request = 58,
   gateway_http_reply = 59,
+  relay_hello = 60,
+  relay_open = 61,
+  relay_data = 62,
+  relay_ack = 63,
+  relay_close = 64,
 };
 
 }  // namespace bucky

@@ -110,6 +110,9 @@ status validate(const zone_config& config) {
     if (!valid_node_id(id)) {
       return bad(fmt::format("state node \"{}\" is not one DNS label (a-z, 0-9, -; 1-63)", id.substr(0, 64)));
     }
+    if (const auto* node = config.find(id); node && node->gateway) {
+      return bad(fmt::format("state node \"{}\" is a gateway node: a public relay holds no zone state", id));
+    }
   }
   auto n = config.state_nodes.size();
   if (n != 1 && n != 3 && n != 5) {

@@ -35,8 +35,13 @@ struct zone_node {
   std::string node_id;
   std::string public_key;  // base64url Ed25519, 43 characters
   std::string address;     // ip:port its transport listens on ("" until known)
+  // A gateway node (DESIGN §10.3): a public machine that relays HTTPS connections
+  // for *.<zone_id> to the home nodes. Home nodes dial it (it may be the only
+  // address they can reach from behind a NAT) and it dials none of them; no
+  // service and no chunk is placed on it; it holds no TLS key; never a state node.
+  bool gateway = false;
   bool operator==(const zone_node&) const = default;
-  MSGPACK_DEFINE(node_id, public_key, address);
+  MSGPACK_DEFINE(node_id, public_key, address, gateway);
 };
 
 struct zone_config {
@@ -69,7 +74,7 @@ struct signed_zone_config {
 zone_config canonical(zone_config config);
 
 // Shape and syntax: names, key texts, addresses, unique ids and keys, 1, 3 or 5
-// state nodes, no listed key also revoked.
+// state nodes (none of them a gateway node), no listed key also revoked.
 status validate(const zone_config& config);
 
 // One DNS label: 1..63 of [a-z0-9-], not starting or ending with '-' (so

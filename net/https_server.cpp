@@ -126,6 +126,23 @@ class https_server::impl : public std::enable_shared_from_this<https_server::imp
 
   std::size_t connections() const { return connections_.load(); }
 
+  void name_relayed(const std::string& local_end, std::string client) {
+    std::lock_guard lock(relayed_mutex_);
+    BUCKY_CHECK(relayed_.size() < relayed_max);
+    relayed_[local_end] = std::move(client);
+  }
+  void forget_relayed(const std::string& local_end) {
+    std::lock_guard lock(relayed_mutex_);
+    relayed_.erase(local_end);
+  }
+  // Who a connection from `remote` is: its address, or the client the relay named.
+  std::string client_of(const tcp::endpoint& remote) {
+    auto address = remote.address().to_string();
+    std::lock_guard lock(relayed_mutex_);
+    auto found = relayed_.find(address + ":" + std::to_string(remote.port()));
+    return found == relayed_.end() ? address : found->second;
+  }
+
   const https_server_config& config() const { return config_; }
   asio::io_context& io() { return io_; }
   const web_handler& handler() const { return handler_; }
@@ -187,6 +204,9 @@ class https_server::impl : public std::enable_shared_from_this<https_server::imp
   std::shared_ptr<ssl::context> context_;
   std::atomic<std::size_t> connections_{0};
   std::map<std::string, std::size_t> per_address_;  // I/O thread only
+  static constexpr std::size_t relayed_max = 1 << 16;
+  std::mutex relayed_mutex_;
+  std::map<std::string, std::string> relayed_;  // local end "ip:port" of a relay's connection -> its client
 };
 
 // One TLS connection: handshake, then requests one after another (keep-alive), or
@@ -441,7 +461,7 @@ void https_server::impl::accept() {
     if (error == asio::error::operation_aborted) return;
     if (!error) {
       error_code ignored;
-      auto address = socket.remote_endpoint(ignored).address().to_string();
+      auto address = self->client_of(socket.remote_endpoint(ignored));
       // Answers go out in several writes (header, body, TLS records): without this,
       // Nagle's algorithm and the client's delayed ACK hold each answer ~40 ms.
       socket.set_option(tcp::no_delay(true), ignored);
@@ -503,6 +523,12 @@ void https_server::impl::redirect(std::shared_ptr<beast::tcp_stream> stream) {
 
 https_server::https_server(https_server_config config, web_body_limit body_limit, web_handler handler)
     : impl_(std::make_shared<impl>(std::move(config), std::move(body_limit), std::move(handler))) {}
+
+void https_server::name_relayed(const std::string& local_end, std::string client) {
+  impl_->name_relayed(local_end, std::move(client));
+}
+
+void https_server::forget_relayed(const std::string& local_end) { impl_->forget_relayed(local_end); }
 
 https_server::~https_server() { stop(); }
 

@@ -94,6 +94,12 @@ class https_server {
   result<https_ports> start();
   void stop();
   std::size_t connections() const;
+  // A connection this process makes on behalf of a client elsewhere (the relay
+  // through a gateway node): a connection from `local_end` ("ip:port", bound before
+  // connecting) is `client` in the limits per address, the sign-in guard and the
+  // logs. Forgotten by the relay once that connection is closed.
+  void name_relayed(const std::string& local_end, std::string client);
+  void forget_relayed(const std::string& local_end);
   // The I/O thread's context: work posted here runs beside the connections (the
   // gateway forwards requests to apps on it).
   boost::asio::io_context& io();

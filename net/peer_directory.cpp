@@ -121,6 +121,7 @@ result<peer_directory> peer_directory::from_zone_config(const zone_config& confi
   for (const auto& node : config.nodes) {
     peer_entry entry;
     entry.identity.name = node.node_id;
+    entry.gateway = node.gateway;
     auto key = public_key::from_text(node.public_key);
     if (!key) return status(status_code::invalid_argument, fmt::format("{}: node {}: {}", origin, node.node_id, key.error().message()));
     entry.identity.key = *key;

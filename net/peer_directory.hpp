@@ -32,6 +32,7 @@ struct peer_entry {
   peer_identity identity;
   std::string host;    // nodes only
   std::uint16_t port = 0;
+  bool gateway = false;  // a gateway node of the zone config (home nodes dial it, it dials none)
 };
 
 class peer_directory {

@@ -8,6 +8,7 @@
 #include "actors/gateway/gateway_actor.hpp"
 #include "actors/gateway/host_route.hpp"
 #include "actors/packages/app_record.hpp"
+#include "actors/runtime/atoms.hpp"
 #include "actors/runtime/logging.hpp"
 #include "actors/zone_state/kv_machine.hpp"
 #include "actors/zone_state/system_config.hpp"
@@ -77,6 +78,8 @@ caf::behavior web_gateway::make_behavior() {
   });
   auto ports = server_->start();
   if (!ports) throw std::runtime_error(ports.error().message());
+  https_port_ = ports->https;
+  start_relay_end();
   log().info("gateway: https://{}:{} (the panel at https://{}{}, apps at https://<app>.{}){}", config_.listen_host,
              ports->https, config_.zone_id, ports->https == 443 ? "" : fmt::format(":{}", ports->https),
              config_.zone_id,
@@ -90,6 +93,10 @@ caf::behavior web_gateway::make_behavior() {
         delayed_send(this, std::chrono::milliseconds(config_.refresh_ms), refresh_atom::value);
       },
       [this](const caller& from, gateway_http_request& request) { return relayed(from, request); },
+      [this](peer_message_atom, const std::string& peer, relay_open& m) { relay_opened(peer, std::move(m)); },
+      [this](peer_message_atom, const std::string& peer, relay_data& m) { relay_message(peer, std::move(m)); },
+      [this](peer_message_atom, const std::string& peer, relay_ack& m) { relay_message(peer, m); },
+      [this](peer_message_atom, const std::string& peer, relay_close& m) { relay_message(peer, std::move(m)); },
   };
 }
 
@@ -97,6 +104,7 @@ void web_gateway::on_exit() {
   for (auto& stream : streams_) stream->end_stream();
   streams_.clear();
   if (server_) server_->stop();
+  relay_.reset();  // after the I/O thread that used it
   server_.reset();
   if (pool_) {
     pool_->stop();
@@ -136,6 +144,7 @@ void web_gateway::refuse(const exchange_ptr& exchange, unsigned code, const std:
 void web_gateway::refresh() {
   if (refreshes_++ % certificate_every_refreshes == 0 || !server_->has_certificate()) refresh_certificate();
   refresh_routes();
+  say_hello();
   if (auto dropped = sessions_.expire(now_ms()); dropped > 0) log().info("gateway: {} idle session(s) ended", dropped);
   for (auto it = links_.begin(); it != links_.end();) {
     if (sessions_.contains_hash(it->first)) {

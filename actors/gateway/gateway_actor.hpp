@@ -18,6 +18,7 @@
 #include "actors/gateway/actor.hpp"
 #include "actors/gateway/login_guard.hpp"
 #include "actors/gateway/web_sessions.hpp"
+#include "actors/relay/relay_pipes.hpp"
 #include "actors/runtime/message_types.hpp"
 #include "actors/state_client/kv_caller.hpp"
 #include "net/https_server.hpp"
@@ -83,8 +84,16 @@ class web_gateway : public component_actor {
   void relay_here(caf::typed_response_promise<gateway_http_reply> promise, const std::string& from,
                   gateway_http_request request, bool fresh);
 
+  // relay_end.cpp: the home end of the relay through gateway nodes
+  void start_relay_end();
+  void say_hello();
+  void relay_opened(const std::string& from, relay_open open);
+  void relay_message(const std::string& from, relay::relay_message message);
+
   gateway_config config_;
   std::unique_ptr<net::https_server> server_;
+  std::uint16_t https_port_ = 0;                               // where relayed streams connect
+  std::shared_ptr<relay::relay_pipes> relay_;                  // on server_'s I/O thread
   std::shared_ptr<boost::asio::thread_pool> pool_;
   std::size_t pending_ = 0;
   std::size_t sign_ins_ = 0;

@@ -94,6 +94,7 @@ result<app_record> parse_app_record(std::string_view text) {
   f.get("installed_by", out.installed_by);
   f.get("changed_unix_s", out.changed_unix_s);
   f.get("nodes", out.nodes);
+  f.get("stopped", out.stopped);
   f.known("current");
   f.known("previous");
   f.no_others();
@@ -116,6 +117,7 @@ std::string app_record_json(const app_record& record) {
               {"current", version_json(record.current)},
               {"previous", record.previous ? version_json(*record.previous) : json(nullptr)},
               {"nodes", record.nodes},
+              {"stopped", record.stopped},
               {"installed_by", record.installed_by},
               {"changed_unix_s", record.changed_unix_s}}
       .dump();

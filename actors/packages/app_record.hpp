@@ -63,6 +63,7 @@ struct app_record {
   installed_version current;
   std::optional<installed_version> previous;  // what rollback returns to
   std::vector<std::string> nodes;             // only these nodes (--node); empty: any node
+  bool stopped = false;                       // bucky app stop: its spec asks for 0 instances
   std::string installed_by;                   // "owner" or an admin's name
   std::int64_t changed_unix_s = 0;
   bool operator==(const app_record&) const = default;

@@ -19,6 +19,7 @@
 #include "messages/chunk.hpp"
 #include "messages/log_tail.hpp"
 #include "messages/paxos.hpp"
+#include "messages/relay.hpp"
 #include "messages/remote.hpp"
 #include "messages/session_list.hpp"
 #include "messages/zone_state_status.hpp"
@@ -78,6 +79,11 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fs_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::fs_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::gateway_http_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::gateway_http_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::relay_hello)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::relay_open)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::relay_data)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::relay_ack)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::relay_close)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_call)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(bucky::remote_cast)

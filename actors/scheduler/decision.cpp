@@ -66,7 +66,9 @@ result<scheduler_view> read_scheduler_view(const kv_response& answer) {
   if (!answer.results[2].kvs.empty()) {
     auto zone = zone_config_document::parse(answer.results[2].kvs[0].value);
     if (zone) {
-      for (const auto& node : zone->config.nodes) view.input.nodes.push_back(node.node_id);
+      for (const auto& node : zone->config.nodes) {
+        if (!node.gateway) view.input.nodes.push_back(node.node_id);  // a gateway node only relays
+      }
     } else {
       view.problems.push_back(fmt::format("{}: {}", system_keys::zone_config, zone.error().message()));
     }

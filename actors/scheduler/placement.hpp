@@ -5,7 +5,8 @@
 // Rules, in order of priority:
 //   1. An instance runs only on a live node (its status key exists: its lease is
 //      alive), not drained by an operator (/nodes/<id>/drain exists), that the
-//      spec allows ("nodes", or any node of the zone config).
+//      spec allows ("nodes", or any node of the zone config but its gateway
+//      nodes, which only relay).
 //   2. At most one instance of a service per node.
 //   3. Stability: an instance stays where it is while rule 1 holds (a changed spec
 //      is updated in place; a node coming back gets nothing moved back to it).

@@ -110,6 +110,11 @@ const wire_registry& wire_registry::standard() {
     r.add_one_way<paxos_prevote_reply>();
     r.add_one_way<zone_config_version>();
     r.add_one_way<signed_zone_config>();
+    r.add_one_way<relay_hello>();
+    r.add_one_way<relay_open>();
+    r.add_one_way<relay_data>();
+    r.add_one_way<relay_ack>();
+    r.add_one_way<relay_close>();
     return r;
   }();
   return registry;

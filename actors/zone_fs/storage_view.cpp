@@ -29,7 +29,9 @@ result<std::vector<storage_node>> read_storage_view(const kv_response& answer) {
   if (!answer.results[1].kvs.empty()) {
     auto zone = zone_config_document::parse(answer.results[1].kvs[0].value);
     if (!zone) return status(status_code::corruption, fmt::format("{}: {}", system_keys::zone_config, zone.error().message()));
-    for (const auto& node : zone->config.nodes) members.insert(node.node_id);
+    for (const auto& node : zone->config.nodes) {
+      if (!node.gateway) members.insert(node.node_id);  // a gateway node stores nothing
+    }
   } else {
     members = up;
   }

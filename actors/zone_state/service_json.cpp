@@ -70,8 +70,8 @@ void check_spec(json_fields& f, const service_spec& spec) {
     }
   }
   if (!spec.work_dir.empty() && !absolute_path(spec.work_dir)) return f.fail("work_dir", "must be an absolute path (or \"\")");
-  if (spec.instances < 1 || spec.instances > lim::instances_max) {
-    return f.fail("instances", fmt::format("must be 1..{}", lim::instances_max));
+  if (spec.instances > lim::instances_max) {
+    return f.fail("instances", fmt::format("must be 0..{} (0: stopped)", lim::instances_max));
   }
   for (const auto& node : spec.nodes) {
     if (!valid_node_id(node)) return f.fail("nodes", fmt::format("'{}' is not a node name", node.substr(0, 64)));

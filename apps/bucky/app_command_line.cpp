@@ -65,6 +65,10 @@ void add_app_subcommands(CLI::App& app, app_command_line& line) {
   line.app_public = apps->add_subcommand("public", "let anyone reach an app through the gateway without signing in "
                                                    "(--off: only signed-in people again)");
   line.app_public->add_option("name", line.app.target, "the app")->required();
+  line.app_stop = apps->add_subcommand("stop", "stop an app everywhere (it stays installed, with its data and grants)");
+  line.app_stop->add_option("name", line.app.target, "the app")->required();
+  line.app_start = apps->add_subcommand("start", "run a stopped app again");
+  line.app_start->add_option("name", line.app.target, "the app")->required();
   line.app_public->add_flag("--off", line.public_off, "make it private again");
 }
 
@@ -91,6 +95,8 @@ std::optional<int> run_app_command(app_command_line& line, const cli_options& op
   if (line.app_remove->parsed()) return app_remove(options, line.app);
   if (line.app_list->parsed()) return app_list(options, line.app);
   if (line.app_public->parsed()) return app_public(options, line.app, line.public_off);
+  if (line.app_stop->parsed()) return app_run(options, line.app, false);
+  if (line.app_start->parsed()) return app_run(options, line.app, true);
   if (line.app_status->parsed()) {
     service_options only;
     only.name = line.app.target;

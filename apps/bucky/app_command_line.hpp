@@ -31,6 +31,8 @@ struct app_command_line {
   CLI::App* app_list = nullptr;
   CLI::App* app_status = nullptr;
   CLI::App* app_public = nullptr;
+  CLI::App* app_stop = nullptr;
+  CLI::App* app_start = nullptr;
   bool public_off = false;
 };
 

@@ -147,7 +147,9 @@ app_change change_for(prepared_change& prepared, const app_grants& grants, std::
   change.record.nodes = std::move(nodes);
   change.record.installed_by = prepared.signer;
   change.record.changed_unix_s = unix_now_s();
+  change.record.stopped = prepared.state.record && prepared.state.record->stopped;  // an upgrade keeps it stopped
   change.spec = app_spec(opened.manifest, opened.content_id, uid, grants, change.record.nodes);
+  if (change.record.stopped) change.spec.instances = 0;
   sign_spec(change.spec, prepared.signer, *prepared.target->session.key);
   change.record_revision = prepared.state.record_revision;
   change.spec_revision = prepared.state.spec_revision;
@@ -326,6 +328,7 @@ int app_rollback(const cli_options& options, const app_options& app) {
   change.record.installed_by = *signer;
   change.record.changed_unix_s = unix_now_s();
   change.spec = app_spec(opened->manifest, opened->content_id, change.record.uid, previous.grants, change.record.nodes);
+  if (change.record.stopped) change.spec.instances = 0;
   sign_spec(change.spec, *signer, *target.session.key);
   change.record_revision = state.record_revision;
   change.spec_revision = state.spec_revision;
@@ -372,6 +375,49 @@ result<std::string> app_set_public(admin_session& session, const cli_options& op
             : fmt::format("app {} is private: only people signed in to the zone reach it", name);
 }
 
+result<std::string> app_set_running(admin_session& session, const cli_options& options, const std::string& name,
+                                    bool run) {
+  auto state = read_app_state(session, options, name);
+  if (!state) return state.error();
+  if (!state->record) return status(status_code::not_found, fmt::format("app {} is not installed (bucky app list)", name));
+  if (!state->spec) {
+    return status(status_code::not_found, fmt::format("app {} has no spec at {}: install it again", name,
+                                                      system_keys::service_spec(name)));
+  }
+  if (state->record->stopped == !run && state->spec->instances == (run ? 1u : 0u)) {
+    return fmt::format("app {} is {} already", name, run ? "running" : "stopped");
+  }
+  auto signer = signer_name(session, options);
+  if (!signer) return signer.error();
+  app_change change;
+  change.record = *state->record;
+  change.record.stopped = !run;
+  change.record.installed_by = *signer;
+  change.record.changed_unix_s = unix_now_s();
+  change.spec = *state->spec;
+  change.spec.instances = run ? 1 : 0;
+  sign_spec(change.spec, *signer, *session.key);
+  change.record_revision = state->record_revision;
+  change.spec_revision = state->spec_revision;
+  auto answer = kv_call(session, options, app_change_request(change));
+  if (!answer) return answer.error();
+  if (!answer->response.succeeded) {
+    return status(status_code::already_exists, fmt::format("app {}: changed by someone else meanwhile; run it again", name));
+  }
+  return run ? fmt::format("app {} starts: the scheduler places it again (bucky app status {})", name, name)
+             : fmt::format("app {} stops: its instance ends within its grace; its data and grants stay (bucky app "
+                           "start {})", name, name);
+}
+
+int app_run(const cli_options& options, const app_options& app, bool run) {
+  auto session = open_session(options, wait_for::any_node);
+  if (!session) return fail_with(session.error());
+  auto done = app_set_running(*session, options, app.target, run);
+  if (!done) return fail_with(done.error());
+  std::cout << *done << "\n";
+  return 0;
+}
+
 int app_public(const cli_options& options, const app_options& app, bool off) {
   auto session = open_session(options, wait_for::any_node);
   if (!session) return fail_with(session.error());
@@ -403,17 +449,19 @@ int app_list(const cli_options& options, const app_options& app) {
     if (!record) continue;
     rows.push_back({{"name", record->name}, {"version", record->current.version}, {"content_id", record->current.content_id},
                     {"previous", record->previous ? record->previous->version : ""}, {"uid", record->uid},
-                    {"granted", granted_text(record->current.grants)}, {"revision", kv.mod_revision}});
+                    {"granted", granted_text(record->current.grants)}, {"stopped", record->stopped},
+                    {"revision", kv.mod_revision}});
   }
   if (options.json_output || app.json_output) {
     std::cout << json_text(json{{"apps", rows}}) << "\n";
     return 0;
   }
   if (rows.empty()) std::cout << "no apps (bucky app install FILE.bpkg)\n";
-  else std::cout << fmt::format("{:<16} {:<12} {:<12} {:<7} {}\n", "APP", "VERSION", "PREVIOUS", "UID", "GRANTED");
+  else std::cout << fmt::format("{:<16} {:<12} {:<12} {:<7} {:<8} {}\n", "APP", "VERSION", "PREVIOUS", "UID", "STATE", "GRANTED");
   for (const auto& row : rows) {
-    std::cout << fmt::format("{:<16} {:<12} {:<12} {:<7} {}\n", row["name"].get<std::string>(), row["version"].get<std::string>(),
-                             row["previous"].get<std::string>(), row["uid"].get<std::uint32_t>(), row["granted"].get<std::string>());
+    std::cout << fmt::format("{:<16} {:<12} {:<12} {:<7} {:<8} {}\n", row["name"].get<std::string>(), row["version"].get<std::string>(),
+                             row["previous"].get<std::string>(), row["uid"].get<std::uint32_t>(),
+                             row["stopped"].get<bool>() ? "stopped" : "running", row["granted"].get<std::string>());
   }
   return 0;
 }

@@ -34,6 +34,8 @@ int app_rollback(const cli_options& options, const app_options& app);
 int app_remove(const cli_options& options, const app_options& app);
 int app_list(const cli_options& options, const app_options& app);
 int app_public(const cli_options& options, const app_options& app, bool off);
+// bucky app stop|start NAME.
+int app_run(const cli_options& options, const app_options& app, bool run);
 
 // The same for the control panel (apps/panel/), with the person's session and no
 // terminal. What a package (FILE or NAME[#VERSION]) would be and asks for, one line
@@ -47,6 +49,10 @@ result<nlohmann::json> app_install_answering(fs_target& target, const cli_option
                                              const std::string& content_id, const std::vector<bool>& answers);
 // Makes an installed app public (reached without signing in) or private again.
 result<std::string> app_set_public(admin_session& session, const cli_options& options, const std::string& name, bool on);
+// Stops an installed app (its spec signed anew with 0 instances; grants, data and
+// version stay) or starts it again.
+result<std::string> app_set_running(admin_session& session, const cli_options& options, const std::string& name,
+                                    bool run);
 // Removes an app (and with `purge` its data and uid); what was done, in words.
 result<std::string> app_remove_as(fs_target& target, const cli_options& options, const std::string& name, bool purge);
 

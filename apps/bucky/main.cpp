@@ -174,6 +174,9 @@ int run(int argc, char** argv) {
   node_activate_cmd->add_option("--node-key", node_options.node_key, "the key the waiting bucky-node printed")->required();
   node_activate_cmd->add_option("--address", node_options.address,
                                 "where the node listens for the zone, <ip>:<port> (default: --at)");
+  node_activate_cmd->add_flag("--gateway", node_options.gateway,
+                              "a gateway node: a public machine that relays https://*.<zone_id> to the home nodes "
+                              "(they dial it; it stores nothing, runs no app, holds no TLS key)");
   node_activate_cmd->add_option("--expires-s", node_options.expires_s, "the activation is void after this (default 600)")
       ->check(CLI::Range(1, 30 * 86'400));
   auto* node_list_cmd = node->add_subcommand("list", "the zone's nodes and whether each answers now");

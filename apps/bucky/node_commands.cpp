@@ -119,7 +119,11 @@ std::optional<failure> check_address(const std::string& flag, const std::string&
 // The zone config with `node_id` on the machine with `key` at `address`; a
 // node_id listed with another key moves to the new machine, its old key revoked.
 std::variant<zone_config, failure> with_node(zone_config config, const std::string& node_id, const std::string& key,
-                                             const std::string& address) {
+                                             const std::string& address, bool gateway) {
+  if (gateway && std::find(config.state_nodes.begin(), config.state_nodes.end(), node_id) != config.state_nodes.end()) {
+    return failure{2, fmt::format("node {} holds a zone-state replica; a gateway node is a public relay and holds "
+                                  "none: activate it under another name", node_id)};
+  }
   for (const auto& node : config.nodes) {
     if (node.public_key == key && node.node_id != node_id) {
       return failure{1, fmt::format("key {} already belongs to node {}", key, node.node_id)};
@@ -131,12 +135,13 @@ std::variant<zone_config, failure> with_node(zone_config config, const std::stri
   auto listed = std::find_if(config.nodes.begin(), config.nodes.end(),
                              [&](const zone_node& n) { return n.node_id == node_id; });
   if (listed == config.nodes.end()) {
-    config.nodes.push_back({node_id, key, address});
+    config.nodes.push_back({node_id, key, address, gateway});
     return config;
   }
   if (listed->public_key != key) config.revoked_keys.push_back(listed->public_key);
   listed->public_key = key;
   listed->address = address;
+  listed->gateway = gateway;
   return config;
 }
 
@@ -186,7 +191,7 @@ int node_activate(node_command_options options) {
   auto opened = open_owner_side(options);
   if (auto* bad = std::get_if<failure>(&opened)) return fail(*bad);
   auto& side = std::get<owner_side>(opened);
-  auto next = with_node(side.zone.config, options.node_id, options.node_key, options.address);
+  auto next = with_node(side.zone.config, options.node_id, options.node_key, options.address, options.gateway);
   if (auto* bad = std::get_if<failure>(&next)) return fail(*bad);
   auto zone = side.zone;
   if (canonical(std::get<zone_config>(next)).nodes != side.zone.config.nodes ||
@@ -277,7 +282,7 @@ int node_list(node_command_options options) {
     bool state = std::find(config.state_nodes.begin(), config.state_nodes.end(), node.node_id) !=
                  config.state_nodes.end();
     rows.push_back({{"node_id", node.node_id}, {"address", node.address}, {"public_key", node.public_key},
-                    {"state_node", state}, {"up", up.count(node.node_id) > 0}});
+                    {"state_node", state}, {"gateway", node.gateway}, {"up", up.count(node.node_id) > 0}});
   }
   if (options.json_output) {
     std::cout << json_text(nlohmann::json{{"zone_id", config.zone_id}, {"version", config.version}, {"nodes", rows}})
@@ -289,7 +294,8 @@ int node_list(node_command_options options) {
   for (const auto& row : rows) {
     std::cout << fmt::format("  {:<16} {:<22} {:<5} {}{}\n", row["node_id"].get<std::string>(),
                              row["address"].get<std::string>(), row["up"].get<bool>() ? "up" : "down",
-                             row["public_key"].get<std::string>(), row["state_node"].get<bool>() ? " state" : "");
+                             row["public_key"].get<std::string>(),
+                             row["state_node"].get<bool>() ? " state" : (row["gateway"].get<bool>() ? " gateway" : ""));
   }
   for (const auto& id : config.state_nodes) {
     if (!config.find(id)) std::cout << fmt::format("  {:<16} (state node, not activated yet)\n", id);

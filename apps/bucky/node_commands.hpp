@@ -19,6 +19,7 @@ struct node_command_options {
   std::string at;              // activate: where the waiting node listens, ip:port
   std::string node_key;        // activate: the key the waiting node printed
   std::string address;         // activate: where it listens once active (default: --at)
+  bool gateway = false;        // activate: a gateway node (public relay, DESIGN §10.3)
   std::uint64_t expires_s = 600;
   std::uint64_t timeout_ms = 3'000;
   bool json_output = false;

@@ -31,7 +31,7 @@ namespace {
 nlohmann::json to_json(const zone_config& config) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& node : config.nodes) {
-    nodes.push_back({{"node_id", node.node_id}, {"public_key", node.public_key}, {"address", node.address}});
+    nodes.push_back({{"node_id", node.node_id}, {"public_key", node.public_key}, {"address", node.address}, {"gateway", node.gateway}});
   }
   return {{"zone_id", config.zone_id},         {"owner_key", config.owner_key}, {"version", config.version},
           {"nodes", nodes},                    {"state_nodes", config.state_nodes},

@@ -8,6 +8,7 @@
 
 #include "actors/packages/manifest.hpp"
 #include "actors/zone_state/kv_machine.hpp"
+#include "actors/zone_state/service_json.hpp"
 #include "actors/zone_state/system_config.hpp"
 
 namespace bucky::cli {
@@ -31,7 +32,12 @@ result<app_state> read_app_state(admin_session& session, const cli_options& opti
     out.record = std::move(*record);
     out.record_revision = results[0].kvs[0].mod_revision;
   }
-  if (!results.at(1).kvs.empty()) out.spec_revision = results[1].kvs[0].mod_revision;
+  if (!results.at(1).kvs.empty()) {
+    out.spec_revision = results[1].kvs[0].mod_revision;
+    auto spec = parse_service_spec(results[1].kvs[0].value);
+    if (!spec) return status(status_code::corruption, fmt::format("{}: {}", system_keys::service_spec(name), spec.error().message()));
+    out.spec = std::move(*spec);
+  }
   for (const auto& kv : results.at(2).kvs) {  // a key that is no number reserves nothing
     const std::string_view digits = std::string_view(kv.key).substr(std::string_view(app_keys::uids_prefix).size());
     std::uint32_t uid = 0;

@@ -11,6 +11,7 @@
 
 #include "actors/packages/app_record.hpp"
 #include "actors/packages/package_file.hpp"
+#include "messages/service.hpp"
 #include "apps/bucky/fs_client.hpp"
 
 namespace bucky::cli {
@@ -19,6 +20,7 @@ struct app_state {
   std::optional<packages::app_record> record;
   std::int64_t record_revision = 0;
   std::int64_t spec_revision = 0;
+  std::optional<service_spec> spec;  // /services/<name>/spec as read
   std::map<std::uint32_t, std::string> uids;           // every reserved uid and its app
   std::map<std::string, packages::repo_entry> repo;    // the zone repo's entries for this app, by version
 };

@@ -64,10 +64,12 @@ bool still_good(const std::string& stored, const std::string& ca_cert_pem, const
   return std::find(names.begin(), names.end(), "*." + zone_id) != names.end();
 }
 
+// The home nodes (or the one named): a gateway node relays TLS it cannot read and
+// gets no key.
 std::vector<const net::peer_entry*> chosen_nodes(const admin_session& session, const std::string& only) {
   std::vector<const net::peer_entry*> out;
   for (const auto& entry : session.peers.entries()) {
-    if (entry.identity.role != net::peer_identity::kind::node) continue;
+    if (entry.identity.role != net::peer_identity::kind::node || entry.gateway) continue;
     if (only.empty() || entry.identity.name == only) out.push_back(&entry);
   }
   return out;
@@ -144,7 +146,9 @@ int zone_tls_issue_command(const cli_options& options, const zone_tls_options& t
   auto ca = load_zone_ca(owner_key_path, session->zone_id);
   if (!ca) return fail_with(ca.error());
   auto nodes = chosen_nodes(*session, tls.node);
-  if (nodes.empty()) return fail(2, fmt::format("no node {} in the zone (bucky node list)", tls.node));
+  if (nodes.empty()) {
+    return fail(2, fmt::format("no home node {} in the zone (bucky node list; a gateway node holds no TLS key)", tls.node));
+  }
   kv_request request;
   auto stored_ca = read_value(*session, options, net::tls_ca_key);
   if (!stored_ca) return fail_with(stored_ca.error());
@@ -176,7 +180,9 @@ int zone_tls_load_command(const cli_options& options, const zone_tls_options& tl
   auto session = owner_session(options);
   if (!session) return fail_with(session.error());
   auto nodes = chosen_nodes(*session, tls.node);
-  if (nodes.empty()) return fail(2, fmt::format("no node {} in the zone (bucky node list)", tls.node));
+  if (nodes.empty()) {
+    return fail(2, fmt::format("no home node {} in the zone (bucky node list; a gateway node holds no TLS key)", tls.node));
+  }
   kv_request request;
   for (const auto* node : nodes) {
     net::node_tls_document document{node->identity.name, *cert, net::seal_for_node(*key, node->identity.key)};

@@ -11,6 +11,7 @@
 #include "actors/activation/actor.hpp"
 #include "actors/etcd_api/actor.hpp"
 #include "actors/gateway/actor.hpp"
+#include "actors/relay/actor.hpp"
 #include "apps/panel/panel_backend.hpp"
 #include "actors/fault_injector/actor.hpp"
 #include "actors/fs_repair/actor.hpp"
@@ -252,6 +253,10 @@ void add_service_children(node_daemon_config& config, const node_options& option
     gateway.backend = panel::make_panel_backend({options.zone_id, plan.peers, plan.replicas});
     gateway.assets = panel::panel_assets();
     config.children.push_back(permanent_child(gateway_actor, spawn_gateway, gateway, 5'000));
+  }
+  if (options.relay && plan.key) {
+    relay_config relay{options.node_id, options.zone_id, options.relay_host, options.relay_port, plan.peers};
+    config.children.push_back(permanent_child(relay_actor, spawn_relay, relay, 5'000));
   }
   node_loop_config loop{options.node_id, options.data_dir, plan.processes};
   if (plan.identity) loop.zone_owner = plan.identity->owner_key;

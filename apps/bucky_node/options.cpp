@@ -98,6 +98,10 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
                  "with the certificate the owner issued (bucky zone tls issue)");
   app.add_option("--gateway-http-listen", gateway_http_listen,
                  "plain HTTP here, <ip>:<port>, that only redirects to the gateway's HTTPS (needs --gateway-listen)");
+  std::string relay_listen;
+  app.add_option("--relay-listen", relay_listen,
+                 "a gateway node (bucky node activate --gateway): take https://<zone> and https://<app>.<zone> here, "
+                 "<ip>:<port>, and pass them, still encrypted, to a home node that dials this one");
   app.add_option("--dns-listen", dns_listen,
                  "answer DNS (UDP) for the zone here, <ip>:<port>: <node>.<zone> A/AAAA and the zone config TXT");
   std::string zone_dns;
@@ -144,6 +148,14 @@ std::variant<node_options, early_exit> parse_node_options(int argc, char** argv)
                                        "--gateway-listen\n", gateway_http_listen)};
     }
     options.gateway_http_port = port;
+  }
+  if (!relay_listen.empty() && !split_listen(relay_listen, options.relay_host, options.relay_port)) {
+    return early_exit{2, fmt::format("bucky-node: --relay-listen '{}' must be <ip>:<port>\n", relay_listen)};
+  }
+  options.relay = !relay_listen.empty();
+  if (options.relay && options.gateway) {
+    return early_exit{2, "bucky-node: --relay-listen and --gateway-listen exclude each other: a gateway node holds no "
+                         "TLS key, a home node's gateway ends TLS\n"};
   }
   if (!zone_dns.empty() && !split_listen(zone_dns, options.zone_dns_host, options.zone_dns_port)) {
     return early_exit{2, fmt::format("bucky-node: --zone-dns '{}' must be <ip>:<port>\n", zone_dns)};

@@ -33,6 +33,9 @@ struct node_options {
   std::string gateway_host;
   std::uint16_t gateway_port = 0;
   std::optional<std::uint16_t> gateway_http_port;  // --gateway-http-listen: redirects to HTTPS
+  bool relay = false;  // a gateway node: relay https://*.<zone> to home nodes (--relay-listen)
+  std::string relay_host;
+  std::uint16_t relay_port = 0;
   bool zone_dns = false;  // without a cached config: look it up in DNS here (--zone-dns)
   std::string zone_dns_host;
   std::uint16_t zone_dns_port = 0;

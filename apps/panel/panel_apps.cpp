@@ -1,6 +1,6 @@
 // The panel's store and app actions: the zone's repos searched, what a package asks
 // shown before anything is installed, the install granting only the asks the
-// person ticked, and remove (bucky app search|install|remove).
+// person ticked, stop, start and remove (bucky app search|install|stop|start|remove).
 #include <fmt/format.h>
 
 #include "apps/bucky/app_commands.hpp"
@@ -59,6 +59,10 @@ gateway::api_answer apps_call(panel_link& link, const gateway::api_call& call) {
   }
   if (call.path == "apps/public") {
     auto done = cli::app_set_public(link.session(), options, name, body->value("public", false));
+    return done ? json_answer({{"done", *done}}) : error_answer(done.error());
+  }
+  if (call.path == "apps/run") {
+    auto done = cli::app_set_running(link.session(), options, name, body->value("run", true));
     return done ? json_answer({{"done", *done}}) : error_answer(done.error());
   }
   if (call.path == "apps/remove") {

@@ -114,6 +114,7 @@ gateway::api_answer apps_view(panel_link& link) {
                     {"uid", record->uid},
                     {"publisher", record->publisher},
                     {"public", open_to_all.count(record->name) > 0},
+                    {"stopped", record->stopped},
                     {"grants", {{"folders", folders}, {"network", record->current.grants.network},
                                 {"services", record->current.grants.services}}},
                     {"instances", instances}});

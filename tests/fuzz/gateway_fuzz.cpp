@@ -1,7 +1,8 @@
 // Fuzzes what the gateway (issue 21) reads from strangers before anyone signed in:
 // Host headers, Cookie headers, query strings and redirect targets, whole HTTP
 // requests and responses as they cross between gateways, and the documents it reads
-// from the zone state (password-sealed keys, node certificates). The first byte picks
+// from the zone state (password-sealed keys, node certificates), and the TLS
+// ClientHello a gateway node reads the server name from. The first byte picks
 // the part; every refusal is a value, never a crash, and what is accepted holds the
 // properties the gateway relies on.
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include "actors/gateway/url_query.hpp"
 #include "actors/gateway/web_cookies.hpp"
 #include "messages/common/check.hpp"
+#include "net/client_hello.hpp"
 #include "net/gateway_tls.hpp"
 #include "net/http_forward.hpp"
 #include "net/password_box.hpp"
@@ -73,17 +75,31 @@ void documents(std::string_view input) {
   (void)net::parse_node_tls(input);
 }
 
+void client_hello(std::string_view input) {
+  std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
+  auto read = net::read_client_hello(bytes);
+  switch (read.what) {
+    case net::client_hello_read::kind::found:
+      BUCKY_CHECK(!read.server_name.empty() && read.server_name.size() <= 253);
+      for (char c : read.server_name) BUCKY_CHECK((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.');
+      break;
+    case net::client_hello_read::kind::refused: BUCKY_CHECK(!read.reason.empty()); break;
+    case net::client_hello_read::kind::need_more: BUCKY_CHECK(input.size() < net::client_hello_bytes_max); break;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0: host(input); break;
     case 1: cookies(input); break;
     case 2: query(input); break;
     case 3: messages(input); break;
     case 4: documents(input); break;
+    case 5: client_hello(input); break;
   }
   return 0;
 }

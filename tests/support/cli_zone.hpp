@@ -25,16 +25,17 @@ struct cli_run {
 // A zone directory: the owner's HOME, the zone file, and nodes by name.
 struct zone_dir {
   temp_dir dir;
+  std::string netns;  // the network namespace its nodes and CLI run in ("": this one)
   std::string zone_file = (dir.path / "zone").string();
   std::map<std::string, std::uint16_t> ports;
   std::map<std::string, std::unique_ptr<node_process>> nodes;
 
   cli_run cli(std::vector<std::string> args) {
     args.insert(args.begin(), {"--zone", zone_file, "--timeout-ms", "5000"});
-    node_process run(dir.path, std::move(args), {"HOME=" + (dir.path / "home").string()}, BUCKY_CLI_BINARY);
-    auto code = run.wait_exit(std::chrono::seconds(60));
+    auto run = spawn_in(netns, dir.path, std::move(args), {"HOME=" + (dir.path / "home").string()}, BUCKY_CLI_BINARY);
+    auto code = run->wait_exit(std::chrono::seconds(60));
     BOOST_TEST_REQUIRE(code.has_value());
-    return {*code, run.out(), run.err()};
+    return {*code, run->out(), run->err()};
   }
 
   std::string data(const std::string& name) const { return (dir.path / ("data-" + name)).string(); }
@@ -58,7 +59,7 @@ struct zone_dir {
     node.reset();
     std::vector<std::string> args{"--data-dir", data_dir, "--listen", address(name)};
     args.insert(args.end(), extra.begin(), extra.end());
-    node = std::make_unique<node_process>(dir.path, args);
+    node = spawn_in(netns, dir.path, args);
     BOOST_TEST_REQUIRE(node->wait_for_out("not activated yet"), node->err());
     return *node;
   }

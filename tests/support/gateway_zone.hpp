@@ -21,15 +21,19 @@ inline const std::string owner_password = "owner-pass-4207";
 inline const std::string alice_password = "alice-pass-9913";
 
 struct gateway_zone {
+  std::string netns_;         // before `zone`, which starts its nodes in it
+  std::string gateway_host_;  // where the gateways listen
   std::map<std::string, std::uint16_t> gateway_ports;
   mounted_zone zone{{"n1", "n2", "n3"}, {}, [this](const std::string& name) {
                       if (!gateway_ports.count(name)) gateway_ports[name] = free_port();
                       return std::vector<std::string>{"--gateway-listen",
-                                                      "127.0.0.1:" + std::to_string(gateway_ports[name])};
-                    }};
+                                                      gateway_host_ + ":" + std::to_string(gateway_ports[name])};
+                    }, netns_};
   std::string ca_pem;
 
-  gateway_zone() {
+  // `netns`: the network namespace the zone runs in ("": this one).
+  explicit gateway_zone(std::string netns = "", std::string gateway_host = "127.0.0.1")
+      : netns_(std::move(netns)), gateway_host_(std::move(gateway_host)) {
     auto issued = zone.cli({"zone", "tls", "issue"});
     BOOST_TEST_REQUIRE(issued.code == 0, issued.err);
     auto ca = zone.cli({"zone", "ca-cert"});
@@ -50,10 +54,11 @@ struct gateway_zone {
     std::string command = "printf '%s\\n' '" + input + "' | '" + std::string(BUCKY_CLI_BINARY) + "' --zone '" +
                           zone.zone_file + "' --timeout-ms 5000";
     for (const auto& arg : args) command += " '" + arg + "'";
-    node_process run(zone.dir.path, {"-c", command}, {"HOME=" + (zone.dir.path / "home").string()}, "/bin/sh");
-    auto code = run.wait_exit(60s);
+    auto run = spawn_in(zone.netns, zone.dir.path, {"-c", command}, {"HOME=" + (zone.dir.path / "home").string()},
+                        "/bin/sh");
+    auto code = run->wait_exit(60s);
     BOOST_TEST_REQUIRE(code.has_value());
-    cli_run out{*code, run.out(), run.err()};
+    cli_run out{*code, run->out(), run->err()};
     BOOST_TEST(out.code == 0, out.err);
     return out;
   }

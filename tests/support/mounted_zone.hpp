@@ -31,9 +31,11 @@ inline bool fuse_usable() {
 struct mounted_zone : zone_dir {
   // `per_node`: more flags for one node (its own ports, say), kept for its restarts.
   using node_flags = std::function<std::vector<std::string>(const std::string& name)>;
+  // `in_netns`: the network namespace the nodes and the CLI run in ("": this one).
   explicit mounted_zone(std::vector<std::string> names = {"n1", "n2", "n3"}, std::vector<std::string> extra = {},
-                        node_flags per_node = {})
+                        node_flags per_node = {}, std::string in_netns = "")
       : per_node_(std::move(per_node)) {
+    netns = std::move(in_netns);
     std::string state_nodes;
     for (const auto& name : names) state_nodes += (state_nodes.empty() ? "" : ",") + name;
     auto created = cli({"zone", "create", "home.test", "--state-nodes", state_nodes, "--out", zone_file});
@@ -95,7 +97,7 @@ struct mounted_zone : zone_dir {
   void restart_async(const std::string& name) {
     auto argv = args(name);
     argv.insert(argv.begin(), {"--data-dir", data(name)});
-    nodes[name] = std::make_unique<node_process>(dir.path, argv);
+    nodes[name] = spawn_in(netns, dir.path, argv);
   }
   void wait_mounted(const std::string& name) {
     BOOST_TEST_REQUIRE(nodes[name]->wait_for_log("zone fs: mounted", 60s), nodes[name]->err());

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <spawn.h>
 #include <sstream>
@@ -119,6 +120,16 @@ class node_process {
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
 };
+
+// `binary args...` as a process, inside network namespace `netns` when one is named
+// (`ip netns exec`, which execs it: the process is the one signalled and waited for).
+inline std::unique_ptr<node_process> spawn_in(const std::string& netns, const fs::path& work,
+                                              std::vector<std::string> args, std::vector<std::string> extra_env = {},
+                                              const std::string& binary = BUCKY_NODE_BINARY) {
+  if (netns.empty()) return std::make_unique<node_process>(work, std::move(args), std::move(extra_env), binary);
+  args.insert(args.begin(), {"netns", "exec", netns, binary});
+  return std::make_unique<node_process>(work, std::move(args), std::move(extra_env), "/usr/sbin/ip");
+}
 
 inline std::size_t count_lines(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));

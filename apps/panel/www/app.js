@@ -132,13 +132,16 @@ function appRows(apps) {
   return apps.map((app) => el('tr', { 'data-app': app.name },
     el('td', { text: app.name }),
     el('td', { text: `${app.version || app.error || ''}${app.public ? ' (public)' : ''}` }),
-    el('td', { text: (app.instances || []).map((i) => `${i.node}: ${i.state}`).join(', ') || 'not placed' }),
+    el('td', { text: app.stopped ? 'stopped' : (app.instances || []).map((i) => `${i.node}: ${i.state}`).join(', ') || 'not placed' }),
     el('td', { text: app.grants ? [...app.grants.folders.map((f) => `${f.path}${f.write ? '' : ' (read)'}`), app.grants.network ? 'network' : null].filter(Boolean).join(', ') || 'nothing' : '' }),
     el('td', {},
       el('a', { href: query('/api/open', { app: app.name }), class: 'open-app', text: 'Open' }), ' ',
       el('button', { type: 'button', class: 'public-app', on: { click: async () => {
         try { say((await api('POST', 'apps/public', { name: app.name, public: !app.public })).done); refreshApps(); } catch (error) { say(error.message); }
       } } }, app.public ? 'Make private' : 'Make public'), ' ',
+      el('button', { type: 'button', class: 'run-app', on: { click: async () => {
+        try { say((await api('POST', 'apps/run', { name: app.name, run: !!app.stopped })).done); refreshApps(); } catch (error) { say(error.message); }
+      } } }, app.stopped ? 'Start' : 'Stop'), ' ',
       el('button', { type: 'button', class: 'remove-app', on: { click: async () => {
         if (!confirm(`Remove ${app.name}? Its data stays.`)) return;
         try { say((await api('POST', 'apps/remove', { name: app.name })).done); refreshApps(); } catch (error) { say(error.message); }

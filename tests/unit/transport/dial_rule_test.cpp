@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "actors/transport/dial_rule.hpp"
+#include "messages/zone_config.hpp"
 #include "tests/unit/transport/routing_test_support.hpp"
 
 using namespace bucky;
@@ -30,15 +31,15 @@ BOOST_AUTO_TEST_CASE(of_two_nodes_exactly_one_dials_the_other) {
   for (const auto& a : ids) {
     for (const auto& b : ids) {
       if (a == b) continue;
-      bool a_dials = dials(a, false, node_entry(b, 7000));
-      bool b_dials = dials(b, false, node_entry(a, 7000));
+      bool a_dials = dials(a, false, false, node_entry(b, 7000));
+      bool b_dials = dials(b, false, false, node_entry(a, 7000));
       BOOST_TEST(a_dials != b_dials, a << " and " << b);
     }
   }
 }
 
 BOOST_AUTO_TEST_CASE(a_node_never_dials_itself_nor_an_admin_client_its_own_name) {
-  BOOST_TEST(!dials("n1", false, node_entry("n1", 7001)));
+  BOOST_TEST(!dials("n1", false, false, node_entry("n1", 7001)));
   auto wanted = nodes_to_dial(directory({"n1", "n2", "n3"}), "n2", false);
   BOOST_TEST(wanted.size() == 1u);
   BOOST_TEST(wanted.count("n3") == 1u);
@@ -47,14 +48,50 @@ BOOST_AUTO_TEST_CASE(a_node_never_dials_itself_nor_an_admin_client_its_own_name)
 BOOST_AUTO_TEST_CASE(an_admin_client_dials_every_node_with_an_address) {
   auto wanted = nodes_to_dial(directory({"n1", "n2", "n3"}), "owner", true);
   BOOST_TEST(wanted.size() == 3u);
-  BOOST_TEST(!dials("owner", true, node_entry("n4", 0)));  // no address yet
+  BOOST_TEST(!dials("owner", false, true, node_entry("n4", 0)));  // no address yet
 }
 
 BOOST_AUTO_TEST_CASE(admins_and_nodes_without_an_address_are_never_dialled) {
-  BOOST_TEST(!dials("a", false, node_entry("n9", 0)));
+  BOOST_TEST(!dials("a", false, false, node_entry("n9", 0)));
   net::peer_entry alice{admin("zed"), "127.0.0.1", 7000};
-  BOOST_TEST(!dials("a", false, alice));
-  BOOST_TEST(!dials("a", true, alice));
+  BOOST_TEST(!dials("a", false, false, alice));
+  BOOST_TEST(!dials("a", false, true, alice));
+}
+
+BOOST_AUTO_TEST_CASE(home_nodes_dial_a_gateway_node_whatever_the_names_and_it_dials_none) {
+  auto gateway = node_entry("a-relay", 7009);  // sorts before every home node
+  gateway.gateway = true;
+  BOOST_TEST(dials("n1", false, false, gateway));
+  BOOST_TEST(dials("zz", false, false, gateway));
+  BOOST_TEST(!dials("a-relay", true, false, node_entry("n1", 7001)));
+  BOOST_TEST(!dials("a-relay", true, false, node_entry("zz", 7001)));
+  auto other = node_entry("b-relay", 7010);  // two gateway nodes: the usual rule
+  other.gateway = true;
+  BOOST_TEST(dials("a-relay", true, false, other) != dials("b-relay", true, false, gateway));
+  BOOST_TEST(dials("owner", false, true, gateway));  // the CLI dials it like any node
+}
+
+BOOST_AUTO_TEST_CASE(nodes_to_dial_reads_the_gateway_flag_of_self_and_of_the_others) {
+  zone_config config;
+  config.zone_id = "home.test";
+  config.owner_key = net::key_pair::generate().public_part().to_text();
+  config.version = 1;
+  config.state_nodes = {"n1"};
+  auto key = [] { return net::key_pair::generate().public_part().to_text(); };
+  config.nodes = {{"a-relay", key(), "127.0.0.1:7009", true}, {"n1", key(), "127.0.0.1:7001", false},
+                  {"n2", key(), "127.0.0.1:7002", false}};
+  BOOST_TEST(validate(config).is_ok());
+  config.state_nodes = {"a-relay"};
+  BOOST_TEST(!validate(config).is_ok());  // a gateway node holds no zone state
+  config.state_nodes = {"n1"};
+  auto peers = net::peer_directory::from_zone_config(config);
+  BOOST_TEST_REQUIRE(peers.has_value(), peers.error().to_string());
+  auto from_n2 = nodes_to_dial(*peers, "n2", false);
+  BOOST_TEST(from_n2.size() == 1u);
+  BOOST_TEST(from_n2.count("a-relay") == 1u);
+  auto from_n1 = nodes_to_dial(*peers, "n1", false);
+  BOOST_TEST(from_n1.size() == 2u);  // n2 by name, the gateway node by role
+  BOOST_TEST(nodes_to_dial(*peers, "a-relay", false).empty());
 }
 
 BOOST_AUTO_TEST_CASE(start_keeps_every_node_of_the_rule_connected) {
