@@ -28,7 +28,7 @@ struct failure {
   std::string message;
 };
 
-int fail(const failure& f) {
+int node_fail(const failure& f) {
   std::fprintf(stderr, "bucky: %s\n", f.message.c_str());
   return f.exit_code;
 }
@@ -176,28 +176,28 @@ std::variant<activation_reply, failure> send_activation(const node_command_optio
 
 int node_activate(node_command_options options) {
   if (!valid_node_id(options.node_id)) {
-    return fail({2, fmt::format("node id '{}' must be one DNS label: 1-63 of a-z, 0-9, '-'", options.node_id)});
+    return node_fail({2, fmt::format("node id '{}' must be one DNS label: 1-63 of a-z, 0-9, '-'", options.node_id)});
   }
   if (options.address.empty()) options.address = options.at;
   for (const auto& [flag, value] : {std::pair{"--at", options.at}, std::pair{"--address", options.address}}) {
-    if (auto bad = check_address(flag, value)) return fail(*bad);
+    if (auto bad = check_address(flag, value)) return node_fail(*bad);
   }
   if (!net::public_key::from_text(options.node_key)) {
-    return fail({2, "--node-key must be the 43-character key the waiting node printed"});
+    return node_fail({2, "--node-key must be the 43-character key the waiting node printed"});
   }
   if (options.expires_s == 0 || options.expires_s * 1'000 > activation_limits::lifetime_ms_max) {
-    return fail({2, "--expires-s must be 1..86400"});
+    return node_fail({2, "--expires-s must be 1..86400"});
   }
   auto opened = open_owner_side(options);
-  if (auto* bad = std::get_if<failure>(&opened)) return fail(*bad);
+  if (auto* bad = std::get_if<failure>(&opened)) return node_fail(*bad);
   auto& side = std::get<owner_side>(opened);
   auto next = with_node(side.zone.config, options.node_id, options.node_key, options.address, options.gateway);
-  if (auto* bad = std::get_if<failure>(&next)) return fail(*bad);
+  if (auto* bad = std::get_if<failure>(&next)) return node_fail(*bad);
   auto zone = side.zone;
   if (canonical(std::get<zone_config>(next)).nodes != side.zone.config.nodes ||
       std::get<zone_config>(next).revoked_keys.size() != side.zone.config.revoked_keys.size()) {
     auto committed = commit_version(options, side, std::get<zone_config>(next));
-    if (auto* bad = std::get_if<failure>(&committed)) return fail(*bad);
+    if (auto* bad = std::get_if<failure>(&committed)) return node_fail(*bad);
     zone = std::get<net::verified_zone_config>(committed);
   }
   // A state node that was listed before (a replaced machine, or an activation run
@@ -212,7 +212,7 @@ int node_activate(node_command_options options) {
   bool rejoin = listed_before && std::find(state.begin(), state.end(), options.node_id) != state.end() &&
                 others_listed >= state.size() / 2 + 1;
   auto reply = send_activation(options, side, zone, rejoin);
-  if (auto* bad = std::get_if<failure>(&reply)) return fail(*bad);
+  if (auto* bad = std::get_if<failure>(&reply)) return node_fail(*bad);
   auto pushed = push_to_nodes(options, side, zone, zone.config, options.node_id);
   if (options.json_output) {
     std::cout << json_text(nlohmann::json{{"node_id", options.node_id}, {"zone_id", zone.config.zone_id},
@@ -232,25 +232,25 @@ int node_activate(node_command_options options) {
 
 int node_remove(node_command_options options) {
   auto opened = open_owner_side(options);
-  if (auto* bad = std::get_if<failure>(&opened)) return fail(*bad);
+  if (auto* bad = std::get_if<failure>(&opened)) return node_fail(*bad);
   auto& side = std::get<owner_side>(opened);
   auto next = side.zone.config;
   const auto& state = next.state_nodes;
   if (std::find(state.begin(), state.end(), options.node_id) != state.end()) {
-    return fail({1, fmt::format("node {} holds a zone-state replica and stays in the zone; to replace its machine, "
+    return node_fail({1, fmt::format("node {} holds a zone-state replica and stays in the zone; to replace its machine, "
                                 "activate a new one under the same name",
                                 options.node_id)});
   }
   auto listed = std::find_if(next.nodes.begin(), next.nodes.end(),
                              [&](const zone_node& n) { return n.node_id == options.node_id; });
   if (listed == next.nodes.end()) {
-    return fail({1, fmt::format("zone {} has no node {}", next.zone_id, options.node_id)});
+    return node_fail({1, fmt::format("zone {} has no node {}", next.zone_id, options.node_id)});
   }
   auto previous = side.zone;
   next.revoked_keys.push_back(listed->public_key);
   next.nodes.erase(listed);
   auto committed = commit_version(options, side, next);
-  if (auto* bad = std::get_if<failure>(&committed)) return fail(*bad);
+  if (auto* bad = std::get_if<failure>(&committed)) return node_fail(*bad);
   auto& zone = std::get<net::verified_zone_config>(committed);
   auto pushed = push_to_nodes(options, side, zone, previous.config, "");
   std::cout << fmt::format("node {} removed from zone {} (version {}, its key revoked); {} running node(s) took "
@@ -260,9 +260,9 @@ int node_remove(node_command_options options) {
 }
 
 int node_list(node_command_options options) {
-  if (options.zone_path.empty()) return fail({2, "--zone FILE is required (or set BUCKY_ZONE)"});
+  if (options.zone_path.empty()) return node_fail({2, "--zone FILE is required (or set BUCKY_ZONE)"});
   auto zone = net::load_zone_config_file(options.zone_path, std::nullopt);
-  if (!zone) return fail({1, zone.error().message()});
+  if (!zone) return node_fail({1, zone.error().message()});
   const auto& config = zone->config;
   std::set<std::string> up;
   auto key_path = options.owner_key_path.empty() ? default_owner_key_path(config.zone_id) : options.owner_key_path;

@@ -67,7 +67,8 @@ json zone_state_summary(const json& rows) {
 
 json node_status_json(admin_session& session, const std::string& node, const cli_options& options) {
   const auto* entry = session.peers.node(node);
-  json row = {{"node", node}, {"address", fmt::format("{}:{}", entry->host, entry->port)}, {"up", false}};
+  json row = {{"node", node}, {"address", fmt::format("{}:{}", entry->host, entry->port)}, {"up", false},
+              {"gateway", entry->gateway}};
   auto timeout = std::chrono::milliseconds(options.timeout_ms);
   if (!session.client->connected().count(node)) {
     row["error"] = "no session (node down, unreachable, or it does not list this admin key)";

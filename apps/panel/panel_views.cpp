@@ -62,7 +62,7 @@ gateway::api_answer nodes_view(panel_link& link) {
   for (const auto& node : session.nodes) {
     auto row = cli::node_status_json(session, node, link.options);
     bool state = std::find(session.kv_nodes.begin(), session.kv_nodes.end(), node) != session.kv_nodes.end();
-    row["role"] = state ? "state" : "client";
+    row["role"] = state ? "state" : (row.value("gateway", false) ? "gateway" : "client");
     json services = json::array();
     if (auto found = statuses.find(node); found != statuses.end()) {
       for (const auto& instance : found->second.instances) services.push_back(instance_json(instance, node));

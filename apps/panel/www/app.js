@@ -120,7 +120,7 @@ async function nodesView() {
     el('div', { class: 'muted', text: zone.replicas.map((r) => r.error ? `${r.node}: ${r.error}` : `${r.node} ${r.role} lag ${r.lag}`).join(' · ') }));
   const cards = nodes.map((node) => el('div', { class: 'card node', 'data-node': node.node },
     el('h3', {}, el('span', { text: node.node }), el('span', { class: node.up ? 'up' : 'down', text: node.up ? 'up' : 'down' })),
-    el('div', { class: 'muted', text: `${node.role === 'state' ? 'zone-state replica' : 'zone-state client'} · ${node.address}` }),
+    el('div', { class: 'muted', text: `${{ state: 'zone-state replica', gateway: 'gateway node (relay)' }[node.role] || 'zone-state client'} · ${node.address}` }),
     node.up ? el('div', { text: `actors ${node.actors_running} running · restarts ${node.restarts} · budget ${node.restart_budget}` }) : el('div', { class: 'down', text: node.error || '' }),
     node.disk ? el('div', { text: `disk: ${bytes(node.disk.used_bytes)} in ${node.disk.chunks} chunks, ${bytes(node.disk.room_bytes)} room` }) : null,
     el('div', { text: `services: ${node.services.map((s) => `${s.service} (${s.state})`).join(', ') || 'none'}` })));
