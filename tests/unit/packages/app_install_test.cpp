@@ -5,6 +5,7 @@
 // round-trip and bad ones are refused.
 #define BOOST_TEST_MODULE packages_app_install
 #include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
 
 #include "actors/packages/app_install.hpp"
 #include "actors/zone_state/service_json.hpp"
@@ -144,9 +145,14 @@ BOOST_AUTO_TEST_CASE(records_round_trip_and_bad_ones_are_refused) {
   record.current = {"1.2.0", content, {{{"/photos", false}}, true, {"calendar"}}};
   record.previous = installed_version{"1.1.0", "sha256:" + std::string(64, 'c'), {}};
   record.installed_by = "owner";
+  record.stopped = true;
   auto again = parse_app_record(app_record_json(record));
   BOOST_TEST_REQUIRE(again.has_value(), again.error().to_string());
   BOOST_TEST((*again == record));
+  // A record written before stop existed reads as running.
+  auto older = nlohmann::json::parse(app_record_json(record));
+  older.erase("stopped");
+  BOOST_TEST(!parse_app_record(older.dump())->stopped);
   record.previous.reset();
   auto without = parse_app_record(app_record_json(record));
   BOOST_TEST_REQUIRE(without.has_value());

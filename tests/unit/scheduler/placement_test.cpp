@@ -100,6 +100,20 @@ BOOST_AUTO_TEST_CASE(too_few_allowed_nodes_leave_instances_unplaced_and_named) {
   BOOST_TEST(out.unplaced[0].find("a/1") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_stopped_spec_of_zero_instances_leaves_every_node_and_comes_back_when_started) {
+  auto input = zone();
+  input.specs["notes"] = spec("notes", 1);
+  input.current = place(input).configs;
+  BOOST_TEST(where(place(input)).size() == 1u);
+  input.specs["notes"] = spec("notes", 0, {}, 2);  // bucky app stop
+  auto stopped = place(input);
+  BOOST_TEST(where(stopped).empty());
+  BOOST_TEST(stopped.unplaced.empty());
+  input.current = stopped.configs;
+  input.specs["notes"] = spec("notes", 1, {}, 3);  // bucky app start
+  BOOST_TEST(where(place(input)).size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_changed_spec_stays_in_place_a_removed_one_goes_and_fewer_instances_shrink) {
   auto input = zone();
   input.specs["a"] = spec("a", 3);

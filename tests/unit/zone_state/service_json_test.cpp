@@ -54,7 +54,8 @@ BOOST_AUTO_TEST_CASE(bad_specs_are_refused_naming_the_field) {
   BOOST_TEST(refused(R"({"name": "p", "command": ["true"]})", "absolute path"));
   BOOST_TEST(refused(R"({"name": "p", "command": "/bin/true"})", "\"command\" has the wrong type"));
   BOOST_TEST(refused(R"({"name": "p", "command": ["/bin/true"], "instance": 2})", "\"instance\" is not a known field"));
-  BOOST_TEST(refused(R"({"name": "p", "command": ["/bin/true"], "instances": 0})", "\"instances\" must be 1..16"));
+  BOOST_TEST(refused(R"({"name": "p", "command": ["/bin/true"], "instances": 17})", "\"instances\" must be 0..16 (0: stopped)"));
+  BOOST_TEST(parse_service_spec(R"({"name": "p", "command": ["/bin/true"], "instances": 0})").has_value());  // stopped
   BOOST_TEST(refused(R"({"name": "p", "command": ["/bin/true"], "instances": -1})", "\"instances\" must be a non-negative"));
   BOOST_TEST(refused(R"({"name": "p", "command": ["/bin/true"], "instances": 3, "nodes": ["n1", "n2"]})",
                      "allows only 2"));
