@@ -14,6 +14,7 @@
 
 #include "messages/common/check.hpp"
 #include "net/steady_clock.hpp"
+#include "net/tcp_listen.hpp"
 
 namespace bucky::net {
 
@@ -370,20 +371,11 @@ void http_server::impl::session::dispatch(http_request request) {
 }
 
 result<std::uint16_t> http_server::impl::start() {
-  boost::system::error_code error;
-  auto address = asio::ip::make_address(config_.host, error);
-  if (error) return status(status_code::invalid_argument, "HTTP listen address " + config_.host + ": " + error.message());
-  tcp::endpoint endpoint(address, config_.port);
-  acceptor_.open(endpoint.protocol(), error);
-  if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) acceptor_.bind(endpoint, error);
-  if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return status(status_code::io_error, fmt::format("HTTP listen on {}:{}: {}", config_.host, config_.port, error.message()));
-  }
+  auto port = listen_tcp(acceptor_, config_.host, config_.port, "HTTP");
+  if (!port) return port;
   accept();
   thread_ = std::thread([this] { io_.run(); });
-  return acceptor_.local_endpoint().port();
+  return port;
 }
 
 void http_server::impl::stop() {

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/common/check.hpp"
+#include "net/tcp_listen.hpp"
 
 namespace bucky::net {
 
@@ -156,19 +157,7 @@ class https_server::impl : public std::enable_shared_from_this<https_server::imp
 
  private:
   result<std::uint16_t> listen(tcp::acceptor& acceptor, std::uint16_t port) {
-    error_code error;
-    auto address = asio::ip::make_address(config_.host, error);
-    if (error) return status(status_code::invalid_argument, fmt::format("gateway: '{}' is not an IP address", config_.host));
-    tcp::endpoint endpoint(address, port);
-    acceptor.open(endpoint.protocol(), error);
-    if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
-    if (!error) acceptor.bind(endpoint, error);
-    if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-    if (error) {
-      return status(status_code::unavailable, fmt::format("gateway: cannot listen on {}:{}: {}", config_.host, port,
-                                                          error.message()));
-    }
-    return acceptor.local_endpoint().port();
+    return listen_tcp(acceptor, config_.host, port, "gateway");
   }
 
   // Admits a connection from `address` within the limits, counting it.

@@ -18,6 +18,7 @@
 #include "net/backoff.hpp"
 #include "net/steady_clock.hpp"
 #include "net/session_budget.hpp"
+#include "net/tcp_listen.hpp"
 
 namespace bucky::net {
 
@@ -309,23 +310,12 @@ result<std::uint16_t> tcp_io::start() {
   auto& e = *engine_;
   std::uint16_t port = 0;
   if (e.config.listen) {
-    boost::system::error_code error;
-    auto address = asio::ip::make_address(e.config.listen_host, error);
-    if (error) {
-      return status(status_code::invalid_argument,
-                    fmt::format("listen address '{}' is not an IP address", e.config.listen_host));
+    auto bound = listen_tcp(e.acceptor, e.config.listen_host, e.config.listen_port, "transport");
+    if (!bound) {
+      if (bound.error().code() != status_code::io_error) return bound.error();
+      return status(status_code::io_error, bound.error().message() + "; is another bucky-node using this port?");
     }
-    tcp::endpoint endpoint(address, e.config.listen_port);
-    e.acceptor.open(endpoint.protocol(), error);
-    if (!error) e.acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-    if (!error) e.acceptor.bind(endpoint, error);
-    if (!error) e.acceptor.listen(asio::socket_base::max_listen_connections, error);
-    if (error) {
-      return status(status_code::io_error,
-                    fmt::format("cannot listen on {}:{}: {}; is another bucky-node using this port?",
-                                e.config.listen_host, e.config.listen_port, error.message()));
-    }
-    port = e.acceptor.local_endpoint().port();
+    port = *bound;
     e.accept_next();
   }
   e.tick();

@@ -9,6 +9,7 @@
 
 #include "messages/common/check.hpp"
 #include "net/client_hello.hpp"
+#include "net/tcp_listen.hpp"
 
 namespace bucky::relay {
 
@@ -45,21 +46,11 @@ class relay_front::impl : public std::enable_shared_from_this<relay_front::impl>
         next_stream_(first_stream_id()) {}
 
   result<std::uint16_t> start() {
-    error_code error;
-    auto address = asio::ip::make_address(config_.host, error);
-    if (error) return status(status_code::invalid_argument, fmt::format("relay: '{}' is not an IP address", config_.host));
-    tcp::endpoint endpoint(address, config_.port);
-    acceptor_.open(endpoint.protocol(), error);
-    if (!error) acceptor_.set_option(asio::socket_base::reuse_address(true), error);
-    if (!error) acceptor_.bind(endpoint, error);
-    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
-    if (error) {
-      return status(status_code::unavailable,
-                    fmt::format("relay: cannot listen on {}:{}: {}", config_.host, config_.port, error.message()));
-    }
+    auto port = net::listen_tcp(acceptor_, config_.host, config_.port, "relay");
+    if (!port) return port;
     accept();
     thread_ = std::thread([self = shared_from_this()] { self->io_.run(); });
-    return acceptor_.local_endpoint().port();
+    return port;
   }
 
   void stop() {
