@@ -1,6 +1,5 @@
 #include "net/gateway_tls.hpp"
 
-#include <sodium.h>
 
 #include <array>
 
@@ -8,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "messages/common/check.hpp"
+#include "net/sealed_box.hpp"
 #include "net/tls_certs.hpp"
 
 namespace bucky::net {
@@ -56,36 +56,15 @@ result<node_tls_document> parse_node_tls(std::string_view json_text) {
 }
 
 std::string seal_for_node(const std::string& key_pem, const public_key& node) {
-  ensure_sodium();
-  std::array<std::uint8_t, crypto_box_PUBLICKEYBYTES> x25519{};
-  BUCKY_CHECK(crypto_sign_ed25519_pk_to_curve25519(x25519.data(), node.bytes.data()) == 0);
-  std::string sealed(key_pem.size() + crypto_box_SEALBYTES, '\0');
-  crypto_box_seal(reinterpret_cast<unsigned char*>(sealed.data()),
-                  reinterpret_cast<const unsigned char*>(key_pem.data()), key_pem.size(), x25519.data());
-  return sealed;
+  auto sealed = seal_to(node, std::span(reinterpret_cast<const std::uint8_t*>(key_pem.data()), key_pem.size()));
+  return std::string(sealed.begin(), sealed.end());
 }
 
 result<std::string> open_as_node(const std::string& sealed, const key_pair& node) {
-  ensure_sodium();
-  status refused(status_code::permission_denied, "the TLS key was not sealed to this node's key");
-  if (sealed.size() <= crypto_box_SEALBYTES || sealed.size() > pem_bytes_max) return refused;
-  auto seed = node.seed();
-  std::array<std::uint8_t, crypto_sign_PUBLICKEYBYTES> ed_public{};
-  std::array<std::uint8_t, crypto_sign_SECRETKEYBYTES> ed_secret{};
-  crypto_sign_seed_keypair(ed_public.data(), ed_secret.data(), seed.data());
-  sodium_memzero(seed.data(), seed.size());
-  std::array<std::uint8_t, crypto_box_PUBLICKEYBYTES> x_public{};
-  std::array<std::uint8_t, crypto_box_SECRETKEYBYTES> x_secret{};
-  crypto_sign_ed25519_pk_to_curve25519(x_public.data(), ed_public.data());
-  crypto_sign_ed25519_sk_to_curve25519(x_secret.data(), ed_secret.data());
-  sodium_memzero(ed_secret.data(), ed_secret.size());
-  std::string opened(sealed.size() - crypto_box_SEALBYTES, '\0');
-  int result_code = crypto_box_seal_open(reinterpret_cast<unsigned char*>(opened.data()),
-                                         reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
-                                         x_public.data(), x_secret.data());
-  sodium_memzero(x_secret.data(), x_secret.size());
-  if (result_code != 0) return refused;
-  return opened;
+  auto opened = open_sealed(node, std::span(reinterpret_cast<const std::uint8_t*>(sealed.data()), sealed.size()),
+                            pem_bytes_max);
+  if (!opened) return status(status_code::permission_denied, "the TLS key was not sealed to this node's key");
+  return std::string(opened->begin(), opened->end());
 }
 
 }  // namespace bucky::net
