@@ -96,14 +96,7 @@ void web_gateway::relay_opened(const std::string& from, relay_open open) {
 
 void web_gateway::relay_message(const std::string& from, relay::relay_message message) {
   asio::post(server_->io(), [relay = relay_, from, message = std::move(message)]() mutable {
-    std::visit(
-        [&](auto& m) {
-          using T = std::decay_t<decltype(m)>;
-          if constexpr (std::is_same_v<T, relay_data>) relay->on_data(from, std::move(m));
-          else if constexpr (std::is_same_v<T, relay_ack>) relay->on_ack(from, m);
-          else relay->on_close(from, m);
-        },
-        message);
+    relay->on_message(from, std::move(message));
   });
 }
 

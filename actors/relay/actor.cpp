@@ -49,9 +49,9 @@ class relay_actor_impl : public component_actor {
         [this](peer_message_atom, const std::string& peer, relay_hello& m) {
           if (home_node(peer)) front_->on_hello(peer, std::move(m));
         },
-        [this](peer_message_atom, const std::string& peer, relay_data& m) { front_->on_data(peer, std::move(m)); },
-        [this](peer_message_atom, const std::string& peer, relay_ack& m) { front_->on_ack(peer, m); },
-        [this](peer_message_atom, const std::string& peer, relay_close& m) { front_->on_close(peer, std::move(m)); },
+        [this](peer_message_atom, const std::string& peer, relay_data& m) { front_->on_message(peer, std::move(m)); },
+        [this](peer_message_atom, const std::string& peer, relay_ack& m) { front_->on_message(peer, m); },
+        [this](peer_message_atom, const std::string& peer, relay_close& m) { front_->on_message(peer, std::move(m)); },
     };
   }
 

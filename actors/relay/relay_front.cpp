@@ -214,14 +214,10 @@ void relay_front::stop() {
 void relay_front::on_hello(const std::string& node, relay_hello hello) {
   impl_->on_io([node, hello = std::move(hello)](impl& self) mutable { self.hello(node, std::move(hello)); });
 }
-void relay_front::on_data(const std::string& node, relay_data data) {
-  impl_->on_io([node, data = std::move(data)](impl& self) mutable { self.pipes().on_data(node, std::move(data)); });
-}
-void relay_front::on_ack(const std::string& node, relay_ack ack) {
-  impl_->on_io([node, ack](impl& self) { self.pipes().on_ack(node, ack); });
-}
-void relay_front::on_close(const std::string& node, relay_close close) {
-  impl_->on_io([node, close = std::move(close)](impl& self) { self.pipes().on_close(node, close); });
+void relay_front::on_message(const std::string& node, relay_message message) {
+  impl_->on_io([node, message = std::move(message)](impl& self) mutable {
+    self.pipes().on_message(node, std::move(message));
+  });
 }
 void relay_front::tick() {
   impl_->on_io([](impl& self) { self.tick(); });

@@ -51,9 +51,7 @@ class relay_front : public std::enable_shared_from_this<relay_front> {
   void stop();
 
   void on_hello(const std::string& node, relay_hello hello);
-  void on_data(const std::string& node, relay_data data);
-  void on_ack(const std::string& node, relay_ack ack);
-  void on_close(const std::string& node, relay_close close);
+  void on_message(const std::string& node, relay_message message);  // data, ack or close
   // Forgets silent home nodes (closing their streams) and idle streams.
   void tick();
 

@@ -171,6 +171,12 @@ void relay_pipes::on_close(const std::string& node, const relay_close& message) 
   write_more(key);  // closes once what it holds is written
 }
 
+void relay_pipes::on_message(const std::string& node, relay_message message) {
+  if (auto* data = std::get_if<relay_data>(&message)) return on_data(node, std::move(*data));
+  if (auto* ack = std::get_if<relay_ack>(&message)) return on_ack(node, *ack);
+  on_close(node, std::get<relay_close>(message));
+}
+
 void relay_pipes::close(const stream_key& key, const std::string& reason) {
   auto found = streams_.find(key);
   if (found == streams_.end()) return;

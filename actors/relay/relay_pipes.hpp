@@ -62,6 +62,8 @@ class relay_pipes : public std::enable_shared_from_this<relay_pipes> {
   void on_data(const std::string& node, relay_data message);
   void on_ack(const std::string& node, const relay_ack& message);
   void on_close(const std::string& node, const relay_close& message);
+  // Whichever of the three `message` is.
+  void on_message(const std::string& node, relay_message message);
 
   // Ends a stream here (and tells the other end, with `reason`).
   void close(const stream_key& key, const std::string& reason);

@@ -197,16 +197,7 @@ struct two_ends {
           return;
         }
         ++carried;
-        asio::post(io, [to, from, message = std::move(message)]() mutable {
-          std::visit(
-              [&](auto& m) {
-                using T = std::decay_t<decltype(m)>;
-                if constexpr (std::is_same_v<T, relay_data>) (*to)->on_data(from, std::move(m));
-                else if constexpr (std::is_same_v<T, relay_ack>) (*to)->on_ack(from, m);
-                else (*to)->on_close(from, m);
-              },
-              message);
-        });
+        asio::post(io, [to, from, message = std::move(message)]() mutable { (*to)->on_message(from, std::move(message)); });
       };
     };
     front = std::make_shared<relay::relay_pipes>(io, relay::relay_pipes_config{"front", window_bytes, 60'000, {}},
