@@ -9,6 +9,7 @@
 
 #include "messages/common/check.hpp"
 #include "net/client_hello.hpp"
+#include "net/steady_clock.hpp"
 #include "net/tcp_listen.hpp"
 
 namespace bucky::relay {
@@ -18,12 +19,6 @@ using boost::system::error_code;
 using asio::ip::tcp;
 
 namespace {
-
-std::uint64_t front_now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
 
 // Stream ids start at a random point, so a home node never mistakes a stream of
 // this process for one of a gateway node that ran before it under the same name.
@@ -71,13 +66,13 @@ class relay_front::impl : public std::enable_shared_from_this<relay_front::impl>
   void hello(const std::string& node, relay_hello hello) {
     if (hello.apps.size() > relay_limits::apps_max) hello.apps.resize(relay_limits::apps_max);
     auto apps = fmt::format("{}", fmt::join(hello.apps, ", "));
-    if (homes_.heard(node, std::move(hello.apps), front_now_ms()) && config_.log) {
+    if (homes_.heard(node, std::move(hello.apps), net::steady_ms()) && config_.log) {
       config_.log->info("relay: home node {} is connected (apps here: {})", node, apps.empty() ? "none" : apps);
     }
   }
 
   void tick() {
-    for (const auto& node : homes_.expire(front_now_ms())) {
+    for (const auto& node : homes_.expire(net::steady_ms())) {
       auto open = pipes_->open_by_node()[node];
       if (config_.log) {
         config_.log->warn("relay: home node {} is gone (no hello for {} s); closing its {} stream(s)", node,
@@ -172,7 +167,7 @@ class relay_front::impl : public std::enable_shared_from_this<relay_front::impl>
       return read_hello(p);
     }
     if (read.what == net::client_hello_read::kind::refused) return drop(read.reason);
-    auto home = homes_.choose(read.server_name, p->address, front_now_ms());
+    auto home = homes_.choose(read.server_name, p->address, net::steady_ms());
     if (!home) return drop(fmt::format("for {}: {}", read.server_name, home.error().message()));
     error_code ignored;
     p->timer.cancel(ignored);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "messages/common/check.hpp"
+#include "net/steady_clock.hpp"
 
 namespace bucky::relay {
 
@@ -32,13 +33,7 @@ struct relay_pipes::stream {
 relay_pipes::relay_pipes(asio::io_context& io, relay_pipes_config config, relay_send send)
     : io_(io), config_(std::move(config)), send_(std::move(send)) {}
 
-std::uint64_t relay_pipes::now_ms() const {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count());
-}
-
-void relay_pipes::touch(stream& s) { s.active_ms = now_ms(); }
+void relay_pipes::touch(stream& s) { s.active_ms = net::steady_ms(); }
 
 void relay_pipes::add(const stream_key& key, std::uint64_t sent, std::vector<std::uint8_t> received,
                       std::string label) {
@@ -218,7 +213,7 @@ void relay_pipes::close_node(const std::string& node, const std::string& reason)
 }
 
 void relay_pipes::sweep() {
-  const auto now = now_ms();
+  const auto now = net::steady_ms();
   std::vector<stream_key> idle;
   for (const auto& [key, s] : streams_) {
     if (now > s->active_ms + config_.idle_timeout_ms) idle.push_back(key);

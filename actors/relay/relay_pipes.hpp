@@ -82,7 +82,6 @@ class relay_pipes : public std::enable_shared_from_this<relay_pipes> {
   void write_more(const stream_key& key);
   void finish(const stream_key& key, const std::string& why, bool tell);
   void touch(stream& s);
-  std::uint64_t now_ms() const;
 
   boost::asio::io_context& io_;
   relay_pipes_config config_;
